@@ -1,0 +1,141 @@
+import Koa from 'koa';
+import type { Context } from 'koa';
+import { newId } from '../domain/ids';
+import type { JsonValue } from '../domain/json';
+import { authenticateApiKey, authenticatePortalToken } from './auth';
+import type { Principal } from './auth';
+import { readJsonBody } from './body';
+import type { ApiDeps } from './deps';
+import { errorMiddleware, HttpError } from './errors';
+import { requestHash, withIdempotencyKey } from './idempotency';
+import type { Metrics } from './metrics';
+import { openApiDocument } from './openapi';
+import type { RateLimits } from './rateLimit';
+import { compileRoute, matchRoute } from './route';
+import type { AnyRoute, RouteResponse } from './route';
+import { adminRoutes } from './routes/admin';
+import { applicationRoutes } from './routes/applications';
+import { endpointRoutes } from './routes/endpoints';
+import { eventTypeRoutes } from './routes/eventTypes';
+import { messageRoutes } from './routes/messages';
+import { portalTokenRoutes } from './routes/portalTokens';
+import { validateBody, validateQuery } from './validation';
+
+export const v1Routes: readonly AnyRoute[] = [
+  ...applicationRoutes,
+  ...eventTypeRoutes,
+  ...endpointRoutes,
+  ...messageRoutes,
+  ...portalTokenRoutes,
+  ...adminRoutes,
+];
+
+export type ServerOptions = Readonly<{
+  /** Undefined in a process without the api role: it serves only /health and /metrics. */
+  api?: ApiDeps;
+  rateLimits: RateLimits;
+  metrics: Metrics;
+  /** True once every role of the process runs. */
+  healthy: () => boolean;
+  version: string;
+  log: (line: string) => void;
+}>;
+
+const send = (ctx: Context, res: RouteResponse): void => {
+  ctx.status = res.status;
+  for (const [k, v] of Object.entries(res.headers ?? {})) ctx.set(k, v);
+  if (res.body !== undefined) ctx.body = res.body;
+};
+
+const subjectOf = (principal: Principal, ctx: Context): string =>
+  principal.kind === 'admin' ? principal.keyId : principal.kind === 'portal' ? principal.tokenId : `ip:${ctx.ip}`;
+
+/** Charges a rate-limit bucket and sets the X-RateLimit-* headers; 429 with Retry-After past the limit. */
+const charge = async (deps: ApiDeps, ctx: Context, bucket: string, subject: string, limit: number, windowMs: number): Promise<void> => {
+  const now = deps.now().getTime();
+  const d = await deps.rateLimiter.take(bucket, subject, limit, windowMs, now);
+  ctx.set('X-RateLimit-Limit', String(d.limit));
+  ctx.set('X-RateLimit-Remaining', String(d.remaining));
+  ctx.set('X-RateLimit-Reset', String(d.resetAt));
+  if (!d.allowed) {
+    const retryAfter = Math.max(1, d.resetAt - Math.floor(now / 1000));
+    throw new HttpError(429, 'rate_limited', `Rate limit of ${limit} per ${windowMs >= 3_600_000 ? 'hour' : 'minute'} reached for ${bucket}; retry after ${retryAfter} s.`, [], {
+      'Retry-After': String(retryAfter),
+    });
+  }
+};
+
+export const createServer = (options: ServerOptions): Koa => {
+  const app = new Koa({ proxy: false });
+  const table = v1Routes.map(compileRoute);
+  const { metrics } = options;
+
+  app.use(async (ctx, next) => {
+    const requestId = newId('req');
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      metrics.inc('hookbase_http_requests_total', 'HTTP requests answered', { method: ctx.method, status: String(ctx.status) });
+      metrics.inc('hookbase_http_request_ms_total', 'Time spent answering HTTP requests (ms)', {}, performance.now() - started);
+    }
+  });
+  app.use(errorMiddleware(options.log));
+
+  app.use(async (ctx) => {
+    if (ctx.method === 'GET' && ctx.path === '/health') {
+      const ok = options.healthy();
+      ctx.status = ok ? 200 : 503;
+      ctx.body = { status: ok ? 'ok' : 'starting' };
+      return;
+    }
+    if (ctx.method === 'GET' && ctx.path === '/metrics') {
+      ctx.type = 'text/plain; version=0.0.4';
+      ctx.body = await metrics.render();
+      return;
+    }
+    const deps = options.api;
+    if (!deps) throw new HttpError(404, 'route_not_found', 'This process does not run the api role.');
+    if (ctx.method === 'GET' && ctx.path === '/openapi.json') {
+      ctx.body = openApiDocument(v1Routes, options.version, deps.config.publicUrl);
+      return;
+    }
+    const match = matchRoute(table, ctx.method, ctx.path);
+    if (match === null) throw new HttpError(404, 'route_not_found', `No route for ${ctx.method} ${ctx.path}.`);
+    if (match === 'method_not_allowed') throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`);
+    const { route, params } = match;
+
+    // 1. who is calling — the general rate limit is charged even for bad credentials (by address)
+    let principal: Principal = { kind: 'anonymous' };
+    let authError: unknown = null;
+    try {
+      const authorization = ctx.get('authorization');
+      if (route.auth === 'admin') principal = await authenticateApiKey(deps.reads, authorization);
+      else if (route.auth === 'portal') principal = await authenticatePortalToken(deps.reads, authorization, deps.now());
+    } catch (error) {
+      authError = error;
+    }
+    const limits = options.rateLimits;
+    await charge(deps, ctx, 'api', subjectOf(principal, ctx), limits.apiPerMinute, 60_000);
+    if (authError) throw authError;
+    if (route.rateLimit === 'sends') await charge(deps, ctx, 'sends', subjectOf(principal, ctx), limits.sendsPerMinute, 60_000);
+    if (route.rateLimit === 'portal_tokens') await charge(deps, ctx, 'portal_tokens', params.appId ?? '', limits.portalTokensPerHour, 3_600_000);
+
+    // 2. what is asked — body and query against the route's schemas
+    const raw: JsonValue | undefined = ctx.method === 'GET' || ctx.method === 'DELETE' ? undefined : await readJsonBody(ctx, deps.config.bodyLimitBytes);
+    const body = route.body ? validateBody(route.body, raw) : raw;
+    const query = route.query ? validateQuery(route.query, ctx.query) : {};
+
+    // 3. do it — once per Idempotency-Key
+    const run = () => route.handle({ params, query, body, principal, deps, ctx });
+    const key = ctx.get('idempotency-key');
+    const response =
+      ctx.method === 'POST' && key
+        ? await withIdempotencyKey(deps.reads, subjectOf(principal, ctx), key, requestHash(ctx.method, ctx.path, raw), deps.now(), run)
+        : await run();
+    send(ctx, response);
+  });
+  return app;
+};

@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import type { ApiKeyDoc, PortalTokenDoc } from '../projections/readModels';
+import { collections } from '../projections/readModels';
+import type { ReadStore } from '../store/readStore';
+import { HttpError } from './errors';
+
+export type Principal =
+  | Readonly<{ kind: 'admin'; keyId: string }>
+  | Readonly<{ kind: 'portal'; tokenId: string; applicationId: string }>
+  | Readonly<{ kind: 'anonymous' }>;
+
+/** API keys and portal tokens are looked up by hash; the clear text is never stored or logged. */
+export const hashCredential = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+
+export const bearerToken = (authorization: string): string | null => {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return m ? (m[1] ?? null) : null;
+};
+
+const unauthorized = (message: string): HttpError => new HttpError(401, 'unauthorized', message, [], { 'WWW-Authenticate': 'Bearer' });
+
+/** Admin access: `Authorization: Bearer <api key>`. */
+export const authenticateApiKey = async (reads: ReadStore, authorization: string): Promise<Principal> => {
+  const token = bearerToken(authorization);
+  if (!token) throw unauthorized('Send your API key as "Authorization: Bearer <api key>".');
+  const page = await reads.collection<ApiKeyDoc>(collections.apiKeys).find({ where: { keyHash: hashCredential(token) }, limit: 1 });
+  const key = page.items[0];
+  if (!key || key.revoked) throw unauthorized('The API key is not valid.');
+  return { kind: 'admin', keyId: key.id };
+};
+
+/** Portal access: `Authorization: Bearer <portal token>`, scoped to one application until it expires. */
+export const authenticatePortalToken = async (reads: ReadStore, authorization: string, now: Date): Promise<Principal> => {
+  const token = bearerToken(authorization);
+  if (!token) throw unauthorized('Send the portal token as "Authorization: Bearer <portal token>".');
+  const page = await reads.collection<PortalTokenDoc>(collections.portalTokens).find({ where: { tokenHash: hashCredential(token) }, limit: 1 });
+  const doc = page.items[0];
+  if (!doc || doc.revoked) throw unauthorized('The portal token is not valid.');
+  if (doc.expiresAt <= now.toISOString()) throw unauthorized('The portal token has expired; ask for a new one.');
+  return { kind: 'portal', tokenId: doc.id, applicationId: doc.applicationId };
+};

@@ -1,0 +1,39 @@
+import type { Context } from 'koa';
+import type { JsonValue } from '../domain/json';
+import { HttpError } from './errors';
+
+export const DEFAULT_BODY_LIMIT = 256 * 1024;
+
+const readRaw = async (ctx: Context, limit: number): Promise<Buffer> => {
+  const declared = Number(ctx.get('content-length') || '0');
+  if (declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+};
+
+const tooLarge = (limit: number): HttpError =>
+  new HttpError(413, 'payload_too_large', `The request body is larger than the limit of ${Math.round(limit / 1024)} KiB.`);
+
+/** Reads a JSON body: 415 when it is not JSON, 413 past the limit, 400 when it does not parse. Empty = undefined. */
+export const readJsonBody = async (ctx: Context, limit = DEFAULT_BODY_LIMIT): Promise<JsonValue | undefined> => {
+  const hasBody = Number(ctx.get('content-length') || '0') > 0 || ctx.get('transfer-encoding') !== '';
+  if (!hasBody) return undefined;
+  const type = ctx.get('content-type');
+  if (type && !/^application\/([a-z0-9.+-]*\+)?json\b/i.test(type)) {
+    throw new HttpError(415, 'unsupported_media_type', `Send JSON with content-type: application/json (got ${type}).`);
+  }
+  const raw = await readRaw(ctx, limit);
+  if (raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8')) as JsonValue;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'invalid JSON';
+    throw new HttpError(400, 'malformed_json', `The request body is not valid JSON: ${reason}.`);
+  }
+};

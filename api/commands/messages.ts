@@ -1,0 +1,170 @@
+import type { ValidateFunction } from 'ajv';
+import { endpointWants } from '../../domain/endpoint/endpoint';
+import { conflict, notFound, validationError } from '../../domain/errors';
+import { derivedMessageId, newId } from '../../domain/ids';
+import type { JsonValue } from '../../domain/json';
+import { messageDecider, samePayload } from '../../domain/message/decide';
+import type { MessageSent, OutboundRef } from '../../domain/message/message';
+import { outboundDecider } from '../../domain/outbound/decide';
+import { streams } from '../../domain/streams';
+import { aggregateStream, handleCommand } from '../../store/commandHandler';
+import { WrongExpectedVersionError } from '../../store/eventStore';
+import { collections } from '../../projections/readModels';
+import type { EndpointDoc, EventTypeDoc, MessageDoc, OutboundDoc } from '../../projections/readModels';
+import type { ApiDeps } from '../deps';
+import { toDetails } from '../validation';
+import { ajv } from '../validation';
+import { HttpError } from '../errors';
+import { metadataOf, readYourWrites, requireApplication } from './common';
+
+export type MessageIn = { eventType: string; payload: JsonValue; eventId?: string | null };
+
+const validators = new Map<string, ValidateFunction>();
+
+/** The event type must exist, be live, and the payload must satisfy its schema (422 otherwise). */
+const checkPayload = async (deps: ApiDeps, eventType: string, payload: JsonValue): Promise<void> => {
+  const type = await deps.reads.collection<EventTypeDoc>(collections.eventTypes).get(eventType);
+  if (!type) throw validationError('eventType', 'event_type_exists', `eventType ${eventType} is not defined; create it with POST /v1/event-types first.`);
+  if (type.archived) throw validationError('eventType', 'event_type_archived', `eventType ${eventType} is archived; unarchive it to send it again.`);
+  if (!type.schema) return;
+  const key = `${type.name}@${type.updatedAt}`;
+  let validate = validators.get(key);
+  if (!validate) {
+    validate = ajv.compile(type.schema);
+    validators.set(key, validate);
+  }
+  if (!validate(payload)) {
+    const details = toDetails(validate.errors, 'payload').map((d) => ({ ...d, field: d.field === 'payload' ? d.field : `payload.${d.field}` }));
+    throw new HttpError(422, 'payload_schema_mismatch', `payload does not match the schema of ${eventType}: ${details.map((d) => d.message).join(' ')}`, details);
+  }
+};
+
+/** Fan-out is decided at send time from the endpoints read model: who is subscribed now receives it. */
+const fanOut = async (deps: ApiDeps, applicationId: string, eventType: string, only?: string): Promise<OutboundRef[]> => {
+  const endpoints = deps.reads.collection<EndpointDoc>(collections.endpoints);
+  const refs: OutboundRef[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await endpoints.find({ where: { applicationId }, orderBy: { key: 'createdAt', direction: 'asc' }, limit: 500, cursor });
+    for (const ep of page.items) {
+      if (only !== undefined ? ep.id !== only : !endpointWants(ep, eventType)) continue;
+      const delays = ep.retryDelays ?? deps.config.retryScheduleMs;
+      refs.push({ outboundId: newId('out'), endpointId: ep.id, endpointUrl: ep.url, maxAttempts: delays.length + 1 });
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return refs;
+};
+
+export type SendResult = Readonly<{ message: MessageDoc; replayed: boolean }>;
+
+export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: MessageIn, onlyEndpoint?: string): Promise<SendResult> => {
+  const app = await requireApplication(deps, appIdOrUid);
+  await checkPayload(deps, input.eventType, input.payload);
+  const eventId = input.eventId ?? null;
+  const messageId = eventId === null ? newId('msg') : derivedMessageId(app.id, eventId);
+  const outbound = await fanOut(deps, app.id, input.eventType, onlyEndpoint);
+  try {
+    // With an eventId the stream's creation is the idempotency check, forever and across instances.
+    const { position } = await handleCommand(
+      deps.events,
+      streams.message(messageId),
+      messageDecider,
+      { type: 'SendMessage', data: { messageId, applicationId: app.id, eventType: input.eventType, payload: input.payload, eventId, outbound }, metadata: metadataOf(deps) },
+      { expectedRevision: 'no_stream' },
+    );
+    await readYourWrites(deps, position);
+  } catch (error) {
+    if (!(error instanceof WrongExpectedVersionError)) throw error;
+    const existing = await aggregateStream(deps.events, streams.message(messageId), messageDecider.evolve, messageDecider.initialState);
+    if (existing.state.status !== 'sent') throw error;
+    const original = existing.state.message;
+    if (original.eventType !== input.eventType || !samePayload(original.payload, input.payload)) {
+      throw conflict('event_id_reused', `eventId ${eventId} was already sent with a different event type or payload (message ${messageId}).`);
+    }
+    await readYourWrites(deps, await deps.events.headPosition());
+    return { message: await requireMessage(deps, app.id, messageId), replayed: true };
+  }
+  return { message: await requireMessage(deps, app.id, messageId), replayed: false };
+};
+
+export const requireMessage = async (deps: ApiDeps, applicationId: string, messageId: string): Promise<MessageDoc> => {
+  const doc = await deps.reads.collection<MessageDoc>(collections.messages).get(messageId);
+  if (!doc || doc.applicationId !== applicationId) throw notFound('message', messageId);
+  return doc;
+};
+
+export const outboundOfMessage = async (deps: ApiDeps, message: MessageDoc): Promise<OutboundDoc[]> => {
+  const page = await deps.reads
+    .collection<OutboundDoc>(collections.outbound)
+    .find({ where: { messageId: message.id }, orderBy: { key: 'createdAt', direction: 'asc' }, limit: 1000 });
+  return page.items;
+};
+
+export const resendMessage = async (deps: ApiDeps, appIdOrUid: string, messageId: string): Promise<OutboundDoc[]> => {
+  const app = await requireApplication(deps, appIdOrUid);
+  const message = await requireMessage(deps, app.id, messageId);
+  const outbound = await fanOut(deps, app.id, message.eventType);
+  const { position } = await handleCommand(deps.events, streams.message(messageId), messageDecider, {
+    type: 'ResendMessage',
+    data: { messageId, outbound },
+    metadata: metadataOf(deps),
+  });
+  await readYourWrites(deps, position);
+  const ids = new Set(outbound.map((o) => o.outboundId));
+  return (await outboundOfMessage(deps, message)).filter((o) => ids.has(o.id));
+};
+
+export const requireOutbound = async (deps: ApiDeps, applicationId: string, outboundId: string): Promise<OutboundDoc> => {
+  const doc = await deps.reads.collection<OutboundDoc>(collections.outbound).get(outboundId);
+  if (!doc || doc.applicationId !== applicationId) throw notFound('outbound message', outboundId);
+  return doc;
+};
+
+/** An attempt runs now, whatever the delivery's status: a RetryRequested puts it at the head of the due-queue. */
+export const retryOutbound = async (deps: ApiDeps, appIdOrUid: string, outboundId: string): Promise<OutboundDoc> => {
+  const app = await requireApplication(deps, appIdOrUid);
+  const doc = await requireOutbound(deps, app.id, outboundId);
+  const { position } = await handleCommand(deps.events, streams.outbound(outboundId), outboundDecider, {
+    type: 'RequestRetry',
+    data: { outboundId, messageId: doc.messageId, endpointId: doc.endpointId, applicationId: app.id },
+    metadata: metadataOf(deps),
+  });
+  await readYourWrites(deps, position);
+  return requireOutbound(deps, app.id, outboundId);
+};
+
+export type HistoryEntry = { stream: string; revision: string; position: string; type: string; recordedAt: string; data: JsonValue };
+
+/** Every event of the message and of its deliveries, from the event store itself, in commit order. */
+export const messageHistory = async (deps: ApiDeps, appIdOrUid: string, messageId: string): Promise<HistoryEntry[]> => {
+  const app = await requireApplication(deps, appIdOrUid);
+  const entries: { sort: bigint; entry: HistoryEntry }[] = [];
+  const outboundIds: string[] = [];
+  const read = async (stream: string): Promise<void> => {
+    for await (const e of deps.events.readStream(stream)) {
+      entries.push({
+        sort: e.position.commit,
+        entry: { stream, revision: e.revision.toString(), position: e.position.commit.toString(), type: e.type, recordedAt: e.created.toISOString(), data: e.data },
+      });
+      if (e.type === 'MessageSent' || e.type === 'MessageResent') {
+        const data = e.data as MessageSent['data'];
+        if (e.type === 'MessageSent' && data.applicationId !== app.id) throw notFound('message', messageId);
+        outboundIds.push(...data.outbound.map((o) => o.outboundId));
+      }
+    }
+  };
+  try {
+    await read(streams.message(messageId));
+  } catch {
+    throw notFound('message', messageId);
+  }
+  for (const id of outboundIds) {
+    try {
+      await read(streams.outbound(id));
+    } catch {
+      // No attempt yet: the delivery's stream does not exist.
+    }
+  }
+  return entries.sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0)).map((e) => e.entry);
+};

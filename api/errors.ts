@@ -1,0 +1,56 @@
+import type { Context, Next } from 'koa';
+import { DomainError } from '../domain/errors';
+import type { DomainErrorKind, ErrorDetail } from '../domain/errors';
+
+/** An error answered with a given HTTP status and API.md's error body. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: readonly ErrorDetail[] = [],
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
+  validation: 422,
+  conflict: 409,
+  not_found: 404,
+  forbidden: 403,
+  bad_request: 400,
+};
+
+export const errorBody = (code: string, message: string, details: readonly ErrorDetail[], requestId: string) => ({
+  error: { code, message, details },
+  requestId,
+});
+
+/** First in the chain: every failure leaves as API.md's error body, with the request id. */
+export const errorMiddleware = (log: (line: string) => void) => async (ctx: Context, next: Next): Promise<void> => {
+  try {
+    await next();
+    if (ctx.status === 404 && ctx.body === undefined) {
+      throw new HttpError(404, 'route_not_found', `No route for ${ctx.method} ${ctx.path}.`);
+    }
+  } catch (error) {
+    const requestId = String(ctx.state.requestId ?? '');
+    if (error instanceof HttpError) {
+      ctx.status = error.status;
+      for (const [k, v] of Object.entries(error.headers)) ctx.set(k, v);
+      ctx.body = errorBody(error.code, error.message, error.details, requestId);
+    } else if (error instanceof DomainError) {
+      ctx.status = STATUS_OF_KIND[error.kind];
+      ctx.body = errorBody(error.code, error.message, error.details, requestId);
+    } else {
+      // Never echo internals (they could hold secrets); the request id ties the log line to the answer.
+      const message = error instanceof Error ? error.message : String(error);
+      log(`error ${requestId} ${ctx.method} ${ctx.path}: ${message}`);
+      ctx.status = 500;
+      ctx.body = errorBody('internal_error', 'Something went wrong on our side; retry, and report the request id if it persists.', [], requestId);
+    }
+  }
+};

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import type { JsonValue } from '../domain/json';
+import type { CollectionDef, ReadStore } from '../store/readStore';
+import { HttpError } from './errors';
+import type { RouteResponse } from './route';
+
+/** Stored answers to POSTs that carried an `Idempotency-Key`, kept 24 h (an operational table, not a read model). */
+type IdempotencyDoc = { id: string; requestHash: string; status: number; body: JsonValue | null; headers: Record<string, string>; expiresAt: string };
+
+const idempotencyKeys: CollectionDef = { name: 'idempotency_keys', indexes: ['expiresAt'] };
+const TTL_MS = 24 * 3600 * 1000;
+
+const inFlight = new Map<string, Promise<RouteResponse>>();
+
+export const requestHash = (method: string, path: string, body: JsonValue | undefined): string =>
+  createHash('sha256').update(`${method} ${path}\n${JSON.stringify(body ?? null)}`).digest('hex');
+
+/**
+ * Runs a POST once per (principal, key): a retry with the same key gets the first answer back with
+ * `Idempotent-Replayed: true`; the same key with another request is a conflict. Only answers below 500 are kept.
+ */
+export const withIdempotencyKey = async (
+  reads: ReadStore,
+  scope: string,
+  key: string,
+  hash: string,
+  now: Date,
+  run: () => Promise<RouteResponse>,
+): Promise<RouteResponse> => {
+  if (key.length > 255) throw new HttpError(422, 'validation_failed', 'Idempotency-Key must be at most 255 characters.', [
+    { field: 'Idempotency-Key', rule: 'max_length', message: 'Idempotency-Key must be at most 255 characters.' },
+  ]);
+  const id = createHash('sha256').update(`${scope}\u0000${key}`).digest('hex');
+  const running = inFlight.get(id);
+  if (running) await running.catch(() => undefined);
+
+  const stored = await reads.collection<IdempotencyDoc>(idempotencyKeys).get(id);
+  if (stored && stored.expiresAt > now.toISOString()) {
+    if (stored.requestHash !== hash) {
+      throw new HttpError(409, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key.');
+    }
+    return { status: stored.status, body: stored.body ?? undefined, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } };
+  }
+
+  const work = run();
+  inFlight.set(id, work);
+  try {
+    const response = await work;
+    if (response.status < 500) {
+      const doc: IdempotencyDoc = {
+        id,
+        requestHash: hash,
+        status: response.status,
+        body: response.body ?? null,
+        headers: { ...(response.headers ?? {}) },
+        expiresAt: new Date(now.getTime() + TTL_MS).toISOString(),
+      };
+      await reads.transaction(async (tx) => {
+        const keys = tx.collection<IdempotencyDoc>(idempotencyKeys);
+        await keys.put(doc);
+        // Sweep a few expired keys on the way: the table stays bounded without a timer.
+        const expired = await keys.find({ range: { key: 'expiresAt', lt: now.toISOString() }, orderBy: { key: 'expiresAt', direction: 'asc' }, limit: 20 });
+        for (const old of expired.items) await keys.delete(old.id);
+      });
+    }
+    return response;
+  } finally {
+    inFlight.delete(id);
+  }
+};

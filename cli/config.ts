@@ -1,0 +1,97 @@
+import { resolve } from 'node:path';
+import { parseRetrySchedule, DEFAULT_RETRY_SCHEDULE } from '../dispatcher/retrySchedule';
+import type { RateLimits } from '../api/rateLimit';
+
+export type Role = 'api' | 'projections' | 'dispatcher';
+export const ALL_ROLES: readonly Role[] = ['api', 'projections', 'dispatcher'];
+
+export type HookbaseConfig = Readonly<{
+  port: number;
+  host: string;
+  dataDir: string;
+  store: 'embedded' | 'esdb';
+  esdbUrl: string | null;
+  mongoUrl: string | null;
+  roles: readonly Role[];
+  apiKey: string | null;
+  masterKey: string | null;
+  retryScheduleMs: readonly number[];
+  allowPrivateNetworks: boolean;
+  rateLimits: RateLimits;
+  publicUrl: string;
+}>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `--port 9000` and `--port=9000` mirror HOOKBASE_PORT; flags win over the environment. */
+const flagsToEnv = (argv: readonly string[]): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--')) continue;
+    const [flag, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = inline ?? (argv[i + 1] !== undefined && !argv[i + 1]?.startsWith('--') ? argv[++i] : 'true');
+    out[`HOOKBASE_${flag.toUpperCase().replace(/-/g, '_')}`] = value ?? 'true';
+  }
+  return out;
+};
+
+const positiveInt = (name: string, raw: string | undefined, fallback: number): number => {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a whole number (got "${raw}").`);
+  return n;
+};
+
+const bool = (name: string, raw: string | undefined): boolean => {
+  if (raw === undefined || raw === '') return false;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}").`);
+};
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): HookbaseConfig => {
+  const e: Record<string, string | undefined> = { ...env, ...flagsToEnv(argv) };
+  const port = positiveInt('HOOKBASE_PORT', e.HOOKBASE_PORT, 8080);
+  if (port > 65535) throw new ConfigError(`HOOKBASE_PORT must be at most 65535 (got ${port}).`);
+  const host = e.HOOKBASE_HOST || '127.0.0.1';
+  const store = e.HOOKBASE_STORE || 'embedded';
+  if (store !== 'embedded' && store !== 'esdb') throw new ConfigError(`HOOKBASE_STORE must be embedded or esdb (got "${store}").`);
+  const roles = (e.HOOKBASE_ROLES || ALL_ROLES.join(',')).split(',').map((r) => r.trim()).filter(Boolean);
+  for (const r of roles) {
+    if (!(ALL_ROLES as readonly string[]).includes(r)) throw new ConfigError(`HOOKBASE_ROLES: unknown role "${r}" (roles: ${ALL_ROLES.join(', ')}).`);
+  }
+  const apiKey = e.HOOKBASE_API_KEY || null;
+  if (apiKey !== null && apiKey.length < 24) throw new ConfigError('HOOKBASE_API_KEY must be at least 24 characters.');
+  let retryScheduleMs: number[];
+  try {
+    retryScheduleMs = parseRetrySchedule(e.HOOKBASE_RETRY_SCHEDULE || DEFAULT_RETRY_SCHEDULE);
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
+  const advertisedHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return {
+    port,
+    host,
+    dataDir: resolve(e.HOOKBASE_DATA_DIR || './.hookbase'),
+    store,
+    esdbUrl: e.HOOKBASE_ESDB_URL || null,
+    mongoUrl: e.HOOKBASE_MONGO_URL || null,
+    roles: roles as Role[],
+    apiKey,
+    masterKey: e.HOOKBASE_MASTER_KEY || null,
+    retryScheduleMs,
+    allowPrivateNetworks: bool('HOOKBASE_ALLOW_PRIVATE_NETWORKS', e.HOOKBASE_ALLOW_PRIVATE_NETWORKS),
+    rateLimits: {
+      apiPerMinute: positiveInt('HOOKBASE_RATE_LIMIT_API', e.HOOKBASE_RATE_LIMIT_API, 1000),
+      sendsPerMinute: positiveInt('HOOKBASE_RATE_LIMIT_SENDS', e.HOOKBASE_RATE_LIMIT_SENDS, 10_000),
+      portalTokensPerHour: positiveInt('HOOKBASE_RATE_LIMIT_PORTAL_TOKENS', e.HOOKBASE_RATE_LIMIT_PORTAL_TOKENS, 100),
+    },
+    publicUrl: (e.HOOKBASE_PUBLIC_URL || `http://${advertisedHost.includes(':') ? `[${advertisedHost}]` : advertisedHost}:${port}`).replace(/\/$/, ''),
+  };
+};

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { apiKeyDecider } from '../domain/access/access';
+import { derivedKeyId } from '../domain/ids';
+import { generateMasterKey, parseMasterKey } from '../domain/secretBox';
+import { streams } from '../domain/streams';
+import { createServer } from '../api/app';
+import { hashCredential } from '../api/auth';
+import type { ApiDeps } from '../api/deps';
+import { Metrics } from '../api/metrics';
+import { MemoryRateLimiter } from '../api/rateLimit';
+import { Dispatcher } from '../dispatcher/dispatcher';
+import { defaultDispatcherConfig } from '../dispatcher/config';
+import type { DispatcherConfig } from '../dispatcher/config';
+import { allProjections, CheckpointPoller, collections, ProjectionRunner } from '../projections';
+import type { ApiKeyDoc, ProjectionProgress } from '../projections';
+import { handleCommand } from '../store/commandHandler';
+import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
+import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
+import type { EventStore } from '../store/eventStore';
+import { WrongExpectedVersionError } from '../store/eventStore';
+import type { ReadStore } from '../store/readStore';
+import type { HookbaseConfig } from './config';
+import { ConfigError } from './config';
+
+export const VERSION = '0.1.0';
+
+export type RunningHookbase = Readonly<{
+  url: string;
+  port: number;
+  /** Set on the first start only, when a key was generated. */
+  generatedApiKey: string | null;
+  events: EventStore;
+  reads: ReadStore;
+  close: () => Promise<void>;
+}>;
+
+export type StartOptions = Readonly<{
+  log?: (line: string) => void;
+  /** Overrides of the dispatcher's tuning (tests use short cooldowns and leases). */
+  dispatcher?: Partial<DispatcherConfig>;
+}>;
+
+/** The master key from the environment, or generated once into the data dir (mode 0600). */
+const loadMasterKey = (config: HookbaseConfig): Buffer => {
+  if (config.masterKey) return parseMasterKey(config.masterKey);
+  const file = join(config.dataDir, 'master.key');
+  if (!existsSync(file)) writeFileSync(file, `${generateMasterKey()}\n`, { mode: 0o600, flag: 'wx' });
+  return parseMasterKey(readFileSync(file, 'utf8').trim());
+};
+
+const openStores = (config: HookbaseConfig): { events: EventStore; reads: ReadStore } => {
+  if (config.store === 'esdb') {
+    throw new ConfigError('HOOKBASE_STORE=esdb: the EventStoreDB and MongoDB adapters are not part of this build yet; use HOOKBASE_STORE=embedded.');
+  }
+  return {
+    events: SqliteEventStore.open(join(config.dataDir, 'events.db')),
+    reads: SqliteReadStore.open(join(config.dataDir, 'read-models.db')),
+  };
+};
+
+/** Registers a key idempotently: its id derives from its hash, and the stream must not exist yet. */
+export const registerApiKey = async (events: EventStore, key: string, name: string): Promise<boolean> => {
+  const keyHash = hashCredential(key);
+  const keyId = derivedKeyId(keyHash);
+  try {
+    await handleCommand(events, streams.apiKey(keyId), apiKeyDecider, { type: 'CreateApiKey', data: { keyId, name, keyHash }, metadata: { now: new Date().toISOString() } }, { expectedRevision: 'no_stream' });
+    return true;
+  } catch (error) {
+    if (error instanceof WrongExpectedVersionError) return false;
+    throw error;
+  }
+};
+
+const bootstrapApiKey = async (config: HookbaseConfig, events: EventStore, reads: ReadStore, progress: ProjectionProgress): Promise<string | null> => {
+  if (config.apiKey) {
+    await registerApiKey(events, config.apiKey, 'bootstrap (HOOKBASE_API_KEY)');
+    await progress.waitFor(await events.headPosition(), 10_000);
+    return null;
+  }
+  await progress.waitFor(await events.headPosition(), 10_000);
+  const file = join(config.dataDir, 'api-key');
+  if (existsSync(file) || (await reads.collection<ApiKeyDoc>(collections.apiKeys).count()) > 0) return null;
+  const key = `hb_sk_${randomBytes(24).toString('base64url')}`;
+  await registerApiKey(events, key, 'generated at first start');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  await progress.waitFor(await events.headPosition(), 10_000);
+  return key;
+};
+
+/** The composition root: the only place that knows which adapters exist and which roles run. */
+export const startHookbase = async (config: HookbaseConfig, options: StartOptions = {}): Promise<RunningHookbase> => {
+  const log = options.log ?? ((line: string) => console.log(line));
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const masterKey = loadMasterKey(config);
+  const { events, reads } = openStores(config);
+  const metrics = new Metrics();
+  const has = (role: string) => config.roles.includes(role as never);
+  let ready = false;
+
+  const runner = has('projections') ? new ProjectionRunner(events, reads, allProjections, log) : null;
+  if (runner) {
+    await runner.start();
+    metrics.gauge('hookbase_projection_lag', 'Events of $all not yet in each read model', async () =>
+      Object.fromEntries((await runner.status()).map((s) => [`projection="${s.name}"`, s.lag])),
+    );
+  }
+  const progress: ProjectionProgress = runner ?? new CheckpointPoller(reads, allProjections.map((p) => p.name));
+
+  let generatedApiKey: string | null = null;
+  let api: ApiDeps | undefined;
+  if (has('api')) {
+    generatedApiKey = await bootstrapApiKey(config, events, reads, progress);
+    api = {
+      events,
+      reads,
+      progress,
+      masterKey,
+      rateLimiter: new MemoryRateLimiter(),
+      now: () => new Date(),
+      log,
+      projectionStatus: runner ? () => runner.status() : undefined,
+      config: {
+        publicUrl: config.publicUrl,
+        allowPrivateNetworks: config.allowPrivateNetworks,
+        retryScheduleMs: config.retryScheduleMs,
+        bodyLimitBytes: 256 * 1024,
+        readYourWritesTimeoutMs: 5_000,
+        version: VERSION,
+      },
+    };
+  }
+
+  const dispatcher = has('dispatcher')
+    ? new Dispatcher({
+        events,
+        reads,
+        masterKey,
+        log,
+        config: {
+          ...defaultDispatcherConfig(),
+          userAgentVersion: VERSION,
+          retryScheduleMs: config.retryScheduleMs,
+          allowPrivateNetworks: config.allowPrivateNetworks,
+          ...options.dispatcher,
+        },
+      })
+    : null;
+  await dispatcher?.start();
+
+  const app = createServer({ api, rateLimits: config.rateLimits, metrics, healthy: () => ready, version: VERSION, log });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  ready = true;
+  const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
+
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    ready = false;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    await dispatcher?.stop();
+    await runner?.stop();
+    await events.close();
+    await reads.close();
+  };
+  return { url, port, generatedApiKey, events, reads, close };
+};

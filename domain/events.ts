@@ -1,0 +1,80 @@
+import type { ApiKeyEvent, PortalTokenEvent } from './access/access';
+import type { ApplicationEvent, ApplicationUidClaimed } from './application/application';
+import type { EndpointEvent } from './endpoint/endpoint';
+import type { EventTypeEvent } from './eventType/eventType';
+import type { JsonObject } from './json';
+import type { MessageEvent } from './message/message';
+import type { OutboundEvent } from './outbound/outbound';
+
+export type HookbaseEvent =
+  | ApplicationEvent
+  | ApplicationUidClaimed
+  | EventTypeEvent
+  | EndpointEvent
+  | MessageEvent
+  | OutboundEvent
+  | ApiKeyEvent
+  | PortalTokenEvent;
+
+export type HookbaseEventType = HookbaseEvent['type'];
+
+/**
+ * Every event is written with `metadata.schemaVersion`. When an event's data changes shape, its version goes up
+ * and an upcaster from the old version is added here, so that every event ever written stays readable.
+ */
+export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>> = {
+  ApplicationCreated: 1,
+  ApplicationUpdated: 1,
+  ApplicationDeleted: 1,
+  ApplicationUidClaimed: 1,
+  EventTypeCreated: 1,
+  EventTypeUpdated: 1,
+  EventTypeArchived: 1,
+  EventTypeUnarchived: 1,
+  EndpointCreated: 1,
+  EndpointUpdated: 1,
+  EndpointSubscriptionsChanged: 1,
+  EndpointSecretRotated: 1,
+  EndpointDisabled: 1,
+  EndpointEnabled: 1,
+  EndpointDeleted: 1,
+  EndpointCircuitOpened: 1,
+  EndpointCircuitHalfOpened: 1,
+  EndpointCircuitClosed: 1,
+  MessageSent: 1,
+  MessageResent: 1,
+  AttemptSucceeded: 1,
+  AttemptFailed: 1,
+  RetryScheduled: 1,
+  DeliveryExhausted: 1,
+  RetryRequested: 1,
+  ApiKeyCreated: 1,
+  ApiKeyRevoked: 1,
+  PortalTokenCreated: 1,
+  PortalTokenRevoked: 1,
+};
+
+type Upcaster = (data: JsonObject) => JsonObject;
+
+/** `UPCASTERS[type][v]` turns data of version v into version v + 1. */
+const UPCASTERS: Partial<Record<HookbaseEventType, Record<number, Upcaster>>> = {};
+
+export const isHookbaseEventType = (type: string): type is HookbaseEventType => Object.hasOwn(CURRENT_SCHEMA_VERSION, type);
+
+/** Turns a stored event into the current shape of its type; unknown types (written by a later version) give null. */
+export const upcast = (type: string, data: JsonObject, metadata: JsonObject): HookbaseEvent | null => {
+  if (!isHookbaseEventType(type)) return null;
+  const stored = typeof metadata.schemaVersion === 'number' ? metadata.schemaVersion : 1;
+  let current = data;
+  for (let v = stored; v < CURRENT_SCHEMA_VERSION[type]; v++) {
+    const step = UPCASTERS[type]?.[v];
+    if (!step) throw new Error(`No upcaster for ${type} v${v}`);
+    current = step(current);
+  }
+  return { type, data: current } as HookbaseEvent;
+};
+
+export const eventMetadata = (type: HookbaseEventType, extra: JsonObject = {}): JsonObject => ({
+  schemaVersion: CURRENT_SCHEMA_VERSION[type],
+  ...extra,
+});

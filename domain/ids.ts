@@ -1,0 +1,73 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** Every id carries a prefix that says what it is. */
+export type IdPrefix = 'app' | 'ep' | 'msg' | 'out' | 'att' | 'key' | 'ptk' | 'req';
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: sorts like the numbers it encodes
+
+const encodeTime = (ms: number): string => {
+  let out = '';
+  let n = ms;
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[n % 32] + out;
+    n = Math.floor(n / 32);
+  }
+  return out;
+};
+
+const encodeBytes = (bytes: Uint8Array, chars: number): string => {
+  let out = '';
+  let acc = 0;
+  let bits = 0;
+  for (const b of bytes) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 5 && out.length < chars) {
+      out += ALPHABET[(acc >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    acc &= (1 << bits) - 1;
+  }
+  return out;
+};
+
+let lastTime = 0;
+let lastRandom = new Uint8Array(10);
+
+/**
+ * A ULID with a prefix: ids sort by creation time, and ids made in the same millisecond
+ * keep their creation order (the random part is incremented, as the ULID spec's monotonic mode does).
+ */
+export const newId = (prefix: IdPrefix, now: number = Date.now()): string => {
+  if (now <= lastTime) {
+    const next = Uint8Array.from(lastRandom);
+    for (let i = next.length - 1; i >= 0; i--) {
+      next[i] = (next[i]! + 1) & 0xff;
+      if (next[i] !== 0) break;
+    }
+    lastRandom = next;
+    now = lastTime;
+  } else {
+    lastTime = now;
+    lastRandom = new Uint8Array(randomBytes(10));
+  }
+  return `${prefix}_${encodeTime(now)}${encodeBytes(lastRandom, 16)}`;
+};
+
+/**
+ * The id of a message sent with an eventId is derived from (application, eventId), so that a second send
+ * appends to the same stream with "no stream expected" and fails: idempotency without a lookup table.
+ * Such ids do not sort by creation time (the departure is deliberate).
+ */
+export const derivedMessageId = (applicationId: string, eventId: string): string => {
+  const digest = createHash('sha256').update(`${applicationId}\u0000${eventId}`).digest();
+  return `msg_${encodeBytes(digest, 26)}`;
+};
+
+/** A key id derived from the key's hash: the bootstrap key registers itself idempotently. */
+export const derivedKeyId = (keyHash: string): string => {
+  const digest = createHash('sha256').update(`apikey\u0000${keyHash}`).digest();
+  return `key_${encodeBytes(digest, 26)}`;
+};
+
+export const hasPrefix = (id: string, prefix: IdPrefix): boolean => id.startsWith(`${prefix}_`) && id.length > prefix.length + 1;

@@ -1,0 +1,67 @@
+import type { Command, Decider } from '../decider';
+import { assertNever, conflict } from '../errors';
+import type { DeliveryRef, OutboundEvent, OutboundState } from './outbound';
+import { evolveOutbound, initialOutboundState } from './outbound';
+
+export type AttemptOutcome =
+  | Readonly<{ kind: 'succeeded'; responseStatus: number; responseBody: string; latencyMs: number }>
+  | Readonly<{
+      kind: 'failed';
+      responseStatus: number | null;
+      responseBody: string;
+      latencyMs: number;
+      error: string;
+      /** The receiver answered `webhook-delivery: abort-message`, or the failure is final (410, endpoint gone). */
+      final: boolean;
+    }>;
+
+export type RecordAttempt = Command<
+  'RecordAttempt',
+  DeliveryRef & {
+    attemptId: string;
+    attemptNumber: number;
+    maxAttempts: number;
+    outcome: AttemptOutcome;
+    /** From the retry schedule (with jitter), decided by the dispatcher; null when no retry is left. */
+    retryDelayMs: number | null;
+  }
+>;
+export type RequestRetry = Command<'RequestRetry', DeliveryRef>;
+
+export type OutboundCommand = RecordAttempt | RequestRetry;
+
+const addMs = (iso: string, ms: number): string => new Date(Date.parse(iso) + ms).toISOString();
+
+export const decideOutbound = (command: OutboundCommand, state: OutboundState): OutboundEvent[] => {
+  const now = command.metadata.now;
+  switch (command.type) {
+    case 'RecordAttempt': {
+      const { attemptNumber, maxAttempts, outcome, retryDelayMs, attemptId, outboundId, messageId, endpointId, applicationId } = command.data;
+      const ref = { outboundId, messageId, endpointId, applicationId };
+      // An attempt is recorded once: a redelivered subscription event finds it already there.
+      if (attemptNumber !== state.attempts + 1) {
+        throw conflict('attempt_already_recorded', `Attempt ${attemptNumber} of ${outboundId} is already recorded (${state.attempts} so far).`);
+      }
+      // A delivered message takes a further attempt only when one was asked for (API.md: a retry runs "whatever its status").
+      if (state.status === 'success' && state.nextAttemptAt === null) throw conflict('already_delivered', `${outboundId} was already delivered.`);
+      const attempt = { ...ref, attemptId, attemptNumber, responseStatus: outcome.responseStatus, responseBody: outcome.responseBody, latencyMs: outcome.latencyMs, attemptedAt: now };
+      if (outcome.kind === 'succeeded') return [{ type: 'AttemptSucceeded', data: attempt }];
+      const failed: OutboundEvent = { type: 'AttemptFailed', data: { ...attempt, error: outcome.error } };
+      if (!outcome.final && retryDelayMs !== null && attemptNumber < maxAttempts) {
+        return [failed, { type: 'RetryScheduled', data: { ...ref, attemptNumber: attemptNumber + 1, dueAt: addMs(now, retryDelayMs), scheduledAt: now } }];
+      }
+      const reason = outcome.final ? outcome.error : `No attempt left after ${attemptNumber} of ${maxAttempts}.`;
+      return [failed, { type: 'DeliveryExhausted', data: { ...ref, attempts: attemptNumber, reason, exhaustedAt: now } }];
+    }
+    case 'RequestRetry':
+      return [{ type: 'RetryRequested', data: { ...command.data, attemptNumber: state.attempts + 1, requestedAt: now } }];
+    default:
+      return assertNever(command);
+  }
+};
+
+export const outboundDecider: Decider<OutboundState, OutboundCommand, OutboundEvent> = {
+  decide: decideOutbound,
+  evolve: evolveOutbound,
+  initialState: initialOutboundState,
+};

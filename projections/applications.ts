@@ -1,0 +1,59 @@
+import { collections } from './readModels';
+import type { ApplicationDoc, EventTypeDoc } from './readModels';
+import { projection } from './projection';
+
+export const applicationsProjection = projection(
+  'applications',
+  [collections.applications],
+  ['ApplicationCreated', 'ApplicationUpdated', 'ApplicationDeleted'],
+  async (event, tx) => {
+    const apps = tx.collection<ApplicationDoc>(collections.applications);
+    switch (event.type) {
+      case 'ApplicationCreated': {
+        const d = event.data;
+        await apps.put({ id: d.applicationId, name: d.name, uid: d.uid, metadata: d.metadata, createdAt: d.createdAt, updatedAt: d.createdAt });
+        return;
+      }
+      case 'ApplicationUpdated': {
+        const app = await apps.get(event.data.applicationId);
+        if (app) await apps.put({ ...app, name: event.data.name, metadata: event.data.metadata, updatedAt: event.data.updatedAt });
+        return;
+      }
+      case 'ApplicationDeleted':
+        await apps.delete(event.data.applicationId);
+        return;
+      default:
+        return;
+    }
+  },
+);
+
+export const eventTypesProjection = projection(
+  'event_types',
+  [collections.eventTypes],
+  ['EventTypeCreated', 'EventTypeUpdated', 'EventTypeArchived', 'EventTypeUnarchived'],
+  async (event, tx) => {
+    const types = tx.collection<EventTypeDoc>(collections.eventTypes);
+    switch (event.type) {
+      case 'EventTypeCreated': {
+        const { createdAt, ...rest } = event.data;
+        await types.put({ id: rest.name, ...rest, archived: false, createdAt, updatedAt: createdAt });
+        return;
+      }
+      case 'EventTypeUpdated': {
+        const current = await types.get(event.data.name);
+        if (current) await types.put({ ...current, ...event.data });
+        return;
+      }
+      case 'EventTypeArchived':
+      case 'EventTypeUnarchived': {
+        const current = await types.get(event.data.name);
+        const at = event.type === 'EventTypeArchived' ? event.data.archivedAt : event.data.unarchivedAt;
+        if (current) await types.put({ ...current, archived: event.type === 'EventTypeArchived', updatedAt: at });
+        return;
+      }
+      default:
+        return;
+    }
+  },
+);

@@ -1,0 +1,109 @@
+import type { CircuitState } from '../domain/endpoint/endpoint';
+import type { JsonObject, JsonValue } from '../domain/json';
+import type { DeliveryStatus } from '../domain/outbound/outbound';
+import type { SealedSecret } from '../domain/secretBox';
+import type { CollectionDef } from '../store/readStore';
+
+// The read models: one collection per query shape the API needs. Disposable: a replay of `$all` rebuilds them.
+
+export type ApplicationDoc = { id: string; name: string; uid: string | null; metadata: JsonObject; createdAt: string; updatedAt: string };
+
+export type EventTypeDoc = {
+  id: string; // the name
+  name: string;
+  displayName: string | null;
+  description: string | null;
+  category: string | null;
+  schema: JsonObject | null;
+  archived: boolean;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type EndpointDoc = {
+  id: string;
+  applicationId: string;
+  url: string;
+  description: string;
+  eventTypes: string[];
+  headers: Record<string, string>;
+  rateLimitPerSecond: number | null;
+  timeoutSeconds: number;
+  retryDelays: number[] | null;
+  disabled: boolean;
+  disabledReason: string | null;
+  circuit: CircuitState;
+  metadata: JsonObject;
+  /** Sealed with the master key; never leaves the server. */
+  secret: SealedSecret;
+  previousSecrets: { secret: SealedSecret; expiresAt: string }[];
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type MessageDoc = {
+  id: string;
+  applicationId: string;
+  eventType: string;
+  payload: JsonValue;
+  eventId: string | null;
+  timestamp: string;
+  outboundIds: string[];
+};
+
+export type OutboundDoc = {
+  id: string;
+  applicationId: string;
+  messageId: string;
+  endpointId: string;
+  endpointUrl: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  maxAttempts: number;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  lastResponseStatus: number | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+};
+
+export type AttemptDoc = {
+  id: string;
+  outboundMessageId: string;
+  applicationId: string;
+  endpointId: string;
+  attemptNumber: number;
+  responseStatus: number | null;
+  responseBody: string;
+  error: string | null;
+  latencyMs: number;
+  attemptedAt: string;
+};
+
+export type ApiKeyDoc = { id: string; name: string; keyHash: string; revoked: boolean; createdAt: string };
+
+export type PortalTokenDoc = { id: string; applicationId: string; tokenHash: string; expiresAt: string; revoked: boolean; createdAt: string };
+
+/** The due-queue of deliveries waiting for their next attempt (retries and manual retries). */
+export type DueDeliveryDoc = {
+  id: string; // outbound id
+  applicationId: string;
+  messageId: string;
+  endpointId: string;
+  attemptNumber: number;
+  dueAt: string;
+};
+
+export const collections = {
+  applications: { name: 'applications', indexes: ['uid', 'createdAt'], unique: ['uid'] },
+  eventTypes: { name: 'event_types', indexes: ['category', 'archived', 'createdAt'] },
+  endpoints: { name: 'endpoints', indexes: ['applicationId', 'createdAt', 'disabled'] },
+  messages: { name: 'messages', indexes: ['applicationId', 'eventType', 'timestamp'] },
+  outbound: { name: 'outbound', indexes: ['applicationId', 'messageId', 'endpointId', 'status', 'eventType', 'createdAt'] },
+  attempts: { name: 'attempts', indexes: ['outboundMessageId', 'applicationId', 'endpointId', 'attemptedAt'] },
+  apiKeys: { name: 'api_keys', indexes: ['keyHash'] },
+  portalTokens: { name: 'portal_tokens', indexes: ['tokenHash', 'applicationId'] },
+  dueDeliveries: { name: 'due_deliveries', indexes: ['dueAt', 'endpointId'] },
+} as const satisfies Record<string, CollectionDef>;

@@ -1,0 +1,174 @@
+import { upcast } from '../domain/events';
+import type { EventStore, Position, RecordedEvent, Subscription } from '../store/eventStore';
+import { comparePositions, positionFromString, positionToString, START } from '../store/eventStore';
+import type { ReadStore } from '../store/readStore';
+import type { Projection } from './projection';
+
+export type ProjectionStatus = Readonly<{ name: string; position: string | null; lag: number; state: 'running' | 'stopped' | 'catching_up' }>;
+
+/** Lets a command wait until the read models include its own events (invariant 5). */
+export interface ProjectionProgress {
+  /** Resolves true once every projection passed `position`, false after the timeout. */
+  waitFor(position: Position, timeoutMs?: number): Promise<boolean>;
+}
+
+type Waiter = { position: Position; resolve: (ok: boolean) => void; timer: NodeJS.Timeout };
+
+/**
+ * Runs the projections from one catch-up subscription to `$all`. Each projection keeps its own checkpoint and
+ * skips events at or before it (idempotent by position); a batch's writes and checkpoints commit in one transaction.
+ */
+export class ProjectionRunner implements ProjectionProgress {
+  private readonly checkpoints = new Map<string, Position>();
+  private subscription: Subscription | null = null;
+  private processed: Position = START;
+  private waiters: Waiter[] = [];
+  private running = false;
+  private retryDelayMs = 100;
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly reads: ReadStore,
+    readonly projections: readonly Projection[],
+    private readonly log: (line: string) => void = () => {},
+  ) {}
+
+  async start(): Promise<void> {
+    this.running = true;
+    let from: Position | null = null;
+    for (const p of this.projections) {
+      const stored = await this.reads.getCheckpoint(p.name);
+      const position = stored === null ? START : positionFromString(stored);
+      this.checkpoints.set(p.name, position);
+      if (from === null || comparePositions(position, from) < 0) from = position;
+    }
+    this.processed = from ?? START;
+    this.subscribe();
+  }
+
+  private subscribe(): void {
+    const fromPosition = comparePositions(this.processed, START) === 0 ? undefined : this.processed;
+    this.subscription = this.events.subscribeToAll(
+      { fromPosition },
+      {
+        onEvents: (batch) => this.applyBatch(batch),
+        onDropped: (error) => {
+          if (!this.running) return;
+          // The client does not resubscribe: we do, from the last checkpoint, with backoff.
+          this.log(`projections: subscription dropped (${error.message}); resubscribing in ${this.retryDelayMs} ms`);
+          setTimeout(() => this.running && this.subscribe(), this.retryDelayMs).unref();
+          this.retryDelayMs = Math.min(this.retryDelayMs * 2, 5_000);
+        },
+      },
+    );
+  }
+
+  private async applyBatch(batch: readonly RecordedEvent[]): Promise<void> {
+    const last = batch[batch.length - 1];
+    if (!last) return;
+    await this.reads.transaction(async (tx) => {
+      for (const recorded of batch) {
+        const event = upcast(recorded.type, recorded.data, recorded.metadata);
+        if (!event) continue;
+        for (const p of this.projections) {
+          if (!p.handles.has(event.type)) continue;
+          if (comparePositions(recorded.position, this.checkpoints.get(p.name) ?? START) <= 0) continue;
+          await p.apply(event, tx, recorded);
+        }
+      }
+      for (const p of this.projections) {
+        if (comparePositions(last.position, this.checkpoints.get(p.name) ?? START) > 0) {
+          await tx.setCheckpoint(p.name, positionToString(last.position));
+        }
+      }
+    });
+    for (const p of this.projections) {
+      if (comparePositions(last.position, this.checkpoints.get(p.name) ?? START) > 0) this.checkpoints.set(p.name, last.position);
+    }
+    this.processed = last.position;
+    this.retryDelayMs = 100;
+    this.releaseWaiters();
+  }
+
+  private releaseWaiters(): void {
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (comparePositions(w.position, this.processed) <= 0) {
+        clearTimeout(w.timer);
+        w.resolve(true);
+      } else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  waitFor(position: Position, timeoutMs = 5_000): Promise<boolean> {
+    if (comparePositions(position, this.processed) <= 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        position,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve(false);
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    const head = await this.events.headPosition();
+    return this.projections.map((p) => {
+      const position = this.checkpoints.get(p.name) ?? START;
+      const lag = Number(head.commit - position.commit);
+      return {
+        name: p.name,
+        position: comparePositions(position, START) === 0 ? null : positionToString(position),
+        lag: Math.max(0, lag),
+        state: !this.running ? 'stopped' : lag > 0 ? 'catching_up' : 'running',
+      };
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.subscription?.stop();
+    this.subscription = null;
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(false);
+    }
+    this.waiters = [];
+  }
+}
+
+/** Drops the projections' read models and checkpoints: the next start replays `$all` from the beginning. */
+export const resetProjections = async (reads: ReadStore, projections: readonly Projection[]): Promise<void> => {
+  for (const p of projections) {
+    for (const c of p.collections) await reads.dropCollection(c.name);
+    await reads.deleteCheckpoint(p.name);
+  }
+};
+
+/** Read-your-writes for a process that does not run the projections: polls their checkpoints. */
+export class CheckpointPoller implements ProjectionProgress {
+  constructor(
+    private readonly reads: ReadStore,
+    private readonly names: readonly string[],
+    private readonly intervalMs = 20,
+  ) {}
+
+  async waitFor(position: Position, timeoutMs = 5_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let behind = false;
+      for (const name of this.names) {
+        const cp = await this.reads.getCheckpoint(name);
+        if (cp === null || comparePositions(positionFromString(cp), position) < 0) behind = true;
+      }
+      if (!behind) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, this.intervalMs));
+    }
+  }
+}

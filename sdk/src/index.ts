@@ -1,0 +1,30 @@
+export { Hookbase, type HookbaseOptions } from './client.js';
+export {
+  AuthenticationError,
+  ConflictError,
+  ForbiddenError,
+  HookbaseApiError,
+  HookbaseError,
+  NetworkError,
+  NotFoundError,
+  RateLimitError,
+  TimeoutError,
+  ValidationError,
+  type ApiErrorInit,
+} from './errors.js';
+export { PageIterator } from './pagination.js';
+export { Applications } from './resources/applications.js';
+export { Endpoints } from './resources/endpoints.js';
+export { EventTypes } from './resources/eventTypes.js';
+export { Messages } from './resources/messages.js';
+export { PortalTokens } from './resources/portalTokens.js';
+export { routes, type HttpMethod, type OperationId, type Route } from './routes.js';
+export type * from './types.js';
+export {
+  createWebhook,
+  WebhookVerificationError,
+  type VerifyOptions,
+  type Webhook,
+  type WebhookHeaders,
+  type WebhookPayload,
+} from './webhook.js';

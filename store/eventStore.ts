@@ -1,0 +1,178 @@
+import type { JsonObject } from '../domain/json';
+
+/**
+ * The EventStore port, shaped after EventStoreDB (@eventstore/db-client 6.x) so that the embedded adapter and
+ * the EventStoreDB adapter are interchangeable. Revisions and positions are bigint, as in the client.
+ */
+
+export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | bigint;
+
+export const NO_STREAM = 'no_stream' as const;
+export const STREAM_EXISTS = 'stream_exists' as const;
+export const ANY = 'any' as const;
+
+/** A `$all` position. The embedded store uses its global sequence number for both parts. */
+export type Position = Readonly<{ commit: bigint; prepare: bigint }>;
+
+export const START: Position = Object.freeze({ commit: -1n, prepare: -1n });
+
+export type EventToAppend = Readonly<{
+  type: string;
+  data: JsonObject;
+  metadata?: JsonObject;
+  /** Event id (uuid); generated when absent. */
+  id?: string;
+}>;
+
+export type RecordedEvent = Readonly<{
+  id: string;
+  streamId: string;
+  revision: bigint;
+  position: Position;
+  type: string;
+  data: JsonObject;
+  metadata: JsonObject;
+  /** When the store committed it. */
+  created: Date;
+}>;
+
+export type AppendResult = Readonly<{ nextExpectedRevision: bigint; position: Position }>;
+
+export type AppendOptions = Readonly<{ expectedRevision?: ExpectedRevision }>;
+
+export type ReadStreamOptions = Readonly<{
+  fromRevision?: bigint | 'start' | 'end';
+  direction?: 'forwards' | 'backwards';
+  maxCount?: number;
+}>;
+
+/** Filters of `$all`: by stream-name prefix or by event-type prefix (system events are always excluded). */
+export type AllFilter =
+  | Readonly<{ streamNamePrefixes: readonly string[] }>
+  | Readonly<{ eventTypePrefixes: readonly string[] }>;
+
+export type ReadAllOptions = Readonly<{
+  /** Exclusive: events after this position. */
+  fromPosition?: Position;
+  maxCount?: number;
+  filter?: AllFilter;
+}>;
+
+export type CatchUpOptions = Readonly<{
+  /** Exclusive: the subscription delivers events after this position. Absent = from the start. */
+  fromPosition?: Position;
+  filter?: AllFilter;
+}>;
+
+export type CatchUpHandler = Readonly<{
+  /** Events arrive in `$all` order; the next batch waits for the returned promise. */
+  onEvents: (events: readonly RecordedEvent[]) => Promise<void>;
+  /** Called once when the subscription drops for any reason but `stop()`. The caller resubscribes. */
+  onDropped?: (error: Error) => void;
+}>;
+
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+export type PersistentSubscriptionSettings = Readonly<{
+  /** Where a new group starts: default the end, as in EventStoreDB. */
+  startFrom?: 'start' | 'end' | Position;
+  /** Unacked events are redelivered after this. Default 30 000 ms. */
+  messageTimeoutMs?: number;
+  /** After this many retries an event is parked. Default 10. */
+  maxRetryCount?: number;
+  filter?: AllFilter;
+}>;
+
+export type PersistentEvent = Readonly<{
+  event: RecordedEvent;
+  /** How many times this event was delivered to the group before. */
+  retryCount: number;
+}>;
+
+export type NackAction = 'park' | 'retry' | 'skip';
+
+export interface PersistentSubscription {
+  ack(event: PersistentEvent): Promise<void>;
+  nack(action: NackAction, reason: string, event: PersistentEvent): Promise<void>;
+  /** Events of the group; iteration ends when `stop()` is called. */
+  [Symbol.asyncIterator](): AsyncIterator<PersistentEvent>;
+  stop(): Promise<void>;
+}
+
+export type PersistentSubscriptionInfo = Readonly<{
+  group: string;
+  /** Last checkpointed position; null before the first checkpoint. */
+  checkpoint: Position | null;
+  parkedCount: number;
+  inFlight: number;
+}>;
+
+export interface EventStore {
+  appendToStream(streamId: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult>;
+  /** Throws StreamNotFoundError while iterating when the stream does not exist. */
+  readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+  /** Position of the last event in `$all`, or START when empty. */
+  headPosition(): Promise<Position>;
+  subscribeToAll(options: CatchUpOptions, handler: CatchUpHandler): Subscription;
+
+  /** Throws PersistentSubscriptionExistsError when the group exists. */
+  createPersistentSubscriptionToAll(group: string, settings?: PersistentSubscriptionSettings): Promise<void>;
+  subscribeToPersistentSubscriptionToAll(group: string, options?: Readonly<{ bufferSize?: number }>): PersistentSubscription;
+  getPersistentSubscriptionToAllInfo(group: string): Promise<PersistentSubscriptionInfo>;
+  /** Moves the group's parked events back to be delivered again. */
+  replayParkedEvents(group: string): Promise<number>;
+
+  close(): Promise<void>;
+}
+
+export class WrongExpectedVersionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: bigint | 'no_stream',
+  ) {
+    super(`Wrong expected version on stream ${streamId}: expected ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'WrongExpectedVersionError';
+  }
+}
+
+export class StreamNotFoundError extends Error {
+  constructor(readonly streamId: string) {
+    super(`Stream ${streamId} not found`);
+    this.name = 'StreamNotFoundError';
+  }
+}
+
+export class PersistentSubscriptionExistsError extends Error {
+  constructor(readonly group: string) {
+    super(`Persistent subscription group ${group} already exists`);
+    this.name = 'PersistentSubscriptionExistsError';
+  }
+}
+
+export class PersistentSubscriptionNotFoundError extends Error {
+  constructor(readonly group: string) {
+    super(`Persistent subscription group ${group} does not exist`);
+    this.name = 'PersistentSubscriptionNotFoundError';
+  }
+}
+
+/** Positions are stored as decimal strings: nothing serialises bigint for us. */
+export const positionToString = (p: Position): string => `${p.commit}/${p.prepare}`;
+export const positionFromString = (s: string): Position => {
+  const [commit, prepare] = s.split('/');
+  if (commit === undefined || prepare === undefined) throw new Error(`Not a position: ${s}`);
+  return { commit: BigInt(commit), prepare: BigInt(prepare) };
+};
+export const comparePositions = (a: Position, b: Position): number =>
+  a.commit === b.commit ? (a.prepare === b.prepare ? 0 : a.prepare < b.prepare ? -1 : 1) : a.commit < b.commit ? -1 : 1;
+
+export const matchesFilter = (filter: AllFilter | undefined, e: Pick<RecordedEvent, 'streamId' | 'type'>): boolean => {
+  if (e.type.startsWith('$')) return false;
+  if (!filter) return true;
+  if ('streamNamePrefixes' in filter) return filter.streamNamePrefixes.some((p) => e.streamId.startsWith(p));
+  return filter.eventTypePrefixes.some((p) => e.type.startsWith(p));
+};

@@ -1,0 +1,369 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  UniqueConstraintError,
+  UnindexedQueryError,
+  type CollectionDef,
+  type Document,
+  type FindOptions,
+  type ReadCollection,
+  type ReadStore,
+} from './readStore';
+
+/**
+ * The ReadStore contract: every adapter (embedded SQLite, MongoDB) must pass it unchanged. It uses the port only,
+ * and a fresh collection name per test so that one store serves the whole suite.
+ */
+export function readStoreContract(name: string, factory: () => Promise<ReadStore>): void {
+  describe(`ReadStore contract: ${name}`, () => {
+    let store: ReadStore;
+    let seq = 0;
+    const run = Math.random().toString(36).slice(2, 8);
+    const fresh = (prefix: string): string => `${prefix}_${run}_${seq++}`;
+
+    type Item = Document & { status?: string | null; n?: number | null; flag?: boolean; tag?: string | null };
+    const itemIndexes = ['status', 'n', 'flag', 'tag'];
+    const itemDef = (prefix: string): CollectionDef => ({ name: fresh(prefix), indexes: itemIndexes });
+
+    const putAll = async (def: CollectionDef, docs: readonly Document[]): Promise<void> => {
+      await store.transaction(async (tx) => {
+        const c = tx.collection(def);
+        for (const doc of docs) await c.put(doc);
+      });
+    };
+    const ids = (docs: readonly Document[]): string[] => docs.map((d) => d.id);
+    const pad = (i: number): string => `d${String(i).padStart(4, '0')}`;
+
+    /** Follows nextCursor to the end, checking the page size; returns every item in visiting order. */
+    const allPages = async <T extends Document>(
+      c: ReadCollection<T>,
+      options: FindOptions,
+      limit: number,
+    ): Promise<T[]> => {
+      const seen: T[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 1000; page++) {
+        const result = await c.find({ ...options, limit, ...(cursor === undefined ? {} : { cursor }) });
+        seen.push(...result.items);
+        if (result.nextCursor === null) {
+          expect(result.items.length).toBeLessThanOrEqual(limit);
+          return seen;
+        }
+        expect(result.items.length).toBe(limit);
+        cursor = result.nextCursor;
+      }
+      throw new Error('pagination does not end');
+    };
+
+    /** Expected order: by key (null/missing first, numbers numerically), ties by id, reversed for desc. */
+    const sorted = <T extends Document>(docs: readonly T[], key: string, direction: 'asc' | 'desc'): T[] => {
+      const value = (d: T): number | string | null => (d[key] ?? null) as number | string | null;
+      const rank = (v: number | string | null): number => (v === null ? 0 : typeof v === 'number' ? 1 : 2);
+      const cmp = (a: T, b: T): number => {
+        const va = value(a);
+        const vb = value(b);
+        if (rank(va) !== rank(vb)) return rank(va) - rank(vb);
+        if (va !== null && vb !== null && va !== vb) return va < vb ? -1 : 1;
+        return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+      };
+      const out = [...docs].sort(cmp);
+      return direction === 'asc' ? out : out.reverse();
+    };
+
+    beforeAll(async () => {
+      store = await factory();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    it('puts, gets and deletes documents', async () => {
+      const def = itemDef('crud');
+      const c = store.collection<Item>(def);
+      expect(await c.get('a')).toBeNull();
+      await putAll(def, [{ id: 'a', status: 'new', nested: { x: [1, 2] } }, { id: 'b', status: 'old' }]);
+      expect(await c.get('a')).toEqual({ id: 'a', status: 'new', nested: { x: [1, 2] } });
+      expect(await c.count()).toBe(2);
+      await store.transaction(async (tx) => {
+        await tx.collection(def).delete('a');
+        await tx.collection(def).delete('missing');
+      });
+      expect(await c.get('a')).toBeNull();
+      expect(ids((await c.find()).items)).toEqual(['b']);
+    });
+
+    it('replaces the whole document on put', async () => {
+      const def = itemDef('replace');
+      const c = store.collection<Item>(def);
+      await putAll(def, [{ id: 'a', status: 'new', n: 1, extra: 'x' }]);
+      await putAll(def, [{ id: 'a', status: 'done' }]);
+      expect(await c.get('a')).toEqual({ id: 'a', status: 'done' });
+      expect(await c.count({ status: 'new' })).toBe(0);
+      expect(await c.count({ status: 'done' })).toBe(1);
+      expect(await c.count({ n: 1 })).toBe(0);
+      expect(await c.count()).toBe(1);
+    });
+
+    it('filters by equality on strings, numbers, booleans and null', async () => {
+      const def = itemDef('where');
+      const c = store.collection<Item>(def);
+      await putAll(def, [
+        { id: 'a', status: 'new', n: 1, flag: true, tag: 'x' },
+        { id: 'b', status: 'new', n: 2, flag: false, tag: null },
+        { id: 'c', status: 'old', n: 1, flag: true },
+        { id: 'd', status: '1', n: 10, flag: false, tag: 'x' },
+        { id: 'e', n: 0, tag: 'y' },
+      ]);
+      const where = async (w: Record<string, string | number | boolean | null>): Promise<string[]> =>
+        ids((await c.find({ where: w })).items);
+      expect(await where({ status: 'new' })).toEqual(['a', 'b']);
+      expect(await where({ status: '1' })).toEqual(['d']);
+      expect(await where({ n: 1 })).toEqual(['a', 'c']);
+      expect(await where({ n: 10 })).toEqual(['d']);
+      expect(await where({ flag: true })).toEqual(['a', 'c']);
+      expect(await where({ flag: false })).toEqual(['b', 'd']);
+      expect(await where({ tag: null })).toEqual(['b', 'c']);
+      expect(await where({ status: null })).toEqual(['e']);
+      expect(await where({ status: 'new', flag: false })).toEqual(['b']);
+      expect(await where({ status: 'new', n: 1, tag: 'x' })).toEqual(['a']);
+      expect(await where({ status: 'nope' })).toEqual([]);
+      expect(await c.count({ flag: true })).toBe(2);
+      expect(await c.count({ tag: null })).toBe(2);
+      expect(await c.count({ status: 'new', n: 2 })).toBe(1);
+    });
+
+    it('filters by range with gt, gte, lt and lte; numbers order numerically', async () => {
+      const def = itemDef('range');
+      const c = store.collection<Item>(def);
+      const ns = [2, 10, 100, 3, 25, -1, 1.5];
+      await putAll(def, [
+        ...ns.map((n, i) => ({ id: `n${i}`, n, status: `2024-01-${String(10 + i)}` })),
+        { id: 'none', status: 'zzz' },
+      ]);
+      const values = async (range: FindOptions['range'], key = 'n'): Promise<unknown[]> =>
+        (await c.find({ range, orderBy: { key, direction: 'asc' } })).items.map((d) => d[key]);
+      expect(await values({ key: 'n', gt: 3 })).toEqual([10, 25, 100]);
+      expect(await values({ key: 'n', gte: 3 })).toEqual([3, 10, 25, 100]);
+      expect(await values({ key: 'n', lt: 3 })).toEqual([-1, 1.5, 2]);
+      expect(await values({ key: 'n', lte: 3 })).toEqual([-1, 1.5, 2, 3]);
+      expect(await values({ key: 'n', gt: 2, lte: 25 })).toEqual([3, 10, 25]);
+      expect(await values({ key: 'n', gte: 1.5, lt: 10 })).toEqual([1.5, 2, 3]);
+      expect(await values({ key: 'status', gte: '2024-01-12', lt: '2024-01-15' }, 'status')).toEqual([
+        '2024-01-12',
+        '2024-01-13',
+        '2024-01-14',
+      ]);
+      expect(await values({ key: 'status', gt: '2024-01-15' }, 'status')).toEqual(['2024-01-16', 'zzz']);
+      expect((await c.find({ range: { key: 'n', gt: 1000 } })).items).toEqual([]);
+    });
+
+    it('orders by a key ascending and descending, ties broken by id in the same direction', async () => {
+      const def = itemDef('order');
+      const c = store.collection<Item>(def);
+      const ns: Record<string, number> = { e: 5, b: 1, a: 5, d: 20, c: 1, f: 3, g: 5 };
+      await putAll(def, Object.entries(ns).map(([id, n]) => ({ id, n })));
+      const order = async (key: string, direction: 'asc' | 'desc'): Promise<string> =>
+        ids((await c.find({ orderBy: { key, direction } })).items).join('');
+      expect(await order('n', 'asc')).toBe('bcfaegd');
+      expect(await order('n', 'desc')).toBe('dgeafcb');
+      expect(ids((await c.find()).items).join('')).toBe('abcdefg');
+      expect(await order('id', 'desc')).toBe('gfedcba');
+      expect(ids((await c.find({ orderBy: { key: 'n', direction: 'asc' }, limit: 2 })).items)).toEqual(['b', 'c']);
+    });
+
+    it('returns 50 documents by default, and nextCursor null on the last page', async () => {
+      const def = itemDef('limit');
+      const c = store.collection<Item>(def);
+      await putAll(def, Array.from({ length: 60 }, (_, i) => ({ id: pad(i), n: i })));
+      const first = await c.find();
+      expect(ids(first.items)).toEqual(Array.from({ length: 50 }, (_, i) => pad(i)));
+      expect(first.nextCursor).not.toBeNull();
+      const second = await c.find({ cursor: first.nextCursor ?? '' });
+      expect(ids(second.items)).toEqual(Array.from({ length: 10 }, (_, i) => pad(50 + i)));
+      expect(second.nextCursor).toBeNull();
+      const exact = await c.find({ limit: 60 });
+      expect(exact.items).toHaveLength(60);
+      expect(exact.nextCursor).toBeNull();
+    });
+
+    it('paginates over 123 documents with where and range, each exactly once, both directions', async () => {
+      const def = itemDef('pages');
+      const c = store.collection<Item>(def);
+      const docs: Item[] = Array.from({ length: 400 }, (_, i) => ({
+        id: pad((i * 7919) % 400),
+        n: i % 41,
+        status: i % 3 === 0 ? 'skip' : 'keep',
+        flag: i % 2 === 0,
+      }));
+      await putAll(def, docs);
+      const options = { where: { status: 'keep', flag: true }, range: { key: 'n', gte: 2, lt: 40 } } as const;
+      const matching = docs.filter((d) => d.status === 'keep' && d.flag === true && (d.n ?? 0) >= 2 && (d.n ?? 0) < 40);
+      expect(matching).toHaveLength(123);
+      expect(await c.count(options.where)).toBe(docs.filter((d) => d.status === 'keep' && d.flag).length);
+      for (const direction of ['asc', 'desc'] as const) {
+        for (const limit of [10, 41, 123, 200]) {
+          const seen = await allPages(c, { ...options, orderBy: { key: 'n', direction } }, limit);
+          expect(ids(seen)).toEqual(ids(sorted(matching, 'n', direction)));
+          expect(new Set(ids(seen)).size).toBe(123);
+        }
+        const byId = await allPages(c, { ...options, orderBy: { key: 'id', direction } }, 10);
+        expect(ids(byId)).toEqual(ids(sorted(matching, 'id', direction)));
+      }
+    });
+
+    it('paginates over a key with null, missing and tied values in both directions', async () => {
+      const def = itemDef('nullpages');
+      const c = store.collection<Item>(def);
+      const docs: Item[] = Array.from({ length: 57 }, (_, i) => {
+        const doc: Item = { id: pad(i) };
+        if (i % 5 === 1) return { ...doc, tag: null };
+        if (i % 5 === 2) return doc;
+        return { ...doc, tag: `t${i % 4}` };
+      });
+      await putAll(def, docs);
+      for (const direction of ['asc', 'desc'] as const) {
+        for (const limit of [1, 4, 10]) {
+          const seen = await allPages(c, { orderBy: { key: 'tag', direction } }, limit);
+          expect(ids(seen)).toEqual(ids(sorted(docs, 'tag', direction)));
+        }
+      }
+    });
+
+    it('counts documents', async () => {
+      const def = itemDef('count');
+      const c = store.collection<Item>(def);
+      expect(await c.count()).toBe(0);
+      await putAll(def, Array.from({ length: 17 }, (_, i) => ({ id: pad(i), status: i % 2 ? 'odd' : 'even' })));
+      expect(await c.count()).toBe(17);
+      expect(await c.count({ status: 'odd' })).toBe(8);
+      expect(await c.count({ status: 'even' })).toBe(9);
+    });
+
+    it('rejects a put that breaks a unique field with UniqueConstraintError', async () => {
+      const def: CollectionDef = { name: fresh('unique'), indexes: ['email'], unique: ['email'] };
+      const c = store.collection(def);
+      await putAll(def, [{ id: 'a', email: 'x@example.com' }, { id: 'b', email: 'y@example.com' }]);
+      await putAll(def, [{ id: 'a', email: 'x@example.com', name: 'again' }]);
+      const failing = putAll(def, [{ id: 'c', email: 'x@example.com' }]);
+      await expect(failing).rejects.toBeInstanceOf(UniqueConstraintError);
+      await expect(failing).rejects.toMatchObject({ collection: def.name, field: 'email' });
+      await expect(putAll(def, [{ id: 'b', email: 'x@example.com' }])).rejects.toBeInstanceOf(UniqueConstraintError);
+      expect(await c.get('a')).toEqual({ id: 'a', email: 'x@example.com', name: 'again' });
+      expect(await c.get('b')).toEqual({ id: 'b', email: 'y@example.com' });
+      expect(await c.get('c')).toBeNull();
+      await putAll(def, [{ id: 'a', email: 'z@example.com' }, { id: 'c', email: 'x@example.com' }]);
+      expect(await c.count({ email: 'x@example.com' })).toBe(1);
+    });
+
+    it('rejects queries on undeclared fields with UnindexedQueryError', async () => {
+      const def = itemDef('unindexed');
+      const c = store.collection<Item>(def);
+      await putAll(def, [{ id: 'a', status: 'new', other: 1 }]);
+      await expect(c.find({ where: { other: 1 } })).rejects.toBeInstanceOf(UnindexedQueryError);
+      await expect(c.find({ range: { key: 'other', gt: 0 } })).rejects.toBeInstanceOf(UnindexedQueryError);
+      await expect(c.find({ orderBy: { key: 'other', direction: 'asc' } })).rejects.toBeInstanceOf(UnindexedQueryError);
+      await expect(c.count({ other: 1 })).rejects.toMatchObject({ name: 'UnindexedQueryError', field: 'other' });
+      const never = store.collection({ name: fresh('never'), indexes: [] });
+      await expect(never.find({ where: { x: 1 } })).rejects.toBeInstanceOf(UnindexedQueryError);
+      await store.transaction(async (tx) => {
+        await expect(tx.collection(def).find({ where: { other: 1 } })).rejects.toBeInstanceOf(UnindexedQueryError);
+      });
+    });
+
+    it('commits a transaction atomically: a throw inside writes nothing and keeps the checkpoint', async () => {
+      const def = itemDef('atomic');
+      const projection = fresh('proj');
+      const c = store.collection<Item>(def);
+      await store.transaction(async (tx) => {
+        await tx.collection(def).put({ id: 'a', status: 'kept' });
+        await tx.setCheckpoint(projection, '5');
+      });
+      const boom = new Error('boom');
+      await expect(
+        store.transaction(async (tx) => {
+          const w = tx.collection<Item>(def);
+          await w.put({ id: 'b', status: 'new' });
+          await w.put({ id: 'a', status: 'changed' });
+          await tx.setCheckpoint(projection, '9');
+          expect(await tx.getCheckpoint(projection)).toBe('9');
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(await c.get('b')).toBeNull();
+      expect(await c.get('a')).toEqual({ id: 'a', status: 'kept' });
+      expect(await store.getCheckpoint(projection)).toBe('5');
+      const fresher = itemDef('atomicnew');
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.collection(fresher).put({ id: 'x' });
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(await store.collection(fresher).count()).toBe(0);
+      expect(await store.transaction(async () => 42)).toBe(42);
+    });
+
+    it('shows a transaction its own writes and hides them from reads outside until commit', async () => {
+      const def = itemDef('isolation');
+      const created = itemDef('isolationnew');
+      const projection = fresh('proj');
+      const outside = store.collection<Item>(def);
+      await putAll(def, [{ id: 'a', status: 'old', n: 1 }]);
+      await store.transaction(async (tx) => {
+        const w = tx.collection<Item>(def);
+        await w.put({ id: 'b', status: 'new', n: 2 });
+        await w.put({ id: 'a', status: 'new', n: 3 });
+        await tx.collection(created).put({ id: 'z' });
+        await tx.setCheckpoint(projection, '7');
+        expect(await w.get('b')).toEqual({ id: 'b', status: 'new', n: 2 });
+        expect(await w.count({ status: 'new' })).toBe(2);
+        expect(ids((await w.find({ orderBy: { key: 'n', direction: 'desc' } })).items)).toEqual(['a', 'b']);
+        await w.delete('b');
+        expect(await w.get('b')).toBeNull();
+        expect(await tx.getCheckpoint(projection)).toBe('7');
+
+        expect(await outside.get('b')).toBeNull();
+        expect(await outside.get('a')).toEqual({ id: 'a', status: 'old', n: 1 });
+        expect(await outside.count({ status: 'new' })).toBe(0);
+        expect(ids((await outside.find({ where: { status: 'old' } })).items)).toEqual(['a']);
+        expect(await store.collection(created).get('z')).toBeNull();
+        expect(await store.getCheckpoint(projection)).toBeNull();
+      });
+      expect(await outside.get('a')).toEqual({ id: 'a', status: 'new', n: 3 });
+      expect(await outside.count()).toBe(1);
+      expect(await store.collection(created).get('z')).toEqual({ id: 'z' });
+      expect(await store.getCheckpoint(projection)).toBe('7');
+    });
+
+    it('stores, moves and deletes checkpoints', async () => {
+      const projection = fresh('proj');
+      expect(await store.getCheckpoint(projection)).toBeNull();
+      await store.transaction((tx) => tx.setCheckpoint(projection, '12'));
+      expect(await store.getCheckpoint(projection)).toBe('12');
+      await store.transaction(async (tx) => {
+        expect(await tx.getCheckpoint(projection)).toBe('12');
+        await tx.setCheckpoint(projection, '18446744073709551615');
+      });
+      expect(await store.getCheckpoint(projection)).toBe('18446744073709551615');
+      expect(await store.getCheckpoint(fresh('other'))).toBeNull();
+      await store.deleteCheckpoint(projection);
+      expect(await store.getCheckpoint(projection)).toBeNull();
+      await store.deleteCheckpoint(projection);
+    });
+
+    it('drops a collection with its documents and index definitions', async () => {
+      const name = fresh('drop');
+      const def: CollectionDef = { name, indexes: ['email'], unique: ['email'] };
+      const c = store.collection(def);
+      await putAll(def, [{ id: 'a', email: 'x' }, { id: 'b', email: 'y' }]);
+      await store.dropCollection(name);
+      expect(await c.get('a')).toBeNull();
+      expect(await c.count()).toBe(0);
+      expect(await c.find()).toEqual({ items: [], nextCursor: null });
+      const relaxed: CollectionDef = { name, indexes: ['email'] };
+      await putAll(relaxed, [{ id: 'c', email: 'x' }, { id: 'd', email: 'x' }]);
+      expect(ids((await store.collection(relaxed).find({ where: { email: 'x' } })).items)).toEqual(['c', 'd']);
+      await store.dropCollection(name);
+      await store.dropCollection(fresh('neverexisted'));
+    });
+  });
+}
