@@ -39,7 +39,7 @@ describe('SqliteEventStore (embedded only)', () => {
   afterEach(async () => {
     for (const { store, path } of opened.splice(0)) {
       await store.close();
-      removeDb(path);
+      if (path !== ':memory:') removeDb(path);
     }
   });
 
@@ -88,11 +88,10 @@ describe('SqliteEventStore (embedded only)', () => {
   });
 
   it('works in memory', async () => {
-    const store = SqliteEventStore.open(':memory:');
+    const store = open(':memory:');
     expect(await store.headPosition()).toEqual(START);
     await store.appendToStream('m', [ev(1)]);
     expect((await collect(store.readAll())).map((e) => e.streamId)).toEqual(['m']);
-    await store.close();
   });
 
   it('reads and subscribes across many pages, in batches of at most 500', async () => {
@@ -114,7 +113,7 @@ describe('SqliteEventStore (embedded only)', () => {
 
   it('keeps events and the persistent-subscription checkpoint across close and reopen', async () => {
     const path = tempPath();
-    const first = SqliteEventStore.open(path);
+    const first = open(path);
     await first.createPersistentSubscriptionToAll('g', { startFrom: 'start' });
     await first.appendToStream('d', Array.from({ length: 5 }, (_, i) => ev(i)));
     const sub = first.subscribeToPersistentSubscriptionToAll('g');
@@ -126,7 +125,7 @@ describe('SqliteEventStore (embedded only)', () => {
     await first.close(); // must make the checkpoint durable, with the consumer still subscribed
 
     const second = SqliteEventStore.open(path);
-    opened.push({ store: second, path });
+    opened.push({ store: second, path }); // close() is idempotent; afterEach closes both and removes the file
     expect((await collect(second.readStream('d'))).map((e) => e.data['n'])).toEqual([0, 1, 2, 3, 4]);
     const info = await second.getPersistentSubscriptionToAllInfo('g');
     expect(info.checkpoint).toEqual({ commit: 3n, prepare: 3n });
@@ -145,7 +144,7 @@ describe('SqliteEventStore (embedded only)', () => {
 
   it('keeps parked events across reopen and replays them once', async () => {
     const path = tempPath();
-    const first = SqliteEventStore.open(path);
+    const first = open(path);
     await first.createPersistentSubscriptionToAll('g', { startFrom: 'start' });
     await first.appendToStream('d', [ev(0), ev(1)]);
     const sub = first.subscribeToPersistentSubscriptionToAll('g');
@@ -158,7 +157,7 @@ describe('SqliteEventStore (embedded only)', () => {
     await first.close();
 
     const second = SqliteEventStore.open(path);
-    opened.push({ store: second, path });
+    opened.push({ store: second, path }); // close() is idempotent; afterEach closes both and removes the file
     const info = await second.getPersistentSubscriptionToAllInfo('g');
     expect(info).toMatchObject({ parkedCount: 1, checkpoint: { commit: 2n, prepare: 2n }, inFlight: 0 });
     expect(await second.replayParkedEvents('g')).toBe(1);

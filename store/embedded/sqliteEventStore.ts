@@ -142,7 +142,6 @@ export class SqliteEventStore implements EventStore {
     try {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
-      db.pragma('foreign_keys = OFF');
       db.exec(SCHEMA);
     } catch (e) {
       db.close();
