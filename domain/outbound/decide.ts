@@ -27,8 +27,13 @@ export type RecordAttempt = Command<
   }
 >;
 export type RequestRetry = Command<'RequestRetry', DeliveryRef>;
+/**
+ * The dispatcher hands an attempt to the due-queue without running it (its endpoint's circuit is open, or its
+ * queue is full): the delivery stays durable and no attempt is burned.
+ */
+export type ScheduleAttempt = Command<'ScheduleAttempt', DeliveryRef & { attemptNumber: number; dueAt: string }>;
 
-export type OutboundCommand = RecordAttempt | RequestRetry;
+export type OutboundCommand = RecordAttempt | RequestRetry | ScheduleAttempt;
 
 const addMs = (iso: string, ms: number): string => new Date(Date.parse(iso) + ms).toISOString();
 
@@ -55,6 +60,14 @@ export const decideOutbound = (command: OutboundCommand, state: OutboundState): 
     }
     case 'RequestRetry':
       return [{ type: 'RetryRequested', data: { ...command.data, attemptNumber: state.attempts + 1, requestedAt: now } }];
+    case 'ScheduleAttempt': {
+      const { attemptNumber, dueAt, outboundId, messageId, endpointId, applicationId } = command.data;
+      if (attemptNumber !== state.attempts + 1) {
+        throw conflict('attempt_already_recorded', `Attempt ${attemptNumber} of ${outboundId} is already recorded (${state.attempts} so far).`);
+      }
+      if (state.status === 'success' && state.nextAttemptAt === null) throw conflict('already_delivered', `${outboundId} was already delivered.`);
+      return [{ type: 'RetryScheduled', data: { outboundId, messageId, endpointId, applicationId, attemptNumber, dueAt, scheduledAt: now } }];
+    }
     default:
       return assertNever(command);
   }

@@ -1,0 +1,86 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { streams } from '../domain/streams';
+import { collections } from '../projections/readModels';
+import type { OutboundDoc } from '../projections/readModels';
+import type { EventStore, PersistentEvent, PersistentSubscription } from '../store/eventStore';
+import { Dispatcher } from './dispatcher';
+import type { Harness, Receiver } from './testHarness';
+import { createEndpoint, openHarness, sendMessage, startReceiver, streamEvents, testConfig, waitFor } from './testHarness';
+
+/** The store, with persistent-subscription acks passed through only when `keep` says so. */
+const withAcks = (store: EventStore, keep: (pe: PersistentEvent) => boolean): EventStore =>
+  new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'subscribeToPersistentSubscriptionToAll') {
+        return (group: string, options?: { bufferSize?: number }): PersistentSubscription => {
+          const sub = target.subscribeToPersistentSubscriptionToAll(group, options);
+          return {
+            ack: async (pe) => (keep(pe) ? sub.ack(pe) : undefined),
+            nack: (action, reason, pe) => sub.nack(action, reason, pe),
+            stop: () => sub.stop(),
+            [Symbol.asyncIterator]: () => sub[Symbol.asyncIterator](),
+          };
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+
+let h: Harness;
+let r: Receiver;
+
+beforeEach(async () => {
+  h = await openHarness();
+});
+
+afterEach(async () => {
+  await h.close();
+  await r.close();
+});
+
+describe('crash safety', () => {
+  it('redelivers and attempts a subscription event that was not acked before the dispatcher went away', async () => {
+    r = await startReceiver((_req, i) => (i === 0 ? 'hang' : { status: 200 }));
+    const ep = await createEndpoint(h, { url: r.url });
+    const first = await h.dispatcher({ stopTimeoutMs: 100 });
+    const sent = await sendMessage(h, [ep]);
+    await waitFor('first request', () => r.requests.length === 1);
+
+    // Stopped mid-attempt: nothing is recorded, the event stays unacked; the store is closed as a crash would leave it.
+    await first.stop();
+    expect(await streamEvents(h.events, streams.outbound(sent.outboundIds[0]!))).toEqual([]);
+    await h.reopenEvents();
+
+    await h.dispatcher();
+    const doc = await waitFor('delivered after restart', async () => {
+      const d = await h.reads.collection<OutboundDoc>(collections.outbound).get(sent.outboundIds[0]!);
+      return d?.status === 'success' ? d : undefined;
+    });
+    expect(doc.attempts).toBe(1);
+    expect(r.requests).toHaveLength(2);
+    expect(r.requests.map((q) => q.headers['webhook-id'])).toEqual([sent.messageId, sent.messageId]);
+  });
+
+  it('acks without a second request a redelivered event whose outcome is already appended', async () => {
+    r = await startReceiver();
+    const ep = await createEndpoint(h, { url: r.url });
+    const acks: string[] = [];
+    // The first dispatcher's acks are lost; the second one's are counted.
+    const lossy = new Dispatcher({ events: withAcks(h.events, () => false), reads: h.reads, masterKey: h.masterKey, config: testConfig() });
+    await lossy.start();
+    const sent = await sendMessage(h, [ep]);
+    await waitFor('delivered', async () => (await h.reads.collection<OutboundDoc>(collections.outbound).get(sent.outboundIds[0]!))?.status === 'success');
+    await lossy.stop();
+
+    const second = new Dispatcher({ events: withAcks(h.events, (pe) => (acks.push(pe.event.streamId), true)), reads: h.reads, masterKey: h.masterKey, config: testConfig() });
+    await second.start();
+    try {
+      await waitFor('redelivered event acked', () => acks.includes(streams.message(sent.messageId)));
+      expect(r.requests).toHaveLength(1);
+      expect((await streamEvents(h.events, streams.outbound(sent.outboundIds[0]!))).map((e) => e.type)).toEqual(['AttemptSucceeded']);
+    } finally {
+      await second.stop();
+    }
+  });
+});

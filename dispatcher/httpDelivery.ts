@@ -1,0 +1,220 @@
+import { lookup as dnsLookup } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import { isIP } from 'node:net';
+import { Agent, request } from 'undici';
+import type { AttemptOutcome } from '../domain/outbound/decide';
+import { classifyAddress, describeAddressClass, isBlockedHostname } from '../domain/network';
+import { parseRetryAfter } from './retrySchedule';
+
+/** At most this much of a response body is read and kept (API.md: "first 4 KiB"). */
+export const RESPONSE_BODY_LIMIT = 4096;
+
+const ALLOW_HINT = 'set HOOKBASE_ALLOW_PRIVATE_NETWORKS=true to allow private networks';
+
+export type DeliveryRequest = Readonly<{
+  url: string;
+  headers: Readonly<Record<string, string>>;
+  body: string;
+  timeoutMs: number;
+  /** Aborts the attempt without an outcome (the dispatcher is stopping). */
+  signal?: AbortSignal;
+}>;
+
+type Answer = Readonly<{ responseStatus: number; responseBody: string; latencyMs: number }>;
+
+export type Succeeded = Readonly<{ kind: 'succeeded' } & Answer>;
+export type Failed = Readonly<{
+  kind: 'failed';
+  responseStatus: number | null;
+  responseBody: string;
+  latencyMs: number;
+  error: string;
+  /** Retry-After of a 429 or 503, in seconds. */
+  retryAfterSeconds: number | null;
+  /** The receiver answered `webhook-delivery: abort-message`: no more retries for this delivery. */
+  abortMessage: boolean;
+  /** 410 Gone: the endpoint is to be disabled. */
+  gone: boolean;
+}>;
+/** Refused before or while connecting: the address is one the dispatcher may not reach (SSRF). */
+export type Blocked = Readonly<{ kind: 'blocked'; error: string; latencyMs: number }>;
+/** Abandoned because the dispatcher is stopping: nothing is recorded, the delivery runs again later. */
+export type Cancelled = Readonly<{ kind: 'cancelled' }>;
+
+export type HttpAttemptResult = Succeeded | Failed | Blocked | Cancelled;
+
+/** The domain's view of an attempt that ran (a blocked attempt is a failure that may be retried: DNS changes). */
+export const toAttemptOutcome = (r: Succeeded | Failed | Blocked): AttemptOutcome => {
+  switch (r.kind) {
+    case 'succeeded':
+      return { kind: 'succeeded', responseStatus: r.responseStatus, responseBody: r.responseBody, latencyMs: r.latencyMs };
+    case 'failed':
+      return { kind: 'failed', responseStatus: r.responseStatus, responseBody: r.responseBody, latencyMs: r.latencyMs, error: r.error, final: r.abortMessage || r.gone };
+    case 'blocked':
+      return { kind: 'failed', responseStatus: null, responseBody: '', latencyMs: r.latencyMs, error: r.error, final: false };
+    default: {
+      const never: never = r;
+      return never;
+    }
+  }
+};
+
+export class BlockedAddressError extends Error {
+  readonly code = 'HOOKBASE_BLOCKED_ADDRESS';
+  constructor(message: string) {
+    super(message);
+    this.name = 'BlockedAddressError';
+  }
+}
+
+/**
+ * Wraps DNS resolution so that a name resolving to a blocked address fails the connection. The socket connects
+ * to the address returned here, so the address checked is the address used (no DNS-rebinding window).
+ */
+export const guardedLookup =
+  (base: LookupFunction): LookupFunction =>
+  (hostname, options, callback) => {
+    base(hostname, options, (err, address, family) => {
+      if (err) return callback(err, address, family);
+      const list = typeof address === 'string' ? [address] : address.map((a) => a.address);
+      for (const ip of list) {
+        const why = classifyAddress(ip);
+        if (why !== null) {
+          return callback(new BlockedAddressError(`Blocked: ${hostname} resolves to ${ip}, ${describeAddressClass(why)}; ${ALLOW_HINT}`), address, family);
+        }
+      }
+      callback(null, address, family);
+    });
+  };
+
+/** Refusals decided from the URL alone: a blocked host name or a literal blocked IP. */
+export const blockedTarget = (url: URL): string | null => {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isBlockedHostname(host)) return `Blocked: ${host} is a local or metadata host name; ${ALLOW_HINT}`;
+  if (isIP(host)) {
+    const why = classifyAddress(host);
+    if (why !== null) return `Blocked: ${host} is ${describeAddressClass(why)}; ${ALLOW_HINT}`;
+  }
+  return null;
+};
+
+const causes = (error: unknown): unknown[] => {
+  const out: unknown[] = [];
+  for (let e = error; e !== undefined && e !== null && out.length < 5; e = (e as { cause?: unknown }).cause) out.push(e);
+  return out;
+};
+
+const describeError = (error: unknown, timeoutMs: number, timedOut: boolean): string => {
+  const chain = causes(error);
+  const code = chain.map((e) => (e as { code?: unknown }).code).find((c): c is string => typeof c === 'string');
+  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return `Timed out after ${timeoutMs / 1000} s`;
+  const message = chain[0] instanceof Error ? chain[0].message : String(chain[0]);
+  switch (code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'Connect timed out';
+    case 'ECONNREFUSED':
+      return 'Connection refused';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return `Connection reset (${message})`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `DNS lookup failed (${code})`;
+    default:
+      return code ? `${code}: ${message}` : message;
+  }
+};
+
+const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
+export type HttpDeliveryOptions = Readonly<{ allowPrivateNetworks: boolean; connectTimeoutMs: number; lookup?: LookupFunction }>;
+
+/** One HTTP attempt at a time; one shared connection pool for every endpoint. Redirects are never followed. */
+export class HttpDelivery {
+  private readonly agent: Agent;
+
+  constructor(private readonly options: HttpDeliveryOptions) {
+    const base = options.lookup ?? (dnsLookup as LookupFunction);
+    this.agent = new Agent({
+      connect: { timeout: options.connectTimeoutMs, lookup: options.allowPrivateNetworks ? base : guardedLookup(base) },
+      keepAliveTimeout: 4_000,
+    });
+  }
+
+  async send(req: DeliveryRequest): Promise<HttpAttemptResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    if (!this.options.allowPrivateNetworks) {
+      const blocked = blockedTarget(new URL(req.url));
+      if (blocked) return { kind: 'blocked', error: blocked, latencyMs: 0 };
+    }
+    if (req.signal?.aborted) return { kind: 'cancelled' };
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, req.timeoutMs);
+    const onCancel = () => controller.abort();
+    req.signal?.addEventListener('abort', onCancel, { once: true });
+    try {
+      const res = await request(req.url, {
+        method: 'POST',
+        headers: req.headers,
+        body: req.body,
+        dispatcher: this.agent,
+        headersTimeout: req.timeoutMs,
+        bodyTimeout: req.timeoutMs,
+        signal: controller.signal,
+      });
+      // Read at most 4 KiB; leaving the loop early destroys the rest of the body.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        const buf = chunk as Buffer;
+        chunks.push(buf);
+        size += buf.length;
+        if (size >= RESPONSE_BODY_LIMIT) break;
+      }
+      const status = res.statusCode;
+      const responseBody = Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8');
+      const latencyMs = elapsed();
+      if (status >= 200 && status < 300) return { kind: 'succeeded', responseStatus: status, responseBody, latencyMs };
+      const abortMessage = headerValue(res.headers['webhook-delivery'])?.trim().toLowerCase() === 'abort-message';
+      const gone = status === 410;
+      const retryAfterSeconds = status === 429 || status === 503 ? parseRetryAfter(headerValue(res.headers['retry-after']), Date.now()) : null;
+      const location = headerValue(res.headers.location);
+      const error = gone
+        ? 'Endpoint answered 410 Gone'
+        : abortMessage
+          ? `HTTP ${status}; the receiver asked to stop retrying (webhook-delivery: abort-message)`
+          : status >= 300 && status < 400
+            ? `HTTP ${status}: redirects are not followed${location ? ` (Location: ${location})` : ''}`
+            : `HTTP ${status}`;
+      return { kind: 'failed', responseStatus: status, responseBody, latencyMs, error, retryAfterSeconds, abortMessage, gone };
+    } catch (error) {
+      if (req.signal?.aborted && !timedOut) return { kind: 'cancelled' };
+      const blocked = causes(error).find((e): e is BlockedAddressError => e instanceof BlockedAddressError);
+      if (blocked) return { kind: 'blocked', error: blocked.message, latencyMs: elapsed() };
+      return {
+        kind: 'failed',
+        responseStatus: null,
+        responseBody: '',
+        latencyMs: elapsed(),
+        error: describeError(error, req.timeoutMs, timedOut),
+        retryAfterSeconds: null,
+        abortMessage: false,
+        gone: false,
+      };
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onCancel);
+    }
+  }
+
+  /** Waits for requests in flight, or aborts them when `force`. */
+  async close(force = false): Promise<void> {
+    if (force) await this.agent.destroy();
+    else await this.agent.close();
+  }
+}

@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { collections } from '../projections/readModels';
+import type { DueDeliveryDoc, OutboundDoc } from '../projections/readModels';
+import type { LeaseDoc } from './leases';
+import { claimDueDeliveries, deliveryLeases, releaseLease, renewLease, sweepExpiredLeases } from './leases';
+import type { Harness, Receiver } from './testHarness';
+import { createEndpoint, openHarness, sendMessage, sleep, startReceiver, waitFor } from './testHarness';
+
+let h: Harness;
+const receivers: Receiver[] = [];
+
+beforeEach(async () => {
+  h = await openHarness();
+});
+
+afterEach(async () => {
+  await h.close();
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+});
+
+const due = (id: string, attemptNumber = 2): DueDeliveryDoc => ({ id, applicationId: 'app', messageId: 'msg', endpointId: 'ep', attemptNumber, dueAt: '2024-01-01T00:00:00.000Z' });
+
+describe('claimDueDeliveries', () => {
+  it('gives each due delivery to one owner at a time', async () => {
+    const docs = Array.from({ length: 20 }, (_, i) => due(`out_${i}`));
+    const now = Date.now();
+    const [a, b] = await Promise.all([claimDueDeliveries(h.reads, docs, 'a', 1_000, now), claimDueDeliveries(h.reads, docs, 'b', 1_000, now)]);
+    expect(a.length + b.length).toBe(20);
+    expect(new Set([...a, ...b].map((d) => d.id)).size).toBe(20);
+    expect(await claimDueDeliveries(h.reads, docs, 'c', 1_000, now)).toEqual([]);
+  });
+
+  it("takes over an expired lease, and a lease on an earlier attempt never blocks a later one", async () => {
+    const now = Date.now();
+    expect(await claimDueDeliveries(h.reads, [due('out_1', 2)], 'a', 100, now)).toHaveLength(1);
+    expect(await claimDueDeliveries(h.reads, [due('out_1', 2)], 'b', 100, now + 50)).toHaveLength(0);
+    expect(await claimDueDeliveries(h.reads, [due('out_1', 3)], 'b', 100, now + 50)).toHaveLength(1);
+    expect(await claimDueDeliveries(h.reads, [due('out_1', 3)], 'c', 100, now + 200)).toHaveLength(1);
+    expect(await h.reads.collection<LeaseDoc>(deliveryLeases).get('out_1')).toMatchObject({ owner: 'c', attemptNumber: 3 });
+  });
+
+  it('renews and releases only a lease that is still ours', async () => {
+    const now = Date.now();
+    await claimDueDeliveries(h.reads, [due('out_1')], 'a', 100, now);
+    expect(await renewLease(h.reads, 'out_1', 'a', 2, now + 10_000)).toBe(true);
+    expect(await renewLease(h.reads, 'out_1', 'b', 2, now + 10_000)).toBe(false);
+    await releaseLease(h.reads, 'out_1', 'b', 2);
+    expect(await h.reads.collection<LeaseDoc>(deliveryLeases).get('out_1')).not.toBeNull();
+    await releaseLease(h.reads, 'out_1', 'a', 2);
+    expect(await h.reads.collection<LeaseDoc>(deliveryLeases).get('out_1')).toBeNull();
+    await claimDueDeliveries(h.reads, [due('out_2')], 'a', 10, now - 1_000);
+    expect(await sweepExpiredLeases(h.reads, now)).toBe(1);
+  });
+});
+
+describe('two dispatchers on the same stores', () => {
+  it('never attempt the same due delivery twice, nor at the same time', async () => {
+    const firstSeen = new Set<string>();
+    const active = new Map<string, number>();
+    let overlap = 0;
+    const r = await startReceiver(async (req) => {
+      const id = req.headers['webhook-id'] as string;
+      const now = (active.get(id) ?? 0) + 1;
+      active.set(id, now);
+      if (now > 1) overlap++;
+      await sleep(40);
+      active.set(id, (active.get(id) ?? 1) - 1);
+      if (firstSeen.has(id)) return { status: 200 };
+      firstSeen.add(id);
+      return { status: 500 };
+    });
+    receivers.push(r);
+    const ep = await createEndpoint(h, { url: r.url });
+    await h.dispatcher({ instanceId: 'one', retryScheduleMs: [30, 30] });
+    await h.dispatcher({ instanceId: 'two', retryScheduleMs: [30, 30] });
+    const sent = await Promise.all(Array.from({ length: 20 }, () => sendMessage(h, [ep], { maxAttempts: 3 })));
+    await waitFor('all delivered', async () => (await h.reads.collection<OutboundDoc>(collections.outbound).count({ endpointId: ep.id, status: 'success' })) === 20, 8_000);
+
+    const perMessage = new Map<string, number>();
+    for (const q of r.requests) perMessage.set(q.headers['webhook-id'] as string, (perMessage.get(q.headers['webhook-id'] as string) ?? 0) + 1);
+    expect(overlap).toBe(0);
+    for (const s of sent) expect(perMessage.get(s.messageId)).toBe(2);
+    for (const s of sent) expect((await h.reads.collection<OutboundDoc>(collections.outbound).get(s.outboundIds[0]!))?.attempts).toBe(2);
+  });
+});

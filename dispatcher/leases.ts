@@ -1,0 +1,81 @@
+import type { DueDeliveryDoc } from '../projections/readModels';
+import type { CollectionDef, ReadStore } from '../store/readStore';
+
+/**
+ * Leases on due deliveries (invariant 4): any dispatcher instance may run a due delivery, but only the one holding
+ * its lease does. A lease is written in a read-store transaction, so claims by several instances are serialised;
+ * a crashed instance's leases expire.
+ */
+export const deliveryLeases = { name: 'delivery_leases', indexes: ['expiresAt'] } as const satisfies CollectionDef;
+
+export type LeaseDoc = {
+  id: string; // outbound id
+  owner: string;
+  /** The attempt the lease was taken for: a lease on an earlier attempt never blocks a later one. */
+  attemptNumber: number;
+  expiresAt: string;
+};
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * Takes a lease on each due delivery that has none, whose lease expired, or whose lease was taken for an earlier
+ * attempt; returns those claimed. One transaction for the whole batch.
+ */
+export const claimDueDeliveries = async (
+  reads: ReadStore,
+  due: readonly DueDeliveryDoc[],
+  owner: string,
+  leaseMs: number,
+  nowMs: number,
+): Promise<DueDeliveryDoc[]> => {
+  if (due.length === 0) return [];
+  const now = iso(nowMs);
+  return reads.transaction(async (tx) => {
+    const leases = tx.collection<LeaseDoc>(deliveryLeases);
+    const claimed: DueDeliveryDoc[] = [];
+    for (const doc of due) {
+      const lease = await leases.get(doc.id);
+      if (lease && lease.expiresAt > now && lease.attemptNumber >= doc.attemptNumber) continue;
+      await leases.put({ id: doc.id, owner, attemptNumber: doc.attemptNumber, expiresAt: iso(nowMs + leaseMs) });
+      claimed.push(doc);
+    }
+    return claimed;
+  });
+};
+
+/** Extends our lease until `untilMs`; false when it is no longer ours (it expired and another instance took it). */
+export const renewLease = async (reads: ReadStore, id: string, owner: string, attemptNumber: number, untilMs: number): Promise<boolean> =>
+  reads.transaction(async (tx) => {
+    const leases = tx.collection<LeaseDoc>(deliveryLeases);
+    const lease = await leases.get(id);
+    if (!lease || lease.owner !== owner || lease.attemptNumber !== attemptNumber) return false;
+    await leases.put({ ...lease, expiresAt: iso(Math.max(untilMs, Date.parse(lease.expiresAt))) });
+    return true;
+  });
+
+/** Gives a lease back early, if it is still ours. */
+export const releaseLease = async (reads: ReadStore, id: string, owner: string, attemptNumber: number): Promise<void> =>
+  reads.transaction(async (tx) => {
+    const leases = tx.collection<LeaseDoc>(deliveryLeases);
+    const lease = await leases.get(id);
+    if (lease && lease.owner === owner && lease.attemptNumber === attemptNumber) await leases.delete(id);
+  });
+
+/** Deletes leases that expired before `beforeMs` (they block nothing; this only keeps the collection small). */
+export const sweepExpiredLeases = async (reads: ReadStore, beforeMs: number, limit = 500): Promise<number> => {
+  const page = await reads.collection<LeaseDoc>(deliveryLeases).find({ range: { key: 'expiresAt', lt: iso(beforeMs) }, limit });
+  if (page.items.length === 0) return 0;
+  return reads.transaction(async (tx) => {
+    const leases = tx.collection<LeaseDoc>(deliveryLeases);
+    let n = 0;
+    for (const stale of page.items) {
+      const lease = await leases.get(stale.id);
+      if (lease && lease.expiresAt < iso(beforeMs)) {
+        await leases.delete(lease.id);
+        n++;
+      }
+    }
+    return n;
+  });
+};

@@ -1,0 +1,94 @@
+import { categories } from '../domain/streams';
+import type { EventStore, PersistentEvent, PersistentSubscription, RecordedEvent } from '../store/eventStore';
+import { PersistentSubscriptionExistsError } from '../store/eventStore';
+
+export const DISPATCHER_GROUP = 'dispatcher';
+
+/** What became of one subscription event: acked, or left unsettled to be redelivered (the dispatcher stopped). */
+export type Settlement = 'ack' | 'leave';
+
+/** Creates the `dispatcher` group on `$all` (message streams only), from the start, once. */
+export const ensureDispatcherGroup = async (events: EventStore, messageTimeoutMs: number): Promise<void> => {
+  try {
+    await events.createPersistentSubscriptionToAll(DISPATCHER_GROUP, {
+      startFrom: 'start',
+      messageTimeoutMs,
+      filter: { streamNamePrefixes: [categories.message] },
+    });
+  } catch (error) {
+    if (!(error instanceof PersistentSubscriptionExistsError)) throw error;
+  }
+};
+
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Consumes the `dispatcher` group: every event is handled concurrently (up to the buffer size), acked when its
+ * handler says so, nacked for retry when it throws. Resubscribes with backoff when the subscription drops.
+ */
+export class SubscriptionConsumer {
+  private subscription: PersistentSubscription | null = null;
+  private running = false;
+  /** Set by `drain`: events still arriving are left for redelivery. */
+  private draining = false;
+  private loop: Promise<void> | null = null;
+  readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly handle: (event: RecordedEvent) => Promise<Settlement>,
+    private readonly bufferSize: number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = this.consume();
+  }
+
+  private async consume(): Promise<void> {
+    let backoffMs = 100;
+    while (this.running) {
+      try {
+        const sub = this.events.subscribeToPersistentSubscriptionToAll(DISPATCHER_GROUP, { bufferSize: this.bufferSize });
+        this.subscription = sub;
+        for await (const pe of sub) {
+          if (this.draining) continue;
+          backoffMs = 100;
+          const task = this.settle(sub, pe);
+          this.inFlight.add(task);
+          void task.finally(() => this.inFlight.delete(task));
+        }
+      } catch (error) {
+        if (!this.running) break;
+        this.log(`dispatcher: subscription dropped (${message(error)}); resubscribing in ${backoffMs} ms`);
+      }
+      if (!this.running) break;
+      await new Promise((r) => setTimeout(r, backoffMs).unref());
+      backoffMs = Math.min(backoffMs * 2, 5_000);
+    }
+  }
+
+  private async settle(sub: PersistentSubscription, pe: PersistentEvent): Promise<void> {
+    try {
+      if ((await this.handle(pe.event)) === 'ack') await sub.ack(pe);
+    } catch (error) {
+      this.log(`dispatcher: ${pe.event.type} at ${pe.event.streamId} failed (retry ${pe.retryCount}): ${message(error)}`);
+      await sub.nack('retry', message(error), pe).catch(() => {});
+    }
+  }
+
+  /** Stops taking new events; those in flight go on (see `stop`). */
+  drain(): void {
+    this.draining = true;
+  }
+
+  /** Ends the subscription: whatever is unsettled is redelivered, to another consumer or after a restart. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.draining = true;
+    await this.subscription?.stop();
+    this.subscription = null;
+    await this.loop;
+  }
+}
