@@ -5,6 +5,7 @@ import type { JsonValue } from '../domain/json';
 import { authenticateApiKey, authenticatePortalToken } from './auth';
 import type { Principal } from './auth';
 import { readJsonBody } from './body';
+import { findApplication } from './commands/common';
 import type { ApiDeps } from './deps';
 import { errorMiddleware, HttpError } from './errors';
 import { requestHash, withIdempotencyKey } from './idempotency';
@@ -103,25 +104,36 @@ export const createServer = (options: ServerOptions): Koa => {
       return;
     }
     const match = matchRoute(table, ctx.method, ctx.path);
-    if (match === null) throw new HttpError(404, 'route_not_found', `No route for ${ctx.method} ${ctx.path}.`);
-    if (match === 'method_not_allowed') throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`);
-    const { route, params } = match;
+    const notFound = () => new HttpError(404, 'route_not_found', `No route for ${ctx.method} ${ctx.path}.`);
+    // A miss under /v1 or /portal/v1 is still a /v1 response: authenticated and charged like the rest (API.md).
+    const auth =
+      match !== null && match !== 'method_not_allowed'
+        ? match.route.auth
+        : /^\/portal\/v1(\/|$)/.test(ctx.path) ? 'portal' : /^\/v1(\/|$)/.test(ctx.path) ? 'admin' : null;
+    if (auth === null) throw notFound();
 
     // 1. who is calling — the general rate limit is charged even for bad credentials (by address)
     let principal: Principal = { kind: 'anonymous' };
     let authError: unknown = null;
     try {
       const authorization = ctx.get('authorization');
-      if (route.auth === 'admin') principal = await authenticateApiKey(deps.reads, authorization);
-      else if (route.auth === 'portal') principal = await authenticatePortalToken(deps.reads, authorization, deps.now());
+      if (auth === 'admin') principal = await authenticateApiKey(deps.reads, authorization);
+      else if (auth === 'portal') principal = await authenticatePortalToken(deps.reads, authorization, deps.now());
     } catch (error) {
       authError = error;
     }
     const limits = options.rateLimits;
     await charge(deps, ctx, 'api', subjectOf(principal, ctx), limits.apiPerMinute, 60_000);
     if (authError) throw authError;
+    if (match === null) throw notFound();
+    if (match === 'method_not_allowed') throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`);
+    const { route, params } = match;
     if (route.rateLimit === 'sends') await charge(deps, ctx, 'sends', subjectOf(principal, ctx), limits.sendsPerMinute, 60_000);
-    if (route.rateLimit === 'portal_tokens') await charge(deps, ctx, 'portal_tokens', params.appId ?? '', limits.portalTokensPerHour, 3_600_000);
+    if (route.rateLimit === 'portal_tokens') {
+      // One bucket per application, whether the path names it by id or by uid.
+      const app = await findApplication(deps, params.appId ?? '');
+      await charge(deps, ctx, 'portal_tokens', app?.id ?? params.appId ?? '', limits.portalTokensPerHour, 3_600_000);
+    }
 
     // 2. what is asked — body and query against the route's schemas
     const raw: JsonValue | undefined = ctx.method === 'GET' || ctx.method === 'DELETE' ? undefined : await readJsonBody(ctx, deps.config.bodyLimitBytes);
@@ -133,7 +145,7 @@ export const createServer = (options: ServerOptions): Koa => {
     const key = ctx.get('idempotency-key');
     const response =
       ctx.method === 'POST' && key
-        ? await withIdempotencyKey(deps.reads, subjectOf(principal, ctx), key, requestHash(ctx.method, ctx.path, raw), deps.now(), run)
+        ? await withIdempotencyKey(deps.reads, deps.masterKey, subjectOf(principal, ctx), key, requestHash(ctx.method, ctx.path, raw), deps.now(), run)
         : await run();
     send(ctx, response);
   });

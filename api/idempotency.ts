@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { JsonValue } from '../domain/json';
+import { openSecret, sealSecret } from '../domain/secretBox';
+import type { SealedSecret } from '../domain/secretBox';
 import type { CollectionDef, ReadStore } from '../store/readStore';
 import { HttpError } from './errors';
 import type { RouteResponse } from './route';
 
-/** Stored answers to POSTs that carried an `Idempotency-Key`, kept 24 h (an operational table, not a read model). */
-type IdempotencyDoc = { id: string; requestHash: string; status: number; body: JsonValue | null; headers: Record<string, string>; expiresAt: string };
+/**
+ * Stored answers to POSTs that carried an `Idempotency-Key`, kept 24 h (an operational table, not a read model).
+ * The body is sealed with the master key: an answer may hold a secret shown once (endpoint secret, portal token).
+ */
+type IdempotencyDoc = { id: string; requestHash: string; status: number; body: SealedSecret | null; headers: Record<string, string>; expiresAt: string };
 
 const idempotencyKeys: CollectionDef = { name: 'idempotency_keys', indexes: ['expiresAt'] };
 const TTL_MS = 24 * 3600 * 1000;
@@ -21,6 +26,7 @@ export const requestHash = (method: string, path: string, body: JsonValue | unde
  */
 export const withIdempotencyKey = async (
   reads: ReadStore,
+  masterKey: Buffer,
   scope: string,
   key: string,
   hash: string,
@@ -39,7 +45,8 @@ export const withIdempotencyKey = async (
     if (stored.requestHash !== hash) {
       throw new HttpError(409, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key.');
     }
-    return { status: stored.status, body: stored.body ?? undefined, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } };
+    const body = stored.body === null ? undefined : (JSON.parse(openSecret(masterKey, stored.body)) as JsonValue);
+    return { status: stored.status, body, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } };
   }
 
   const work = run();
@@ -51,7 +58,7 @@ export const withIdempotencyKey = async (
         id,
         requestHash: hash,
         status: response.status,
-        body: response.body ?? null,
+        body: response.body === undefined ? null : sealSecret(masterKey, JSON.stringify(response.body)),
         headers: { ...(response.headers ?? {}) },
         expiresAt: new Date(now.getTime() + TTL_MS).toISOString(),
       };

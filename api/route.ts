@@ -64,9 +64,13 @@ export const matchRoute = (
     pathMatched = true;
     if (c.route.method !== method) continue;
     const params: Record<string, string> = {};
-    c.paramNames.forEach((name, i) => {
-      params[name] = decodeURIComponent(m[i + 1] ?? '');
-    });
+    try {
+      c.paramNames.forEach((name, i) => {
+        params[name] = decodeURIComponent(m[i + 1] ?? '');
+      });
+    } catch {
+      return null; // a malformed %-escape (URIError) names no resource: 404, not 500
+    }
     return { route: c.route, params };
   }
   return pathMatched ? 'method_not_allowed' : null;

@@ -16,7 +16,10 @@ export const assertPublicUrl = async (
   url: string,
   resolve: (hostname: string) => Promise<string[]> = resolveAll,
 ): Promise<void> => {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  const parsed = new URL(url);
+  // Other schemes never reach the network from here: the endpoint rules refuse them by name (rule "scheme").
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
   const refuse = (why: string) => validationError(field, 'private_network', `${field} ${why}, which is not allowed. ${HOW_TO_ALLOW}`);
   if (isBlockedHostname(host)) throw refuse(`points at ${host}`);
   if (isIP(host)) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { apiKeyDecider } from '../domain/access/access';
@@ -101,6 +102,19 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const has = (role: string) => config.roles.includes(role as never);
   let ready = false;
 
+  // Listen first: with port 0 the real port is known before magic links are built; /health says 503 until ready.
+  const starting = (_req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"starting"}');
+  };
+  const server: Server = createHttpServer(starting);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const publicUrl = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
+
   const runner = has('projections') ? new ProjectionRunner(events, reads, allProjections, log) : null;
   if (runner) {
     await runner.start();
@@ -124,7 +138,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
       log,
       projectionStatus: runner ? () => runner.status() : undefined,
       config: {
-        publicUrl: config.publicUrl,
+        publicUrl,
         allowPrivateNetworks: config.allowPrivateNetworks,
         retryScheduleMs: config.retryScheduleMs,
         bodyLimitBytes: 256 * 1024,
@@ -152,13 +166,9 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   await dispatcher?.start();
 
   const app = createServer({ api, rateLimits: config.rateLimits, metrics, healthy: () => ready, version: VERSION, log });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  const port = (server.address() as AddressInfo).port;
+  server.off('request', starting);
+  server.on('request', app.callback());
   ready = true;
-  const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
 
   let closed = false;
   const close = async (): Promise<void> => {

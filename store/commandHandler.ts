@@ -59,6 +59,11 @@ export const handleCommand = async <S, C, E extends HookbaseEvent>(
   for (let attempt = 0; ; attempt++) {
     // 1. load
     const { state, revision } = await aggregateStream(store, streamId, decider.evolve, decider.initialState);
+    // A caller's expectation is checked before deciding, so that it fails the same way whether it loses the race or not.
+    const expected = options.expectedRevision;
+    if (expected === 'no_stream' && revision !== null) throw new WrongExpectedVersionError(streamId, expected, revision);
+    if (expected === 'stream_exists' && revision === null) throw new WrongExpectedVersionError(streamId, expected, 'no_stream');
+    if (typeof expected === 'bigint' && expected !== revision) throw new WrongExpectedVersionError(streamId, expected, revision ?? 'no_stream');
     // 2. decide (throws DomainError)
     const events = decider.decide(command, state);
     if (events.length === 0) return { state, events, position: null };

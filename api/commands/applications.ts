@@ -2,6 +2,7 @@ import { applicationDecider, decideApplication } from '../../domain/application/
 import type { CreateApplication } from '../../domain/application/decide';
 import { initialApplicationState } from '../../domain/application/application';
 import type { ApplicationUidClaimed } from '../../domain/application/application';
+import { endpointDecider } from '../../domain/endpoint/decide';
 import { conflict } from '../../domain/errors';
 import { eventMetadata } from '../../domain/events';
 import { newId } from '../../domain/ids';
@@ -10,7 +11,7 @@ import { streams } from '../../domain/streams';
 import { aggregateStream, handleCommand } from '../../store/commandHandler';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../../store/eventStore';
 import { collections } from '../../projections/readModels';
-import type { ApplicationDoc } from '../../projections/readModels';
+import type { ApplicationDoc, EndpointDoc } from '../../projections/readModels';
 import type { ApiDeps } from '../deps';
 import { metadataOf, readYourWrites, requireApplication } from './common';
 
@@ -105,8 +106,22 @@ export const updateApplication = async (deps: ApiDeps, idOrUid: string, patch: {
   return requireApplication(deps, app.id);
 };
 
+/** Deleting an application deletes its endpoints too: they stop receiving, pending retries included. */
 export const deleteApplication = async (deps: ApiDeps, idOrUid: string): Promise<void> => {
   const app = await requireApplication(deps, idOrUid);
+  const endpoints = deps.reads.collection<EndpointDoc>(collections.endpoints);
+  for (;;) {
+    const page = await endpoints.find({ where: { applicationId: app.id }, limit: 100 });
+    if (page.items.length === 0) break;
+    for (const ep of page.items) {
+      const deleted = await handleCommand(deps.events, streams.endpoint(ep.id), endpointDecider, {
+        type: 'DeleteEndpoint',
+        data: { endpointId: ep.id },
+        metadata: metadataOf(deps),
+      });
+      await readYourWrites(deps, deleted.position);
+    }
+  }
   const { position } = await handleCommand(deps.events, streams.application(app.id), applicationDecider, {
     type: 'DeleteApplication',
     data: { applicationId: app.id },

@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv';
 import { endpointWants } from '../../domain/endpoint/endpoint';
-import { conflict, DomainError, notFound, validationError } from '../../domain/errors';
+import { conflict, notFound, validationError } from '../../domain/errors';
 import { derivedMessageId, newId } from '../../domain/ids';
 import type { JsonValue } from '../../domain/json';
 import { messageDecider, samePayload } from '../../domain/message/decide';
@@ -75,8 +75,7 @@ export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: Mess
     );
     await readYourWrites(deps, position);
   } catch (error) {
-    const duplicate = error instanceof WrongExpectedVersionError || (error instanceof DomainError && error.code === 'message_exists');
-    if (!duplicate) throw error;
+    if (!(error instanceof WrongExpectedVersionError)) throw error;
     const existing = await aggregateStream(deps.events, streams.message(messageId), messageDecider.evolve, messageDecider.initialState);
     if (existing.state.status !== 'sent') throw error;
     const original = existing.state.message;

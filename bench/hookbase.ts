@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { loadConfig } from '../cli/config';
+import { startHookbase } from '../cli/hookbase';
+import type { RunningHookbase } from '../cli/hookbase';
+import type { DispatcherConfig } from '../dispatcher/config';
+import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
+import type { SqliteEventStoreStats } from '../store/embedded/sqliteEventStore';
+
+/** Hookbase as the benchmark runs it: in this process, every role, embedded store in `dataDir`, port 0. */
+export type BenchHookbase = RunningHookbase & {
+  apiKey: string;
+  dataDir: string;
+  /** JSON request with the admin key; throws on a non-2xx answer. */
+  call: <T>(method: string, path: string, body?: unknown) => Promise<T>;
+};
+
+export const EVENT_TYPE = 'bench.order.created';
+
+export const startBenchHookbase = async (
+  dataDir: string,
+  dispatcher: Partial<DispatcherConfig> = {},
+  apiKey = `bench_${randomBytes(16).toString('hex')}`,
+): Promise<BenchHookbase> => {
+  const config = loadConfig({
+    HOOKBASE_PORT: '0',
+    HOOKBASE_HOST: '127.0.0.1',
+    HOOKBASE_DATA_DIR: dataDir,
+    HOOKBASE_API_KEY: apiKey,
+    HOOKBASE_ROLES: 'api,projections,dispatcher',
+    HOOKBASE_ALLOW_PRIVATE_NETWORKS: 'true',
+    // The defaults (1000 requests and 10 000 sends a minute per key) would turn the benchmark into a 429 test.
+    HOOKBASE_RATE_LIMIT_API: '1000000000',
+    HOOKBASE_RATE_LIMIT_SENDS: '1000000000',
+  });
+  const hb = await startHookbase(config, { log: () => {}, dispatcher: { duePollMs: 50, ...dispatcher } });
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${hb.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text.slice(0, 300)}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+  return { ...hb, apiKey, dataDir, call };
+};
+
+/** The event type every bench message uses (no schema), created once per data dir. */
+export const ensureEventType = async (hb: BenchHookbase): Promise<void> => {
+  try {
+    await hb.call('POST', '/v1/event-types', { name: EVENT_TYPE, description: 'benchmark messages' });
+  } catch (error) {
+    if (!(error instanceof Error && / 409: /.test(error.message))) throw error;
+  }
+};
+
+export const createApplication = async (hb: BenchHookbase, name: string): Promise<string> =>
+  (await hb.call<{ id: string }>('POST', '/v1/applications', { name })).id;
+
+export const createEndpoint = async (hb: BenchHookbase, appId: string, url: string): Promise<string> =>
+  (await hb.call<{ id: string }>('POST', `/v1/applications/${appId}/endpoints`, { url, description: 'bench receiver' })).id;
+
+export const eventsDbPath = (dataDir: string): string => join(dataDir, 'events.db');
+
+/** Events in the store by type, read through a separate read-only connection (WAL lets it read beside the writer). */
+export const countEventsByType = (dataDir: string): Record<string, number> => {
+  const db = new Database(eventsDbPath(dataDir), { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare<[], { type: string; n: number }>('SELECT type, count(*) AS n FROM events GROUP BY type ORDER BY n DESC').all();
+    return Object.fromEntries(rows.map((r) => [r.type, r.n]));
+  } finally {
+    db.close();
+  }
+};
+
+/** Group-commit counters of the embedded store, when that is the adapter in use. */
+export const storeStats = (hb: RunningHookbase): SqliteEventStoreStats | null => (hb.events instanceof SqliteEventStore ? hb.events.stats() : null);

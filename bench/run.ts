@@ -1,0 +1,531 @@
+/**
+ * `npm run bench [-- --quick] [-- --events 1000000]`: Hookbase against its baselines, on this machine, side by
+ * side in one process tree (DESIGN.md, "Performance: how it is measured").
+ *
+ * This process runs what is measured: Hookbase (in-process, every role, embedded store in a temp dir) and the
+ * baselines' servers and senders. A child process (bench/loadgen.ts) runs the clients (64 keep-alive connections)
+ * and the webhook receiver, so that clients and servers never share an event loop. Everything talks to 127.0.0.1.
+ * Nothing is written outside the OS temp dir, which is removed at the end.
+ */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { DispatcherConfig } from '../dispatcher/config';
+import { eventMetadata } from '../domain/events';
+import { newId } from '../domain/ids';
+import { streams } from '../domain/streams';
+import { allProjections, CheckpointPoller, collections, ProjectionRunner, resetProjections } from '../projections';
+import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
+import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
+import type { EventStore, Position } from '../store/eventStore';
+import { barePosts, bareSqliteRead, startKoaBaseline } from './baselines';
+import type { SqliteReadResult } from './baselines';
+import type { LoadResult } from './load';
+import type { BenchHookbase } from './hookbase';
+import { countEventsByType, createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase, storeStats } from './hookbase';
+import type { CommandName, Commands, Reply, Target } from './protocol';
+import type { Row } from './stats';
+import { mib, ms, num, perSecond, renderTable } from './stats';
+
+// ---------------------------------------------------------------------------------------------------------------
+// options
+
+const USAGE = `usage: npm run bench [-- --quick] [-- --events N] [-- --dispatcher JSON]
+  --quick            a shorter run (< 40 s): rougher figures
+  --events N         also append N small events through the EventStore port, project them, and report RSS after
+  --dispatcher JSON  overrides of the dispatcher's tuning, for profiling (e.g. '{"maxQueuedPerEndpoint":100000}');
+                     the figures are then not those of the defaults, and the run says so`;
+
+const { values: flags } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    quick: { type: 'boolean', default: false },
+    events: { type: 'string' },
+    dispatcher: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+if (flags.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const extraEvents = flags.events === undefined ? 0 : Number(flags.events);
+if (!Number.isInteger(extraEvents) || extraEvents < 0) {
+  console.error(`--events must be a whole number (got "${flags.events}")\n${USAGE}`);
+  process.exit(2);
+}
+
+let dispatcherOverrides: Partial<DispatcherConfig> = {};
+try {
+  const parsed: unknown = flags.dispatcher === undefined ? {} : JSON.parse(flags.dispatcher);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+  dispatcherOverrides = parsed as Partial<DispatcherConfig>;
+} catch (error) {
+  console.error(`--dispatcher: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  process.exit(2);
+}
+
+const QUICK = flags.quick;
+const CLIENTS = 64;
+const settings = QUICK
+  ? { acceptWarmupMs: 500, acceptRounds: 3, acceptRoundMs: 1_000, acceptMax: 50_000, rebuildRounds: 1, e2eWarmup: 100, e2eCount: 1_000, e2eTimeoutMs: 20_000, latencyMs: 4_000, drainMs: 10_000 }
+  : { acceptWarmupMs: 1_000, acceptRounds: 5, acceptRoundMs: 1_500, acceptMax: 200_000, rebuildRounds: 2, e2eWarmup: 300, e2eCount: 3_000, e2eTimeoutMs: 60_000, latencyMs: 10_000, drainMs: 30_000 };
+const TARGETS = { e2eRatio: 0.15, latencyP99Ms: 100 };
+
+// ---------------------------------------------------------------------------------------------------------------
+// the load generator (child process)
+
+type LoadGen = Readonly<{
+  call: <K extends CommandName>(cmd: K, args: Commands[K]['args']) => Promise<Commands[K]['result']>;
+  stop: () => Promise<void>;
+}>;
+
+const startLoadGen = (): LoadGen => {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./loadgen.ts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let exited = false;
+  const exitedPromise = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = true;
+      for (const p of pending.values()) p.reject(new Error(`load generator exited (${signal ?? code})`));
+      pending.clear();
+      resolve();
+    }),
+  );
+  child.on('message', (raw: unknown) => {
+    const reply = raw as Reply;
+    const p = pending.get(reply.id);
+    if (!p) return;
+    pending.delete(reply.id);
+    if (reply.ok) p.resolve(reply.result);
+    else p.reject(new Error(`load generator: ${reply.error}`));
+  });
+  const call = <K extends CommandName>(cmd: K, args: Commands[K]['args']): Promise<Commands[K]['result']> =>
+    new Promise((resolve, reject) => {
+      if (exited) return reject(new Error('load generator is not running'));
+      const id = nextId++;
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      child.send({ id, cmd, args });
+    });
+  const stop = async (): Promise<void> => {
+    if (exited) return;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    await call('exit', {}).catch(() => {});
+    await exitedPromise;
+    clearTimeout(timer);
+  };
+  return { call, stop };
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// helpers
+
+const log = (line: string) => console.log(`  · ${line}`);
+const sleep = (msec: number) => new Promise<void>((resolve) => setTimeout(resolve, msec));
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((p, q) => p - q);
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  return n % 2 === 1 ? (sorted[(n - 1) / 2] ?? Number.NaN) : ((sorted[n / 2 - 1] ?? 0) + (sorted[n / 2] ?? 0)) / 2;
+};
+const ratio = (a: number, b: number): number => (b > 0 ? a / b : Number.NaN);
+const x = (r: number): string => (Number.isNaN(r) ? '—' : `${r.toFixed(r >= 10 ? 1 : r >= 1 ? 2 : 3)}×`);
+const pct = (v: number): string => `${Math.round(v)}%`;
+
+type Phase<T> = Readonly<{ value: T; wallMs: number; cpuPct: number; loopP99Ms: number }>;
+
+/** Runs `work` and reports this process's CPU (percent of one core) and event-loop delay p99 meanwhile. */
+const phase = async <T>(work: () => Promise<T>): Promise<Phase<T>> => {
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  try {
+    const value = await work();
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { value, wallMs, cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100, loopP99Ms: loop.percentile(99) / 1e6 };
+  } finally {
+    loop.disable();
+  }
+};
+const phaseNote = (p: Phase<unknown>) => {
+  const client = typeof p.value === 'object' && p.value !== null && 'clientCpuPct' in p.value ? (p.value as { clientCpuPct: number }).clientCpuPct : null;
+  return `CPU: bench process ${pct(p.cpuPct)}${client === null ? '' : `, clients ${pct(client)}`} of one core; event-loop delay p99 ${ms(p.loopP99Ms)}`;
+};
+
+/** Waits until the `dispatcher` group has settled everything up to the current head (bounded). */
+const waitDispatcherIdle = async (events: EventStore, timeoutMs: number): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const head = await events.headPosition();
+    const info = await events.getPersistentSubscriptionToAllInfo('dispatcher');
+    if (info.inFlight === 0 && info.checkpoint !== null && info.checkpoint.commit >= head.commit) return true;
+    await sleep(100);
+  }
+  return false;
+};
+
+/** Time for a catch-up subscription from the start with a handler that does nothing to reach `head`. */
+const timeBareSubscription = async (events: EventStore, head: Position): Promise<number> => {
+  const t0 = performance.now();
+  let resolve: () => void = () => {};
+  const reached = new Promise<void>((r) => (resolve = r));
+  const sub = events.subscribeToAll(
+    {},
+    {
+      onEvents: async (batch) => {
+        const last = batch[batch.length - 1];
+        if (last && last.position.commit >= head.commit) resolve();
+      },
+    },
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the catch-up subscription did not reach the head in 300 s')), 300_000);
+  });
+  try {
+    await Promise.race([reached, timedOut]);
+    return performance.now() - t0;
+  } finally {
+    clearTimeout(timer);
+    await sub.stop();
+  }
+};
+
+const diffCounts = (after: Record<string, number>, before: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => (v as number) !== 0));
+const fmtCounts = (c: Record<string, number>): string =>
+  Object.entries(c)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || 'none';
+const totalOf = (c: Record<string, number>): number => Object.values(c).reduce((s, v) => s + v, 0);
+
+// ---------------------------------------------------------------------------------------------------------------
+// the run
+
+const PAYLOAD = { orderId: 'ord_2Xb7QmTz', amount: 4200, currency: 'EUR', customer: { id: 'cus_8Kd2', email: 'ada@example.com' }, items: 3 };
+const SEND_BODY = JSON.stringify({ eventType: EVENT_TYPE, payload: PAYLOAD });
+
+const rows: Row[] = [];
+const notes: string[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+let dataDir: string | null = null;
+
+const main = async (): Promise<void> => {
+  const started = performance.now();
+  const cpuList = cpus();
+  console.log('Hookbase benchmark' + (QUICK ? ' (--quick)' : ''));
+  console.log(
+    `machine: ${cpuList.length} CPU(s) (${cpuList[0]?.model.trim() ?? 'unknown'}), ${mib(totalmem())} RAM, ${process.platform} ${process.arch}, node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(`clients: ${CLIENTS} keep-alive connections (undici Pool) in a child process; everything on 127.0.0.1`);
+  const overridden = Object.keys(dispatcherOverrides).length > 0;
+  console.log(`dispatcher: ${overridden ? `defaults OVERRIDDEN by --dispatcher ${JSON.stringify(dispatcherOverrides)}` : 'defaults'} (duePollMs ${dispatcherOverrides.duePollMs ?? 50})\n`);
+
+  const lg = startLoadGen();
+  cleanups.push(() => lg.stop());
+  const receiver = await lg.call('receiver:start', {});
+  const rssBefore = process.memoryUsage().rss;
+
+  dataDir = mkdtempSync(join(tmpdir(), 'hookbase-bench-'));
+  let hb: BenchHookbase | null = await startBenchHookbase(dataDir, dispatcherOverrides);
+  const hbRef = hb;
+  cleanups.push(() => hbRef.close());
+  await ensureEventType(hb);
+  const acceptApp = await createApplication(hb, 'bench accept (no endpoints)');
+  const e2eApp = await createApplication(hb, 'bench e2e (one endpoint)');
+  await createEndpoint(hb, e2eApp, receiver.url);
+  const auth = { 'content-type': 'application/json', authorization: `Bearer ${hb.apiKey}` };
+
+  // 1. sends accepted per second -------------------------------------------------------------------------------
+  // Baseline and Hookbase alternate in short rounds, so that a change in the machine's background load hits both.
+  const koa = await startKoaBaseline();
+  cleanups.push(() => koa.close());
+  const koaTarget: Target = { origin: koa.origin, path: '/v1/applications/app_bench/messages', headers: auth, body: SEND_BODY };
+  const hbTarget: Target = { origin: hb.url, path: `/v1/applications/${acceptApp}/messages`, headers: auth, body: SEND_BODY };
+  const { acceptRounds, acceptRoundMs } = settings;
+  log(`1. accept: bare koa route vs Hookbase POST /v1/applications/{app}/messages (no endpoint), ${CLIENTS} clients, ${acceptRounds} alternating rounds of ${acceptRoundMs / 1000} s each`);
+  const statsA0 = storeStats(hb);
+  const koaRounds: Phase<Commands['accept']['result']>[] = [];
+  const hbRounds: Phase<Commands['accept']['result']>[] = [];
+  for (let r = 0; r < acceptRounds; r++) {
+    const args = { concurrency: CLIENTS, warmupMs: r === 0 ? settings.acceptWarmupMs : 0, durationMs: acceptRoundMs, maxRequests: settings.acceptMax };
+    koaRounds.push(await phase(() => lg.call('accept', { target: koaTarget, ...args })));
+    hbRounds.push(await phase(() => lg.call('accept', { target: hbTarget, ...args })));
+  }
+  await koa.close();
+  const statsA1 = storeStats(hb);
+  const rateOf = (p: Phase<Commands['accept']['result']>) => perSecond(p.value.ok, p.value.elapsedMs);
+  const koaRate = median(koaRounds.map(rateOf));
+  const acceptRate = median(hbRounds.map(rateOf));
+  const mid = (rounds: Phase<Commands['accept']['result']>[]) => rounds[Math.floor(rounds.length / 2)] ?? rounds[0];
+  rows.push({ name: `1. sends accepted /s (${CLIENTS} clients)`, hookbase: num(acceptRate), baseline: num(koaRate), ratio: x(ratio(acceptRate, koaRate)), target: '—', ok: null });
+  const hbMid = mid(hbRounds);
+  const koaMid = mid(koaRounds);
+  notes.push(`1. accept: rounds /s — Hookbase ${hbRounds.map((p) => num(rateOf(p))).join(', ')}; koa ${koaRounds.map((p) => num(rateOf(p))).join(', ')} (medians in the table)`);
+  if (hbMid && koaMid) {
+    notes.push(
+      `1. accept: Hookbase answer p50 ${ms(hbMid.value.answerMs.p50)} p99 ${ms(hbMid.value.answerMs.p99)}, ${phaseNote(hbMid)}; ` +
+        `koa answer p50 ${ms(koaMid.value.answerMs.p50)} p99 ${ms(koaMid.value.answerMs.p99)}, ${phaseNote(koaMid)}`,
+    );
+  }
+  if (statsA0 && statsA1) {
+    const tx = statsA1.transactions - statsA0.transactions;
+    const appends = statsA1.appends - statsA0.appends;
+    notes.push(`1. accept: event store group commit: ${appends} appends in ${tx} transactions (${num(ratio(appends, tx))} appends per transaction)`);
+  }
+  for (const [who, rounds] of [['Hookbase', hbRounds], ['koa', koaRounds]] as const) {
+    const failed = rounds.filter((p) => p.value.failed > 0);
+    if (failed[0]) notes.push(`1. accept: ${who} had failures ${JSON.stringify(failed[0].value.statuses)}, first: ${failed[0].value.firstError}`);
+  }
+  if (!(await waitDispatcherIdle(hb.events, 30_000))) notes.push('1. accept: the dispatcher had not caught up with the sends 30 s later');
+
+  // 2. end-to-end deliveries per second ------------------------------------------------------------------------
+  const N = settings.e2eCount;
+  log(`2. end-to-end: bare undici POSTs of ${N} webhooks to the receiver, ${CLIENTS} at a time (before and after Hookbase's run)`);
+  const webhookBody = JSON.stringify({ type: EVENT_TYPE, data: PAYLOAD, timestamp: new Date().toISOString(), webhookId: newId('msg') });
+  const bareRuns: Phase<LoadResult>[] = [];
+  const runBare = async (): Promise<void> => {
+    await lg.call('receiver:reset', {});
+    const bare = await phase(() => barePosts(receiver.url, webhookBody, N, CLIENTS, settings.e2eTimeoutMs));
+    const seen = await lg.call('receiver:count', {});
+    if (bare.value.failed > 0 || seen.distinct !== N) notes.push(`2. bare POSTs: ${bare.value.failed} failed, receiver saw ${seen.distinct} of ${N} (${bare.value.firstError})`);
+    bareRuns.push(bare);
+  };
+  await runBare();
+
+  const e2eTarget: Target = { origin: hb.url, path: `/v1/applications/${e2eApp}/messages`, headers: auth, body: SEND_BODY };
+  log(`2. end-to-end: Hookbase, warm-up of ${settings.e2eWarmup} messages`);
+  const warm = await lg.call('e2e', { target: e2eTarget, count: settings.e2eWarmup, concurrency: CLIENTS, timeoutMs: settings.e2eTimeoutMs });
+  if (warm.deliveredMs === null) notes.push(`2. warm-up: only ${warm.distinct} of ${settings.e2eWarmup} delivered (${warm.firstError ?? 'no send error'})`);
+  await waitDispatcherIdle(hb.events, 10_000);
+
+  log(`2. end-to-end: Hookbase, ${N} messages from ${CLIENTS} clients to one endpoint`);
+  const counts0 = countEventsByType(dataDir);
+  const statsE0 = storeStats(hb);
+  const e2e = await phase(() => lg.call('e2e', { target: e2eTarget, count: N, concurrency: CLIENTS, timeoutMs: settings.e2eTimeoutMs }));
+  await waitDispatcherIdle(hb.events, 10_000);
+  const statsE1 = storeStats(hb);
+  const e2eCounts = diffCounts(countEventsByType(dataDir), counts0);
+  await runBare();
+  const bareRates = bareRuns.map((p) => perSecond(p.value.ok, p.value.elapsedMs));
+  const bareRate = bareRates.reduce((s, v) => s + v, 0) / bareRates.length;
+  const e2eDone = e2e.value.deliveredMs !== null;
+  const e2eRate = e2eDone ? perSecond(N, e2e.value.deliveredMs ?? 0) : perSecond(e2e.value.distinct, settings.e2eTimeoutMs);
+  const e2eRatio = ratio(e2eRate, bareRate);
+  rows.push({
+    name: `2. deliveries /s end to end (${N})`,
+    hookbase: num(e2eRate) + (e2eDone ? '' : ' (timed out)'),
+    baseline: num(bareRate),
+    ratio: x(e2eRatio),
+    target: `≥ ${TARGETS.e2eRatio}×`,
+    ok: e2eDone && e2eRatio >= TARGETS.e2eRatio,
+  });
+  notes.push(
+    `2. e2e: ${e2e.value.ok} sends accepted in ${ms(e2e.value.acceptedMs)} (${num(perSecond(e2e.value.ok, e2e.value.acceptedMs))}/s, answer p50 ${ms(e2e.value.answerMs.p50)} p99 ${ms(e2e.value.answerMs.p99)}); ` +
+      `${e2e.value.distinctWhenAccepted} of them delivered by then; ${e2e.value.distinct} distinct webhooks (${e2e.value.requests} requests) after ${ms(e2e.value.deliveredMs)}; ${phaseNote(e2e)}`,
+  );
+  notes.push(`2. e2e: events appended meanwhile: ${fmtCounts(e2eCounts)}`);
+  if ((e2eCounts.RetryScheduled ?? 0) > 0) {
+    notes.push(`2. e2e: ${e2eCounts.RetryScheduled} first attempts were handed to the due-queue (endpoint queue full, maxQueuedPerEndpoint) and ran from the poller`);
+  }
+  if (statsE0 && statsE1) {
+    const tx = statsE1.transactions - statsE0.transactions;
+    const appends = statsE1.appends - statsE0.appends;
+    notes.push(`2. e2e: group commit ${appends} appends in ${tx} transactions (${num(ratio(appends, tx))} per transaction)`);
+  }
+  notes.push(`2. bare POSTs: ${bareRates.map((r) => `${num(r)}/s`).join(' and ')} (mean in the table); ${bareRuns[0] ? phaseNote(bareRuns[0]) : ''}`);
+  if (e2e.value.failed > 0) notes.push(`2. e2e: ${e2e.value.failed} sends failed: ${e2e.value.firstError}`);
+
+  // 3. latency at half of the peak rate ------------------------------------------------------------------------
+  const rate = Math.max(1, Math.round(e2eRate / 2));
+  log(`3. latency: ${rate} sends/s (half of ${num(e2eRate)}) for ${settings.latencyMs / 1000} s, open loop`);
+  const lat = await phase(() => lg.call('latency', { target: e2eTarget, ratePerSecond: rate, durationMs: settings.latencyMs, drainTimeoutMs: settings.drainMs }));
+  await waitDispatcherIdle(hb.events, 10_000);
+  const L = lat.value;
+  const latOk = L.missing === 0 && L.failed === 0 && L.delivered > 0;
+  rows.push({ name: `3. send→delivered p50 @ ${rate}/s`, hookbase: ms(L.latencyMs.p50), baseline: '—', ratio: '—', target: '—', ok: null });
+  rows.push({
+    name: `3. send→delivered p99 @ ${rate}/s`,
+    hookbase: ms(L.latencyMs.p99),
+    baseline: '—',
+    ratio: '—',
+    target: `< ${TARGETS.latencyP99Ms} ms`,
+    ok: latOk && L.latencyMs.p99 < TARGETS.latencyP99Ms,
+  });
+  notes.push(
+    `3. latency: ${L.issued} sent, ${L.ok} accepted, ${L.delivered} delivered, ${L.missing} missing; send→202 p50 ${ms(L.answerMs.p50)} p99 ${ms(L.answerMs.p99)}; ` +
+      `202→delivered p50 ${ms(L.afterAnswerMs.p50)} p99 ${ms(L.afterAnswerMs.p99)}; send→delivered max ${ms(L.latencyMs.max)}; pacing late by ≤ ${ms(L.maxLateMs)}; ${phaseNote(lat)}`,
+  );
+  if (L.failed > 0) notes.push(`3. latency: ${L.failed} sends failed: ${L.firstError}`);
+
+  // 5 (first part). memory with Hookbase running -----------------------------------------------------------------
+  const countsNow = countEventsByType(dataDir);
+  const eventsNow = totalOf(countsNow);
+  const mem = process.memoryUsage();
+  rows.push({ name: `5. RSS, Hookbase running, ${eventsNow} events`, hookbase: mib(mem.rss), baseline: mib(rssBefore), ratio: '—', target: '—', ok: null });
+  notes.push(`5. memory: baseline = this process before Hookbase started (node + tsx + modules); heap used ${mib(mem.heapUsed)}, external ${mib(mem.external)}; the process also holds the baselines' servers (closed by now)`);
+
+  await hb.close();
+  hb = null;
+
+  // 4. rebuild ---------------------------------------------------------------------------------------------------
+  // Bare read and rebuild alternate (best of each), as the machine's background load changes.
+  const rebuildRounds = settings.rebuildRounds;
+  log(`4. rebuild: bare SQLite read of the ${eventsNow} events vs a fresh ProjectionRunner from the start, ${rebuildRounds} round(s), best of each`);
+  const events = SqliteEventStore.open(eventsDbPath(dataDir));
+  const reads = SqliteReadStore.open(join(dataDir, 'read-models.db'));
+  const head = await events.headPosition();
+  const messagesBefore = await reads.collection(collections.messages).count();
+  let best: { read: SqliteReadResult; rebuild: Phase<boolean> | null; subscriptionMs: number } = {
+    read: { events: 0, elapsedMs: Number.POSITIVE_INFINITY },
+    rebuild: null,
+    subscriptionMs: Number.POSITIVE_INFINITY,
+  };
+  let messagesAfter = -1;
+  for (let r = 0; r < rebuildRounds; r++) {
+    const read = bareSqliteRead(eventsDbPath(dataDir), 2);
+    if (read.elapsedMs < best.read.elapsedMs) best = { ...best, read };
+    // The catch-up subscription alone, with a handler that does nothing: the store's share of a rebuild.
+    const subscriptionMs = await timeBareSubscription(events, head);
+    if (subscriptionMs < best.subscriptionMs) best = { ...best, subscriptionMs };
+    await resetProjections(reads, allProjections);
+    const runner = new ProjectionRunner(events, reads, allProjections);
+    const rebuild = await phase(async () => {
+      await runner.start();
+      return runner.waitFor(head, 300_000);
+    });
+    await runner.stop();
+    messagesAfter = await reads.collection(collections.messages).count();
+    if (!best.rebuild || (rebuild.value && rebuild.wallMs < best.rebuild.wallMs)) best = { ...best, rebuild };
+  }
+  await events.close();
+  await reads.close();
+  const eventsRead = best.read.events;
+  const sqliteRate = perSecond(eventsRead, best.read.elapsedMs);
+  const rebuilt = best.rebuild?.value === true;
+  const rebuildRate = rebuilt && best.rebuild ? perSecond(eventsRead, best.rebuild.wallMs) : 0;
+  rows.push({
+    name: `4. rebuild events /s (${eventsRead} events)`,
+    hookbase: num(rebuildRate) + (rebuilt ? '' : ' (timed out)'),
+    baseline: num(sqliteRate),
+    ratio: x(ratio(rebuildRate, sqliteRate)),
+    target: '—',
+    ok: null,
+  });
+  if (best.rebuild) {
+    notes.push(
+      `4. rebuild: ${ms(best.rebuild.wallMs)} for ${allProjections.length} projections (${phaseNote(best.rebuild)}); bare read ${ms(best.read.elapsedMs)}; ` +
+        `the catch-up subscription alone (no-op handler) ${ms(best.subscriptionMs)} (${num(perSecond(eventsRead, best.subscriptionMs))}/s); ` +
+        `messages read model ${messagesBefore} docs before, ${messagesAfter} after${messagesBefore === messagesAfter ? '' : ' — MISMATCH'}`,
+    );
+  }
+
+  // 5 (optional). RSS after N more events --------------------------------------------------------------------------
+  if (extraEvents > 0) {
+    log(`5. memory: appending ${extraEvents} small events through the EventStore port, projecting and dispatching them`);
+    hb = await startBenchHookbase(dataDir, dispatcherOverrides);
+    const hb2 = hb;
+    cleanups.push(() => hb2.close());
+    const timeoutMs = 120_000 + extraEvents / 5;
+    const appended = await phase(async () => {
+      const chunk = 1_000;
+      for (let done = 0; done < extraEvents; done += chunk) {
+        const n = Math.min(chunk, extraEvents - done);
+        await Promise.all(
+          Array.from({ length: n }, () => {
+            const messageId = newId('msg');
+            return hb2.events.appendToStream(
+              streams.message(messageId),
+              [
+                {
+                  type: 'MessageSent',
+                  data: { messageId, applicationId: acceptApp, eventType: EVENT_TYPE, payload: { n: done }, eventId: null, timestamp: new Date().toISOString(), outbound: [] },
+                  metadata: eventMetadata('MessageSent'),
+                },
+              ],
+              { expectedRevision: 'no_stream' },
+            );
+          }),
+        );
+      }
+    });
+    const projected = await phase(async () => {
+      const caughtUp = await new CheckpointPoller(hb2.reads, allProjections.map((p) => p.name), 200).waitFor(await hb2.events.headPosition(), timeoutMs);
+      const dispatched = await waitDispatcherIdle(hb2.events, timeoutMs);
+      return caughtUp && dispatched;
+    });
+    const total = totalOf(countEventsByType(dataDir));
+    const rss = process.memoryUsage().rss;
+    rows.push({
+      name: `5. RSS after +${extraEvents} events (${total} total)`,
+      hookbase: mib(rss) + (projected.value ? '' : ' (not caught up)'),
+      baseline: mib(rssBefore),
+      ratio: '—',
+      target: '—',
+      ok: null,
+    });
+    notes.push(
+      `5. memory: appended ${extraEvents} in ${ms(appended.wallMs)} (${num(perSecond(extraEvents, appended.wallMs))}/s), projections and dispatcher caught up ${ms(projected.wallMs)} later; ` +
+        `peak RSS of the process ${mib(process.resourceUsage().maxRSS * 1024)}`,
+    );
+    await hb2.close();
+    hb = null;
+  }
+
+  console.log('');
+  console.log(renderTable(rows));
+  console.log('');
+  console.log('notes:');
+  for (const n of notes) console.log(`  ${n}`);
+  console.log(`\ntotal ${ms(performance.now() - started)}`);
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// run, clean up, exit by ourselves
+
+const cleanup = async (): Promise<void> => {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+  cleanups.length = 0;
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  dataDir = null;
+};
+
+const budgetMs = (QUICK ? 90_000 : 300_000) + extraEvents / 2;
+const watchdog = setTimeout(() => {
+  console.error(`bench: still running after ${budgetMs / 1000} s; giving up`);
+  void cleanup().finally(() => process.exit(1));
+}, budgetMs);
+watchdog.unref();
+
+process.once('SIGINT', () => {
+  void cleanup().finally(() => process.exit(130));
+});
+
+main().then(
+  async () => {
+    await cleanup();
+    clearTimeout(watchdog);
+    // Everything is closed: the process should now end by itself. If a handle is still open, say which and leave.
+    setTimeout(() => {
+      console.error(`bench: handles still open after the run: ${process.getActiveResourcesInfo().join(', ')}`);
+      process.exit(0);
+    }, 5_000).unref();
+  },
+  async (error: unknown) => {
+    console.error('bench: failed:', error instanceof Error ? (error.stack ?? error.message) : error);
+    if (rows.length > 0) console.error(`\n${renderTable(rows)}`);
+    await cleanup();
+    process.exit(1);
+  },
+);
