@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
+import type { AddressInfo, LookupFunction } from 'node:net';
+import type { LookupAddress, LookupOptions } from 'node:dns';
 import { join } from 'node:path';
 import { apiKeyDecider } from '../domain/access/access';
 import { derivedKeyId } from '../domain/ids';
@@ -43,7 +45,22 @@ export type StartOptions = Readonly<{
   log?: (line: string) => void;
   /** Overrides of the dispatcher's tuning (tests use short cooldowns and leases). */
   dispatcher?: Partial<DispatcherConfig>;
+  /** Name resolution for the SSRF guard, at endpoint creation and at delivery (tests map names to addresses). */
+  resolveHost?: (hostname: string) => Promise<string[]>;
 }>;
+
+/** Adapts a promise-returning resolver to the callback shape of dns.lookup that undici's connector calls. */
+const lookupFrom = (resolve: (hostname: string) => Promise<string[]>): LookupFunction =>
+  ((hostname: string, options: LookupOptions, callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void) => {
+    resolve(hostname).then(
+      (addresses) => {
+        const all = addresses.map((address) => ({ address, family: isIP(address) }));
+        if (options.all) callback(null, all);
+        else callback(null, all[0]?.address ?? '', all[0]?.family ?? 4);
+      },
+      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), ''),
+    );
+  }) as LookupFunction;
 
 /** The master key from the environment, or generated once into the data dir (mode 0600). */
 const loadMasterKey = (config: HookbaseConfig): Buffer => {
@@ -137,6 +154,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
       now: () => new Date(),
       log,
       projectionStatus: runner ? () => runner.status() : undefined,
+      lookup: options.resolveHost,
       config: {
         publicUrl,
         allowPrivateNetworks: config.allowPrivateNetworks,
@@ -159,6 +177,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
           userAgentVersion: VERSION,
           retryScheduleMs: config.retryScheduleMs,
           allowPrivateNetworks: config.allowPrivateNetworks,
+          ...(options.resolveHost ? { lookup: lookupFrom(options.resolveHost) } : {}),
           ...options.dispatcher,
         },
       })

@@ -28,6 +28,8 @@ export type TestHookbaseOptions = {
   dispatcher?: Partial<DispatcherConfig>;
   dataDir?: string;
   apiKey?: string;
+  /** Name → address for the SSRF guard (there is no DNS here); unknown names fail to resolve. */
+  dns?: Record<string, string>;
 };
 
 /** A real Hookbase on 127.0.0.1 (random port) over the embedded store in a fresh temp dir. */
@@ -42,7 +44,15 @@ export const startTestHookbase = async (options: TestHookbaseOptions = {}): Prom
     HOOKBASE_ROLES: (options.roles ?? ['api', 'projections', 'dispatcher']).join(','),
     ...options.env,
   });
-  const hb = await startHookbase(config, { log: () => {}, dispatcher: { duePollMs: 50, ...options.dispatcher } });
+  const dns = options.dns;
+  const resolveHost = dns
+    ? async (hostname: string): Promise<string[]> => {
+        const address = dns[hostname];
+        if (!address) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+        return [address];
+      }
+    : undefined;
+  const hb = await startHookbase(config, { log: () => {}, resolveHost, dispatcher: { duePollMs: 50, ...options.dispatcher } });
   const request: TestHookbase['request'] = async (method, path, body, headers = {}) => {
     const res = await fetch(`${hb.url}${path}`, {
       method,
