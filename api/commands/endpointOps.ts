@@ -1,16 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { validationError } from '../../domain/errors';
-import { newId } from '../../domain/ids';
 import { outboundDecider } from '../../domain/outbound/decide';
 import { streams } from '../../domain/streams';
-import { portalTokenDecider } from '../../domain/access/access';
 import { eventTypeDecider } from '../../domain/eventType/decide';
 import { handleCommand } from '../../store/commandHandler';
 import type { Position } from '../../store/eventStore';
 import { collections } from '../../projections/readModels';
 import type { AttemptDoc, OutboundDoc } from '../../projections/readModels';
 import type { ApiDeps } from '../deps';
-import { hashCredential } from '../auth';
 import { metadataOf, readYourWrites, requireApplication } from './common';
 import { requireEndpoint } from './endpoints';
 import { outboundOfMessage, sendMessage } from './messages';
@@ -111,35 +107,4 @@ export const endpointStats = async (deps: ApiDeps, appIdOrUid: string, endpointI
     latencyMsP99: percentile(latencies, 99),
     recentFailures,
   };
-};
-
-export const MAX_PORTAL_TOKEN_SECONDS = 30 * 86_400;
-
-/** A portal token is shown once; only its hash is kept. */
-export const createPortalToken = async (
-  deps: ApiDeps,
-  appIdOrUid: string,
-  expiresIn: number,
-): Promise<{ id: string; token: string; expiresAt: string; url: string }> => {
-  const app = await requireApplication(deps, appIdOrUid);
-  const token = `hbpt_${randomBytes(32).toString('base64url')}`;
-  const tokenId = newId('ptk');
-  const expiresAt = new Date(deps.now().getTime() + expiresIn * 1000).toISOString();
-  const { position } = await handleCommand(deps.events, streams.portalToken(tokenId), portalTokenDecider, {
-    type: 'CreatePortalToken',
-    data: { tokenId, applicationId: app.id, tokenHash: hashCredential(token), expiresAt },
-    metadata: metadataOf(deps),
-  });
-  await readYourWrites(deps, position);
-  // The token travels in the fragment: it never reaches a server log through the URL.
-  return { id: tokenId, token, expiresAt, url: `${deps.config.publicUrl.replace(/\/$/, '')}/portal#token=${token}` };
-};
-
-export const revokePortalToken = async (deps: ApiDeps, tokenId: string): Promise<void> => {
-  const { position } = await handleCommand(deps.events, streams.portalToken(tokenId), portalTokenDecider, {
-    type: 'RevokePortalToken',
-    data: { tokenId },
-    metadata: metadataOf(deps),
-  });
-  await readYourWrites(deps, position);
 };

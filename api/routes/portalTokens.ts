@@ -1,4 +1,4 @@
-import { createPortalToken, MAX_PORTAL_TOKEN_SECONDS, revokePortalToken } from '../commands/endpointOps';
+import { createPortalToken, MAX_PORTAL_TOKEN_SECONDS, revokePortalToken } from '../commands/portalTokens';
 import { defineRoute } from '../route';
 
 export const portalTokenRoutes = [
