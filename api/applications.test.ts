@@ -1,50 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Position, RecordedEvent } from '../store/eventStore';
-import { startTestHookbase } from '../test/harness';
+import { describe, expect, it } from 'vitest';
+import { apiAssertions, expectErrorBody, useTestHookbase } from '../test/apiAssertions';
+import type { Page } from '../test/apiAssertions';
 import type { TestHookbase } from '../test/harness';
 
 // /v1/applications over a real server: the HTTP answer, and the events appended (or not) for it.
 
-type Res = Awaited<ReturnType<TestHookbase['request']>>;
-type Detail = { field: string; rule: string; message: string };
-type ErrorBody = { error: { code: string; message: string; details: Detail[] }; requestId: string };
 type App = { id: string; name: string; uid: string | null; metadata: Record<string, unknown>; createdAt: string; updatedAt: string };
-type Page<T> = { data: T[]; hasMore: boolean; nextCursor: string | null };
 
 let hb: TestHookbase;
-
-beforeAll(async () => {
-  hb = await startTestHookbase({ roles: ['api', 'projections'] });
+useTestHookbase((started) => {
+  hb = started;
 });
-afterAll(async () => {
-  await hb?.stop();
-});
-
-const eventsSince = async (from: Position): Promise<RecordedEvent[]> => {
-  const out: RecordedEvent[] = [];
-  for await (const e of hb.events.readAll({ fromPosition: from })) out.push(e);
-  return out;
-};
-
-const expectErrorBody = (res: Res, status: number, code: string, detail?: Partial<Detail>): ErrorBody => {
-  expect(res.status, res.text).toBe(status);
-  const body = res.body as ErrorBody;
-  expect(body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Array) }, requestId: res.headers.get('x-request-id') });
-  expect(body.requestId).toMatch(/^req_/);
-  expect(body.error.message.length).toBeGreaterThan(0);
-  for (const d of body.error.details) expect(d).toEqual({ field: expect.any(String), rule: expect.any(String), message: expect.any(String) });
-  if (detail) expect(body.error.details).toContainEqual(expect.objectContaining(detail));
-  return body;
-};
-
-/** The request fails as expected and appends nothing to `$all`. */
-const rejected = async (method: string, path: string, body: unknown, status: number, code: string, detail?: Partial<Detail>): Promise<ErrorBody> => {
-  const before = await hb.events.headPosition();
-  const res = await hb.request(method, path, body);
-  const error = expectErrorBody(res, status, code, detail);
-  expect(await hb.events.headPosition()).toEqual(before);
-  return error;
-};
+const { eventsSince, rejected, pageThrough } = apiAssertions(() => hb);
 
 const appShape = (app: unknown): void => {
   expect(Object.keys(app as object).sort()).toEqual(['createdAt', 'id', 'metadata', 'name', 'uid', 'updatedAt']);
@@ -260,20 +227,7 @@ describe('GET /v1/applications', () => {
     expect(full.nextCursor).toBeNull();
     full.data.forEach(appShape);
 
-    const seen: App[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const res = await hb.request('GET', `/v1/applications?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      expect(res.status).toBe(200);
-      const page = res.body as Page<App>;
-      expect(Object.keys(page).sort()).toEqual(['data', 'hasMore', 'nextCursor']);
-      expect(page.data.length).toBeLessThanOrEqual(2);
-      expect(page.hasMore).toBe(page.nextCursor !== null);
-      seen.push(...page.data);
-      cursor = page.nextCursor;
-      pages++;
-    } while (cursor !== null && pages < 100);
+    const { seen, pages } = await pageThrough<App>('/v1/applications', undefined, { maxPages: 100 });
 
     const ids = seen.map((a) => a.id);
     expect(new Set(ids).size).toBe(ids.length);

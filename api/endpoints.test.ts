@@ -1,16 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Position, RecordedEvent } from '../store/eventStore';
-import { startTestHookbase } from '../test/harness';
+import { describe, expect, it } from 'vitest';
+import { apiAssertions, expectErrorBody, useTestHookbase } from '../test/apiAssertions';
+import type { Page } from '../test/apiAssertions';
 import type { TestHookbase } from '../test/harness';
 
 // /v1/applications/{appId}/endpoints over a real server that refuses private networks (the production default):
 // the HTTP answer, the events appended (or not), and where the signing secret may never appear.
 
-type Res = Awaited<ReturnType<TestHookbase['request']>>;
-type Detail = { field: string; rule: string; message: string };
-type ErrorBody = { error: { code: string; message: string; details: Detail[] }; requestId: string };
 type Endpoint = {
   id: string;
   applicationId: string;
@@ -29,7 +25,6 @@ type Endpoint = {
   updatedAt: string;
 };
 type CreatedEndpoint = Endpoint & { secret: string };
-type Page<T> = { data: T[]; hasMore: boolean; nextCursor: string | null };
 
 const ENDPOINT_FIELDS = [
   'applicationId', 'circuit', 'createdAt', 'description', 'disabled', 'disabledReason', 'eventTypes', 'headers', 'id', 'metadata',
@@ -46,28 +41,7 @@ let otherAppId: string;
 /** Every secret the server handed out in this file. */
 const secrets: string[] = [];
 
-const eventsSince = async (from: Position): Promise<RecordedEvent[]> => {
-  const out: RecordedEvent[] = [];
-  for await (const e of hb.events.readAll({ fromPosition: from })) out.push(e);
-  return out;
-};
-
-const expectErrorBody = (res: Res, status: number, code: string, detail?: Partial<Detail>): ErrorBody => {
-  expect(res.status, res.text).toBe(status);
-  const body = res.body as ErrorBody;
-  expect(body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Array) }, requestId: res.headers.get('x-request-id') });
-  expect(body.requestId).toMatch(/^req_/);
-  for (const d of body.error.details) expect(d).toEqual({ field: expect.any(String), rule: expect.any(String), message: expect.any(String) });
-  if (detail) expect(body.error.details).toContainEqual(expect.objectContaining(detail));
-  return body;
-};
-
-const rejected = async (method: string, path: string, body: unknown, status: number, code: string, detail?: Partial<Detail>): Promise<ErrorBody> => {
-  const before = await hb.events.headPosition();
-  const error = expectErrorBody(await hb.request(method, path, body), status, code, detail);
-  expect(await hb.events.headPosition()).toEqual(before);
-  return error;
-};
+const { eventsSince, rejected, pageThrough, storedEventText, storeFiles } = apiAssertions(() => hb);
 
 const endpointShape = (e: unknown): void => {
   expect(Object.keys(e as object).sort()).toEqual(ENDPOINT_FIELDS);
@@ -95,16 +69,16 @@ const createEndpoint = async (body: Record<string, unknown> = { url: URL_OK }, a
   return created;
 };
 
-beforeAll(async () => {
-  hb = await startTestHookbase({ roles: ['api', 'projections'], env: { HOOKBASE_ALLOW_PRIVATE_NETWORKS: 'false' } });
-  appId = ((await hb.request('POST', '/v1/applications', { name: 'Endpoints A' })).body as { id: string }).id;
-  otherAppId = ((await hb.request('POST', '/v1/applications', { name: 'Endpoints B' })).body as { id: string }).id;
-  for (const name of [CREATED, SHIPPED, ARCHIVED]) expect((await hb.request('POST', '/v1/event-types', { name })).status).toBe(201);
-  expect((await hb.request('DELETE', `/v1/event-types/${ARCHIVED}`)).status).toBe(204);
-});
-afterAll(async () => {
-  await hb?.stop();
-});
+useTestHookbase(
+  async (started) => {
+    hb = started;
+    appId = ((await hb.request('POST', '/v1/applications', { name: 'Endpoints A' })).body as { id: string }).id;
+    otherAppId = ((await hb.request('POST', '/v1/applications', { name: 'Endpoints B' })).body as { id: string }).id;
+    for (const name of [CREATED, SHIPPED, ARCHIVED]) expect((await hb.request('POST', '/v1/event-types', { name })).status).toBe(201);
+    expect((await hb.request('DELETE', `/v1/event-types/${ARCHIVED}`)).status).toBe(204);
+  },
+  { env: { HOOKBASE_ALLOW_PRIVATE_NETWORKS: 'false' } },
+);
 
 describe('POST /v1/applications/{appId}/endpoints', () => {
   it('registers an endpoint: 201 Endpoint + secret, EndpointCreated on endpoint-{id} holding only the sealed secret', async () => {
@@ -263,20 +237,10 @@ describe('GET /v1/applications/{appId}/endpoints[/{id}]', () => {
     const made: CreatedEndpoint[] = [];
     for (let i = 0; i < 5; i++) made.push(await createEndpoint({ url: `https://example.com/hooks/${i}` }, app));
 
-    const seen: Endpoint[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const res = await hb.request('GET', `${eps(app)}?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      expect(res.status).toBe(200);
+    const { seen, pages } = await pageThrough<Endpoint>(eps(app), (page, res) => {
       for (const e of made) expect(res.text).not.toContain(e.secret);
-      const page = res.body as Page<Endpoint>;
-      expect(page.hasMore).toBe(page.nextCursor !== null);
       page.data.forEach(endpointShape);
-      seen.push(...page.data);
-      cursor = page.nextCursor;
-      pages++;
-    } while (cursor !== null && pages < 10);
+    });
     expect(pages).toBe(3);
     expect(seen.map((e) => e.id)).toEqual(made.map((e) => e.id).reverse());
     expect(seen.every((e) => e.applicationId === app)).toBe(true);
@@ -476,14 +440,9 @@ describe('the signing secret', () => {
 
     const listed = await hb.request('GET', `${eps()}?limit=100`);
     const got = await hb.request('GET', `${eps()}/${viaSdk.id}`);
-    const events: string[] = [];
-    for await (const e of hb.events.readAll()) events.push(JSON.stringify(e.data), JSON.stringify(e.metadata));
-    const eventText = events.join('\n');
+    const eventText = await storedEventText();
 
-    const files = ['read-models.db', 'read-models.db-wal', 'events.db', 'events.db-wal']
-      .map((f) => join(hb.dataDir, f))
-      .filter((f) => existsSync(f))
-      .map((f) => [f, readFileSync(f)] as const);
+    const files = storeFiles();
     expect(files.map(([f]) => f)).toContain(join(hb.dataDir, 'read-models.db'));
 
     for (const secret of secrets) {

@@ -1,13 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Position, RecordedEvent } from '../store/eventStore';
-import { startTestHookbase } from '../test/harness';
+import { describe, expect, it } from 'vitest';
+import { apiAssertions, expectErrorBody, useTestHookbase } from '../test/apiAssertions';
+import type { Page } from '../test/apiAssertions';
 import type { TestHookbase } from '../test/harness';
 
 // /v1/event-types over a real server: the HTTP answer, and the events appended (or not) for it.
 
-type Res = Awaited<ReturnType<TestHookbase['request']>>;
-type Detail = { field: string; rule: string; message: string };
-type ErrorBody = { error: { code: string; message: string; details: Detail[] }; requestId: string };
 type EventType = {
   name: string;
   displayName: string | null;
@@ -18,39 +15,13 @@ type EventType = {
   createdAt: string;
   updatedAt: string;
 };
-type Page<T> = { data: T[]; hasMore: boolean; nextCursor: string | null };
 
 let hb: TestHookbase;
 
-beforeAll(async () => {
-  hb = await startTestHookbase({ roles: ['api', 'projections'] });
+useTestHookbase((started) => {
+  hb = started;
 });
-afterAll(async () => {
-  await hb?.stop();
-});
-
-const eventsSince = async (from: Position): Promise<RecordedEvent[]> => {
-  const out: RecordedEvent[] = [];
-  for await (const e of hb.events.readAll({ fromPosition: from })) out.push(e);
-  return out;
-};
-
-const expectErrorBody = (res: Res, status: number, code: string, detail?: Partial<Detail>): ErrorBody => {
-  expect(res.status, res.text).toBe(status);
-  const body = res.body as ErrorBody;
-  expect(body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Array) }, requestId: res.headers.get('x-request-id') });
-  expect(body.requestId).toMatch(/^req_/);
-  for (const d of body.error.details) expect(d).toEqual({ field: expect.any(String), rule: expect.any(String), message: expect.any(String) });
-  if (detail) expect(body.error.details).toContainEqual(expect.objectContaining(detail));
-  return body;
-};
-
-const rejected = async (method: string, path: string, body: unknown, status: number, code: string, detail?: Partial<Detail>): Promise<ErrorBody> => {
-  const before = await hb.events.headPosition();
-  const error = expectErrorBody(await hb.request(method, path, body), status, code, detail);
-  expect(await hb.events.headPosition()).toEqual(before);
-  return error;
-};
+const { eventsSince, rejected, pageThrough } = apiAssertions(() => hb);
 
 const typeShape = (t: unknown): void => {
   expect(Object.keys(t as object).sort()).toEqual(['archived', 'category', 'createdAt', 'description', 'displayName', 'name', 'schema', 'updatedAt']);
@@ -215,19 +186,7 @@ describe('GET /v1/event-types', () => {
     for (let i = 0; i < 5; i++) made.push(await createType({ name: fresh(`page${i}`), category }));
     await createType({ name: fresh('other'), category: fresh('Other') });
 
-    const seen: EventType[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const res = await hb.request('GET', `/v1/event-types?category=${category}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      expect(res.status).toBe(200);
-      const page = res.body as Page<EventType>;
-      expect(page.hasMore).toBe(page.nextCursor !== null);
-      page.data.forEach(typeShape);
-      seen.push(...page.data);
-      cursor = page.nextCursor;
-      pages++;
-    } while (cursor !== null && pages < 10);
+    const { seen, pages } = await pageThrough<EventType>(`/v1/event-types?category=${category}`, (page) => page.data.forEach(typeShape));
     expect(pages).toBe(3);
     expect(seen.map((t) => t.name)).toEqual(made.map((t) => t.name).reverse());
     expect(seen.every((t) => t.category === category)).toBe(true);

@@ -1,35 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHookbase } from '../test/harness';
+import { describe, expect, it } from 'vitest';
+import { apiAssertions, awayFromWindowEdge, expectErrorBody, useTestHookbase } from '../test/apiAssertions';
+import type { ErrorBody, Res } from '../test/apiAssertions';
 import type { TestHookbase } from '../test/harness';
 import { v1Routes } from './app';
 
 // What every request meets whatever its route: auth, rate limits, body parsing, idempotency keys, errors,
 // and the operational routes (/openapi.json, /health, /metrics).
 
-type Res = Awaited<ReturnType<TestHookbase['request']>>;
-type Detail = { field: string; rule: string; message: string };
-type ErrorBody = { error: { code: string; message: string; details: Detail[] }; requestId: string };
 type App = { id: string; name: string };
 
 let hb: TestHookbase;
 
-beforeAll(async () => {
-  hb = await startTestHookbase({ roles: ['api', 'projections'] });
+useTestHookbase((started) => {
+  hb = started;
 });
-afterAll(async () => {
-  await hb?.stop();
-});
-
-const expectErrorBody = (res: Res, status: number, code: string, detail?: Partial<Detail>): ErrorBody => {
-  expect(res.status, res.text).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = res.body as ErrorBody;
-  expect(body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Array) }, requestId: res.headers.get('x-request-id') });
-  expect(body.requestId).toMatch(/^req_/);
-  expect(body.error.message.length).toBeGreaterThan(0);
-  if (detail) expect(body.error.details).toContainEqual(expect.objectContaining(detail));
-  return body;
-};
+const { unchanged } = apiAssertions(() => hb);
 
 const expectRateLimitHeaders = (res: Res, limit: number): void => {
   expect(res.headers.get('x-request-id')).toMatch(/^req_/);
@@ -54,19 +39,6 @@ const raw = async (method: string, path: string, init: { headers?: Record<string
     // not JSON
   }
   return { status: res.status, headers: res.headers, body, text };
-};
-
-/** The limiter counts per fixed window: keep a test that counts clear of the window's end. */
-const awayFromWindowEdge = async (windowMs: number, marginMs = 5_000): Promise<void> => {
-  const left = windowMs - (Date.now() % windowMs);
-  if (left < marginMs) await new Promise((r) => setTimeout(r, left + 50));
-};
-
-const unchanged = async <T>(fn: () => Promise<T>): Promise<T> => {
-  const before = await hb.events.headPosition();
-  const result = await fn();
-  expect(await hb.events.headPosition()).toEqual(before);
-  return result;
 };
 
 describe('authentication', () => {
@@ -315,12 +287,12 @@ describe('operations', () => {
 
 describe('rate limit (HOOKBASE_RATE_LIMIT_API=3)', () => {
   let small: TestHookbase;
-  beforeAll(async () => {
-    small = await startTestHookbase({ roles: ['api', 'projections'], env: { HOOKBASE_RATE_LIMIT_API: '3' } });
-  });
-  afterAll(async () => {
-    await small?.stop();
-  });
+  useTestHookbase(
+    (started) => {
+      small = started;
+    },
+    { env: { HOOKBASE_RATE_LIMIT_API: '3' } },
+  );
 
   it('counts down, then answers 429 with Retry-After and the error body, appending nothing', async () => {
     await awayFromWindowEdge(60_000);

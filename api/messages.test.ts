@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Position, RecordedEvent } from '../store/eventStore';
-import { startTestHookbase } from '../test/harness';
+import { describe, expect, it } from 'vitest';
+import { apiAssertions, expectErrorBody, useTestHookbase } from '../test/apiAssertions';
+import type { Page } from '../test/apiAssertions';
 import type { TestHookbase } from '../test/harness';
 
 // Messages and outbound messages over a real server without a dispatcher: what the API answers and appends.
 
-type Res = Awaited<ReturnType<TestHookbase['request']>>;
-type Detail = { field: string; rule: string; message: string };
-type ErrorBody = { error: { code: string; message: string; details: Detail[] }; requestId: string };
 type OutboundRef = { id: string; endpointId: string; status: string };
 type Message = { id: string; eventType: string; payload: unknown; eventId: string | null; timestamp: string; outbound: OutboundRef[] };
 type Outbound = Record<string, unknown> & { id: string; messageId: string; endpointId: string; status: string };
-type Page<T> = { data: T[]; hasMore: boolean; nextCursor: string | null };
 type HistoryEntry = { stream: string; revision: string; position: string; type: string; recordedAt: string; data: Record<string, unknown> };
 
 const MESSAGE_FIELDS = ['eventId', 'eventType', 'id', 'outbound', 'payload', 'timestamp'];
@@ -39,28 +35,7 @@ let allTypes: string;
 let createdOnly: string;
 let disabled: string;
 
-const eventsSince = async (from: Position): Promise<RecordedEvent[]> => {
-  const out: RecordedEvent[] = [];
-  for await (const e of hb.events.readAll({ fromPosition: from })) out.push(e);
-  return out;
-};
-
-const expectErrorBody = (res: Res, status: number, code: string, detail?: Partial<Detail>): ErrorBody => {
-  expect(res.status, res.text).toBe(status);
-  const body = res.body as ErrorBody;
-  expect(body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Array) }, requestId: res.headers.get('x-request-id') });
-  expect(body.requestId).toMatch(/^req_/);
-  for (const d of body.error.details) expect(d).toEqual({ field: expect.any(String), rule: expect.any(String), message: expect.any(String) });
-  if (detail) expect(body.error.details).toContainEqual(expect.objectContaining(detail));
-  return body;
-};
-
-const rejected = async (method: string, path: string, body: unknown, status: number, code: string, detail?: Partial<Detail>): Promise<ErrorBody> => {
-  const before = await hb.events.headPosition();
-  const error = expectErrorBody(await hb.request(method, path, body), status, code, detail);
-  expect(await hb.events.headPosition()).toEqual(before);
-  return error;
-};
+const { eventsSince, rejected, pageThrough } = apiAssertions(() => hb);
 
 const messageShape = (m: unknown): void => {
   expect(Object.keys(m as object).sort()).toEqual(MESSAGE_FIELDS);
@@ -97,8 +72,8 @@ const newEndpoint = async (app: string, body: Record<string, unknown>): Promise<
   return (res.body as { id: string }).id;
 };
 
-beforeAll(async () => {
-  hb = await startTestHookbase({ roles: ['api', 'projections'] });
+useTestHookbase(async (started) => {
+  hb = started;
   for (const body of [{ name: CREATED, schema: orderSchema }, { name: SHIPPED }, { name: ARCHIVED }]) {
     expect((await hb.request('POST', '/v1/event-types', body)).status).toBe(201);
   }
@@ -108,9 +83,6 @@ beforeAll(async () => {
   allTypes = await newEndpoint(appId, {});
   createdOnly = await newEndpoint(appId, { eventTypes: [CREATED] });
   disabled = await newEndpoint(appId, { disabled: true });
-});
-afterAll(async () => {
-  await hb?.stop();
 });
 
 describe('POST /v1/applications/{appId}/messages', () => {
@@ -237,19 +209,7 @@ describe('GET /v1/applications/{appId}/messages[/{id}]', () => {
     const made: Message[] = [];
     for (let i = 0; i < 5; i++) made.push(await send({ eventType: i % 2 ? SHIPPED : CREATED, payload: order(`ord_list_${i}`) }, app));
 
-    const seen: Message[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const res = await hb.request('GET', `${msgs(app)}?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      expect(res.status).toBe(200);
-      const page = res.body as Page<Message>;
-      expect(page.hasMore).toBe(page.nextCursor !== null);
-      page.data.forEach(messageShape);
-      seen.push(...page.data);
-      cursor = page.nextCursor;
-      pages++;
-    } while (cursor !== null && pages < 10);
+    const { seen, pages } = await pageThrough<Message>(msgs(app), (page) => page.data.forEach(messageShape));
     expect(pages).toBe(3);
     expect(seen.map((m) => m.id)).toEqual(made.map((m) => m.id).reverse());
 
@@ -369,17 +329,9 @@ describe('/v1/applications/{appId}/outbound', () => {
     await newEndpoint(app, {});
     const made: string[] = [];
     for (let i = 0; i < 3; i++) made.push(...(await send({ eventType: SHIPPED, payload: { i } }, app)).outbound.map((o) => o.id));
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const page: Page<Outbound> = (await hb.request('GET', `${outs(app)}?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body as Page<Outbound>;
-      seen.push(...page.data.map((o) => o.id));
-      cursor = page.nextCursor;
-      pages++;
-    } while (cursor !== null && pages < 10);
+    const { seen, pages } = await pageThrough<Outbound>(outs(app));
     expect(pages).toBe(2);
-    expect(seen).toEqual([...made].reverse());
+    expect(seen.map((o) => o.id)).toEqual([...made].reverse());
   });
 
   it('422 for bad filters and limits; 404 for deliveries of another application', async () => {

@@ -1,18 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { collections } from '../projections/readModels';
 import type { PortalTokenDoc } from '../projections/readModels';
-import type { Position, RecordedEvent } from '../store/eventStore';
-import { startTestHookbase } from '../test/harness';
+import { apiAssertions, awayFromWindowEdge, expectErrorBody, useTestHookbase } from '../test/apiAssertions';
+import type { Detail } from '../test/apiAssertions';
 import type { TestHookbase } from '../test/harness';
 
 // Portal tokens: shown once, kept only as a hash, revocable, and rate limited per application.
 
-type Res = Awaited<ReturnType<TestHookbase['request']>>;
-type Detail = { field: string; rule: string; message: string };
-type ErrorBody = { error: { code: string; message: string; details: Detail[] }; requestId: string };
 type PortalToken = { id: string; token: string; expiresAt: string; url: string };
 
 const LIMIT = 2;
@@ -20,28 +15,7 @@ const LIMIT = 2;
 let hb: TestHookbase;
 const tokens: string[] = [];
 
-const eventsSince = async (from: Position): Promise<RecordedEvent[]> => {
-  const out: RecordedEvent[] = [];
-  for await (const e of hb.events.readAll({ fromPosition: from })) out.push(e);
-  return out;
-};
-
-const expectErrorBody = (res: Res, status: number, code: string, detail?: Partial<Detail>): ErrorBody => {
-  expect(res.status, res.text).toBe(status);
-  const body = res.body as ErrorBody;
-  expect(body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Array) }, requestId: res.headers.get('x-request-id') });
-  expect(body.requestId).toMatch(/^req_/);
-  for (const d of body.error.details) expect(d).toEqual({ field: expect.any(String), rule: expect.any(String), message: expect.any(String) });
-  if (detail) expect(body.error.details).toContainEqual(expect.objectContaining(detail));
-  return body;
-};
-
-const rejected = async (method: string, path: string, body: unknown, status: number, code: string, detail?: Partial<Detail>): Promise<ErrorBody> => {
-  const before = await hb.events.headPosition();
-  const error = expectErrorBody(await hb.request(method, path, body), status, code, detail);
-  expect(await hb.events.headPosition()).toEqual(before);
-  return error;
-};
+const { eventsSince, rejected, storedEventText, storeFiles } = apiAssertions(() => hb);
 
 const newApp = async (body: Record<string, unknown> = {}): Promise<string> => {
   const res = await hb.request('POST', '/v1/applications', { name: 'Portal', ...body });
@@ -59,15 +33,12 @@ const create = async (app: string, body: Record<string, unknown> = {}): Promise<
   return t;
 };
 
-beforeAll(async () => {
-  hb = await startTestHookbase({
-    roles: ['api', 'projections'],
-    env: { HOOKBASE_RATE_LIMIT_PORTAL_TOKENS: String(LIMIT) },
-  });
-});
-afterAll(async () => {
-  await hb?.stop();
-});
+useTestHookbase(
+  (started) => {
+    hb = started;
+  },
+  { env: { HOOKBASE_RATE_LIMIT_PORTAL_TOKENS: String(LIMIT) } },
+);
 
 describe('POST /v1/applications/{appId}/portal-tokens', () => {
   it('creates a token: 201 {id, token, expiresAt, url}; PortalTokenCreated holds only its hash', async () => {
@@ -167,8 +138,7 @@ describe('DELETE /v1/portal-tokens/{id}', () => {
 describe('portal-token rate limit (HOOKBASE_RATE_LIMIT_PORTAL_TOKENS=2 per application per hour)', () => {
   it('429 with Retry-After past the limit, for that application only, whether named by id or uid', async () => {
     // the limiter counts per fixed hour: stay clear of the hour's end
-    const left = 3_600_000 - (Date.now() % 3_600_000);
-    if (left < 5_000) await new Promise((r) => setTimeout(r, left + 50));
+    await awayFromWindowEdge(3_600_000);
     const uid = `limited-${Date.now()}`;
     const app = await newApp({ uid });
     const other = await newApp();
@@ -206,13 +176,8 @@ describe('the token in clear', () => {
     tokens.push((viaKey.body as PortalToken).token);
     expect(tokens.length).toBeGreaterThan(8);
 
-    const events: string[] = [];
-    for await (const e of hb.events.readAll()) events.push(JSON.stringify(e.data), JSON.stringify(e.metadata));
-    const eventText = events.join('\n');
-    const files = ['read-models.db', 'read-models.db-wal', 'events.db', 'events.db-wal']
-      .map((f) => join(hb.dataDir, f))
-      .filter((f) => existsSync(f))
-      .map((f) => [f, readFileSync(f)] as const);
+    const eventText = await storedEventText();
+    const files = storeFiles();
     expect(files.length).toBeGreaterThanOrEqual(2);
 
     // the API key is a credential of the same kind: kept only as a hash

@@ -1,40 +1,23 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EndpointCircuitOpened } from '../domain/endpoint/endpoint';
 import { streams } from '../domain/streams';
 import { collections } from '../projections/readModels';
-import type { EndpointDoc, OutboundDoc } from '../projections/readModels';
-import type { Harness, Receiver } from './testHarness';
-import { createEndpoint, openHarness, sendMessage, startReceiver, streamEvents, waitFor } from './testHarness';
+import type { EndpointDoc } from '../projections/readModels';
+import type { Harness } from './testHarness';
+import { createEndpoint, sendMessage, settled, streamEvents, useHarness, waitFor } from './testHarness';
 
 let h: Harness;
-let r: Receiver;
-
-beforeEach(async () => {
-  h = await openHarness();
+const receiver = useHarness((opened) => {
+  h = opened;
 });
 
-afterEach(async () => {
-  await h.close();
-  await r.close();
-});
-
-const outboundDoc = (id: string) => h.reads.collection<OutboundDoc>(collections.outbound).get(id);
-const settled = (id: string, status: OutboundDoc['status'], timeoutMs?: number): Promise<OutboundDoc> =>
-  waitFor(
-    `${id} ${status}`,
-    async () => {
-      const doc = await outboundDoc(id);
-      return doc?.status === status ? doc : undefined;
-    },
-    timeoutMs,
-  );
 const circuitEvents = async (endpointId: string) =>
   (await streamEvents(h.events, streams.endpoint(endpointId))).filter((e) => e.type.startsWith('EndpointCircuit'));
 
 describe('circuit breaker', () => {
   it('opens after consecutive failures, holds deliveries without burning attempts, probes, and closes', async () => {
     // Fails the first 3 attempts and the first probe; then healthy.
-    r = await startReceiver((_req, i) => (i < 4 ? { status: 500 } : { status: 200 }));
+    const r = await receiver((_req, i) => (i < 4 ? { status: 500 } : { status: 200 }));
     const ep = await createEndpoint(h, { url: r.url });
     await h.dispatcher({ circuitFailureThreshold: 3, circuitCooldownMs: 400, retryScheduleMs: Array(10).fill(30) });
     const a = await sendMessage(h, [ep], { maxAttempts: 11 });
@@ -44,8 +27,8 @@ describe('circuit breaker', () => {
     // Sent while the circuit is open: it waits for the probe.
     const b = await sendMessage(h, [ep], { maxAttempts: 11 });
 
-    const doneA = await settled(a.outboundIds[0]!, 'success', 6_000);
-    const doneB = await settled(b.outboundIds[0]!, 'success');
+    const doneA = await settled(h, a.outboundIds[0]!, 'success', 6_000);
+    const doneB = await settled(h, b.outboundIds[0]!, 'success');
     await waitFor('circuit closed', async () => (await h.reads.collection<EndpointDoc>(collections.endpoints).get(ep.id))?.circuit === 'closed');
 
     const types = (await circuitEvents(ep.id)).map((e) => e.type);
@@ -63,7 +46,7 @@ describe('circuit breaker', () => {
   });
 
   it('disables an endpoint whose attempts have all failed for disableAfterMs', async () => {
-    r = await startReceiver(() => ({ status: 500 }));
+    const r = await receiver(() => ({ status: 500 }));
     const ep = await createEndpoint(h, { url: r.url });
     await h.dispatcher({ disableAfterMs: 300, retryScheduleMs: Array(20).fill(80) });
     const sent = await sendMessage(h, [ep], { maxAttempts: 21 });
@@ -73,7 +56,7 @@ describe('circuit breaker', () => {
       return doc?.disabled ? doc : undefined;
     });
     expect(endpoint.disabledReason).toMatch(/^Every attempt failed for .+ \(last error: HTTP 500\)$/);
-    const doc = await settled(sent.outboundIds[0]!, 'exhausted');
+    const doc = await settled(h, sent.outboundIds[0]!, 'exhausted');
     expect(doc.lastError).toMatch(/^Endpoint disabled: Every attempt failed/);
     expect(r.requests.length).toBeGreaterThanOrEqual(4);
     expect(r.requests.length).toBeLessThan(10);

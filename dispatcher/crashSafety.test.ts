@@ -1,11 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { streams } from '../domain/streams';
-import { collections } from '../projections/readModels';
-import type { OutboundDoc } from '../projections/readModels';
 import type { EventStore, PersistentEvent, PersistentSubscription } from '../store/eventStore';
 import { Dispatcher } from './dispatcher';
-import type { Harness, Receiver } from './testHarness';
-import { createEndpoint, openHarness, sendMessage, startReceiver, streamEvents, testConfig, waitFor } from './testHarness';
+import type { Harness } from './testHarness';
+import { createEndpoint, sendMessage, settled, streamEvents, testConfig, useHarness, waitFor } from './testHarness';
 
 /** The store, with persistent-subscription acks passed through only when `keep` says so. */
 const withAcks = (store: EventStore, keep: (pe: PersistentEvent) => boolean): EventStore =>
@@ -28,20 +26,13 @@ const withAcks = (store: EventStore, keep: (pe: PersistentEvent) => boolean): Ev
   });
 
 let h: Harness;
-let r: Receiver;
-
-beforeEach(async () => {
-  h = await openHarness();
-});
-
-afterEach(async () => {
-  await h.close();
-  await r.close();
+const receiver = useHarness((opened) => {
+  h = opened;
 });
 
 describe('crash safety', () => {
   it('redelivers and attempts a subscription event that was not acked before the dispatcher went away', async () => {
-    r = await startReceiver((_req, i) => (i === 0 ? 'hang' : { status: 200 }));
+    const r = await receiver((_req, i) => (i === 0 ? 'hang' : { status: 200 }));
     const ep = await createEndpoint(h, { url: r.url });
     const first = await h.dispatcher({ stopTimeoutMs: 100 });
     const sent = await sendMessage(h, [ep]);
@@ -53,24 +44,21 @@ describe('crash safety', () => {
     await h.reopenEvents();
 
     await h.dispatcher();
-    const doc = await waitFor('delivered after restart', async () => {
-      const d = await h.reads.collection<OutboundDoc>(collections.outbound).get(sent.outboundIds[0]!);
-      return d?.status === 'success' ? d : undefined;
-    });
+    const doc = await settled(h, sent.outboundIds[0]!, 'success');
     expect(doc.attempts).toBe(1);
     expect(r.requests).toHaveLength(2);
     expect(r.requests.map((q) => q.headers['webhook-id'])).toEqual([sent.messageId, sent.messageId]);
   });
 
   it('acks without a second request a redelivered event whose outcome is already appended', async () => {
-    r = await startReceiver();
+    const r = await receiver();
     const ep = await createEndpoint(h, { url: r.url });
     const acks: string[] = [];
     // The first dispatcher's acks are lost; the second one's are counted.
     const lossy = new Dispatcher({ events: withAcks(h.events, () => false), reads: h.reads, masterKey: h.masterKey, config: testConfig() });
     await lossy.start();
     const sent = await sendMessage(h, [ep]);
-    await waitFor('delivered', async () => (await h.reads.collection<OutboundDoc>(collections.outbound).get(sent.outboundIds[0]!))?.status === 'success');
+    await settled(h, sent.outboundIds[0]!, 'success');
     await lossy.stop();
 
     const second = new Dispatcher({ events: withAcks(h.events, (pe) => (acks.push(pe.event.streamId), true)), reads: h.reads, masterKey: h.masterKey, config: testConfig() });

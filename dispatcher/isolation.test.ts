@@ -1,27 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { collections } from '../projections/readModels';
 import type { OutboundDoc } from '../projections/readModels';
-import type { Harness, Receiver } from './testHarness';
-import { createEndpoint, openHarness, sendMessage, startReceiver, waitFor } from './testHarness';
+import type { Harness } from './testHarness';
+import { createEndpoint, sendMessage, useHarness, waitFor } from './testHarness';
 
 let h: Harness;
-const receivers: Receiver[] = [];
-
-beforeEach(async () => {
-  h = await openHarness();
-});
-
-afterEach(async () => {
-  await h.close();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
+const receiver = useHarness((opened) => {
+  h = opened;
 });
 
 const countStatus = (endpointId: string, status: OutboundDoc['status']) => h.reads.collection<OutboundDoc>(collections.outbound).count({ endpointId, status });
 
 describe('per-endpoint queues', () => {
   it("enforces an endpoint's rateLimitPerSecond", async () => {
-    const r = await startReceiver();
-    receivers.push(r);
+    const r = await receiver();
     const ep = await createEndpoint(h, { url: r.url, rateLimitPerSecond: 5 });
     await h.dispatcher();
     for (let i = 0; i < 15; i++) await sendMessage(h, [ep]);
@@ -35,9 +27,8 @@ describe('per-endpoint queues', () => {
   });
 
   it('keeps a healthy endpoint fast while another never answers', async () => {
-    const hanging = await startReceiver(() => 'hang');
-    const healthy = await startReceiver();
-    receivers.push(hanging, healthy);
+    const hanging = await receiver(() => 'hang');
+    const healthy = await receiver();
     const slow = await createEndpoint(h, { url: hanging.url, timeoutSeconds: 2 });
     const fast = await createEndpoint(h, { url: healthy.url });
     // A small subscription buffer and queue backlog: the hanging endpoint's deliveries must be handed to the

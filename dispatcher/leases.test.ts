@@ -1,21 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { collections } from '../projections/readModels';
 import type { DueDeliveryDoc, OutboundDoc } from '../projections/readModels';
 import type { LeaseDoc } from './leases';
 import { claimDueDeliveries, deliveryLeases, releaseLease, renewLease, sweepExpiredLeases } from './leases';
-import type { Harness, Receiver } from './testHarness';
-import { createEndpoint, openHarness, sendMessage, sleep, startReceiver, waitFor } from './testHarness';
+import type { Harness } from './testHarness';
+import { createEndpoint, sendMessage, sleep, useHarness, waitFor } from './testHarness';
 
 let h: Harness;
-const receivers: Receiver[] = [];
-
-beforeEach(async () => {
-  h = await openHarness();
-});
-
-afterEach(async () => {
-  await h.close();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
+const receiver = useHarness((opened) => {
+  h = opened;
 });
 
 const due = (id: string, attemptNumber = 2): DueDeliveryDoc => ({ id, applicationId: 'app', messageId: 'msg', endpointId: 'ep', attemptNumber, dueAt: '2024-01-01T00:00:00.000Z' });
@@ -58,7 +51,7 @@ describe('two dispatchers on the same stores', () => {
     const firstSeen = new Set<string>();
     const active = new Map<string, number>();
     let overlap = 0;
-    const r = await startReceiver(async (req) => {
+    const r = await receiver(async (req) => {
       const id = req.headers['webhook-id'] as string;
       const now = (active.get(id) ?? 0) + 1;
       active.set(id, now);
@@ -69,7 +62,6 @@ describe('two dispatchers on the same stores', () => {
       firstSeen.add(id);
       return { status: 500 };
     });
-    receivers.push(r);
     const ep = await createEndpoint(h, { url: r.url });
     await h.dispatcher({ instanceId: 'one', retryScheduleMs: [30, 30] });
     await h.dispatcher({ instanceId: 'two', retryScheduleMs: [30, 30] });

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { EndpointInput } from '../domain/endpoint/decide';
 import { endpointDecider } from '../domain/endpoint/decide';
 import type { HookbaseEvent } from '../domain/events';
@@ -17,6 +18,8 @@ import { messageDecider } from '../domain/message/decide';
 import { generateMasterKey, generateSigningSecret, parseMasterKey, sealSecret } from '../domain/secretBox';
 import { streams } from '../domain/streams';
 import { allProjections, ProjectionRunner } from '../projections/index';
+import { collections } from '../projections/readModels';
+import type { OutboundDoc } from '../projections/readModels';
 import type { EventStore } from '../store/eventStore';
 import { StreamNotFoundError } from '../store/eventStore';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
@@ -204,3 +207,36 @@ export const startReceiver = async (answer: (req: ReceivedRequest, index: number
       }),
   };
 };
+
+/**
+ * Gives each test of the file a fresh harness (handed to `opened`) and closes it after the test, then every
+ * receiver started through the returned function.
+ */
+export const useHarness = (opened: (h: Harness) => void): ((...args: Parameters<typeof startReceiver>) => Promise<Receiver>) => {
+  let h: Harness | undefined;
+  const receivers: Receiver[] = [];
+  beforeEach(async () => {
+    h = await openHarness();
+    opened(h);
+  });
+  afterEach(async () => {
+    await h?.close();
+    await Promise.all(receivers.splice(0).map((r) => r.close()));
+  });
+  return async (...args) => {
+    const r = await startReceiver(...args);
+    receivers.push(r);
+    return r;
+  };
+};
+
+/** The delivery's read model, once it has reached `status`. */
+export const settled = (h: Harness, id: string, status: OutboundDoc['status'], timeoutMs?: number): Promise<OutboundDoc> =>
+  waitFor(
+    `${id} ${status}`,
+    async () => {
+      const doc = await h.reads.collection<OutboundDoc>(collections.outbound).get(id);
+      return doc?.status === status ? doc : undefined;
+    },
+    timeoutMs,
+  );
