@@ -74,8 +74,8 @@ try {
 const QUICK = flags.quick;
 const CLIENTS = 64;
 const settings = QUICK
-  ? { acceptWarmupMs: 500, acceptRounds: 3, acceptRoundMs: 1_000, acceptMax: 50_000, rebuildRounds: 1, e2eWarmup: 100, e2eCount: 1_000, e2eTimeoutMs: 20_000, latencyMs: 4_000, drainMs: 10_000 }
-  : { acceptWarmupMs: 1_000, acceptRounds: 5, acceptRoundMs: 1_500, acceptMax: 200_000, rebuildRounds: 2, e2eWarmup: 300, e2eCount: 3_000, e2eTimeoutMs: 60_000, latencyMs: 10_000, drainMs: 30_000 };
+  ? { acceptWarmupMs: 1_000, acceptRounds: 3, acceptRoundMs: 1_000, acceptMax: 50_000, rebuildRounds: 1, e2eWarmup: 100, e2eCount: 1_000, e2eTimeoutMs: 20_000, latencyMs: 4_000, drainMs: 10_000 }
+  : { acceptWarmupMs: 2_000, acceptRounds: 5, acceptRoundMs: 1_500, acceptMax: 200_000, rebuildRounds: 2, e2eWarmup: 300, e2eCount: 3_000, e2eTimeoutMs: 60_000, latencyMs: 10_000, drainMs: 30_000 };
 const TARGETS = { e2eRatio: 0.15, latencyP99Ms: 100 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -99,6 +99,8 @@ const startLoadGen = (): LoadGen => {
       resolve();
     }),
   );
+  // A failed send (the child died, e.g. on Ctrl-C) must not crash us before the clean-up: its call is rejected.
+  child.on('error', () => {});
   child.on('message', (raw: unknown) => {
     const reply = raw as Reply;
     const p = pending.get(reply.id);
@@ -109,13 +111,21 @@ const startLoadGen = (): LoadGen => {
   });
   const call = <K extends CommandName>(cmd: K, args: Commands[K]['args']): Promise<Commands[K]['result']> =>
     new Promise((resolve, reject) => {
-      if (exited) return reject(new Error('load generator is not running'));
+      if (exited || !child.connected) return reject(new Error('load generator is not running'));
       const id = nextId++;
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      child.send({ id, cmd, args });
+      child.send({ id, cmd, args }, (error) => {
+        if (!error) return;
+        pending.delete(id);
+        reject(error);
+      });
     });
   const stop = async (): Promise<void> => {
     if (exited) return;
+    if (!child.connected) {
+      child.kill('SIGKILL');
+      return;
+    }
     const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
     await call('exit', {}).catch(() => {});
     await exitedPromise;
@@ -139,26 +149,47 @@ const ratio = (a: number, b: number): number => (b > 0 ? a / b : Number.NaN);
 const x = (r: number): string => (Number.isNaN(r) ? '—' : `${r.toFixed(r >= 10 ? 1 : r >= 1 ? 2 : 3)}×`);
 const pct = (v: number): string => `${Math.round(v)}%`;
 
-type Phase<T> = Readonly<{ value: T; wallMs: number; cpuPct: number; loopP99Ms: number }>;
+type Phase<T> = Readonly<{ value: T; wallMs: number; cpuPct: number; loopP99Ms: number | null; longestStallMs: number }>;
 
-/** Runs `work` and reports this process's CPU (percent of one core) and event-loop delay p99 meanwhile. */
+/**
+ * Runs `work` and reports this process's CPU (percent of one core), its event-loop delay p99, and its longest stall:
+ * the longest time a 10 ms interval timer could not run (a loop that never yields has no delay samples at all).
+ */
 const phase = async <T>(work: () => Promise<T>): Promise<Phase<T>> => {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  let last = performance.now();
+  let longest = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 10);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   try {
     const value = await work();
-    const wallMs = performance.now() - t0;
+    const end = performance.now();
+    const wallMs = end - t0;
     const cpu = process.cpuUsage(cpu0);
-    return { value, wallMs, cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100, loopP99Ms: loop.percentile(99) / 1e6 };
+    return {
+      value,
+      wallMs,
+      cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
+      loopP99Ms: loop.count > 0 ? loop.percentile(99) / 1e6 : null,
+      longestStallMs: Math.max(0, Math.max(longest, end - last) - 10),
+    };
   } finally {
+    clearInterval(ticker);
     loop.disable();
   }
 };
 const phaseNote = (p: Phase<unknown>) => {
   const client = typeof p.value === 'object' && p.value !== null && 'clientCpuPct' in p.value ? (p.value as { clientCpuPct: number }).clientCpuPct : null;
-  return `CPU: bench process ${pct(p.cpuPct)}${client === null ? '' : `, clients ${pct(client)}`} of one core; event-loop delay p99 ${ms(p.loopP99Ms)}`;
+  return (
+    `CPU: bench process ${pct(p.cpuPct)}${client === null ? '' : `, clients ${pct(client)}`} of one core; ` +
+    `event loop: delay p99 ${ms(p.loopP99Ms)}, longest stall ${ms(p.longestStallMs)}`
+  );
 };
 
 /** Waits until the `dispatcher` group has settled everything up to the current head (bounded). */
@@ -197,6 +228,16 @@ const timeBareSubscription = async (events: EventStore, head: Position): Promise
   } finally {
     clearTimeout(timer);
     await sub.stop();
+  }
+};
+
+/** Waits until the store holds at least `count` events of `type` (bounded). */
+const waitForEvents = async (dir: string, type: string, count: number, timeoutMs: number): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ((countEventsByType(dir)[type] ?? 0) >= count) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(50);
   }
 };
 
@@ -302,6 +343,8 @@ const main = async (): Promise<void> => {
     if (bare.value.failed > 0 || seen.distinct !== N) notes.push(`2. bare POSTs: ${bare.value.failed} failed, receiver saw ${seen.distinct} of ${N} (${bare.value.firstError})`);
     bareRuns.push(bare);
   };
+  // Warm-up (connections, JIT of client and receiver): the first thousands of POSTs run several times slower.
+  for (let w = 0; w < 3; w++) await barePosts(receiver.url, webhookBody, Math.min(1_000, N), CLIENTS, settings.e2eTimeoutMs);
   await runBare();
 
   const e2eTarget: Target = { origin: hb.url, path: `/v1/applications/${e2eApp}/messages`, headers: auth, body: SEND_BODY };
@@ -309,12 +352,15 @@ const main = async (): Promise<void> => {
   const warm = await lg.call('e2e', { target: e2eTarget, count: settings.e2eWarmup, concurrency: CLIENTS, timeoutMs: settings.e2eTimeoutMs });
   if (warm.deliveredMs === null) notes.push(`2. warm-up: only ${warm.distinct} of ${settings.e2eWarmup} delivered (${warm.firstError ?? 'no send error'})`);
   await waitDispatcherIdle(hb.events, 10_000);
+  // A delivery's outcome is appended just after the receiver answered: let the last ones land before counting.
+  await waitForEvents(dataDir, 'AttemptSucceeded', warm.ok, 5_000);
 
   log(`2. end-to-end: Hookbase, ${N} messages from ${CLIENTS} clients to one endpoint`);
   const counts0 = countEventsByType(dataDir);
   const statsE0 = storeStats(hb);
   const e2e = await phase(() => lg.call('e2e', { target: e2eTarget, count: N, concurrency: CLIENTS, timeoutMs: settings.e2eTimeoutMs }));
   await waitDispatcherIdle(hb.events, 10_000);
+  await waitForEvents(dataDir, 'AttemptSucceeded', (counts0.AttemptSucceeded ?? 0) + e2e.value.ok, 10_000);
   const statsE1 = storeStats(hb);
   const e2eCounts = diffCounts(countEventsByType(dataDir), counts0);
   await runBare();
@@ -374,7 +420,7 @@ const main = async (): Promise<void> => {
   const eventsNow = totalOf(countsNow);
   const mem = process.memoryUsage();
   rows.push({ name: `5. RSS, Hookbase running, ${eventsNow} events`, hookbase: mib(mem.rss), baseline: mib(rssBefore), ratio: '—', target: '—', ok: null });
-  notes.push(`5. memory: baseline = this process before Hookbase started (node + tsx + modules); heap used ${mib(mem.heapUsed)}, external ${mib(mem.external)}; the process also holds the baselines' servers (closed by now)`);
+  notes.push(`5. memory: baseline = this process before Hookbase started (node + tsx + modules); heap used ${mib(mem.heapUsed)}, external ${mib(mem.external)}; the koa baseline and the bare-POST pool are closed by then, the load generator is another process`);
 
   await hb.close();
   hb = null;
@@ -484,7 +530,8 @@ const main = async (): Promise<void> => {
   }
 
   console.log('');
-  console.log(renderTable(rows));
+  const figure = (r: Row) => Number(r.name.split('.')[0]);
+  console.log(renderTable([...rows].sort((a, b) => figure(a) - figure(b))));
   console.log('');
   console.log('notes:');
   for (const n of notes) console.log(`  ${n}`);
@@ -509,6 +556,7 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 process.once('SIGINT', () => {
+  console.error('\nbench: interrupted; cleaning up');
   void cleanup().finally(() => process.exit(130));
 });
 
