@@ -2,7 +2,7 @@ import Koa from 'koa';
 import type { Context } from 'koa';
 import { newId } from '../domain/ids';
 import type { JsonValue } from '../domain/json';
-import { authenticateApiKey, authenticatePortalToken } from './auth';
+import { ApiKeyCache, authenticateApiKey, authenticatePortalToken } from './auth';
 import type { Principal } from './auth';
 import { readJsonBody } from './body';
 import { findApplication } from './commands/common';
@@ -69,6 +69,7 @@ const charge = async (deps: ApiDeps, ctx: Context, bucket: string, subject: stri
 export const createServer = (options: ServerOptions): Koa => {
   const app = new Koa({ proxy: false });
   const table = v1Routes.map(compileRoute);
+  const apiKeys = new ApiKeyCache();
   const { metrics } = options;
 
   app.use(async (ctx, next) => {
@@ -117,7 +118,7 @@ export const createServer = (options: ServerOptions): Koa => {
     let authError: unknown = null;
     try {
       const authorization = ctx.get('authorization');
-      if (auth === 'admin') principal = await authenticateApiKey(deps.reads, authorization);
+      if (auth === 'admin') principal = await authenticateApiKey(deps.reads, authorization, apiKeys);
       else if (auth === 'portal') principal = await authenticatePortalToken(deps.reads, authorization, deps.now());
     } catch (error) {
       authError = error;

@@ -19,13 +19,41 @@ export const bearerToken = (authorization: string): string | null => {
 
 const unauthorized = (message: string): HttpError => new HttpError(401, 'unauthorized', message, [], { 'WWW-Authenticate': 'Bearer' });
 
+/**
+ * Valid API keys seen in the last second, by hash: a busy client's every request would otherwise look its key up
+ * in the read model again. A revocation takes effect within that second.
+ */
+export class ApiKeyCache {
+  private readonly valid = new Map<string, { keyId: string; until: number }>();
+
+  constructor(private readonly ttlMs = 1_000) {}
+
+  get(keyHash: string, now: number): string | null {
+    const hit = this.valid.get(keyHash);
+    if (!hit) return null;
+    if (hit.until > now) return hit.keyId;
+    this.valid.delete(keyHash);
+    return null;
+  }
+
+  set(keyHash: string, keyId: string, now: number): void {
+    if (this.valid.size > 10_000) this.valid.clear();
+    this.valid.set(keyHash, { keyId, until: now + this.ttlMs });
+  }
+}
+
 /** Admin access: `Authorization: Bearer <api key>`. */
-export const authenticateApiKey = async (reads: ReadStore, authorization: string): Promise<Principal> => {
+export const authenticateApiKey = async (reads: ReadStore, authorization: string, cache?: ApiKeyCache): Promise<Principal> => {
   const token = bearerToken(authorization);
   if (!token) throw unauthorized('Send your API key as "Authorization: Bearer <api key>".');
-  const page = await reads.collection<ApiKeyDoc>(collections.apiKeys).find({ where: { keyHash: hashCredential(token) }, limit: 1 });
+  const now = Date.now();
+  const keyHash = hashCredential(token);
+  const cached = cache?.get(keyHash, now);
+  if (cached) return { kind: 'admin', keyId: cached };
+  const page = await reads.collection<ApiKeyDoc>(collections.apiKeys).find({ where: { keyHash }, limit: 1 });
   const key = page.items[0];
   if (!key || key.revoked) throw unauthorized('The API key is not valid.');
+  cache?.set(keyHash, key.id, now);
   return { kind: 'admin', keyId: key.id };
 };
 

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { upcast } from '../domain/events';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../store/eventStore';
 import { comparePositions, positionFromString, positionToString, START } from '../store/eventStore';
@@ -88,6 +89,8 @@ export class ProjectionRunner implements ProjectionProgress {
     this.processed = last.position;
     this.retryDelayMs = 100;
     this.releaseWaiters();
+    // A catch-up over many batches would otherwise never let timers and sockets run (better-sqlite3 is synchronous).
+    await yieldToEventLoop();
   }
 
   private releaseWaiters(): void {

@@ -57,8 +57,11 @@ export const handleCommand = async <S, C, E extends HookbaseEvent>(
 ): Promise<CommandResult<S, E>> => {
   const retries = options.retries ?? 3;
   for (let attempt = 0; ; attempt++) {
-    // 1. load
-    const { state, revision } = await aggregateStream(store, streamId, decider.evolve, decider.initialState);
+    // 1. load — a creation expecting no stream decides on the initial state; the append checks the expectation
+    const { state, revision } =
+      options.expectedRevision === 'no_stream'
+        ? { state: decider.initialState(), revision: null }
+        : await aggregateStream(store, streamId, decider.evolve, decider.initialState);
     // A caller's expectation is checked before deciding, so that it fails the same way whether it loses the race or not.
     const expected = options.expectedRevision;
     if (expected === 'no_stream' && revision !== null) throw new WrongExpectedVersionError(streamId, expected, revision);

@@ -20,8 +20,7 @@ export const testEndpoint = async (deps: ApiDeps, appIdOrUid: string, endpointId
   const type = eventType ?? PING_EVENT_TYPE;
   if (type === PING_EVENT_TYPE) await ensurePingType(deps);
   const { message } = await sendMessage(deps, app.id, { eventType: type, payload: { test: true, endpointId } }, endpointId);
-  const outbound = await outboundOfMessage(deps, message);
-  const first = outbound[0];
+  const first = (await outboundOfMessage(deps, message))[0];
   if (!first) throw new Error('test message fanned out to no endpoint');
   return first;
 };

@@ -56,7 +56,7 @@ const fanOut = async (deps: ApiDeps, applicationId: string, eventType: string, o
   return refs;
 };
 
-export type SendResult = Readonly<{ message: MessageDoc; replayed: boolean }>;
+export type SendResult = Readonly<{ message: MessageDoc; outbound: readonly { id: string; endpointId: string; status: string }[]; replayed: boolean }>;
 
 export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: MessageIn, onlyEndpoint?: string): Promise<SendResult> => {
   const app = await requireApplication(deps, appIdOrUid);
@@ -66,14 +66,18 @@ export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: Mess
   const outbound = await fanOut(deps, app.id, input.eventType, onlyEndpoint);
   try {
     // With an eventId the stream's creation is the idempotency check, forever and across instances.
+    const metadata = metadataOf(deps);
     const { position } = await handleCommand(
       deps.events,
       streams.message(messageId),
       messageDecider,
-      { type: 'SendMessage', data: { messageId, applicationId: app.id, eventType: input.eventType, payload: input.payload, eventId, outbound }, metadata: metadataOf(deps) },
+      { type: 'SendMessage', data: { messageId, applicationId: app.id, eventType: input.eventType, payload: input.payload, eventId, outbound }, metadata },
       { expectedRevision: 'no_stream' },
     );
     await readYourWrites(deps, position);
+    // The answer is what was just appended: every delivery is pending at this point.
+    const message: MessageDoc = { id: messageId, applicationId: app.id, eventType: input.eventType, payload: input.payload, eventId, timestamp: metadata.now, outboundIds: outbound.map((o) => o.outboundId) };
+    return { message, outbound: outbound.map((o) => ({ id: o.outboundId, endpointId: o.endpointId, status: 'pending' })), replayed: false };
   } catch (error) {
     if (!(error instanceof WrongExpectedVersionError)) throw error;
     const existing = await aggregateStream(deps.events, streams.message(messageId), messageDecider.evolve, messageDecider.initialState);
@@ -83,9 +87,9 @@ export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: Mess
       throw conflict('event_id_reused', `eventId ${eventId} was already sent with a different event type or payload (message ${messageId}).`);
     }
     await readYourWrites(deps, await deps.events.headPosition());
-    return { message: await requireMessage(deps, app.id, messageId), replayed: true };
+    const message = await requireMessage(deps, app.id, messageId);
+    return { message, outbound: await outboundOfMessage(deps, message), replayed: true };
   }
-  return { message: await requireMessage(deps, app.id, messageId), replayed: false };
 };
 
 export const requireMessage = async (deps: ApiDeps, applicationId: string, messageId: string): Promise<MessageDoc> => {

@@ -38,8 +38,8 @@ export const messageRoutes = [
     },
     response: { status: 202, schema: schemas.Message },
     handle: async ({ deps, params, body }) => {
-      const { message, replayed } = await sendMessage(deps, params.appId ?? '', body);
-      const out = await shapeMessage(deps)(message);
+      const { message, outbound, replayed } = await sendMessage(deps, params.appId ?? '', body);
+      const out = messageOut(message, outbound);
       return replayed ? { status: 200, body: out, headers: { 'Idempotent-Replayed': 'true' } } : { status: 202, body: out };
     },
   }),
