@@ -2,6 +2,7 @@ import type { Endpoint } from '../domain/endpoint/endpoint';
 import type { EndpointCommand } from '../domain/endpoint/decide';
 import { endpointDecider } from '../domain/endpoint/decide';
 import { DomainError } from '../domain/errors';
+import { eventMetadata } from '../domain/events';
 import { newId } from '../domain/ids';
 import type { Message } from '../domain/message/message';
 import { webhookBody } from '../domain/message/message';
@@ -10,13 +11,15 @@ import { outboundDecider } from '../domain/outbound/decide';
 import type { DeliveryRef, OutboundState } from '../domain/outbound/outbound';
 import { evolveOutbound, initialOutboundState } from '../domain/outbound/outbound';
 import { streams } from '../domain/streams';
+import type { Aggregate } from '../store/commandHandler';
 import { aggregateStream, handleCommand } from '../store/commandHandler';
 import type { EventStore } from '../store/eventStore';
+import { WrongExpectedVersionError } from '../store/eventStore';
 import type { CircuitBreakers, Transition } from './circuitBreaker';
 import type { DispatcherConfig } from './config';
-import type { EndpointQueues } from './endpointQueue';
+import type { EndpointQueue, EndpointQueues } from './endpointQueue';
 import type { EndpointViews } from './endpointView';
-import { signingSecrets, unusableReason } from './endpointView';
+import { cachedOpener, signingSecrets, unusableReason } from './endpointView';
 import type { HttpDelivery } from './httpDelivery';
 import { toAttemptOutcome } from './httpDelivery';
 import { nextRetryDelayMs, scheduleFor } from './retrySchedule';
@@ -30,7 +33,10 @@ export type PendingDelivery = Readonly<{
   attemptNumber: number;
   maxAttempts: number;
   message: WebhookMessage;
-  /** A first attempt from the subscription: handed to the due-queue instead when its endpoint's queue is full. */
+  /**
+   * A first attempt from the subscription: it holds a subscription event while it waits or runs, so it is handed to
+   * the due-queue instead when its endpoint would hold more than its fair share of the subscription buffer.
+   */
   fresh: boolean;
   /** A due delivery renews its lease to cover `ms` more before its request; false when the lease was lost. */
   renewLease?: (ms: number) => Promise<boolean>;
@@ -71,11 +77,14 @@ const stillDue = (state: OutboundState, p: PendingDelivery): boolean => {
 
 /** A delivery's stages: check → endpoint → circuit → queue → request → record → announce. */
 export class DeliveryPipeline {
+  private readonly openSecret = cachedOpener();
+
   constructor(private readonly deps: PipelineDeps) {}
 
   async deliver(p: PendingDelivery): Promise<DeliveryResult> {
-    const { events, queues, breakers, config } = this.deps;
-    // 1. the delivery's own stream: a redelivered event or a stale due entry finds its attempt made
+    const { events, queues, breakers } = this.deps;
+    // 1. the delivery's own stream: a redelivered event or a stale due entry finds its attempt made. What it says
+    // is what the outcome is appended against (expected revision): a change meanwhile makes us decide again.
     const outbound = await aggregateStream(events, streams.outbound(p.ref.outboundId), evolveOutbound, initialOutboundState);
     if (!stillDue(outbound.state, p)) return 'skipped';
     // 2. the endpoint, from its stream; a disabled or deleted endpoint gets nothing
@@ -83,28 +92,61 @@ export class DeliveryPipeline {
     const unusable = unusableReason(view.state);
     if (unusable !== null || view.state.status !== 'active') {
       const outcome: AttemptOutcome = { kind: 'failed', responseStatus: null, responseBody: '', latencyMs: 0, error: unusable ?? 'Endpoint not found', final: true };
-      return this.record(p, outcome, null, null);
+      return this.record(p, outbound, outcome, null, null);
     }
     const endpoint = view.state.endpoint;
     const breaker = breakers.get(endpoint.id);
     breaker.sync(view.circuit);
     // 3. an open circuit: the delivery waits in the due-queue, no attempt burned
     const admission = breaker.peek(Date.now());
-    if (admission.kind === 'wait') return this.defer(p, admission.until);
+    if (admission.kind === 'wait') return this.defer(p, outbound, admission.until);
     const queue = queues.get(endpoint.id);
-    if (p.fresh && queue.queued >= config.maxQueuedPerEndpoint) return this.defer(p, Date.now());
-    // 4. this endpoint's queue: its concurrency and rate limit, nobody else's
+    // 4. a first attempt holds its subscription event: not beyond the endpoint's fair share unless it keeps up
+    if (p.fresh && !this.mayHoldMore(queue)) return this.defer(p, outbound, Date.now());
+    // 5. this endpoint's queue: its concurrency and rate limit, nobody else's
     queue.setRateLimit(endpoint.rateLimitPerSecond);
-    return queue.run(() => this.attempt(p, endpoint));
+    return queue.run(() => this.attempt(p, outbound, endpoint), p.fresh ? { fresh: true, onShed: () => this.defer(p, outbound, Date.now()) } : {});
   }
 
-  private async attempt(p: PendingDelivery, endpoint: Endpoint): Promise<DeliveryResult> {
+  /**
+   * The subscription's buffer is shared by every endpoint (invariant 3). An endpoint's fair share is half of what
+   * the other endpoints leave free: one slow endpoint leaves at least half the buffer to the others, a second one
+   * a quarter, and so on. An endpoint that keeps up (its attempts finish quickly, nothing waits long) may hold
+   * more, as it gives the events back at HTTP speed; if it stops keeping up, `shed` hands its excess on.
+   */
+  private fairShare(queue: EndpointQueue): number {
+    const others = this.deps.queues.held - queue.held;
+    return Math.max(1, Math.floor((this.deps.config.subscriptionBufferSize - others) / 2));
+  }
+
+  private mayHoldMore(queue: EndpointQueue): boolean {
+    const { config } = this.deps;
+    if (queue.keepingUp(config.maxQueueWaitMs)) return true;
+    return queue.queuedFresh < config.maxQueuedPerEndpoint && queue.held < this.fairShare(queue);
+  }
+
+  /**
+   * Hands to the due-queue the first attempts waiting in the queue of an endpoint that holds more than its fair
+   * share and no longer keeps up (it turned slow or started hanging), newest first, down to its share. Called
+   * periodically by the dispatcher.
+   */
+  shed(): void {
+    const { queues, config } = this.deps;
+    if (queues.held === 0) return;
+    for (const queue of queues.all()) {
+      if (queue.queuedFresh === 0) continue;
+      const excess = queue.held - this.fairShare(queue);
+      if (excess > 0 && !queue.keepingUp(config.maxQueueWaitMs)) queue.shed(excess);
+    }
+  }
+
+  private async attempt(p: PendingDelivery, outbound: Aggregate<OutboundState>, endpoint: Endpoint): Promise<DeliveryResult> {
     if (this.deps.cancel.aborted) return 'cancelled';
     const breaker = this.deps.breakers.get(endpoint.id);
     const admission = breaker.admit(Date.now());
-    if (admission.kind === 'wait') return this.defer(p, admission.until);
+    if (admission.kind === 'wait') return this.defer(p, outbound, admission.until);
     try {
-      return await this.request(p, endpoint, admission.kind === 'probe');
+      return await this.request(p, outbound, endpoint, admission.kind === 'probe');
     } catch (error) {
       // Whatever broke, a reserved probe must not stay reserved: the endpoint's deliveries would wait forever.
       breaker.abandon();
@@ -112,7 +154,7 @@ export class DeliveryPipeline {
     }
   }
 
-  private async request(p: PendingDelivery, endpoint: Endpoint, probe: boolean): Promise<DeliveryResult> {
+  private async request(p: PendingDelivery, outbound: Aggregate<OutboundState>, endpoint: Endpoint, probe: boolean): Promise<DeliveryResult> {
     const { http, breakers, masterKey, config, cancel } = this.deps;
     const breaker = breakers.get(endpoint.id);
     const timeoutMs = endpoint.timeoutSeconds * 1000;
@@ -131,20 +173,21 @@ export class DeliveryPipeline {
       ...endpoint.headers,
       'webhook-id': p.message.id,
       'webhook-timestamp': String(timestamp),
-      'webhook-signature': signatureHeader(signingSecrets(masterKey, endpoint, Date.now()), p.message.id, timestamp, body),
+      'webhook-signature': signatureHeader(signingSecrets(masterKey, endpoint, Date.now(), this.openSecret), p.message.id, timestamp, body),
     };
     const result = await http.send({ url: endpoint.url, headers, body, timeoutMs, signal: cancel });
     if (result.kind === 'cancelled') {
       breaker.abandon();
       return 'cancelled';
     }
+    if (result.kind === 'succeeded' || (result.kind === 'failed' && result.responseStatus !== null)) this.deps.queues.get(endpoint.id).answered();
 
     // 6. record the outcome first (invariant 2), then announce what it changed for the endpoint
     const now = Date.now();
     const outcome = toAttemptOutcome(result);
     const transitions = outcome.kind === 'succeeded' ? breaker.onSuccess(now) : breaker.onFailure(now, outcome.error);
     const retryAfter = result.kind === 'failed' ? result.retryAfterSeconds : null;
-    const recorded = await this.record(p, outcome, endpoint.retryDelays, retryAfter);
+    const recorded = await this.record(p, outbound, outcome, endpoint.retryDelays, retryAfter);
     if (result.kind === 'failed' && result.gone) {
       await this.announce(endpoint.id, { type: 'DisableEndpoint', data: { endpointId: endpoint.id, reason: 'Endpoint answered 410 Gone' }, metadata: { now: iso(now) } });
     }
@@ -152,30 +195,55 @@ export class DeliveryPipeline {
     return recorded;
   }
 
-  private async record(p: PendingDelivery, outcome: AttemptOutcome, retryDelays: readonly number[] | null, retryAfterSeconds: number | null): Promise<DeliveryResult> {
+  private async record(
+    p: PendingDelivery,
+    outbound: Aggregate<OutboundState>,
+    outcome: AttemptOutcome,
+    retryDelays: readonly number[] | null,
+    retryAfterSeconds: number | null,
+  ): Promise<DeliveryResult> {
     const { config } = this.deps;
     const retryDelayMs =
       outcome.kind === 'failed' && !outcome.final
         ? nextRetryDelayMs({ scheduleMs: scheduleFor(retryDelays, config.retryScheduleMs), attemptNumber: p.attemptNumber, retryAfterSeconds, random: config.random ?? Math.random })
         : null;
-    return this.appendOutbound(p, 'recorded', {
+    return this.appendOutbound(p, outbound, 'recorded', {
       type: 'RecordAttempt',
       data: { ...p.ref, attemptId: newId('att'), attemptNumber: p.attemptNumber, maxAttempts: p.maxAttempts, outcome, retryDelayMs },
       metadata: { now: iso(Date.now()) },
     });
   }
 
-  private defer(p: PendingDelivery, untilMs: number): Promise<DeliveryResult> {
-    return this.appendOutbound(p, 'deferred', {
+  private defer(p: PendingDelivery, outbound: Aggregate<OutboundState>, untilMs: number): Promise<DeliveryResult> {
+    return this.appendOutbound(p, outbound, 'deferred', {
       type: 'ScheduleAttempt',
       data: { ...p.ref, attemptNumber: p.attemptNumber, dueAt: iso(Math.max(untilMs, Date.now())) },
       metadata: { now: iso(Date.now()) },
     });
   }
 
-  private async appendOutbound(p: PendingDelivery, result: DeliveryResult, command: OutboundCommand): Promise<DeliveryResult> {
+  /**
+   * Decides on the delivery's stream as step 1 read it and appends expecting that revision: no second read in the
+   * usual case. If the stream changed meanwhile, the append fails and the command is handled again on a fresh read
+   * (a redelivered event or another instance that recorded this attempt makes the decider refuse it).
+   */
+  private async appendOutbound(p: PendingDelivery, outbound: Aggregate<OutboundState>, result: DeliveryResult, command: OutboundCommand): Promise<DeliveryResult> {
+    const { events } = this.deps;
+    const streamId = streams.outbound(p.ref.outboundId);
     try {
-      await handleCommand(this.deps.events, streams.outbound(p.ref.outboundId), outboundDecider, command);
+      const decided = outboundDecider.decide(command, outbound.state);
+      if (decided.length === 0) return result;
+      try {
+        await events.appendToStream(
+          streamId,
+          decided.map((e) => ({ type: e.type, data: e.data, metadata: eventMetadata(e.type) })),
+          { expectedRevision: outbound.revision ?? 'no_stream' },
+        );
+        return result;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+      }
+      await handleCommand(events, streamId, outboundDecider, command);
       return result;
     } catch (error) {
       // Recorded meanwhile (a redelivered event, a second instance): nothing more to do.

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { upcast } from '../domain/events';
 import type { OutboundRef } from '../domain/message/message';
 import { evolveMessage, initialMessageState } from '../domain/message/message';
@@ -7,6 +8,7 @@ import type { EventStore, RecordedEvent } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
 import { CircuitBreakers } from './circuitBreaker';
 import type { DispatcherConfig } from './config';
+import { endpointConcurrency } from './config';
 import type { DeliveryResult, WebhookMessage } from './deliveryPipeline';
 import { DeliveryPipeline } from './deliveryPipeline';
 import { DuePoller } from './duePoller';
@@ -44,6 +46,7 @@ export class Dispatcher {
   /** First attempts running here, by outbound id: a redelivered event joins the running attempt. */
   private readonly firstAttempts = new Map<string, Promise<DeliveryResult>>();
   private sweeper: NodeJS.Timeout | null = null;
+  private shedder: NodeJS.Timeout | null = null;
   private state: 'new' | 'running' | 'stopped' = 'new';
 
   constructor(deps: DispatcherDeps) {
@@ -51,8 +54,10 @@ export class Dispatcher {
     this.events = events;
     this.config = config;
     this.log = deps.log ?? (() => {});
+    // Every attempt in flight listens to it: as many as the endpoints' concurrency allows.
+    setMaxListeners(0, this.cancel.signal);
     this.http = new HttpDelivery({ allowPrivateNetworks: config.allowPrivateNetworks, connectTimeoutMs: config.connectTimeoutMs, lookup: config.lookup });
-    this.queues = new EndpointQueues(config.perEndpointConcurrency);
+    this.queues = new EndpointQueues(endpointConcurrency(config));
     const breakers = new CircuitBreakers({
       failureThreshold: config.circuitFailureThreshold,
       cooldownMs: config.circuitCooldownMs,
@@ -72,6 +77,7 @@ export class Dispatcher {
     });
     this.consumer = new SubscriptionConsumer(events, (e) => this.onMessageEvent(e), config.subscriptionBufferSize, this.log);
     this.poller = new DuePoller({ events, reads, config, pipeline: this.pipeline, queues: this.queues, breakers, log: this.log });
+    this.queues.onRoom = () => this.poller.wake();
   }
 
   async start(): Promise<void> {
@@ -82,6 +88,8 @@ export class Dispatcher {
     this.poller.start();
     this.sweeper = setInterval(() => this.queues.sweep(), 30_000);
     this.sweeper.unref();
+    this.shedder = setInterval(() => this.pipeline.shed(), Math.max(25, Math.floor(this.config.maxQueueWaitMs / 4)));
+    this.shedder.unref();
   }
 
   /**
@@ -92,12 +100,14 @@ export class Dispatcher {
     if (this.state !== 'running') return;
     this.state = 'stopped';
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.shedder) clearInterval(this.shedder);
     this.consumer.drain();
     await this.poller.stop();
     const inFlight = () => Promise.allSettled([...this.consumer.inFlight, ...this.poller.running.values()]);
     await Promise.race([inFlight(), sleep(this.config.stopTimeoutMs)]);
     this.cancel.abort();
     await Promise.race([inFlight(), sleep(2_000)]);
+    await this.poller.flush();
     await this.consumer.stop();
     this.queues.dispose();
     await this.http.close(true);

@@ -1,5 +1,6 @@
 import type { Endpoint, EndpointEvent, EndpointState } from '../domain/endpoint/endpoint';
 import { evolveEndpoint, initialEndpointState } from '../domain/endpoint/endpoint';
+import type { SealedSecret } from '../domain/secretBox';
 import { openSecret } from '../domain/secretBox';
 import { streams } from '../domain/streams';
 import { upcast } from '../domain/events';
@@ -90,8 +91,29 @@ export const unusableReason = (state: EndpointState): string | null => {
   }
 };
 
+type Opener = (masterKey: Buffer, sealed: SealedSecret) => string;
+
 /** The signing secrets in clear: the current one, then previous ones still within their grace period. */
-export const signingSecrets = (masterKey: Buffer, endpoint: Endpoint, nowMs: number): string[] => [
-  openSecret(masterKey, endpoint.secret),
-  ...endpoint.previousSecrets.filter((p) => ms(p.expiresAt) > nowMs).map((p) => openSecret(masterKey, p.secret)),
+export const signingSecrets = (masterKey: Buffer, endpoint: Endpoint, nowMs: number, open: Opener = openSecret): string[] => [
+  open(masterKey, endpoint.secret),
+  ...endpoint.previousSecrets.filter((p) => ms(p.expiresAt) > nowMs).map((p) => open(masterKey, p.secret)),
 ];
+
+/**
+ * `openSecret` that remembers what it opened (by the sealed value, so a rotated secret is a new entry), for the
+ * endpoints in use: decrypting on every attempt costs more than signing. For one master key (one dispatcher).
+ * Secrets stay in this process's memory only, as they do while an attempt is signed; none is ever logged.
+ */
+export const cachedOpener = (maxCached = 10_000): Opener => {
+  const opened = new Map<string, string>();
+  return (masterKey, sealed) => {
+    const key = `${sealed.iv}.${sealed.tag}.${sealed.data}`;
+    let secret = opened.get(key);
+    if (secret === undefined) {
+      secret = openSecret(masterKey, sealed);
+      if (opened.size >= maxCached) opened.delete(opened.keys().next().value as string);
+      opened.set(key, secret);
+    }
+    return secret;
+  };
+};

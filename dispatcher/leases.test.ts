@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { collections } from '../projections/readModels';
 import type { DueDeliveryDoc, OutboundDoc } from '../projections/readModels';
 import type { LeaseDoc } from './leases';
-import { claimDueDeliveries, deliveryLeases, releaseLease, renewLease, sweepExpiredLeases } from './leases';
+import { claimDueDeliveries, deliveryLeases, LeaseReleaser, releaseLease, releaseLeases, renewLease, sweepExpiredLeases } from './leases';
 import type { Harness } from './testHarness';
 import { createEndpoint, sendMessage, sleep, useHarness, waitFor } from './testHarness';
 
@@ -43,6 +43,44 @@ describe('claimDueDeliveries', () => {
     expect(await h.reads.collection<LeaseDoc>(deliveryLeases).get('out_1')).toBeNull();
     await claimDueDeliveries(h.reads, [due('out_2')], 'a', 10, now - 1_000);
     expect(await sweepExpiredLeases(h.reads, now)).toBe(1);
+  });
+});
+
+describe('releasing leases', () => {
+  it('releases a batch in one transaction, only the leases still ours', async () => {
+    const now = Date.now();
+    await claimDueDeliveries(h.reads, [due('out_1'), due('out_2'), due('out_3')], 'a', 10_000, now);
+    await claimDueDeliveries(h.reads, [due('out_4')], 'b', 10_000, now);
+    await releaseLeases(h.reads, [
+      { id: 'out_1', owner: 'a', attemptNumber: 2 },
+      { id: 'out_2', owner: 'a', attemptNumber: 2 },
+      { id: 'out_3', owner: 'a', attemptNumber: 1 }, // taken for another attempt
+      { id: 'out_4', owner: 'a', attemptNumber: 2 }, // someone else's
+    ]);
+    const leases = h.reads.collection<LeaseDoc>(deliveryLeases);
+    expect(await leases.get('out_1')).toBeNull();
+    expect(await leases.get('out_2')).toBeNull();
+    expect(await leases.get('out_3')).not.toBeNull();
+    expect(await leases.get('out_4')).not.toBeNull();
+  });
+
+  it('groups the releases made meanwhile into one transaction', async () => {
+    const now = Date.now();
+    const docs = Array.from({ length: 30 }, (_, i) => due(`out_${i}`));
+    await claimDueDeliveries(h.reads, docs, 'a', 10_000, now);
+    let transactions = 0;
+    const counting = new Proxy(h.reads, {
+      get(target, prop) {
+        if (prop === 'transaction') return (...args: Parameters<typeof target.transaction>) => (transactions++, target.transaction(...args));
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const releaser = new LeaseReleaser(counting);
+    for (const doc of docs) releaser.release({ id: doc.id, owner: 'a', attemptNumber: 2 });
+    await releaser.flush();
+    expect(transactions).toBe(1);
+    expect(await h.reads.collection<LeaseDoc>(deliveryLeases).count()).toBe(0);
   });
 });
 

@@ -56,11 +56,59 @@ export const renewLease = async (reads: ReadStore, id: string, owner: string, at
 
 /** Gives a lease back early, if it is still ours. */
 export const releaseLease = async (reads: ReadStore, id: string, owner: string, attemptNumber: number): Promise<void> =>
-  reads.transaction(async (tx) => {
+  releaseLeases(reads, [{ id, owner, attemptNumber }]);
+
+export type LeaseKey = Readonly<{ id: string; owner: string; attemptNumber: number }>;
+
+/** Gives leases back early, those still ours, in one transaction. */
+export const releaseLeases = async (reads: ReadStore, keys: readonly LeaseKey[]): Promise<void> => {
+  if (keys.length === 0) return;
+  await reads.transaction(async (tx) => {
     const leases = tx.collection<LeaseDoc>(deliveryLeases);
-    const lease = await leases.get(id);
-    if (lease && lease.owner === owner && lease.attemptNumber === attemptNumber) await leases.delete(id);
+    for (const { id, owner, attemptNumber } of keys) {
+      const lease = await leases.get(id);
+      if (lease && lease.owner === owner && lease.attemptNumber === attemptNumber) await leases.delete(id);
+    }
   });
+};
+
+/**
+ * Releases leases in batches: those given back while a transaction runs go together in the next one. Releasing
+ * early is an optimisation (an unreleased lease expires), so a failed batch is only reported.
+ */
+export class LeaseReleaser {
+  private pending: LeaseKey[] = [];
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly reads: ReadStore,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
+
+  release(key: LeaseKey): void {
+    this.pending.push(key);
+    this.flushing ??= this.drain();
+  }
+
+  /** Resolves once every lease given back so far is released (or its batch failed). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    // Let the releases of the same turn of the event loop join the batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        await releaseLeases(this.reads, batch).catch(this.onError);
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+}
 
 /** Deletes leases that expired before `beforeMs` (they block nothing; this only keeps the collection small). */
 export const sweepExpiredLeases = async (reads: ReadStore, beforeMs: number, limit = 500): Promise<number> => {
