@@ -383,7 +383,7 @@ const main = async (): Promise<void> => {
   );
   notes.push(`2. e2e: events appended meanwhile: ${fmtCounts(e2eCounts)}`);
   if ((e2eCounts.RetryScheduled ?? 0) > 0) {
-    notes.push(`2. e2e: ${e2eCounts.RetryScheduled} first attempts were handed to the due-queue (endpoint queue full, maxQueuedPerEndpoint) and ran from the poller`);
+    notes.push(`2. e2e: ${e2eCounts.RetryScheduled} first attempts were handed to the due-queue (endpoint over its fair share of the subscription buffer) and ran from the poller`);
   }
   if (statsE0 && statsE1) {
     const tx = statsE1.transactions - statsE0.transactions;
