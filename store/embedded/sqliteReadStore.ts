@@ -114,6 +114,8 @@ function segments(key: string, dir: 'asc' | 'desc', cursor: Cursor | undefined):
 
 class SqlCollection<T extends Document> implements ReadCollection<T> {
   protected readonly table: string;
+  /** Built once: the statement cache is keyed by the text, and a string reused keeps its hash. */
+  private readonly getSql: string;
 
   /** `ready` throws when the store or transaction is closed, and tells whether the table exists. */
   constructor(
@@ -122,11 +124,12 @@ class SqlCollection<T extends Document> implements ReadCollection<T> {
     protected readonly ready: () => boolean,
   ) {
     this.table = quote(tableName(def.name));
+    this.getSql = `SELECT doc FROM ${this.table} WHERE id = ?`;
   }
 
   async get(id: string): Promise<T | null> {
     if (!this.ready()) return null;
-    const row = this.run(`SELECT doc FROM ${this.table} WHERE id = ?`).get(id) as Pick<Row, 'doc'> | undefined;
+    const row = this.run(this.getSql).get(id) as Pick<Row, 'doc'> | undefined;
     return row ? (JSON.parse(row.doc) as T) : null;
   }
 
@@ -229,13 +232,15 @@ class SqlCollection<T extends Document> implements ReadCollection<T> {
 }
 
 class SqlWriteCollection<T extends Document> extends SqlCollection<T> implements WriteCollection<T> {
+  // An upsert on id, not INSERT OR REPLACE: REPLACE would also delete the rows a unique index conflicts with.
+  private readonly putSql = `INSERT INTO ${this.table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`;
+  private readonly deleteSql = `DELETE FROM ${this.table} WHERE id = ?`;
+
   async put(doc: T): Promise<void> {
     this.ready();
     if (typeof doc.id !== 'string' || doc.id === '') throw new TypeError('A document needs a non-empty string id');
-    // An upsert on id, not INSERT OR REPLACE: REPLACE would also delete the rows a unique index conflicts with.
-    const sql = `INSERT INTO ${this.table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`;
     try {
-      this.run(sql).run(doc.id, JSON.stringify(doc));
+      this.run(this.putSql).run(doc.id, JSON.stringify(doc));
     } catch (error) {
       throw mapConstraintError(this.def, error);
     }
@@ -243,7 +248,7 @@ class SqlWriteCollection<T extends Document> extends SqlCollection<T> implements
 
   async delete(id: string): Promise<void> {
     this.ready();
-    this.run(`DELETE FROM ${this.table} WHERE id = ?`).run(id);
+    this.run(this.deleteSql).run(id);
   }
 }
 
@@ -256,6 +261,7 @@ export class SqliteReadStore implements ReadStore {
   private readonly ensured = new Map<string, Set<string>>();
   /** Tables the reader has seen in sqlite_master (created by a commit or by another process). */
   private readonly readerTables = new Set<string>();
+  private readonly readers = new WeakMap<CollectionDef, SqlCollection<Document>>();
   private closed = false;
 
   private constructor(
@@ -283,11 +289,17 @@ export class SqliteReadStore implements ReadStore {
   }
 
   collection<T extends Document>(def: CollectionDef): ReadCollection<T> {
-    validateDef(def);
-    return new SqlCollection<T>(this.reader, def, () => {
-      this.assertOpen();
-      return this.readerHasTable(def.name);
-    });
+    // Callers ask for the same definitions on every request: one collection object each.
+    let collection = this.readers.get(def);
+    if (!collection) {
+      validateDef(def);
+      collection = new SqlCollection<Document>(this.reader, def, () => {
+        this.assertOpen();
+        return this.readerHasTable(def.name);
+      });
+      this.readers.set(def, collection);
+    }
+    return collection as unknown as ReadCollection<T>;
   }
 
   transaction<R>(work: (tx: ReadStoreTransaction) => Promise<R>): Promise<R> {
@@ -300,12 +312,18 @@ export class SqliteReadStore implements ReadStore {
         if (!active) throw new Error('The transaction is over');
         return true;
       };
+      const writers = new Map<CollectionDef, SqlWriteCollection<Document>>();
       const tx: ReadStoreTransaction = {
         collection: <T extends Document>(def: CollectionDef): WriteCollection<T> => {
           ready();
-          validateDef(def);
-          this.ensureTable(def, created);
-          return new SqlWriteCollection<T>(this.writer, def, ready);
+          let collection = writers.get(def);
+          if (!collection) {
+            validateDef(def);
+            this.ensureTable(def, created);
+            collection = new SqlWriteCollection<Document>(this.writer, def, ready);
+            writers.set(def, collection);
+          }
+          return collection as unknown as WriteCollection<T>;
         },
         setCheckpoint: async (projection, position) => {
           ready();
