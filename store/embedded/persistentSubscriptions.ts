@@ -369,12 +369,14 @@ export class PersistentSubscriptions {
   flushCheckpoints(): void {
     const dirty = [...this.groups.values()].filter((g) => g.dirty);
     if (dirty.length === 0) return;
-    this.db.transaction(() => {
-      for (const g of dirty) {
-        this.writeCheckpoint.run(g.checkpoint, g.name);
-        g.dirty = false;
-      }
-    })();
+    this.db
+      .transaction(() => {
+        for (const g of dirty) {
+          this.writeCheckpoint.run(g.checkpoint, g.name);
+          g.dirty = false;
+        }
+      })
+      .immediate();
   }
 
   /** Stops every consumer and timer and makes the checkpoints durable. */

@@ -65,6 +65,20 @@ const checkExpected = (streamId: string, expected: ExpectedRevision, current: nu
 };
 
 /**
+ * A missing stream is an answer, not an accident: readers of new streams (a delivery's first attempt) hit it on
+ * the hot path, and a stack trace would cost more than the read.
+ */
+const notFound = (streamId: string): StreamNotFoundError => {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new StreamNotFoundError(streamId);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+};
+
+/**
  * The embedded EventStore: one SQLite file in WAL mode, written through one better-sqlite3 connection.
  * Appends are queued and committed together (group commit): every append made before the next turn of the
  * event loop goes into one transaction, each inside its own savepoint so that a failed expected-revision check
@@ -82,7 +96,8 @@ export class SqliteEventStore implements EventStore {
   private flushScheduled = false;
   private closed = false;
   private counters = { transactions: 0, appends: 0, events: 0 };
-  private readonly appendBatch: (batch: readonly PendingAppend[]) => Outcome[];
+  private readonly appendBatch: Database.Transaction<(batch: readonly PendingAppend[]) => Outcome[]>;
+  private readonly localCommitListeners = new Set<() => void>();
 
   private constructor(
     private readonly db: Database.Database,
@@ -142,6 +157,8 @@ export class SqliteEventStore implements EventStore {
     try {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+      // Another connection (the dispatcher's thread) may hold the write lock for a moment: wait for it.
+      db.pragma('busy_timeout = 5000');
       db.exec(SCHEMA);
     } catch (e) {
       db.close();
@@ -181,11 +198,12 @@ export class SqliteEventStore implements EventStore {
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncGenerator<RecordedEvent> {
     const direction = options.direction ?? 'forwards';
     const state = this.reader.streamState(streamId);
-    if (!state) throw new StreamNotFoundError(streamId);
+    if (!state) throw notFound(streamId);
     const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
     let next = from === 'start' ? 0 : from === 'end' ? (direction === 'forwards' ? state.revision + 1 : state.revision) : Number(from);
     let left = options.maxCount ?? Number.POSITIVE_INFINITY;
-    while (left > 0 && next >= 0) {
+    // Past the end (a reader asking only for what is new): the stream's row already says there is nothing.
+    while (left > 0 && next >= 0 && !(direction === 'forwards' && next > state.revision)) {
       const limit = Math.min(this.pageSize, left);
       const rows = this.reader.readStreamPage(streamId, next, direction, limit);
       for (const row of rows) {
@@ -274,7 +292,9 @@ export class SqliteEventStore implements EventStore {
     if (batch.length === 0) return;
     let outcomes: Outcome[];
     try {
-      outcomes = this.appendBatch(batch);
+      // IMMEDIATE: take the write lock before reading the streams' revisions, so that a commit by another
+      // connection cannot slip between the check and the write (it would fail the whole batch).
+      outcomes = this.appendBatch.immediate(batch);
     } catch (error) {
       for (const a of batch) a.reject(error);
       return;
@@ -294,10 +314,32 @@ export class SqliteEventStore implements EventStore {
     this.counters.events += written;
     if (written > 0) {
       try {
-        this.persistent.onCommit();
+        this.wakeSubscriptions();
       } finally {
-        this.commits.emit('commit');
+        for (const listener of this.localCommitListeners) listener();
       }
     }
+  }
+
+  /**
+   * Another connection to the same file committed events (the dispatcher's thread, say): subscriptions read what
+   * it wrote. Calling it without a commit only costs a read.
+   */
+  notifyCommitted(): void {
+    if (!this.closed) this.wakeSubscriptions();
+  }
+
+  private wakeSubscriptions(): void {
+    try {
+      this.persistent.onCommit();
+    } finally {
+      this.commits.emit('commit');
+    }
+  }
+
+  /** Calls `listener` after every commit of this connection that wrote events; returns the unsubscribe. */
+  onLocalCommit(listener: () => void): () => void {
+    this.localCommitListeners.add(listener);
+    return () => void this.localCommitListeners.delete(listener);
   }
 }
