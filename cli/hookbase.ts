@@ -27,6 +27,7 @@ import type { EventStore } from '../store/eventStore';
 import { WrongExpectedVersionError } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
 import type { HookbaseConfig } from './config';
+import { startDispatcherThread } from './dispatcherThread';
 import { ConfigError } from './config';
 
 export const VERSION = '0.1.0';
@@ -78,6 +79,34 @@ const openStores = (config: HookbaseConfig): { events: EventStore; reads: ReadSt
     events: SqliteEventStore.open(join(config.dataDir, 'events.db')),
     reads: SqliteReadStore.open(join(config.dataDir, 'read-models.db')),
   };
+};
+
+type Stoppable = Readonly<{ stop: () => Promise<void> }>;
+
+/**
+ * On its own thread when it can: the embedded store, and nothing in its configuration that only this thread can
+ * hold (a test's DNS resolver or jitter source is a function). Otherwise on this thread.
+ */
+const startDispatcher = async (
+  config: HookbaseConfig,
+  options: StartOptions,
+  deps: Readonly<{ events: EventStore; reads: ReadStore; masterKey: Buffer; log: (line: string) => void }>,
+): Promise<Stoppable> => {
+  const dispatcherConfig: DispatcherConfig = {
+    ...defaultDispatcherConfig(),
+    userAgentVersion: VERSION,
+    retryScheduleMs: config.retryScheduleMs,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    ...(options.resolveHost ? { lookup: lookupFrom(options.resolveHost) } : {}),
+    ...options.dispatcher,
+  };
+  const { lookup, random, ...plain } = dispatcherConfig;
+  if (config.dispatcherThread === 'worker' && deps.events instanceof SqliteEventStore && lookup === undefined && random === undefined) {
+    return startDispatcherThread({ dataDir: config.dataDir, masterKey: deps.masterKey, config: plain, events: deps.events, log: deps.log });
+  }
+  const dispatcher = new Dispatcher({ ...deps, config: dispatcherConfig });
+  await dispatcher.start();
+  return dispatcher;
 };
 
 /** Registers a key idempotently: its id derives from its hash, and the stream must not exist yet. */
@@ -166,23 +195,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     };
   }
 
-  const dispatcher = has('dispatcher')
-    ? new Dispatcher({
-        events,
-        reads,
-        masterKey,
-        log,
-        config: {
-          ...defaultDispatcherConfig(),
-          userAgentVersion: VERSION,
-          retryScheduleMs: config.retryScheduleMs,
-          allowPrivateNetworks: config.allowPrivateNetworks,
-          ...(options.resolveHost ? { lookup: lookupFrom(options.resolveHost) } : {}),
-          ...options.dispatcher,
-        },
-      })
-    : null;
-  await dispatcher?.start();
+  const dispatcher = has('dispatcher') ? await startDispatcher(config, options, { events, reads, masterKey, log }) : null;
 
   const app = createServer({ api, rateLimits: config.rateLimits, metrics, healthy: () => ready, version: VERSION, log });
   server.off('request', starting);

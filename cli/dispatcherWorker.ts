@@ -1,0 +1,41 @@
+/**
+ * The dispatcher's thread (embedded deployment): its own connections to the data dir's two SQLite files, the
+ * Dispatcher as it runs anywhere else, and a few messages with the main thread (cli/dispatcherThread.ts):
+ * commits on either side wake the other side's subscriptions, log lines go up, `stop` stops.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { join } from 'node:path';
+import { Dispatcher } from '../dispatcher/dispatcher';
+import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
+import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
+import type { DispatcherWorkerData, ToMain, ToWorker } from './dispatcherThread';
+
+const port = parentPort;
+if (!port) throw new Error('cli/dispatcherWorker.ts runs as a worker thread (see cli/dispatcherThread.ts)');
+const data = workerData as DispatcherWorkerData;
+const send = (message: ToMain): void => port.postMessage(message);
+
+const events = SqliteEventStore.open(join(data.dataDir, 'events.db'));
+const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'));
+const unwatch = events.onLocalCommit(() => send({ type: 'committed' }));
+const dispatcher = new Dispatcher({ events, reads, masterKey: Buffer.from(data.masterKey), config: data.config, log: (line) => send({ type: 'log', line }) });
+
+const stop = async (): Promise<void> => {
+  await dispatcher.stop();
+  unwatch();
+  await events.close();
+  await reads.close();
+  send({ type: 'stopped' });
+  // Ends this thread only; whatever is left (a socket undici keeps) must not keep it alive.
+  process.exit(0);
+};
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'committed') events.notifyCommitted();
+  else if (message.type === 'stop') void stop();
+});
+
+await dispatcher.start();
+// Whatever the main thread committed while we were starting: read it now.
+events.notifyCommitted();
+send({ type: 'started' });
