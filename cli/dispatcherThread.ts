@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DispatcherConfig } from '../dispatcher/config';
 import type { SqliteEventStore } from '../store/embedded/sqliteEventStore';
+import type { WriteLock } from '../store/embedded/writeLock';
 
 /**
  * The embedded deployment runs the dispatcher on a worker thread of its own: the API, the projections and the
@@ -14,7 +15,14 @@ import type { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 
 /** What crosses to the worker: plain data only (a test's `lookup` or `random` function cannot). */
 export type WorkerDispatcherConfig = Omit<DispatcherConfig, 'lookup' | 'random'>;
-export type DispatcherWorkerData = Readonly<{ dataDir: string; masterKey: Uint8Array; config: WorkerDispatcherConfig }>;
+/** One lock per SQLite file, shared by every thread that writes it. */
+export type EmbeddedWriteLocks = Readonly<{ events: WriteLock; reads: WriteLock }>;
+export type DispatcherWorkerData = Readonly<{
+  dataDir: string;
+  masterKey: Uint8Array;
+  config: WorkerDispatcherConfig;
+  locks: Readonly<{ events: SharedArrayBuffer; reads: SharedArrayBuffer }>;
+}>;
 export type ToWorker = { type: 'committed' } | { type: 'stop' };
 export type ToMain = { type: 'committed' } | { type: 'log'; line: string } | { type: 'started' } | { type: 'stopped' };
 
@@ -26,6 +34,7 @@ export type DispatcherThreadOptions = Readonly<{
   config: WorkerDispatcherConfig;
   /** The main thread's store: its commits wake the worker, the worker's commits wake its subscriptions. */
   events: SqliteEventStore;
+  locks: EmbeddedWriteLocks;
   log: (line: string) => void;
 }>;
 
@@ -41,7 +50,12 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 /** Starts the worker and resolves once its dispatcher runs; restarts it (with backoff) if it dies. */
 export const startDispatcherThread = async (options: DispatcherThreadOptions): Promise<DispatcherThread> => {
   const { events, log } = options;
-  const workerData: DispatcherWorkerData = { dataDir: options.dataDir, masterKey: new Uint8Array(options.masterKey), config: options.config };
+  const workerData: DispatcherWorkerData = {
+    dataDir: options.dataDir,
+    masterKey: new Uint8Array(options.masterKey),
+    config: options.config,
+    locks: { events: options.locks.events.buffer, reads: options.locks.reads.buffer },
+  };
   let worker: Worker | null = null;
   let stopping = false;
   let restartDelayMs = 1_000;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Dispatcher } from '../dispatcher/dispatcher';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
+import { WriteLock } from '../store/embedded/writeLock';
 import type { DispatcherWorkerData, ToMain, ToWorker } from './dispatcherThread';
 
 const port = parentPort;
@@ -15,8 +16,8 @@ if (!port) throw new Error('cli/dispatcherWorker.ts runs as a worker thread (see
 const data = workerData as DispatcherWorkerData;
 const send = (message: ToMain): void => port.postMessage(message);
 
-const events = SqliteEventStore.open(join(data.dataDir, 'events.db'));
-const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'));
+const events = SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events) });
+const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'), { writeLock: new WriteLock(data.locks.reads) });
 const unwatch = events.onLocalCommit(() => send({ type: 'committed' }));
 const dispatcher = new Dispatcher({ events, reads, masterKey: Buffer.from(data.masterKey), config: data.config, log: (line) => send({ type: 'log', line }) });
 

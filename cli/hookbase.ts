@@ -23,11 +23,13 @@ import type { ApiKeyDoc, ProjectionProgress } from '../projections';
 import { handleCommand } from '../store/commandHandler';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
+import { WriteLock } from '../store/embedded/writeLock';
 import type { EventStore } from '../store/eventStore';
 import { WrongExpectedVersionError } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
 import type { HookbaseConfig } from './config';
 import { startDispatcherThread } from './dispatcherThread';
+import type { EmbeddedWriteLocks } from './dispatcherThread';
 import { ConfigError } from './config';
 
 export const VERSION = '0.1.0';
@@ -71,13 +73,18 @@ const loadMasterKey = (config: HookbaseConfig): Buffer => {
   return parseMasterKey(readFileSync(file, 'utf8').trim());
 };
 
-const openStores = (config: HookbaseConfig): { events: EventStore; reads: ReadStore } => {
+type Stores = Readonly<{ events: EventStore; reads: ReadStore; locks: EmbeddedWriteLocks | null }>;
+
+const openStores = (config: HookbaseConfig): Stores => {
   if (config.store === 'esdb') {
     throw new ConfigError('HOOKBASE_STORE=esdb: the EventStoreDB and MongoDB adapters are not part of this build yet; use HOOKBASE_STORE=embedded.');
   }
+  // Shared with the dispatcher's thread, which opens the same two files.
+  const locks: EmbeddedWriteLocks = { events: new WriteLock(), reads: new WriteLock() };
   return {
-    events: SqliteEventStore.open(join(config.dataDir, 'events.db')),
-    reads: SqliteReadStore.open(join(config.dataDir, 'read-models.db')),
+    events: SqliteEventStore.open(join(config.dataDir, 'events.db'), { writeLock: locks.events }),
+    reads: SqliteReadStore.open(join(config.dataDir, 'read-models.db'), { writeLock: locks.reads }),
+    locks,
   };
 };
 
@@ -90,7 +97,7 @@ type Stoppable = Readonly<{ stop: () => Promise<void> }>;
 const startDispatcher = async (
   config: HookbaseConfig,
   options: StartOptions,
-  deps: Readonly<{ events: EventStore; reads: ReadStore; masterKey: Buffer; log: (line: string) => void }>,
+  deps: Readonly<{ events: EventStore; reads: ReadStore; locks: EmbeddedWriteLocks | null; masterKey: Buffer; log: (line: string) => void }>,
 ): Promise<Stoppable> => {
   const dispatcherConfig: DispatcherConfig = {
     ...defaultDispatcherConfig(),
@@ -101,10 +108,11 @@ const startDispatcher = async (
     ...options.dispatcher,
   };
   const { lookup, random, ...plain } = dispatcherConfig;
-  if (config.dispatcherThread === 'worker' && deps.events instanceof SqliteEventStore && lookup === undefined && random === undefined) {
-    return startDispatcherThread({ dataDir: config.dataDir, masterKey: deps.masterKey, config: plain, events: deps.events, log: deps.log });
+  const { events, reads, locks, masterKey, log } = deps;
+  if (config.dispatcherThread === 'worker' && events instanceof SqliteEventStore && locks && lookup === undefined && random === undefined) {
+    return startDispatcherThread({ dataDir: config.dataDir, masterKey, config: plain, events, locks, log });
   }
-  const dispatcher = new Dispatcher({ ...deps, config: dispatcherConfig });
+  const dispatcher = new Dispatcher({ events, reads, masterKey, log, config: dispatcherConfig });
   await dispatcher.start();
   return dispatcher;
 };
@@ -143,7 +151,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const log = options.log ?? ((line: string) => console.log(line));
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey(config);
-  const { events, reads } = openStores(config);
+  const { events, reads, locks } = openStores(config);
   const metrics = new Metrics();
   const has = (role: string) => config.roles.includes(role as never);
   let ready = false;
@@ -195,7 +203,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     };
   }
 
-  const dispatcher = has('dispatcher') ? await startDispatcher(config, options, { events, reads, masterKey, log }) : null;
+  const dispatcher = has('dispatcher') ? await startDispatcher(config, options, { events, reads, locks, masterKey, log }) : null;
 
   const app = createServer({ api, rateLimits: config.rateLimits, metrics, healthy: () => ready, version: VERSION, log });
   server.off('request', starting);

@@ -13,6 +13,7 @@ import type { ConsumerOwner, Entry } from './persistentConsumer';
 import { Consumer } from './persistentConsumer';
 import type { EventReader } from './schema';
 import { rowMatches, rowToEvent, toPosition } from './schema';
+import type { WriteLocking } from './writeLock';
 
 /**
  * Persistent subscriptions to `$all`, EventStoreDB style: named groups stored in SQLite, competing consumers
@@ -266,6 +267,7 @@ export class PersistentSubscriptions {
   constructor(
     private readonly db: Database.Database,
     readonly reader: EventReader,
+    private readonly writeLock: WriteLocking,
   ) {
     this.insertParked = db.prepare(
       `INSERT INTO ps_parked (group_name, position, retry_count, reason, parked_at, replaying) VALUES (?, ?, ?, ?, ?, 0)
@@ -290,9 +292,8 @@ export class PersistentSubscriptions {
       maxRetryCount: settings.maxRetryCount ?? 10,
       ...(settings.filter ? { filter: settings.filter } : {}),
     };
-    const info = this.db
-      .prepare('INSERT OR IGNORE INTO ps_groups (group_name, settings, start_position, checkpoint, created) VALUES (?, ?, ?, NULL, ?)')
-      .run(group, JSON.stringify(stored), startPosition, Date.now());
+    const insert = this.db.prepare('INSERT OR IGNORE INTO ps_groups (group_name, settings, start_position, checkpoint, created) VALUES (?, ?, ?, NULL, ?)');
+    const info = this.writeLock.run(() => insert.run(group, JSON.stringify(stored), startPosition, Date.now()));
     if (info.changes === 0) throw new PersistentSubscriptionExistsError(group);
   }
 
@@ -322,7 +323,7 @@ export class PersistentSubscriptions {
 
   replayParked(group: string): number {
     if (!this.groupRow(group)) throw new PersistentSubscriptionNotFoundError(group);
-    const positions = this.db.transaction((): number[] => {
+    const positions = this.writeLock.run(() => this.db.transaction((): number[] => {
       const rows = this.db
         .prepare<[string], { position: number }>(
           'SELECT position FROM ps_parked WHERE group_name = ? AND replaying = 0 ORDER BY position',
@@ -331,7 +332,7 @@ export class PersistentSubscriptions {
         .map((r) => r.position);
       this.db.prepare('UPDATE ps_parked SET replaying = 1 WHERE group_name = ? AND replaying = 0').run(group);
       return rows;
-    })();
+    }).immediate());
     const runtime = this.groups.get(group);
     if (runtime) {
       for (const p of positions) {
@@ -349,11 +350,11 @@ export class PersistentSubscriptions {
   }
 
   storeParked(group: string, position: number, retryCount: number, reason: string): void {
-    this.insertParked.run(group, position, retryCount, reason, Date.now());
+    this.writeLock.run(() => this.insertParked.run(group, position, retryCount, reason, Date.now()));
   }
 
   deleteParked(group: string, position: number): void {
-    this.removeParked.run(group, position);
+    this.writeLock.run(() => this.removeParked.run(group, position));
   }
 
   scheduleCheckpointFlush(): void {
@@ -369,14 +370,16 @@ export class PersistentSubscriptions {
   flushCheckpoints(): void {
     const dirty = [...this.groups.values()].filter((g) => g.dirty);
     if (dirty.length === 0) return;
-    this.db
-      .transaction(() => {
-        for (const g of dirty) {
-          this.writeCheckpoint.run(g.checkpoint, g.name);
-          g.dirty = false;
-        }
-      })
-      .immediate();
+    this.writeLock.run(() =>
+      this.db
+        .transaction(() => {
+          for (const g of dirty) {
+            this.writeCheckpoint.run(g.checkpoint, g.name);
+            g.dirty = false;
+          }
+        })
+        .immediate(),
+    );
   }
 
   /** Stops every consumer and timer and makes the checkpoints durable. */

@@ -23,6 +23,8 @@ import type { CommitSource } from './catchUpSubscription';
 import { CatchUpSubscription } from './catchUpSubscription';
 import { PersistentSubscriptions } from './persistentSubscriptions';
 import { EventReader, SCHEMA, fromPosition, rowMatches, rowToEvent, toPosition } from './schema';
+import type { WriteLocking } from './writeLock';
+import { noWriteLock } from './writeLock';
 
 export type SqliteEventStoreOptions = Readonly<{
   /** `NORMAL` (default) is durable against process crashes; `FULL` also against power loss. */
@@ -31,6 +33,8 @@ export type SqliteEventStoreOptions = Readonly<{
   pageSize?: number;
   /** Most appends grouped into one transaction. Default 1000. */
   maxAppendsPerTransaction?: number;
+  /** Shared with the other threads of this process that write the same file (see writeLock.ts). */
+  writeLock?: WriteLocking;
 }>;
 
 export type SqliteEventStoreStats = Readonly<{
@@ -98,6 +102,7 @@ export class SqliteEventStore implements EventStore {
   private counters = { transactions: 0, appends: 0, events: 0 };
   private readonly appendBatch: Database.Transaction<(batch: readonly PendingAppend[]) => Outcome[]>;
   private readonly localCommitListeners = new Set<() => void>();
+  private readonly writeLock: WriteLocking;
 
   private constructor(
     private readonly db: Database.Database,
@@ -107,7 +112,8 @@ export class SqliteEventStore implements EventStore {
     this.maxBatch = Math.max(1, options.maxAppendsPerTransaction ?? 1000);
     this.commits.setMaxListeners(0);
     this.reader = new EventReader(db);
-    this.persistent = new PersistentSubscriptions(db, this.reader);
+    this.writeLock = options.writeLock ?? noWriteLock;
+    this.persistent = new PersistentSubscriptions(db, this.reader, this.writeLock);
     this.commitSource = {
       reader: this.reader,
       onCommit: (listener) => {
@@ -294,7 +300,7 @@ export class SqliteEventStore implements EventStore {
     try {
       // IMMEDIATE: take the write lock before reading the streams' revisions, so that a commit by another
       // connection cannot slip between the check and the write (it would fail the whole batch).
-      outcomes = this.appendBatch.immediate(batch);
+      outcomes = this.writeLock.run(() => this.appendBatch.immediate(batch));
     } catch (error) {
       for (const a of batch) a.reject(error);
       return;

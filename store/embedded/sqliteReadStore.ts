@@ -2,6 +2,8 @@ import Database from 'better-sqlite3';
 import { InvalidCursorError, UniqueConstraintError, UnindexedQueryError } from '../readStore';
 import type { CollectionDef, Document, FindOptions, Page, ReadCollection, ReadStore } from '../readStore';
 import type { ReadStoreTransaction, Scalar, WriteCollection } from '../readStore';
+import type { WriteLocking } from './writeLock';
+import { noWriteLock } from './writeLock';
 
 /**
  * The embedded ReadStore: one SQLite file in WAL mode, one table `rm_<name>` (id, doc JSON) per collection with
@@ -267,9 +269,12 @@ export class SqliteReadStore implements ReadStore {
   private constructor(
     private readonly writer: Connection,
     private readonly reader: Connection,
+    private readonly writeLock: WriteLocking,
   ) {}
 
-  static open(path: string): SqliteReadStore {
+  /** `writeLock`: shared with the other threads of this process that write the same file (see writeLock.ts). */
+  static open(path: string, options: Readonly<{ writeLock?: WriteLocking }> = {}): SqliteReadStore {
+    const writeLock = options.writeLock ?? noWriteLock;
     const db = new Database(path);
     try {
       db.pragma('journal_mode = WAL');
@@ -281,11 +286,11 @@ export class SqliteReadStore implements ReadStore {
       throw error;
     }
     const writer = new Connection(db);
-    if (path === ':memory:' || path === '') return new SqliteReadStore(writer, writer);
+    if (path === ':memory:' || path === '') return new SqliteReadStore(writer, writer, writeLock);
     const readerDb = new Database(path, { fileMustExist: true });
     readerDb.pragma('busy_timeout = 5000');
     readerDb.pragma('query_only = ON');
-    return new SqliteReadStore(writer, new Connection(readerDb));
+    return new SqliteReadStore(writer, new Connection(readerDb), writeLock);
   }
 
   collection<T extends Document>(def: CollectionDef): ReadCollection<T> {
@@ -305,7 +310,13 @@ export class SqliteReadStore implements ReadStore {
   transaction<R>(work: (tx: ReadStoreTransaction) => Promise<R>): Promise<R> {
     return this.exclusive(async () => {
       const db = this.writer.db;
-      db.exec('BEGIN IMMEDIATE');
+      const release = this.writeLock.acquire();
+      try {
+        db.exec('BEGIN IMMEDIATE');
+      } catch (error) {
+        release();
+        throw error;
+      }
       const created = new Map<string, Set<string>>();
       let active = true;
       const ready = (): boolean => {
@@ -342,6 +353,8 @@ export class SqliteReadStore implements ReadStore {
         if (db.inTransaction) db.exec('ROLLBACK');
         for (const name of created.keys()) this.forget(name);
         throw error;
+      } finally {
+        release();
       }
     });
   }
@@ -353,7 +366,8 @@ export class SqliteReadStore implements ReadStore {
 
   deleteCheckpoint(projection: string): Promise<void> {
     return this.exclusive(async () => {
-      this.writer.statement(GLOBAL, 'DELETE FROM checkpoints WHERE projection = ?').run(projection);
+      const statement = this.writer.statement(GLOBAL, 'DELETE FROM checkpoints WHERE projection = ?');
+      this.writeLock.run(() => statement.run(projection));
     });
   }
 
@@ -361,7 +375,7 @@ export class SqliteReadStore implements ReadStore {
     if (!COLLECTION_NAME.test(name)) throw new TypeError(`Invalid collection name: ${name}`);
     await this.exclusive(async () => {
       this.forget(name);
-      this.writer.db.exec(`DROP TABLE IF EXISTS ${quote(tableName(name))}`);
+      this.writeLock.run(() => this.writer.db.exec(`DROP TABLE IF EXISTS ${quote(tableName(name))}`));
     });
   }
 
