@@ -45,7 +45,8 @@ const fanOut = async (deps: ApiDeps, applicationId: string, eventType: string, o
   const refs: OutboundRef[] = [];
   let cursor: string | undefined;
   do {
-    const page = await endpoints.find({ where: { applicationId }, orderBy: { key: 'createdAt', direction: 'asc' }, limit: 500, cursor });
+    // By id (ULIDs: creation order), which the (applicationId, id) index serves without a sort.
+    const page = await endpoints.find({ where: { applicationId }, limit: 500, cursor });
     for (const ep of page.items) {
       if (only !== undefined ? ep.id !== only : !endpointWants(ep, eventType)) continue;
       const delays = ep.retryDelays ?? deps.config.retryScheduleMs;
