@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../cli/config';
+import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
+import { eventually, startReceiver, startTestHookbase } from './harness';
+import type { Receiver, TestHookbase } from './harness';
+
+// The embedded deployment runs the dispatcher on a thread of its own (HOOKBASE_DISPATCHER_THREAD=worker, the
+// default) or on the main thread (inline). Either way a send is delivered, and the read models show the outcome.
+describe('the dispatcher thread', () => {
+  let receiver: Receiver;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await receiver.close();
+  });
+
+  /** Sends `count` messages and waits until every delivery reads `success` through the API. */
+  const deliverThrough = async (hb: TestHookbase, count: number): Promise<void> => {
+    const app = await hb.sdk.applications.create({ name: 'Threads' });
+    await hb.sdk.eventTypes.create({ name: 'thread.event' }).catch(() => undefined);
+    await hb.sdk.endpoints.create(app.id, { url: receiver.url });
+    const sent = await Promise.all(Array.from({ length: count }, (_, n) => hb.sdk.messages.send(app.id, { eventType: 'thread.event', payload: { n } })));
+    for (const message of sent) {
+      const outboundId = message.outbound[0]?.id ?? '';
+      await eventually(async () => (await hb.sdk.messages.getOutbound(app.id, outboundId)).status === 'success');
+    }
+    const ids = new Set(receiver.received.map((r) => r.headers['webhook-id']));
+    for (const message of sent) expect(ids.has(message.id)).toBe(true);
+  };
+
+  /** Attempt outcomes appended through the main thread's own connection to events.db. */
+  const outcomesAppendedHere = (hb: TestHookbase, before: number): number => {
+    expect(hb.events).toBeInstanceOf(SqliteEventStore);
+    return (hb.events as SqliteEventStore).stats().events - before;
+  };
+
+  it('by default runs on a worker thread: outcomes are appended by its connection, and the read models follow', async () => {
+    const hb = await startTestHookbase();
+    try {
+      const before = (hb.events as SqliteEventStore).stats().events;
+      await deliverThrough(hb, 20);
+      // The main thread appended the application, event type, endpoint and the 20 MessageSent, not the 20 outcomes.
+      expect(outcomesAppendedHere(hb, before)).toBe(3 + 20);
+    } finally {
+      await hb.stop();
+    }
+  });
+
+  it('with HOOKBASE_DISPATCHER_THREAD=inline runs on the main thread', async () => {
+    const hb = await startTestHookbase({ env: { HOOKBASE_DISPATCHER_THREAD: 'inline' } });
+    try {
+      const before = (hb.events as SqliteEventStore).stats().events;
+      await deliverThrough(hb, 20);
+      expect(outcomesAppendedHere(hb, before)).toBe(3 + 20 + 20);
+    } finally {
+      await hb.stop();
+    }
+  });
+
+  it('stops with the server and starts again on the same data dir', async () => {
+    const hb = await startTestHookbase();
+    await deliverThrough(hb, 3);
+    await hb.stop({ keepData: true });
+    const again = await startTestHookbase({ dataDir: hb.dataDir, apiKey: hb.apiKey });
+    try {
+      await deliverThrough(again, 3);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('refuses an unknown HOOKBASE_DISPATCHER_THREAD, naming the variable and the values it takes', () => {
+    expect(loadConfig({}).dispatcherThread).toBe('worker');
+    expect(() => loadConfig({ HOOKBASE_DISPATCHER_THREAD: 'threads' })).toThrow(ConfigError);
+    expect(() => loadConfig({ HOOKBASE_DISPATCHER_THREAD: 'threads' })).toThrow(/HOOKBASE_DISPATCHER_THREAD must be worker or inline \(got "threads"\)/);
+  });
+});
