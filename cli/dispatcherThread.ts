@@ -22,6 +22,8 @@ export type DispatcherWorkerData = Readonly<{
   masterKey: Uint8Array;
   config: WorkerDispatcherConfig;
   locks: Readonly<{ events: SharedArrayBuffer; reads: SharedArrayBuffer }>;
+  /** The main thread's connections do not checkpoint the WAL files: this thread does, this often. */
+  checkpointEveryMs: number;
 }>;
 export type ToWorker = { type: 'committed' } | { type: 'stop' };
 export type ToMain = { type: 'committed' } | { type: 'log'; line: string } | { type: 'started' } | { type: 'stopped' };
@@ -36,6 +38,7 @@ export type DispatcherThreadOptions = Readonly<{
   events: SqliteEventStore;
   locks: EmbeddedWriteLocks;
   log: (line: string) => void;
+  checkpointEveryMs: number;
 }>;
 
 const WORKER = new URL('./dispatcherWorker.ts', import.meta.url).href;
@@ -55,6 +58,7 @@ export const startDispatcherThread = async (options: DispatcherThreadOptions): P
     masterKey: new Uint8Array(options.masterKey),
     config: options.config,
     locks: { events: options.locks.events.buffer, reads: options.locks.reads.buffer },
+    checkpointEveryMs: options.checkpointEveryMs,
   };
   let worker: Worker | null = null;
   let stopping = false;
@@ -63,7 +67,7 @@ export const startDispatcherThread = async (options: DispatcherThreadOptions): P
 
   const spawn = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      const w = new Worker(BOOT, { eval: true, workerData });
+      const w = new Worker(BOOT, { eval: true, workerData, ...(process.env.WPROF ? { execArgv: ['--cpu-prof', '--cpu-prof-dir=/tmp/wprof'] } : {}) });
       worker = w;
       let started = false;
       w.on('message', (message: ToMain) => {

@@ -21,7 +21,20 @@ const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'), { write
 const unwatch = events.onLocalCommit(() => send({ type: 'committed' }));
 const dispatcher = new Dispatcher({ events, reads, masterKey: Buffer.from(data.masterKey), config: data.config, log: (line) => send({ type: 'log', line }) });
 
+// Checkpointing the WAL files copies pages and syncs them: here, not on the thread that answers requests.
+const checkpoints = setInterval(() => {
+  try {
+    for (const store of [events, reads]) {
+      // SQLite's own threshold (1000 pages, 4 MiB): past it, make sure the WAL starts over.
+      if (store.checkpointWal('passive').walPages > 1000) store.checkpointWal('restart');
+    }
+  } catch (error) {
+    send({ type: 'log', line: `dispatcher thread: WAL checkpoint failed: ${error instanceof Error ? error.message : String(error)}` });
+  }
+}, data.checkpointEveryMs);
+
 const stop = async (): Promise<void> => {
+  clearInterval(checkpoints);
   await dispatcher.stop();
   unwatch();
   await events.close();

@@ -75,28 +75,42 @@ const loadMasterKey = (config: HookbaseConfig): Buffer => {
 
 type Stores = Readonly<{ events: EventStore; reads: ReadStore; locks: EmbeddedWriteLocks | null }>;
 
-const openStores = (config: HookbaseConfig): Stores => {
+/**
+ * Whether the dispatcher runs on its own thread: the embedded store, and nothing in its configuration that only
+ * this thread can hold (a test's DNS resolver or jitter source is a function).
+ */
+const dispatcherOnWorker = (config: HookbaseConfig, options: StartOptions): boolean =>
+  config.roles.includes('dispatcher') &&
+  config.dispatcherThread === 'worker' &&
+  config.store === 'embedded' &&
+  options.resolveHost === undefined &&
+  options.dispatcher?.lookup === undefined &&
+  options.dispatcher?.random === undefined;
+
+/** `autoCheckpoint: false` when the dispatcher's thread checkpoints both files for us (off the API's thread). */
+const openStores = (config: HookbaseConfig, autoCheckpoint: boolean): Stores => {
   if (config.store === 'esdb') {
     throw new ConfigError('HOOKBASE_STORE=esdb: the EventStoreDB and MongoDB adapters are not part of this build yet; use HOOKBASE_STORE=embedded.');
   }
   // Shared with the dispatcher's thread, which opens the same two files.
   const locks: EmbeddedWriteLocks = { events: new WriteLock(), reads: new WriteLock() };
   return {
-    events: SqliteEventStore.open(join(config.dataDir, 'events.db'), { writeLock: locks.events }),
-    reads: SqliteReadStore.open(join(config.dataDir, 'read-models.db'), { writeLock: locks.reads }),
+    events: SqliteEventStore.open(join(config.dataDir, 'events.db'), { writeLock: locks.events, autoCheckpoint }),
+    reads: SqliteReadStore.open(join(config.dataDir, 'read-models.db'), { writeLock: locks.reads, autoCheckpoint }),
     locks,
   };
 };
 
 type Stoppable = Readonly<{ stop: () => Promise<void> }>;
 
-/**
- * On its own thread when it can: the embedded store, and nothing in its configuration that only this thread can
- * hold (a test's DNS resolver or jitter source is a function). Otherwise on this thread.
- */
+/** How often the dispatcher's thread checkpoints the two WAL files when it runs (they grow by what is written meanwhile). */
+const WAL_CHECKPOINT_EVERY_MS = 250;
+
+/** On its own thread when it can (dispatcherOnWorker), otherwise on this one. */
 const startDispatcher = async (
   config: HookbaseConfig,
   options: StartOptions,
+  onWorker: boolean,
   deps: Readonly<{ events: EventStore; reads: ReadStore; locks: EmbeddedWriteLocks | null; masterKey: Buffer; log: (line: string) => void }>,
 ): Promise<Stoppable> => {
   const dispatcherConfig: DispatcherConfig = {
@@ -109,8 +123,8 @@ const startDispatcher = async (
   };
   const { lookup, random, ...plain } = dispatcherConfig;
   const { events, reads, locks, masterKey, log } = deps;
-  if (config.dispatcherThread === 'worker' && events instanceof SqliteEventStore && locks && lookup === undefined && random === undefined) {
-    return startDispatcherThread({ dataDir: config.dataDir, masterKey, config: plain, events, locks, log });
+  if (onWorker && events instanceof SqliteEventStore && locks && lookup === undefined && random === undefined) {
+    return startDispatcherThread({ dataDir: config.dataDir, masterKey, config: plain, events, locks, log, checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS });
   }
   const dispatcher = new Dispatcher({ events, reads, masterKey, log, config: dispatcherConfig });
   await dispatcher.start();
@@ -151,7 +165,8 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const log = options.log ?? ((line: string) => console.log(line));
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey(config);
-  const { events, reads, locks } = openStores(config);
+  const onWorker = dispatcherOnWorker(config, options);
+  const { events, reads, locks } = openStores(config, !onWorker);
   const metrics = new Metrics();
   const has = (role: string) => config.roles.includes(role as never);
   let ready = false;
@@ -203,7 +218,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     };
   }
 
-  const dispatcher = has('dispatcher') ? await startDispatcher(config, options, { events, reads, locks, masterKey, log }) : null;
+  const dispatcher = has('dispatcher') ? await startDispatcher(config, options, onWorker, { events, reads, locks, masterKey, log }) : null;
 
   const app = createServer({ api, rateLimits: config.rateLimits, metrics, healthy: () => ready, version: VERSION, log });
   server.off('request', starting);

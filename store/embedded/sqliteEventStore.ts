@@ -23,8 +23,8 @@ import type { CommitSource } from './catchUpSubscription';
 import { CatchUpSubscription } from './catchUpSubscription';
 import { PersistentSubscriptions } from './persistentSubscriptions';
 import { EventReader, SCHEMA, fromPosition, rowMatches, rowToEvent, toPosition } from './schema';
-import type { WriteLocking } from './writeLock';
-import { noWriteLock } from './writeLock';
+import type { WalCheckpoint, WalCheckpointMode, WriteLocking } from './writeLock';
+import { checkpointWal, noWriteLock } from './writeLock';
 
 export type SqliteEventStoreOptions = Readonly<{
   /** `NORMAL` (default) is durable against process crashes; `FULL` also against power loss. */
@@ -35,6 +35,11 @@ export type SqliteEventStoreOptions = Readonly<{
   maxAppendsPerTransaction?: number;
   /** Shared with the other threads of this process that write the same file (see writeLock.ts). */
   writeLock?: WriteLocking;
+  /**
+   * false: commits never checkpoint the WAL into the database file (copying pages and syncing them costs more than
+   * the commit itself); another thread then calls `checkpointWal()` regularly. Default true (SQLite's own, at 1000 pages).
+   */
+  autoCheckpoint?: boolean;
 }>;
 
 export type SqliteEventStoreStats = Readonly<{
@@ -165,12 +170,18 @@ export class SqliteEventStore implements EventStore {
       db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
       // Another connection (the dispatcher's thread) may hold the write lock for a moment: wait for it.
       db.pragma('busy_timeout = 5000');
+      if (options.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
       db.exec(SCHEMA);
     } catch (e) {
       db.close();
       throw e;
     }
     return new SqliteEventStore(db, options);
+  }
+
+  /** See checkpointWal in writeLock.ts. */
+  checkpointWal(mode: WalCheckpointMode = 'passive'): WalCheckpoint {
+    return checkpointWal(this.db, this.writeLock, mode, this.closed);
   }
 
   /** Counters for tests and benchmarks. */

@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import { InvalidCursorError, UniqueConstraintError, UnindexedQueryError } from '../readStore';
 import type { CollectionDef, Document, FindOptions, Page, ReadCollection, ReadStore } from '../readStore';
 import type { ReadStoreTransaction, Scalar, WriteCollection } from '../readStore';
-import type { WriteLocking } from './writeLock';
-import { noWriteLock } from './writeLock';
+import type { WalCheckpoint, WalCheckpointMode, WriteLocking } from './writeLock';
+import { checkpointWal, noWriteLock } from './writeLock';
 
 /**
  * The embedded ReadStore: one SQLite file in WAL mode, one table `rm_<name>` (id, doc JSON) per collection with
@@ -272,14 +272,18 @@ export class SqliteReadStore implements ReadStore {
     private readonly writeLock: WriteLocking,
   ) {}
 
-  /** `writeLock`: shared with the other threads of this process that write the same file (see writeLock.ts). */
-  static open(path: string, options: Readonly<{ writeLock?: WriteLocking }> = {}): SqliteReadStore {
+  /**
+   * `writeLock`: shared with the other threads of this process that write the same file (see writeLock.ts).
+   * `autoCheckpoint: false`: commits never checkpoint the WAL; another thread calls `checkpointWal()` regularly.
+   */
+  static open(path: string, options: Readonly<{ writeLock?: WriteLocking; autoCheckpoint?: boolean }> = {}): SqliteReadStore {
     const writeLock = options.writeLock ?? noWriteLock;
     const db = new Database(path);
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
+      if (options.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
       db.exec('CREATE TABLE IF NOT EXISTS checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL)');
     } catch (error) {
       db.close();
@@ -357,6 +361,11 @@ export class SqliteReadStore implements ReadStore {
         release();
       }
     });
+  }
+
+  /** See checkpointWal in writeLock.ts. */
+  checkpointWal(mode: WalCheckpointMode = 'passive'): WalCheckpoint {
+    return checkpointWal(this.writer.db, this.writeLock, mode, this.closed);
   }
 
   async getCheckpoint(projection: string): Promise<string | null> {
