@@ -15,6 +15,68 @@ export interface ProjectionProgress {
 
 type Waiter = { position: Position; resolve: (ok: boolean) => void; timer: NodeJS.Timeout };
 
+/** Commands waiting until the projections passed their events' position (invariant 5). */
+export class PositionWaiters implements ProjectionProgress {
+  private processed: Position = START;
+  private waiters: Waiter[] = [];
+
+  /** The projections have processed everything up to `position`. */
+  advance(position: Position): void {
+    if (comparePositions(position, this.processed) <= 0) return;
+    this.processed = position;
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (comparePositions(w.position, position) <= 0) {
+        clearTimeout(w.timer);
+        w.resolve(true);
+      } else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  waitFor(position: Position, timeoutMs = 5_000): Promise<boolean> {
+    if (comparePositions(position, this.processed) <= 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        position,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve(false);
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Everyone still waiting is told no. */
+  close(): void {
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(false);
+    }
+    this.waiters = [];
+  }
+}
+
+/** Each projection's position and lag behind `$all`'s head, from the checkpoints in the read store. */
+export const projectionStatusFromCheckpoints = async (
+  events: EventStore,
+  reads: ReadStore,
+  projections: readonly Projection[],
+  running: boolean,
+): Promise<ProjectionStatus[]> => {
+  const head = await events.headPosition();
+  return Promise.all(
+    projections.map(async (p) => {
+      const stored = await reads.getCheckpoint(p.name);
+      const position = stored === null ? START : positionFromString(stored);
+      const lag = Math.max(0, Number(head.commit - position.commit));
+      return { name: p.name, position: stored, lag, state: !running ? 'stopped' : lag > 0 ? 'catching_up' : 'running' } as const;
+    }),
+  );
+};
+
 /**
  * Runs the projections from one catch-up subscription to `$all`. Each projection keeps its own checkpoint and
  * skips events at or before it (idempotent by position); a batch's writes and checkpoints commit in one transaction.
@@ -23,7 +85,8 @@ export class ProjectionRunner implements ProjectionProgress {
   private readonly checkpoints = new Map<string, Position>();
   private subscription: Subscription | null = null;
   private processed: Position = START;
-  private waiters: Waiter[] = [];
+  private readonly waiters = new PositionWaiters();
+  private readonly progressListeners = new Set<(position: Position) => void>();
   private running = false;
   private retryDelayMs = 100;
 
@@ -88,35 +151,25 @@ export class ProjectionRunner implements ProjectionProgress {
     }
     this.processed = last.position;
     this.retryDelayMs = 100;
-    this.releaseWaiters();
+    this.waiters.advance(last.position);
+    for (const listener of this.progressListeners) listener(last.position);
     // A catch-up over many batches would otherwise never let timers and sockets run (better-sqlite3 is synchronous).
     await yieldToEventLoop();
   }
 
-  private releaseWaiters(): void {
-    const still: Waiter[] = [];
-    for (const w of this.waiters) {
-      if (comparePositions(w.position, this.processed) <= 0) {
-        clearTimeout(w.timer);
-        w.resolve(true);
-      } else still.push(w);
-    }
-    this.waiters = still;
+  waitFor(position: Position, timeoutMs = 5_000): Promise<boolean> {
+    return this.waiters.waitFor(position, timeoutMs);
   }
 
-  waitFor(position: Position, timeoutMs = 5_000): Promise<boolean> {
-    if (comparePositions(position, this.processed) <= 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter: Waiter = {
-        position,
-        resolve,
-        timer: setTimeout(() => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          resolve(false);
-        }, timeoutMs),
-      };
-      this.waiters.push(waiter);
-    });
+  /** Everything up to here is in every read model. */
+  get position(): Position {
+    return this.processed;
+  }
+
+  /** Calls `listener` with the position every batch reached, once committed; returns the unsubscribe. */
+  onProgress(listener: (position: Position) => void): () => void {
+    this.progressListeners.add(listener);
+    return () => void this.progressListeners.delete(listener);
   }
 
   async status(): Promise<ProjectionStatus[]> {
@@ -137,11 +190,7 @@ export class ProjectionRunner implements ProjectionProgress {
     this.running = false;
     await this.subscription?.stop();
     this.subscription = null;
-    for (const w of this.waiters) {
-      clearTimeout(w.timer);
-      w.resolve(false);
-    }
-    this.waiters = [];
+    this.waiters.close();
   }
 }
 
