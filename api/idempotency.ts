@@ -37,22 +37,18 @@ export const withIdempotencyKey = async (
     { field: 'Idempotency-Key', rule: 'max_length', message: 'Idempotency-Key must be at most 255 characters.' },
   ]);
   const id = createHash('sha256').update(`${scope}\u0000${key}`).digest('hex');
-  const running = inFlight.get(id);
-  if (running) await running.catch(() => undefined);
 
-  const stored = await reads.collection<IdempotencyDoc>(idempotencyKeys).get(id);
-  if (stored && stored.expiresAt > now.toISOString()) {
-    if (stored.requestHash !== hash) {
-      throw new HttpError(409, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key.');
+  /** One request's turn: the stored answer if there is one, else run it and store its answer. */
+  const turn = async (): Promise<RouteResponse> => {
+    const stored = await reads.collection<IdempotencyDoc>(idempotencyKeys).get(id);
+    if (stored && stored.expiresAt > now.toISOString()) {
+      if (stored.requestHash !== hash) {
+        throw new HttpError(409, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key.');
+      }
+      const body = stored.body === null ? undefined : (JSON.parse(openSecret(masterKey, stored.body)) as JsonValue);
+      return { status: stored.status, body, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } };
     }
-    const body = stored.body === null ? undefined : (JSON.parse(openSecret(masterKey, stored.body)) as JsonValue);
-    return { status: stored.status, body, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } };
-  }
-
-  const work = run();
-  inFlight.set(id, work);
-  try {
-    const response = await work;
+    const response = await run();
     if (response.status < 500) {
       const doc: IdempotencyDoc = {
         id,
@@ -71,7 +67,16 @@ export const withIdempotencyKey = async (
       });
     }
     return response;
+  };
+
+  // Requests with one key take turns in this process (queued before the first await): the second finds the
+  // first one's answer stored.
+  const previous = inFlight.get(id);
+  const mine = previous ? previous.catch(() => undefined).then(turn) : turn();
+  inFlight.set(id, mine);
+  try {
+    return await mine;
   } finally {
-    inFlight.delete(id);
+    if (inFlight.get(id) === mine) inFlight.delete(id);
   }
 };
