@@ -3,45 +3,90 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DispatcherConfig } from '../dispatcher/config';
+import type { Projection, ProjectionProgress, ProjectionStatus } from '../projections';
+import { PositionWaiters, projectionStatusFromCheckpoints } from '../projections';
 import type { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import type { WriteLock } from '../store/embedded/writeLock';
+import type { Position } from '../store/eventStore';
+import { positionFromString } from '../store/eventStore';
+import type { ReadStore } from '../store/readStore';
 
 /**
- * The embedded deployment runs the dispatcher on a worker thread of its own: the API, the projections and the
- * dispatcher then share the machine's cores instead of one event loop. The worker opens its own connections to
- * the same SQLite files (WAL lets them read beside each other; writes wait for the lock), so nothing changes in
- * what is stored or when. Commits on either side are announced to the other, whose subscriptions then read them.
+ * The embedded deployment runs the projections and the dispatcher each on a worker thread of its own: the API and
+ * they then share the machine's cores instead of one event loop. A worker opens its own connections to the same
+ * SQLite files (WAL lets them read beside each other; writers take turns through a shared WriteLock), so nothing
+ * changes in what is stored or when. Every thread announces its commits on a BroadcastChannel, and the others'
+ * subscriptions then read them; the projections' progress comes back, so that commands still answer once their
+ * events are projected.
  */
 
 /** What crosses to the worker: plain data only (a test's `lookup` or `random` function cannot). */
 export type WorkerDispatcherConfig = Omit<DispatcherConfig, 'lookup' | 'random'>;
 /** One lock per SQLite file, shared by every thread that writes it. */
 export type EmbeddedWriteLocks = Readonly<{ events: WriteLock; reads: WriteLock }>;
-export type DispatcherWorkerData = Readonly<{
+export type BackgroundWorkerData = Readonly<{
   dataDir: string;
   masterKey: Uint8Array;
-  config: WorkerDispatcherConfig;
+  projections: boolean;
+  dispatcher: WorkerDispatcherConfig | null;
   locks: Readonly<{ events: SharedArrayBuffer; reads: SharedArrayBuffer }>;
-  /** The main thread's connections do not checkpoint the WAL files: this thread does, this often. */
-  checkpointEveryMs: number;
+  /** The other threads' connections do not checkpoint the WAL files: this thread does, this often (null: not this one). */
+  checkpointEveryMs: number | null;
+  /** The BroadcastChannel on which every thread of this Hookbase announces its commits. */
+  commitChannel: string;
 }>;
-export type ToWorker = { type: 'committed' } | { type: 'stop' };
-export type ToMain = { type: 'committed' } | { type: 'log'; line: string } | { type: 'started' } | { type: 'stopped' };
+export type ToWorker = { type: 'stop' };
+export type ToMain =
+  | { type: 'progress'; position: string }
+  | { type: 'log'; line: string }
+  | { type: 'started' }
+  | { type: 'stopped' };
 
-export type DispatcherThread = Readonly<{ stop: () => Promise<void> }>;
+/** Read-your-writes and status of projections that run on the background thread. */
+export type BackgroundProjections = ProjectionProgress & Readonly<{ status: () => Promise<ProjectionStatus[]> }>;
 
-export type DispatcherThreadOptions = Readonly<{
+export type BackgroundThread = Readonly<{
+  /** Set when the thread runs the projections. */
+  projections: BackgroundProjections | null;
+  stop: () => Promise<void>;
+}>;
+
+export type BackgroundThreadOptions = Readonly<{
+  /** What the thread is called in log lines. */
+  name: string;
   dataDir: string;
   masterKey: Buffer;
-  config: WorkerDispatcherConfig;
-  /** The main thread's store: its commits wake the worker, the worker's commits wake its subscriptions. */
+  /** Run these projections there (null: not there). */
+  projections: readonly Projection[] | null;
+  /** Run the dispatcher there, with this configuration (null: not there). */
+  dispatcher: WorkerDispatcherConfig | null;
+  /** Checkpoint both WAL files there, this often (null: not there). */
+  checkpointEveryMs: number | null;
+  commitChannel: string;
   events: SqliteEventStore;
+  reads: ReadStore;
   locks: EmbeddedWriteLocks;
   log: (line: string) => void;
-  checkpointEveryMs: number;
+  /** How long `stop` waits for attempts in flight (the dispatcher's stopTimeoutMs) before it ends the thread. */
+  stopTimeoutMs: number;
 }>;
 
-const WORKER = new URL('./dispatcherWorker.ts', import.meta.url).href;
+/**
+ * Announces this thread's commits to the other threads of this Hookbase, and wakes this store's subscriptions on
+ * theirs; returns the unsubscribe.
+ */
+export const joinCommitChannel = (name: string, events: SqliteEventStore): (() => void) => {
+  const channel = new BroadcastChannel(name);
+  channel.unref();
+  channel.onmessage = () => events.notifyCommitted();
+  const unwatch = events.onLocalCommit(() => channel.postMessage(null));
+  return () => {
+    unwatch();
+    channel.close();
+  };
+};
+
+const WORKER = new URL('./backgroundWorker.ts', import.meta.url).href;
 // The worker runs TypeScript as the main thread does, whoever started us (tsx, vitest): a few lines of JavaScript
 // register tsx's loader in the worker, then import the entry (an `--import` in execArgv would come too late for it).
 const TSX_API = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
@@ -50,16 +95,19 @@ const MAX_RESTART_DELAY_MS = 30_000;
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** Starts the worker and resolves once its dispatcher runs; restarts it (with backoff) if it dies. */
-export const startDispatcherThread = async (options: DispatcherThreadOptions): Promise<DispatcherThread> => {
-  const { events, log } = options;
-  const workerData: DispatcherWorkerData = {
+/** Starts the worker and resolves once its roles run; restarts it (with backoff) if it dies. */
+export const startBackgroundThread = async (options: BackgroundThreadOptions): Promise<BackgroundThread> => {
+  const { events, log, name } = options;
+  const workerData: BackgroundWorkerData = {
     dataDir: options.dataDir,
     masterKey: new Uint8Array(options.masterKey),
-    config: options.config,
+    projections: options.projections !== null,
+    dispatcher: options.dispatcher,
     locks: { events: options.locks.events.buffer, reads: options.locks.reads.buffer },
     checkpointEveryMs: options.checkpointEveryMs,
+    commitChannel: options.commitChannel,
   };
+  const waiters = new PositionWaiters();
   let worker: Worker | null = null;
   let stopping = false;
   let restartDelayMs = 1_000;
@@ -67,13 +115,13 @@ export const startDispatcherThread = async (options: DispatcherThreadOptions): P
 
   const spawn = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      const w = new Worker(BOOT, { eval: true, workerData, ...(process.env.WPROF ? { execArgv: ['--cpu-prof', '--cpu-prof-dir=/tmp/wprof'] } : {}) });
+      const w = new Worker(BOOT, { eval: true, workerData });
       worker = w;
       let started = false;
       w.on('message', (message: ToMain) => {
         switch (message.type) {
-          case 'committed':
-            events.notifyCommitted();
+          case 'progress':
+            waiters.advance(positionFromString(message.position));
             return;
           case 'log':
             log(message.line);
@@ -88,44 +136,46 @@ export const startDispatcherThread = async (options: DispatcherThreadOptions): P
         }
       });
       w.on('error', (error) => {
-        log(`dispatcher thread failed: ${describe(error)}`);
+        log(`${name} thread failed: ${describe(error)}`);
         if (!started) reject(error);
       });
       w.on('exit', (code) => {
         if (worker === w) worker = null;
-        if (!started) return reject(new Error(`the dispatcher thread exited with code ${code} before it started`));
+        if (!started) return reject(new Error(`the ${name} thread exited with code ${code} before it started`));
         if (stopping) return;
-        // Its unacked subscription events and unfinished leases are taken up again by the next one.
-        log(`dispatcher thread exited (code ${code}); restarting in ${restartDelayMs} ms`);
+        // Its unacked subscription events, unfinished leases and unprojected events are taken up by the next one.
+        log(`${name} thread exited (code ${code}); restarting in ${restartDelayMs} ms`);
         restartTimer = setTimeout(() => {
           restartTimer = null;
-          spawn().catch((error: unknown) => log(`dispatcher thread did not restart: ${describe(error)}`));
+          spawn().catch((error: unknown) => log(`${name} thread did not restart: ${describe(error)}`));
         }, restartDelayMs);
         restartDelayMs = Math.min(restartDelayMs * 2, MAX_RESTART_DELAY_MS);
       });
     });
 
-  const unwatch = events.onLocalCommit(() => worker?.postMessage({ type: 'committed' } satisfies ToWorker));
-  try {
-    await spawn();
-  } catch (error) {
-    unwatch();
-    throw error;
-  }
+  await spawn();
+
+  const projected = options.projections;
+  const projections: BackgroundProjections | null = projected
+    ? {
+        waitFor: (position: Position, timeoutMs?: number) => waiters.waitFor(position, timeoutMs),
+        status: () => projectionStatusFromCheckpoints(events, options.reads, projected, worker !== null && !stopping),
+      }
+    : null;
 
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     if (restartTimer) clearTimeout(restartTimer);
-    unwatch();
+    waiters.close();
     const w = worker;
     if (!w) return;
     const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
     w.postMessage({ type: 'stop' } satisfies ToWorker);
     // The dispatcher waits up to stopTimeoutMs for attempts in flight, then abandons them; then it closes its files.
-    const timer = setTimeout(() => void w.terminate(), options.config.stopTimeoutMs + 5_000);
+    const timer = setTimeout(() => void w.terminate(), options.stopTimeoutMs + 5_000);
     await exited;
     clearTimeout(timer);
   };
-  return { stop };
+  return { projections, stop };
 };

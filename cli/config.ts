@@ -13,8 +13,8 @@ export type HookbaseConfig = Readonly<{
   esdbUrl: string | null;
   mongoUrl: string | null;
   roles: readonly Role[];
-  /** Embedded store: the dispatcher runs on a worker thread of its own (default) or on the main thread. */
-  dispatcherThread: 'worker' | 'inline';
+  /** Embedded store: the projections and the dispatcher run on a worker thread (default) or on the main thread. */
+  backgroundThread: 'worker' | 'inline';
   apiKey: string | null;
   masterKey: string | null;
   retryScheduleMs: readonly number[];
@@ -68,9 +68,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
   for (const r of roles) {
     if (!(ALL_ROLES as readonly string[]).includes(r)) throw new ConfigError(`HOOKBASE_ROLES: unknown role "${r}" (roles: ${ALL_ROLES.join(', ')}).`);
   }
-  const dispatcherThread = e.HOOKBASE_DISPATCHER_THREAD || 'worker';
-  if (dispatcherThread !== 'worker' && dispatcherThread !== 'inline') {
-    throw new ConfigError(`HOOKBASE_DISPATCHER_THREAD must be worker or inline (got "${dispatcherThread}").`);
+  const backgroundThread = e.HOOKBASE_BACKGROUND_THREAD || 'worker';
+  if (backgroundThread !== 'worker' && backgroundThread !== 'inline') {
+    throw new ConfigError(`HOOKBASE_BACKGROUND_THREAD must be worker or inline (got "${backgroundThread}").`);
   }
   const apiKey = e.HOOKBASE_API_KEY || null;
   if (apiKey !== null && apiKey.length < 24) throw new ConfigError('HOOKBASE_API_KEY must be at least 24 characters.');
@@ -89,7 +89,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
     esdbUrl: e.HOOKBASE_ESDB_URL || null,
     mongoUrl: e.HOOKBASE_MONGO_URL || null,
     roles: roles as Role[],
-    dispatcherThread,
+    backgroundThread,
     apiKey,
     masterKey: e.HOOKBASE_MASTER_KEY || null,
     retryScheduleMs,

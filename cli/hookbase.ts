@@ -28,8 +28,8 @@ import type { EventStore } from '../store/eventStore';
 import { WrongExpectedVersionError } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
 import type { HookbaseConfig } from './config';
-import { startDispatcherThread } from './dispatcherThread';
-import type { EmbeddedWriteLocks } from './dispatcherThread';
+import { joinCommitChannel, startBackgroundThread } from './backgroundThread';
+import type { BackgroundThread, EmbeddedWriteLocks } from './backgroundThread';
 import { ConfigError } from './config';
 
 export const VERSION = '0.1.0';
@@ -76,18 +76,24 @@ const loadMasterKey = (config: HookbaseConfig): Buffer => {
 type Stores = Readonly<{ events: EventStore; reads: ReadStore; locks: EmbeddedWriteLocks | null }>;
 
 /**
- * Whether the dispatcher runs on its own thread: the embedded store, and nothing in its configuration that only
- * this thread can hold (a test's DNS resolver or jitter source is a function).
+ * Which roles run on the background thread (embedded store, HOOKBASE_BACKGROUND_THREAD=worker): the projections,
+ * and the dispatcher unless its configuration holds what only this thread can (a test's DNS resolver or jitter
+ * source is a function).
  */
-const dispatcherOnWorker = (config: HookbaseConfig, options: StartOptions): boolean =>
-  config.roles.includes('dispatcher') &&
-  config.dispatcherThread === 'worker' &&
-  config.store === 'embedded' &&
-  options.resolveHost === undefined &&
-  options.dispatcher?.lookup === undefined &&
-  options.dispatcher?.random === undefined;
+const backgroundRoles = (config: HookbaseConfig, options: StartOptions): Readonly<{ projections: boolean; dispatcher: boolean }> => {
+  const available = config.backgroundThread === 'worker' && config.store === 'embedded';
+  return {
+    projections: available && config.roles.includes('projections'),
+    dispatcher:
+      available &&
+      config.roles.includes('dispatcher') &&
+      options.resolveHost === undefined &&
+      options.dispatcher?.lookup === undefined &&
+      options.dispatcher?.random === undefined,
+  };
+};
 
-/** `autoCheckpoint: false` when the dispatcher's thread checkpoints both files for us (off the API's thread). */
+/** `autoCheckpoint: false` when the background thread checkpoints both files for us (off the API's thread). */
 const openStores = (config: HookbaseConfig, autoCheckpoint: boolean): Stores => {
   if (config.store === 'esdb') {
     throw new ConfigError('HOOKBASE_STORE=esdb: the EventStoreDB and MongoDB adapters are not part of this build yet; use HOOKBASE_STORE=embedded.');
@@ -101,35 +107,17 @@ const openStores = (config: HookbaseConfig, autoCheckpoint: boolean): Stores => 
   };
 };
 
-type Stoppable = Readonly<{ stop: () => Promise<void> }>;
-
-/** How often the dispatcher's thread checkpoints the two WAL files when it runs (they grow by what is written meanwhile). */
+/** How often the background thread checkpoints the two WAL files (they grow by what is written meanwhile). */
 const WAL_CHECKPOINT_EVERY_MS = 250;
 
-/** On its own thread when it can (dispatcherOnWorker), otherwise on this one. */
-const startDispatcher = async (
-  config: HookbaseConfig,
-  options: StartOptions,
-  onWorker: boolean,
-  deps: Readonly<{ events: EventStore; reads: ReadStore; locks: EmbeddedWriteLocks | null; masterKey: Buffer; log: (line: string) => void }>,
-): Promise<Stoppable> => {
-  const dispatcherConfig: DispatcherConfig = {
-    ...defaultDispatcherConfig(),
-    userAgentVersion: VERSION,
-    retryScheduleMs: config.retryScheduleMs,
-    allowPrivateNetworks: config.allowPrivateNetworks,
-    ...(options.resolveHost ? { lookup: lookupFrom(options.resolveHost) } : {}),
-    ...options.dispatcher,
-  };
-  const { lookup, random, ...plain } = dispatcherConfig;
-  const { events, reads, locks, masterKey, log } = deps;
-  if (onWorker && events instanceof SqliteEventStore && locks && lookup === undefined && random === undefined) {
-    return startDispatcherThread({ dataDir: config.dataDir, masterKey, config: plain, events, locks, log, checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS });
-  }
-  const dispatcher = new Dispatcher({ events, reads, masterKey, log, config: dispatcherConfig });
-  await dispatcher.start();
-  return dispatcher;
-};
+const dispatcherConfigOf = (config: HookbaseConfig, options: StartOptions): DispatcherConfig => ({
+  ...defaultDispatcherConfig(),
+  userAgentVersion: VERSION,
+  retryScheduleMs: config.retryScheduleMs,
+  allowPrivateNetworks: config.allowPrivateNetworks,
+  ...(options.resolveHost ? { lookup: lookupFrom(options.resolveHost) } : {}),
+  ...options.dispatcher,
+});
 
 /** Registers a key idempotently: its id derives from its hash, and the stream must not exist yet. */
 export const registerApiKey = async (events: EventStore, key: string, name: string): Promise<boolean> => {
@@ -165,8 +153,8 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const log = options.log ?? ((line: string) => console.log(line));
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey(config);
-  const onWorker = dispatcherOnWorker(config, options);
-  const { events, reads, locks } = openStores(config, !onWorker);
+  const onThread = backgroundRoles(config, options);
+  const { events, reads, locks } = openStores(config, !(onThread.projections || onThread.dispatcher));
   const metrics = new Metrics();
   const has = (role: string) => config.roles.includes(role as never);
   let ready = false;
@@ -184,14 +172,39 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const publicUrl = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
 
-  const runner = has('projections') ? new ProjectionRunner(events, reads, allProjections, log) : null;
-  if (runner) {
-    await runner.start();
+  const dispatcherConfig = dispatcherConfigOf(config, options);
+  let leaveCommitChannel = (): void => {};
+  const threads: BackgroundThread[] = [];
+  let projectionThread: BackgroundThread | null = null;
+  if ((onThread.projections || onThread.dispatcher) && events instanceof SqliteEventStore && locks) {
+    const { lookup: _lookup, random: _random, ...plain } = dispatcherConfig;
+    const commitChannel = `hookbase-commits-${randomBytes(8).toString('hex')}`;
+    leaveCommitChannel = joinCommitChannel(commitChannel, events);
+    const common = { dataDir: config.dataDir, masterKey, commitChannel, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs };
+    // One thread per role; the WAL checkpoints go with the dispatcher, whose thread waits on the network anyway.
+    if (onThread.projections) {
+      projectionThread = await startBackgroundThread({
+        ...common,
+        name: 'projections',
+        projections: allProjections,
+        dispatcher: null,
+        checkpointEveryMs: onThread.dispatcher ? null : WAL_CHECKPOINT_EVERY_MS,
+      });
+      threads.push(projectionThread);
+    }
+    if (onThread.dispatcher) {
+      threads.push(await startBackgroundThread({ ...common, name: 'dispatcher', projections: null, dispatcher: plain, checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS }));
+    }
+  }
+  const runner = has('projections') && !projectionThread?.projections ? new ProjectionRunner(events, reads, allProjections, log) : null;
+  await runner?.start();
+  const projections = runner ?? projectionThread?.projections ?? null;
+  if (projections) {
     metrics.gauge('hookbase_projection_lag', 'Events of $all not yet in each read model', async () =>
-      Object.fromEntries((await runner.status()).map((s) => [`projection="${s.name}"`, s.lag])),
+      Object.fromEntries((await projections.status()).map((s) => [`projection="${s.name}"`, s.lag])),
     );
   }
-  const progress: ProjectionProgress = runner ?? new CheckpointPoller(reads, allProjections.map((p) => p.name));
+  const progress: ProjectionProgress = projections ?? new CheckpointPoller(reads, allProjections.map((p) => p.name));
 
   let generatedApiKey: string | null = null;
   let api: ApiDeps | undefined;
@@ -205,7 +218,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
       rateLimiter: new MemoryRateLimiter(),
       now: () => new Date(),
       log,
-      projectionStatus: runner ? () => runner.status() : undefined,
+      projectionStatus: projections ? () => projections.status() : undefined,
       lookup: options.resolveHost,
       config: {
         publicUrl,
@@ -218,7 +231,8 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     };
   }
 
-  const dispatcher = has('dispatcher') ? await startDispatcher(config, options, onWorker, { events, reads, locks, masterKey, log }) : null;
+  const dispatcher = has('dispatcher') && !onThread.dispatcher ? new Dispatcher({ events, reads, masterKey, log, config: dispatcherConfig }) : null;
+  await dispatcher?.start();
 
   const app = createServer({ api, rateLimits: config.rateLimits, metrics, healthy: () => ready, version: VERSION, log });
   server.off('request', starting);
@@ -234,6 +248,9 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
       server.close(() => resolve());
       server.closeAllConnections();
     });
+    // In the reverse order of starting: the dispatcher, then the projections.
+    for (const thread of [...threads].reverse()) await thread.stop();
+    leaveCommitChannel();
     await dispatcher?.stop();
     await runner?.stop();
     await events.close();

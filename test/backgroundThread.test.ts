@@ -4,7 +4,7 @@ import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { eventually, startReceiver, startTestHookbase } from './harness';
 import type { Receiver, TestHookbase } from './harness';
 
-// The embedded deployment runs the dispatcher on a thread of its own (HOOKBASE_DISPATCHER_THREAD=worker, the
+// The embedded deployment runs the dispatcher on a thread of its own (HOOKBASE_BACKGROUND_THREAD=worker, the
 // default) or on the main thread (inline). Either way a send is delivered, and the read models show the outcome.
 describe('the dispatcher thread', () => {
   let receiver: Receiver;
@@ -35,20 +35,27 @@ describe('the dispatcher thread', () => {
     return (hb.events as SqliteEventStore).stats().events - before;
   };
 
-  it('by default runs on a worker thread: outcomes are appended by its connection, and the read models follow', async () => {
+  it('by default runs them on worker threads: outcomes are appended by another connection, the read models follow', async () => {
     const hb = await startTestHookbase();
     try {
       const before = (hb.events as SqliteEventStore).stats().events;
       await deliverThrough(hb, 20);
       // The main thread appended the application, event type, endpoint and the 20 MessageSent, not the 20 outcomes.
       expect(outcomesAppendedHere(hb, before)).toBe(3 + 20);
+      // The projections run there too: their status comes from their checkpoints.
+      const status = await eventually(async () => {
+        const res = await hb.request('GET', '/v1/admin/projections');
+        const list = res.body as { name: string; lag: number; state: string }[];
+        return list.every((p) => p.lag === 0 && p.state === 'running') ? list : undefined;
+      });
+      expect(status.map((p) => p.name)).toContain('outbound');
     } finally {
       await hb.stop();
     }
   });
 
-  it('with HOOKBASE_DISPATCHER_THREAD=inline runs on the main thread', async () => {
-    const hb = await startTestHookbase({ env: { HOOKBASE_DISPATCHER_THREAD: 'inline' } });
+  it('with HOOKBASE_BACKGROUND_THREAD=inline runs them on the main thread', async () => {
+    const hb = await startTestHookbase({ env: { HOOKBASE_BACKGROUND_THREAD: 'inline' } });
     try {
       const before = (hb.events as SqliteEventStore).stats().events;
       await deliverThrough(hb, 20);
@@ -70,9 +77,9 @@ describe('the dispatcher thread', () => {
     }
   });
 
-  it('refuses an unknown HOOKBASE_DISPATCHER_THREAD, naming the variable and the values it takes', () => {
-    expect(loadConfig({}).dispatcherThread).toBe('worker');
-    expect(() => loadConfig({ HOOKBASE_DISPATCHER_THREAD: 'threads' })).toThrow(ConfigError);
-    expect(() => loadConfig({ HOOKBASE_DISPATCHER_THREAD: 'threads' })).toThrow(/HOOKBASE_DISPATCHER_THREAD must be worker or inline \(got "threads"\)/);
+  it('refuses an unknown HOOKBASE_BACKGROUND_THREAD, naming the variable and the values it takes', () => {
+    expect(loadConfig({}).backgroundThread).toBe('worker');
+    expect(() => loadConfig({ HOOKBASE_BACKGROUND_THREAD: 'threads' })).toThrow(ConfigError);
+    expect(() => loadConfig({ HOOKBASE_BACKGROUND_THREAD: 'threads' })).toThrow(/HOOKBASE_BACKGROUND_THREAD must be worker or inline \(got "threads"\)/);
   });
 });
