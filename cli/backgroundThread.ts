@@ -15,7 +15,7 @@ import type { ReadStore } from '../store/readStore';
  * The embedded deployment runs the projections and the dispatcher each on a worker thread of its own: the API and
  * they then share the machine's cores instead of one event loop. A worker opens its own connections to the same
  * SQLite files (WAL lets them read beside each other; writers take turns through a shared WriteLock), so nothing
- * changes in what is stored or when. Every thread announces its commits on a BroadcastChannel, and the others'
+ * changes in what is stored or when. Every thread announces its commits on a shared counter, and the others'
  * subscriptions then read them; the projections' progress comes back, so that commands still answer once their
  * events are projected.
  */
@@ -32,8 +32,8 @@ export type BackgroundWorkerData = Readonly<{
   locks: Readonly<{ events: SharedArrayBuffer; reads: SharedArrayBuffer }>;
   /** The other threads' connections do not checkpoint the WAL files: this thread does, this often (null: not this one). */
   checkpointEveryMs: number | null;
-  /** The BroadcastChannel on which every thread of this Hookbase announces its commits. */
-  commitChannel: string;
+  /** The counter on which every thread of this Hookbase announces its commits (see joinCommitSignal). */
+  commitSignal: SharedArrayBuffer;
 }>;
 export type ToWorker = { type: 'stop' };
 export type ToMain =
@@ -62,7 +62,7 @@ export type BackgroundThreadOptions = Readonly<{
   dispatcher: WorkerDispatcherConfig | null;
   /** Checkpoint both WAL files there, this often (null: not there). */
   checkpointEveryMs: number | null;
-  commitChannel: string;
+  commitSignal: SharedArrayBuffer;
   events: SqliteEventStore;
   reads: ReadStore;
   locks: EmbeddedWriteLocks;
@@ -73,16 +73,39 @@ export type BackgroundThreadOptions = Readonly<{
 
 /**
  * Announces this thread's commits to the other threads of this Hookbase, and wakes this store's subscriptions on
- * theirs; returns the unsubscribe.
+ * theirs; returns the unsubscribe. The threads share a commit counter: a commit adds one and notifies, the others
+ * wait on it (Atomics.waitAsync) — cheaper than a message per commit, which would be hundreds a second.
  */
-export const joinCommitChannel = (name: string, events: SqliteEventStore): (() => void) => {
-  const channel = new BroadcastChannel(name);
-  channel.unref();
-  channel.onmessage = () => events.notifyCommitted();
-  const unwatch = events.onLocalCommit(() => channel.postMessage(null));
+type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+// Node 16+ has it; TypeScript's lib declares it from es2024 only.
+const waitAsync = (Atomics as unknown as { waitAsync: (cells: Int32Array, index: number, value: number, timeoutMs: number) => WaitAsyncResult }).waitAsync;
+
+export const joinCommitSignal = (buffer: SharedArrayBuffer, events: SqliteEventStore): (() => void) => {
+  const counter = new Int32Array(buffer, 0, 1);
+  let seen = Atomics.load(counter, 0);
+  let ownSinceSeen = 0;
+  let stopped = false;
+  const unwatch = events.onLocalCommit(() => {
+    ownSinceSeen += 1;
+    Atomics.add(counter, 0, 1);
+    Atomics.notify(counter, 0);
+  });
+  const follow = async (): Promise<void> => {
+    while (!stopped) {
+      const wait = waitAsync(counter, 0, seen, 1_000);
+      if (wait.async) await wait.value;
+      const now = Atomics.load(counter, 0);
+      // Wrapping arithmetic: the counter may overflow after 2^31 commits.
+      const others = ((now - seen) | 0) - ownSinceSeen;
+      seen = now;
+      ownSinceSeen = 0;
+      if (others > 0 && !stopped) events.notifyCommitted();
+    }
+  };
+  void follow();
   return () => {
+    stopped = true;
     unwatch();
-    channel.close();
   };
 };
 
@@ -105,7 +128,7 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
     dispatcher: options.dispatcher,
     locks: { events: options.locks.events.buffer, reads: options.locks.reads.buffer },
     checkpointEveryMs: options.checkpointEveryMs,
-    commitChannel: options.commitChannel,
+    commitSignal: options.commitSignal,
   };
   const waiters = new PositionWaiters();
   let worker: Worker | null = null;

@@ -1,7 +1,7 @@
 /**
  * A background thread of the embedded deployment (started by cli/backgroundThread.ts): its own connections to the
  * data dir's two SQLite files, and the projections or the dispatcher as they run anywhere else. Commits are
- * announced on the commit channel; the projections' progress and log lines go to the main thread, `stop` comes
+ * announced on the shared commit counter; the projections' progress and log lines go to the main thread, `stop` comes
  * from it. One of these threads also checkpoints both WAL files, off the thread that answers requests.
  */
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import { WriteLock } from '../store/embedded/writeLock';
 import { positionToString } from '../store/eventStore';
-import { joinCommitChannel } from './backgroundThread';
+import { joinCommitSignal } from './backgroundThread';
 import type { BackgroundWorkerData, ToMain, ToWorker } from './backgroundThread';
 
 const port = parentPort;
@@ -23,7 +23,7 @@ const log = (line: string): void => send({ type: 'log', line });
 
 const events = SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events) });
 const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'), { writeLock: new WriteLock(data.locks.reads) });
-const leaveChannel = joinCommitChannel(data.commitChannel, events);
+const leaveCommitSignal = joinCommitSignal(data.commitSignal, events);
 
 const runner = data.projections ? new ProjectionRunner(events, reads, allProjections, log) : null;
 runner?.onProgress((position) => send({ type: 'progress', position: positionToString(position) }));
@@ -49,7 +49,7 @@ const stop = async (): Promise<void> => {
   if (checkpoints) clearInterval(checkpoints);
   await dispatcher?.stop();
   await runner?.stop();
-  leaveChannel();
+  leaveCommitSignal();
   await events.close();
   await reads.close();
   send({ type: 'stopped' });

@@ -28,7 +28,7 @@ import type { EventStore } from '../store/eventStore';
 import { WrongExpectedVersionError } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
 import type { HookbaseConfig } from './config';
-import { joinCommitChannel, startBackgroundThread } from './backgroundThread';
+import { joinCommitSignal, startBackgroundThread } from './backgroundThread';
 import type { BackgroundThread, EmbeddedWriteLocks } from './backgroundThread';
 import { ConfigError } from './config';
 
@@ -173,27 +173,27 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const publicUrl = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
 
   const dispatcherConfig = dispatcherConfigOf(config, options);
-  let leaveCommitChannel = (): void => {};
+  let leaveCommitSignal = (): void => {};
   const threads: BackgroundThread[] = [];
   let projectionThread: BackgroundThread | null = null;
   if ((onThread.projections || onThread.dispatcher) && events instanceof SqliteEventStore && locks) {
     const { lookup: _lookup, random: _random, ...plain } = dispatcherConfig;
-    const commitChannel = `hookbase-commits-${randomBytes(8).toString('hex')}`;
-    leaveCommitChannel = joinCommitChannel(commitChannel, events);
-    const common = { dataDir: config.dataDir, masterKey, commitChannel, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs };
-    // One thread per role; the WAL checkpoints go with the dispatcher, whose thread waits on the network anyway.
+    const commitSignal = new SharedArrayBuffer(4);
+    leaveCommitSignal = joinCommitSignal(commitSignal, events);
+    const common = { dataDir: config.dataDir, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs };
+    // One thread per role; the WAL checkpoints go with the projections, the thread with the most time to spare.
     if (onThread.projections) {
       projectionThread = await startBackgroundThread({
         ...common,
         name: 'projections',
         projections: allProjections,
         dispatcher: null,
-        checkpointEveryMs: onThread.dispatcher ? null : WAL_CHECKPOINT_EVERY_MS,
+        checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS,
       });
       threads.push(projectionThread);
     }
     if (onThread.dispatcher) {
-      threads.push(await startBackgroundThread({ ...common, name: 'dispatcher', projections: null, dispatcher: plain, checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS }));
+      threads.push(await startBackgroundThread({ ...common, name: 'dispatcher', projections: null, dispatcher: plain, checkpointEveryMs: onThread.projections ? null : WAL_CHECKPOINT_EVERY_MS }));
     }
   }
   const runner = has('projections') && !projectionThread?.projections ? new ProjectionRunner(events, reads, allProjections, log) : null;
@@ -250,7 +250,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     });
     // In the reverse order of starting: the dispatcher, then the projections.
     for (const thread of [...threads].reverse()) await thread.stop();
-    leaveCommitChannel();
+    leaveCommitSignal();
     await dispatcher?.stop();
     await runner?.stop();
     await events.close();
