@@ -185,9 +185,11 @@ describe('POST /v1/applications/{appId}/messages', () => {
     await send({ eventType: name, payload: { b: 1 } });
   });
 
-  it('404 for an unknown or deleted application', async () => {
+  it('404 for an unknown application, and for one deleted after a send', async () => {
     await rejected('POST', msgs('app_00000000000000000000000000'), { eventType: SHIPPED, payload: {} }, 404, 'application_not_found');
     const gone = await newApp('Gone');
+    // A send first: what it looked up is not answered again once the application is deleted.
+    expect((await hb.request('POST', msgs(gone), { eventType: SHIPPED, payload: {} })).status).toBe(202);
     expect((await hb.request('DELETE', `/v1/applications/${gone}`)).status).toBe(204);
     await rejected('POST', msgs(gone), { eventType: SHIPPED, payload: {} }, 404, 'application_not_found');
   });

@@ -37,7 +37,7 @@ export type BackgroundWorkerData = Readonly<{
 }>;
 export type ToWorker = { type: 'stop' };
 export type ToMain =
-  | { type: 'progress'; position: string }
+  | { type: 'progress'; position: string; touched: string[] }
   | { type: 'log'; line: string }
   | { type: 'started' }
   | { type: 'stopped' };
@@ -69,6 +69,8 @@ export type BackgroundThreadOptions = Readonly<{
   log: (line: string) => void;
   /** How long `stop` waits for attempts in flight (the dispatcher's stopTimeoutMs) before it ends the thread. */
   stopTimeoutMs: number;
+  /** Called with the collections each projection batch touched, before the commands waiting for it go on. */
+  onProgress?: (touched: readonly string[]) => void;
 }>;
 
 /**
@@ -144,6 +146,8 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
       w.on('message', (message: ToMain) => {
         switch (message.type) {
           case 'progress':
+            // First what changed (a cache is cleared), then the commands waiting for it go on.
+            options.onProgress?.(message.touched);
             waiters.advance(positionFromString(message.position));
             return;
           case 'log':

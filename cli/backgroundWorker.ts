@@ -26,7 +26,7 @@ const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'), { write
 const leaveCommitSignal = joinCommitSignal(data.commitSignal, events);
 
 const runner = data.projections ? new ProjectionRunner(events, reads, allProjections, log) : null;
-runner?.onProgress((position) => send({ type: 'progress', position: positionToString(position) }));
+runner?.onProgress((position, touched) => send({ type: 'progress', position: positionToString(position), touched: [...touched] }));
 const dispatcher = data.dispatcher ? new Dispatcher({ events, reads, masterKey: Buffer.from(data.masterKey), config: data.dispatcher, log }) : null;
 
 // Checkpointing the WAL files copies pages and syncs them: here, not on the thread that answers requests.
@@ -63,7 +63,7 @@ port.on('message', (message: ToWorker) => {
 
 await runner?.start();
 // Where the read models stand: a command that appended nothing new waits for no batch.
-if (runner) send({ type: 'progress', position: positionToString(runner.position) });
+if (runner) send({ type: 'progress', position: positionToString(runner.position), touched: [] });
 await dispatcher?.start();
 // Whatever the other threads committed while we were starting: read it now.
 events.notifyCommitted();

@@ -24,6 +24,7 @@ import { handleCommand } from '../store/commandHandler';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import { WriteLock } from '../store/embedded/writeLock';
+import { ReadCache } from '../store/readCache';
 import type { EventStore } from '../store/eventStore';
 import { WrongExpectedVersionError } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
@@ -174,6 +175,9 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
 
   const dispatcherConfig = dispatcherConfigOf(config, options);
   let leaveCommitSignal = (): void => {};
+  // The API's reads of what every send looks up, in memory between changes: only where this process runs the
+  // projections and so hears of every change (ReadCache).
+  const apiReads = has('projections') ? new ReadCache(reads, [collections.applications, collections.eventTypes, collections.endpoints]) : null;
   const threads: BackgroundThread[] = [];
   let projectionThread: BackgroundThread | null = null;
   if ((onThread.projections || onThread.dispatcher) && events instanceof SqliteEventStore && locks) {
@@ -185,6 +189,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     if (onThread.projections) {
       projectionThread = await startBackgroundThread({
         ...common,
+        onProgress: (touched) => apiReads?.invalidate(touched),
         name: 'projections',
         projections: allProjections,
         dispatcher: null,
@@ -197,6 +202,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     }
   }
   const runner = has('projections') && !projectionThread?.projections ? new ProjectionRunner(events, reads, allProjections, log) : null;
+  runner?.onProgress((_position, touched) => apiReads?.invalidate(touched));
   await runner?.start();
   const projections = runner ?? projectionThread?.projections ?? null;
   if (projections) {
@@ -212,7 +218,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     generatedApiKey = await bootstrapApiKey(config, events, reads, progress);
     api = {
       events,
-      reads,
+      reads: apiReads ?? reads,
       progress,
       masterKey,
       rateLimiter: new MemoryRateLimiter(),

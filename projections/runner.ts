@@ -2,7 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { upcast } from '../domain/events';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../store/eventStore';
 import { comparePositions, positionFromString, positionToString, START } from '../store/eventStore';
-import type { ReadStore } from '../store/readStore';
+import type { ReadStore, ReadStoreTransaction } from '../store/readStore';
 import type { Projection } from './projection';
 
 export type ProjectionStatus = Readonly<{ name: string; position: string | null; lag: number; state: 'running' | 'stopped' | 'catching_up' }>;
@@ -14,6 +14,7 @@ export interface ProjectionProgress {
 }
 
 type Waiter = { position: Position; resolve: (ok: boolean) => void; timer: NodeJS.Timeout };
+export type ProgressListener = (position: Position, touched: ReadonlySet<string>) => void;
 
 /** Commands waiting until the projections passed their events' position (invariant 5). */
 export class PositionWaiters implements ProjectionProgress {
@@ -86,7 +87,7 @@ export class ProjectionRunner implements ProjectionProgress {
   private subscription: Subscription | null = null;
   private processed: Position = START;
   private readonly waiters = new PositionWaiters();
-  private readonly progressListeners = new Set<(position: Position) => void>();
+  private readonly progressListeners = new Set<ProgressListener>();
   private running = false;
   private retryDelayMs = 100;
 
@@ -130,7 +131,16 @@ export class ProjectionRunner implements ProjectionProgress {
   private async applyBatch(batch: readonly RecordedEvent[]): Promise<void> {
     const last = batch[batch.length - 1];
     if (!last) return;
-    await this.reads.transaction(async (tx) => {
+    // The collections this batch may have changed, for those who keep answers in memory (ReadCache).
+    const touched = new Set<string>();
+    await this.reads.transaction(async (inner) => {
+      const tx: ReadStoreTransaction = {
+        ...inner,
+        collection: (def) => {
+          touched.add(def.name);
+          return inner.collection(def);
+        },
+      };
       for (const recorded of batch) {
         const event = upcast(recorded.type, recorded.data, recorded.metadata);
         if (!event) continue;
@@ -151,8 +161,9 @@ export class ProjectionRunner implements ProjectionProgress {
     }
     this.processed = last.position;
     this.retryDelayMs = 100;
+    // Listeners first: a cache is cleared before the commands waiting for this batch go on.
+    for (const listener of this.progressListeners) listener(last.position, touched);
     this.waiters.advance(last.position);
-    for (const listener of this.progressListeners) listener(last.position);
     // A catch-up over many batches would otherwise never let timers and sockets run (better-sqlite3 is synchronous).
     await yieldToEventLoop();
   }
@@ -166,8 +177,8 @@ export class ProjectionRunner implements ProjectionProgress {
     return this.processed;
   }
 
-  /** Calls `listener` with the position every batch reached, once committed; returns the unsubscribe. */
-  onProgress(listener: (position: Position) => void): () => void {
+  /** Calls `listener` with the position every batch reached and the collections it touched, once committed. */
+  onProgress(listener: ProgressListener): () => void {
     this.progressListeners.add(listener);
     return () => void this.progressListeners.delete(listener);
   }

@@ -1,0 +1,99 @@
+import type { CollectionDef, Document, FindOptions, Page, ReadCollection, ReadStore, ReadStoreTransaction, Scalar } from './readStore';
+
+/**
+ * A ReadStore that keeps the answers of a few small, rarely changing collections in memory (every send reads its
+ * application, its event type and the application's endpoints). Correct only where this process hears of every
+ * change: `invalidate` is called with the collections each projection batch touched before the commands waiting
+ * for that batch are answered, so a command still reads its own writes. Answers are kept as JSON text and parsed
+ * on each read, so no caller can change what the next one gets.
+ */
+export class ReadCache implements ReadStore {
+  private readonly cached = new Map<string, CachedCollection<Document>>();
+
+  constructor(
+    private readonly inner: ReadStore,
+    collections: readonly CollectionDef[],
+    private readonly maxEntriesPerCollection = 10_000,
+  ) {
+    for (const def of collections) this.cached.set(def.name, new CachedCollection(inner.collection(def), maxEntriesPerCollection));
+  }
+
+  collection<T extends Document>(def: CollectionDef): ReadCollection<T> {
+    return (this.cached.get(def.name) as CachedCollection<T> | undefined) ?? this.inner.collection<T>(def);
+  }
+
+  /** Forgets what is kept of these collections (they changed). */
+  invalidate(collections: Iterable<string>): void {
+    for (const name of collections) this.cached.get(name)?.clear();
+  }
+
+  transaction<R>(work: (tx: ReadStoreTransaction) => Promise<R>): Promise<R> {
+    return this.inner.transaction(work);
+  }
+
+  getCheckpoint(projection: string): Promise<string | null> {
+    return this.inner.getCheckpoint(projection);
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    await this.inner.dropCollection(name);
+    this.invalidate([name]);
+  }
+
+  deleteCheckpoint(projection: string): Promise<void> {
+    return this.inner.deleteCheckpoint(projection);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+class CachedCollection<T extends Document> implements ReadCollection<T> {
+  private readonly docs = new Map<string, string>();
+  private readonly pages = new Map<string, string>();
+  /** Bumped by clear(): an answer read before a change is not kept after it. */
+  private generation = 0;
+
+  constructor(
+    private readonly inner: ReadCollection<T>,
+    private readonly maxEntries: number,
+  ) {}
+
+  async get(id: string): Promise<T | null> {
+    let text = this.docs.get(id);
+    if (text === undefined) {
+      const generation = this.generation;
+      text = JSON.stringify(await this.inner.get(id));
+      if (generation === this.generation) remember(this.docs, id, text, this.maxEntries);
+    }
+    return JSON.parse(text) as T | null;
+  }
+
+  async find(options: FindOptions = {}): Promise<Page<T>> {
+    const key = JSON.stringify(options);
+    let text = this.pages.get(key);
+    if (text === undefined) {
+      const generation = this.generation;
+      text = JSON.stringify(await this.inner.find(options));
+      if (generation === this.generation) remember(this.pages, key, text, this.maxEntries);
+    }
+    return JSON.parse(text) as Page<T>;
+  }
+
+  count(where?: Readonly<Record<string, Scalar>>): Promise<number> {
+    return this.inner.count(where);
+  }
+
+  clear(): void {
+    this.generation += 1;
+    this.docs.clear();
+    this.pages.clear();
+  }
+}
+
+/** The oldest entry goes first once the map is full. */
+const remember = (map: Map<string, string>, key: string, text: string, maxEntries: number): void => {
+  if (map.size >= maxEntries) map.delete(map.keys().next().value as string);
+  map.set(key, text);
+};
