@@ -389,7 +389,7 @@ const main = async (): Promise<void> => {
   if (statsE0 && statsE1) {
     const tx = statsE1.transactions - statsE0.transactions;
     const appends = statsE1.appends - statsE0.appends;
-    notes.push(`2. e2e: group commit ${appends} appends in ${tx} transactions (${num(ratio(appends, tx))} per transaction)`);
+    notes.push(`2. e2e: group commit on the API's connection ${appends} appends in ${tx} transactions (${num(ratio(appends, tx))} per transaction); the dispatcher appends its outcomes through its own`);
   }
   notes.push(`2. bare POSTs: ${bareRates.map((r) => `${num(r)}/s`).join(' and ')} (mean in the table); ${bareRuns[0] ? phaseNote(bareRuns[0]) : ''}`);
   if (e2e.value.failed > 0) notes.push(`2. e2e: ${e2e.value.failed} sends failed: ${e2e.value.firstError}`);
