@@ -15,7 +15,7 @@ import type { ReadStore } from '../store/readStore';
  * The embedded deployment runs the projections and the dispatcher each on a worker thread of its own: the API and
  * they then share the machine's cores instead of one event loop. A worker opens its own connections to the same
  * SQLite files (WAL lets them read beside each other; writers take turns through a shared WriteLock), so nothing
- * changes in what is stored or when. Every thread announces its commits on a shared counter, and the others'
+ * changes in what is stored or when. Every thread announces its commits through counters in shared memory, and the others'
  * subscriptions then read them; the projections' progress comes back, so that commands still answer once their
  * events are projected.
  */
@@ -32,8 +32,9 @@ export type BackgroundWorkerData = Readonly<{
   locks: Readonly<{ events: SharedArrayBuffer; reads: SharedArrayBuffer }>;
   /** The other threads' connections do not checkpoint the WAL files: this thread does, this often (null: not this one). */
   checkpointEveryMs: number | null;
-  /** The counter on which every thread of this Hookbase announces its commits (see joinCommitSignal). */
+  /** The counters on which every thread of this Hookbase announces its commits (see joinCommitSignal). */
   commitSignal: SharedArrayBuffer;
+  commitSlot: number;
 }>;
 export type ToWorker = { type: 'stop' };
 export type ToMain =
@@ -63,6 +64,8 @@ export type BackgroundThreadOptions = Readonly<{
   /** Checkpoint both WAL files there, this often (null: not there). */
   checkpointEveryMs: number | null;
   commitSignal: SharedArrayBuffer;
+  /** This thread's counter (COMMIT_SIGNAL_SLOTS). */
+  commitSlot: number;
   events: SqliteEventStore;
   reads: ReadStore;
   locks: EmbeddedWriteLocks;
@@ -73,35 +76,38 @@ export type BackgroundThreadOptions = Readonly<{
   onProgress?: (touched: readonly string[]) => void;
 }>;
 
-/**
- * Announces this thread's commits to the other threads of this Hookbase, and wakes this store's subscriptions on
- * theirs; returns the unsubscribe. The threads share a commit counter: a commit adds one and notifies, the others
- * wait on it (Atomics.waitAsync) — cheaper than a message per commit, which would be hundreds a second.
- */
+/** Slots of the commit signal: one per thread of a Hookbase (main, projections, dispatcher). */
+export const COMMIT_SIGNAL_SLOTS = { main: 0, projections: 1, dispatcher: 2 } as const;
+export const newCommitSignal = (): SharedArrayBuffer => new SharedArrayBuffer(4 * Object.keys(COMMIT_SIGNAL_SLOTS).length);
+
 type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
 // Node 16+ has it; TypeScript's lib declares it from es2024 only.
 const waitAsync = (Atomics as unknown as { waitAsync: (cells: Int32Array, index: number, value: number, timeoutMs: number) => WaitAsyncResult }).waitAsync;
 
-export const joinCommitSignal = (buffer: SharedArrayBuffer, events: SqliteEventStore): (() => void) => {
-  const counter = new Int32Array(buffer, 0, 1);
-  let seen = Atomics.load(counter, 0);
-  let ownSinceSeen = 0;
+/**
+ * Announces this thread's commits to the other threads of this Hookbase, and wakes this store's subscriptions on
+ * theirs; returns the unsubscribe. Each thread has a counter in shared memory: a commit adds one to every other
+ * thread's and notifies it; each thread waits on its own (Atomics.waitAsync). Cheaper than a message per commit,
+ * which would be hundreds a second.
+ */
+export const joinCommitSignal = (buffer: SharedArrayBuffer, slot: number, events: SqliteEventStore): (() => void) => {
+  const counters = new Int32Array(buffer);
+  let seen = Atomics.load(counters, slot);
   let stopped = false;
   const unwatch = events.onLocalCommit(() => {
-    ownSinceSeen += 1;
-    Atomics.add(counter, 0, 1);
-    Atomics.notify(counter, 0);
+    for (let other = 0; other < counters.length; other++) {
+      if (other === slot) continue;
+      Atomics.add(counters, other, 1);
+      Atomics.notify(counters, other);
+    }
   });
   const follow = async (): Promise<void> => {
     while (!stopped) {
-      const wait = waitAsync(counter, 0, seen, 1_000);
+      const wait = waitAsync(counters, slot, seen, 1_000);
       if (wait.async) await wait.value;
-      const now = Atomics.load(counter, 0);
-      // Wrapping arithmetic: the counter may overflow after 2^31 commits.
-      const others = ((now - seen) | 0) - ownSinceSeen;
+      const now = Atomics.load(counters, slot);
+      if (now !== seen && !stopped) events.notifyCommitted();
       seen = now;
-      ownSinceSeen = 0;
-      if (others > 0 && !stopped) events.notifyCommitted();
     }
   };
   void follow();
@@ -131,6 +137,7 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
     locks: { events: options.locks.events.buffer, reads: options.locks.reads.buffer },
     checkpointEveryMs: options.checkpointEveryMs,
     commitSignal: options.commitSignal,
+    commitSlot: options.commitSlot,
   };
   const waiters = new PositionWaiters();
   let worker: Worker | null = null;

@@ -1,7 +1,7 @@
 /**
  * A background thread of the embedded deployment (started by cli/backgroundThread.ts): its own connections to the
  * data dir's two SQLite files, and the projections or the dispatcher as they run anywhere else. Commits are
- * announced on the shared commit counter; the projections' progress and log lines go to the main thread, `stop` comes
+ * announced through the shared commit counters; the projections' progress and log lines go to the main thread, `stop` comes
  * from it. One of these threads also checkpoints both WAL files, off the thread that answers requests.
  */
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ const log = (line: string): void => send({ type: 'log', line });
 
 const events = SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events) });
 const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'), { writeLock: new WriteLock(data.locks.reads) });
-const leaveCommitSignal = joinCommitSignal(data.commitSignal, events);
+const leaveCommitSignal = joinCommitSignal(data.commitSignal, data.commitSlot, events);
 
 const runner = data.projections ? new ProjectionRunner(events, reads, allProjections, log) : null;
 runner?.onProgress((position, touched) => send({ type: 'progress', position: positionToString(position), touched: [...touched] }));

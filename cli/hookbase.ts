@@ -29,7 +29,7 @@ import type { EventStore } from '../store/eventStore';
 import { WrongExpectedVersionError } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
 import type { HookbaseConfig } from './config';
-import { joinCommitSignal, startBackgroundThread } from './backgroundThread';
+import { COMMIT_SIGNAL_SLOTS, joinCommitSignal, newCommitSignal, startBackgroundThread } from './backgroundThread';
 import type { BackgroundThread, EmbeddedWriteLocks } from './backgroundThread';
 import { ConfigError } from './config';
 
@@ -182,8 +182,8 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   let projectionThread: BackgroundThread | null = null;
   if ((onThread.projections || onThread.dispatcher) && events instanceof SqliteEventStore && locks) {
     const { lookup: _lookup, random: _random, ...plain } = dispatcherConfig;
-    const commitSignal = new SharedArrayBuffer(4);
-    leaveCommitSignal = joinCommitSignal(commitSignal, events);
+    const commitSignal = newCommitSignal();
+    leaveCommitSignal = joinCommitSignal(commitSignal, COMMIT_SIGNAL_SLOTS.main, events);
     const common = { dataDir: config.dataDir, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs };
     // One thread per role; the WAL checkpoints go with the projections, the thread with the most time to spare.
     if (onThread.projections) {
@@ -191,6 +191,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
         ...common,
         onProgress: (touched) => apiReads?.invalidate(touched),
         name: 'projections',
+        commitSlot: COMMIT_SIGNAL_SLOTS.projections,
         projections: allProjections,
         dispatcher: null,
         checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS,
@@ -198,7 +199,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
       threads.push(projectionThread);
     }
     if (onThread.dispatcher) {
-      threads.push(await startBackgroundThread({ ...common, name: 'dispatcher', projections: null, dispatcher: plain, checkpointEveryMs: onThread.projections ? null : WAL_CHECKPOINT_EVERY_MS }));
+      threads.push(await startBackgroundThread({ ...common, name: 'dispatcher', commitSlot: COMMIT_SIGNAL_SLOTS.dispatcher, projections: null, dispatcher: plain, checkpointEveryMs: onThread.projections ? null : WAL_CHECKPOINT_EVERY_MS }));
     }
   }
   const runner = has('projections') && !projectionThread?.projections ? new ProjectionRunner(events, reads, allProjections, log) : null;

@@ -43,6 +43,26 @@ export type Cancelled = Readonly<{ kind: 'cancelled' }>;
 
 export type HttpAttemptResult = Succeeded | Failed | Blocked | Cancelled;
 
+type ResponseBody = AsyncIterable<unknown> & Readonly<{ text: () => Promise<string> }>;
+
+/**
+ * At most the first 4 KiB of a response body. A short body that says its length (most answers: "ok", "{}") is read
+ * whole; any other is streamed, and leaving the loop early destroys the rest.
+ */
+const readBounded = async (body: ResponseBody, contentLength: string | undefined): Promise<string> => {
+  const length = contentLength === undefined ? Number.NaN : Number(contentLength);
+  if (Number.isInteger(length) && length >= 0 && length <= RESPONSE_BODY_LIMIT) return body.text();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    chunks.push(buf);
+    size += buf.length;
+    if (size >= RESPONSE_BODY_LIMIT) break;
+  }
+  return Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8');
+};
+
 /** The domain's view of an attempt that ran (a blocked attempt is a failure that may be retried: DNS changes). */
 export const toAttemptOutcome = (r: Succeeded | Failed | Blocked): AttemptOutcome => {
   switch (r.kind) {
@@ -167,17 +187,8 @@ export class HttpDelivery {
         bodyTimeout: req.timeoutMs,
         signal: controller.signal,
       });
-      // Read at most 4 KiB; leaving the loop early destroys the rest of the body.
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        const buf = chunk as Buffer;
-        chunks.push(buf);
-        size += buf.length;
-        if (size >= RESPONSE_BODY_LIMIT) break;
-      }
       const status = res.statusCode;
-      const responseBody = Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8');
+      const responseBody = await readBounded(res.body, headerValue(res.headers['content-length']));
       const latencyMs = elapsed();
       if (status >= 200 && status < 300) return { kind: 'succeeded', responseStatus: status, responseBody, latencyMs };
       const abortMessage = headerValue(res.headers['webhook-delivery'])?.trim().toLowerCase() === 'abort-message';

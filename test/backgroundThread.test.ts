@@ -4,9 +4,10 @@ import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { eventually, startReceiver, startTestHookbase } from './harness';
 import type { Receiver, TestHookbase } from './harness';
 
-// The embedded deployment runs the dispatcher on a thread of its own (HOOKBASE_BACKGROUND_THREAD=worker, the
-// default) or on the main thread (inline). Either way a send is delivered, and the read models show the outcome.
-describe('the dispatcher thread', () => {
+// The embedded deployment runs the projections and the dispatcher each on a thread of its own
+// (HOOKBASE_BACKGROUND_THREAD=worker, the default) or on the main thread (inline). Either way a send is delivered,
+// and the API reads its own writes and shows the outcome.
+describe('the background threads', () => {
   let receiver: Receiver;
   beforeAll(async () => {
     receiver = await startReceiver();
