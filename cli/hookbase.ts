@@ -77,9 +77,9 @@ const loadMasterKey = (config: HookbaseConfig): Buffer => {
 type Stores = Readonly<{ events: EventStore; reads: ReadStore; locks: EmbeddedWriteLocks | null }>;
 
 /**
- * Which roles run on the background thread (embedded store, HOOKBASE_BACKGROUND_THREAD=worker): the projections,
- * and the dispatcher unless its configuration holds what only this thread can (a test's DNS resolver or jitter
- * source is a function).
+ * Which roles run on worker threads of their own (embedded store, HOOKBASE_BACKGROUND_THREAD=worker): the
+ * projections, and the dispatcher unless its configuration holds what only this thread can (a test's DNS resolver
+ * or jitter source is a function).
  */
 const backgroundRoles = (config: HookbaseConfig, options: StartOptions): Readonly<{ projections: boolean; dispatcher: boolean }> => {
   const available = config.backgroundThread === 'worker' && config.store === 'embedded';
@@ -94,12 +94,12 @@ const backgroundRoles = (config: HookbaseConfig, options: StartOptions): Readonl
   };
 };
 
-/** `autoCheckpoint: false` when the background thread checkpoints both files for us (off the API's thread). */
+/** `autoCheckpoint: false` when a worker thread checkpoints both files for us (off the API's thread). */
 const openStores = (config: HookbaseConfig, autoCheckpoint: boolean): Stores => {
   if (config.store === 'esdb') {
     throw new ConfigError('HOOKBASE_STORE=esdb: the EventStoreDB and MongoDB adapters are not part of this build yet; use HOOKBASE_STORE=embedded.');
   }
-  // Shared with the dispatcher's thread, which opens the same two files.
+  // Shared with the worker threads, which open the same two files.
   const locks: EmbeddedWriteLocks = { events: new WriteLock(), reads: new WriteLock() };
   return {
     events: SqliteEventStore.open(join(config.dataDir, 'events.db'), { writeLock: locks.events, autoCheckpoint }),
@@ -108,7 +108,7 @@ const openStores = (config: HookbaseConfig, autoCheckpoint: boolean): Stores => 
   };
 };
 
-/** How often the background thread checkpoints the two WAL files (they grow by what is written meanwhile). */
+/** How often a worker thread checkpoints the two WAL files (they grow by what is written meanwhile). */
 const WAL_CHECKPOINT_EVERY_MS = 250;
 
 const dispatcherConfigOf = (config: HookbaseConfig, options: StartOptions): DispatcherConfig => ({
