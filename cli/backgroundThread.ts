@@ -49,6 +49,8 @@ export type BackgroundProjections = ProjectionProgress & Readonly<{ status: () =
 export type BackgroundThread = Readonly<{
   /** Set when the thread runs the projections. */
   projections: BackgroundProjections | null;
+  /** The worker running now (a new one after a restart); null between a death and its restart, and once stopped. */
+  worker: () => Worker | null;
   stop: () => Promise<void>;
 }>;
 
@@ -211,5 +213,5 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
     await exited;
     clearTimeout(timer);
   };
-  return { projections, stop };
+  return { projections, worker: () => worker, stop };
 };

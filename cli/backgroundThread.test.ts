@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventMetadata } from '../domain/events';
+import { streams } from '../domain/streams';
+import { allProjections, collections } from '../projections';
+import type { ApplicationDoc } from '../projections';
+import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
+import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
+import { WriteLock } from '../store/embedded/writeLock';
+import type { BackgroundThread } from './backgroundThread';
+import { COMMIT_SIGNAL_SLOTS, joinCommitSignal, newCommitSignal, startBackgroundThread } from './backgroundThread';
+
+// The projections on a worker thread, as the embedded deployment runs them: a command appended here is projected
+// there, and waitFor says so. If the thread dies, a new one takes over from the checkpoints.
+describe('a background thread running the projections', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  const start = async (): Promise<{ events: SqliteEventStore; reads: SqliteReadStore; thread: BackgroundThread; lines: string[] }> => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hookbase-thread-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const locks = { events: new WriteLock(), reads: new WriteLock() };
+    const events = SqliteEventStore.open(join(dataDir, 'events.db'), { writeLock: locks.events, autoCheckpoint: false });
+    const reads = SqliteReadStore.open(join(dataDir, 'read-models.db'), { writeLock: locks.reads, autoCheckpoint: false });
+    const commitSignal = newCommitSignal();
+    const leave = joinCommitSignal(commitSignal, COMMIT_SIGNAL_SLOTS.main, events);
+    const lines: string[] = [];
+    const thread = await startBackgroundThread({
+      name: 'projections',
+      dataDir,
+      masterKey: Buffer.alloc(32, 7),
+      projections: allProjections,
+      dispatcher: null,
+      checkpointEveryMs: 100,
+      commitSignal,
+      commitSlot: COMMIT_SIGNAL_SLOTS.projections,
+      events,
+      reads,
+      locks,
+      log: (line) => lines.push(line),
+      stopTimeoutMs: 1_000,
+    });
+    cleanups.push(async () => {
+      await thread.stop();
+      leave();
+      await events.close();
+      await reads.close();
+    });
+    return { events, reads, thread, lines };
+  };
+
+  const createApplication = async (events: SqliteEventStore, id: string) => {
+    const now = new Date().toISOString();
+    return events.appendToStream(
+      streams.application(id),
+      [{ type: 'ApplicationCreated', data: { applicationId: id, name: `App ${id}`, uid: null, metadata: {}, createdAt: now }, metadata: eventMetadata('ApplicationCreated') }],
+      { expectedRevision: 'no_stream' },
+    );
+  };
+
+  it('projects what this thread appends, and says when', async () => {
+    const { events, reads, thread } = await start();
+    const { position } = await createApplication(events, 'app_01JTHREAD0000000000000000A');
+    expect(await thread.projections?.waitFor(position, 5_000)).toBe(true);
+    const doc = await reads.collection<ApplicationDoc>(collections.applications).get('app_01JTHREAD0000000000000000A');
+    expect(doc?.name).toBe('App app_01JTHREAD0000000000000000A');
+    const status = await thread.projections?.status();
+    expect(status?.find((s) => s.name === 'applications')).toMatchObject({ lag: 0, state: 'running' });
+  });
+
+  it('starts a new thread when it dies, which takes over from the checkpoints', async () => {
+    const { events, reads, thread, lines } = await start();
+    const first = thread.worker();
+    expect(first).not.toBeNull();
+    await first?.terminate();
+    // Appended while no thread runs the projections: the next one projects it.
+    const { position } = await createApplication(events, 'app_01JTHREAD0000000000000000B');
+    expect(await thread.projections?.waitFor(position, 15_000)).toBe(true);
+    expect(thread.worker()).not.toBeNull();
+    expect(thread.worker()).not.toBe(first);
+    expect(lines.some((l) => /projections thread exited .*restarting/.test(l))).toBe(true);
+    expect(await reads.collection<ApplicationDoc>(collections.applications).get('app_01JTHREAD0000000000000000B')).not.toBeNull();
+  });
+});
