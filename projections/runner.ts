@@ -21,6 +21,11 @@ export class PositionWaiters implements ProjectionProgress {
   private processed: Position = START;
   private waiters: Waiter[] = [];
 
+  /** Everything up to here is projected. */
+  get position(): Position {
+    return this.processed;
+  }
+
   /** The projections have processed everything up to `position`. */
   advance(position: Position): void {
     if (comparePositions(position, this.processed) <= 0) return;
@@ -60,6 +65,16 @@ export class PositionWaiters implements ProjectionProgress {
   }
 }
 
+const statusOf = (name: string, position: Position, head: Position, running: boolean): ProjectionStatus => {
+  const lag = Math.max(0, Number(head.commit - position.commit));
+  return {
+    name,
+    position: comparePositions(position, START) === 0 ? null : positionToString(position),
+    lag,
+    state: !running ? 'stopped' : lag > 0 ? 'catching_up' : 'running',
+  };
+};
+
 /** Each projection's position and lag behind `$all`'s head, from the checkpoints in the read store. */
 export const projectionStatusFromCheckpoints = async (
   events: EventStore,
@@ -71,9 +86,7 @@ export const projectionStatusFromCheckpoints = async (
   return Promise.all(
     projections.map(async (p) => {
       const stored = await reads.getCheckpoint(p.name);
-      const position = stored === null ? START : positionFromString(stored);
-      const lag = Math.max(0, Number(head.commit - position.commit));
-      return { name: p.name, position: stored, lag, state: !running ? 'stopped' : lag > 0 ? 'catching_up' : 'running' } as const;
+      return statusOf(p.name, stored === null ? START : positionFromString(stored), head, running);
     }),
   );
 };
@@ -85,7 +98,7 @@ export const projectionStatusFromCheckpoints = async (
 export class ProjectionRunner implements ProjectionProgress {
   private readonly checkpoints = new Map<string, Position>();
   private subscription: Subscription | null = null;
-  private processed: Position = START;
+  /** Where every projection stands: what commands wait on, and where a dropped subscription resumes. */
   private readonly waiters = new PositionWaiters();
   private readonly progressListeners = new Set<ProgressListener>();
   private running = false;
@@ -107,12 +120,14 @@ export class ProjectionRunner implements ProjectionProgress {
       this.checkpoints.set(p.name, position);
       if (from === null || comparePositions(position, from) < 0) from = position;
     }
-    this.processed = from ?? START;
+    // Commands that wait for what the checkpoints already cover go on at once: no batch may come.
+    this.waiters.advance(from ?? START);
     this.subscribe();
   }
 
   private subscribe(): void {
-    const fromPosition = comparePositions(this.processed, START) === 0 ? undefined : this.processed;
+    const processed = this.waiters.position;
+    const fromPosition = comparePositions(processed, START) === 0 ? undefined : processed;
     this.subscription = this.events.subscribeToAll(
       { fromPosition },
       {
@@ -159,7 +174,6 @@ export class ProjectionRunner implements ProjectionProgress {
     for (const p of this.projections) {
       if (comparePositions(last.position, this.checkpoints.get(p.name) ?? START) > 0) this.checkpoints.set(p.name, last.position);
     }
-    this.processed = last.position;
     this.retryDelayMs = 100;
     // Listeners first: a cache is cleared before the commands waiting for this batch go on.
     for (const listener of this.progressListeners) listener(last.position, touched);
@@ -174,7 +188,7 @@ export class ProjectionRunner implements ProjectionProgress {
 
   /** Everything up to here is in every read model. */
   get position(): Position {
-    return this.processed;
+    return this.waiters.position;
   }
 
   /** Calls `listener` with the position every batch reached and the collections it touched, once committed. */
@@ -185,16 +199,7 @@ export class ProjectionRunner implements ProjectionProgress {
 
   async status(): Promise<ProjectionStatus[]> {
     const head = await this.events.headPosition();
-    return this.projections.map((p) => {
-      const position = this.checkpoints.get(p.name) ?? START;
-      const lag = Number(head.commit - position.commit);
-      return {
-        name: p.name,
-        position: comparePositions(position, START) === 0 ? null : positionToString(position),
-        lag: Math.max(0, lag),
-        state: !this.running ? 'stopped' : lag > 0 ? 'catching_up' : 'running',
-      };
-    });
+    return this.projections.map((p) => statusOf(p.name, this.checkpoints.get(p.name) ?? START, head, this.running));
   }
 
   async stop(): Promise<void> {
