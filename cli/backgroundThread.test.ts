@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventMetadata } from '../domain/events';
 import { streams } from '../domain/streams';
-import { allProjections, collections } from '../projections';
+import { collections } from '../projections';
 import type { ApplicationDoc } from '../projections';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
@@ -33,7 +33,7 @@ describe('a background thread running the projections', () => {
       name: 'projections',
       dataDir,
       masterKey: Buffer.alloc(32, 7),
-      projections: allProjections,
+      projections: true,
       dispatcher: null,
       checkpointEveryMs: 100,
       commitSignal,

@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DispatcherConfig } from '../dispatcher/config';
-import type { Projection, ProjectionProgress, ProjectionStatus } from '../projections';
-import { PositionWaiters, projectionStatusFromCheckpoints } from '../projections';
+import type { ProjectionProgress, ProjectionStatus } from '../projections';
+import { allProjections, PositionWaiters, projectionStatusFromCheckpoints } from '../projections';
 import type { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import type { WriteLock } from '../store/embedded/writeLock';
 import type { Position } from '../store/eventStore';
@@ -40,8 +40,7 @@ export type ToWorker = { type: 'stop' };
 export type ToMain =
   | { type: 'progress'; position: string; touched: string[] }
   | { type: 'log'; line: string }
-  | { type: 'started' }
-  | { type: 'stopped' };
+  | { type: 'started' };
 
 /** Read-your-writes and status of projections that run on the background thread. */
 export type BackgroundProjections = ProjectionProgress & Readonly<{ status: () => Promise<ProjectionStatus[]> }>;
@@ -59,8 +58,8 @@ export type BackgroundThreadOptions = Readonly<{
   name: string;
   dataDir: string;
   masterKey: Buffer;
-  /** Run these projections there (null: not there). */
-  projections: readonly Projection[] | null;
+  /** Run the projections (all of them) there. */
+  projections: boolean;
   /** Run the dispatcher there, with this configuration (null: not there). */
   dispatcher: WorkerDispatcherConfig | null;
   /** Checkpoint both WAL files there, this often (null: not there). */
@@ -134,7 +133,7 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
   const workerData: BackgroundWorkerData = {
     dataDir: options.dataDir,
     masterKey: new Uint8Array(options.masterKey),
-    projections: options.projections !== null,
+    projections: options.projections,
     dispatcher: options.dispatcher,
     locks: { events: options.locks.events.buffer, reads: options.locks.reads.buffer },
     checkpointEveryMs: options.checkpointEveryMs,
@@ -167,8 +166,6 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
             restartDelayMs = 1_000;
             resolve();
             return;
-          case 'stopped':
-            return;
         }
       });
       w.on('error', (error) => {
@@ -191,11 +188,10 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
 
   await spawn();
 
-  const projected = options.projections;
-  const projections: BackgroundProjections | null = projected
+  const projections: BackgroundProjections | null = options.projections
     ? {
         waitFor: (position: Position, timeoutMs?: number) => waiters.waitFor(position, timeoutMs),
-        status: () => projectionStatusFromCheckpoints(events, options.reads, projected, worker !== null && !stopping),
+        status: () => projectionStatusFromCheckpoints(events, options.reads, allProjections, worker !== null && !stopping),
       }
     : null;
 

@@ -52,7 +52,6 @@ const stop = async (): Promise<void> => {
   leaveCommitSignal();
   await events.close();
   await reads.close();
-  send({ type: 'stopped' });
   // Ends this thread only; whatever is left (a socket undici keeps) must not keep it alive.
   process.exit(0);
 };

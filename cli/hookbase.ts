@@ -192,14 +192,14 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
         onProgress: (touched) => apiReads?.invalidate(touched),
         name: 'projections',
         commitSlot: COMMIT_SIGNAL_SLOTS.projections,
-        projections: allProjections,
+        projections: true,
         dispatcher: null,
         checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS,
       });
       threads.push(projectionThread);
     }
     if (onThread.dispatcher) {
-      threads.push(await startBackgroundThread({ ...common, name: 'dispatcher', commitSlot: COMMIT_SIGNAL_SLOTS.dispatcher, projections: null, dispatcher: plain, checkpointEveryMs: onThread.projections ? null : WAL_CHECKPOINT_EVERY_MS }));
+      threads.push(await startBackgroundThread({ ...common, name: 'dispatcher', commitSlot: COMMIT_SIGNAL_SLOTS.dispatcher, projections: false, dispatcher: plain, checkpointEveryMs: onThread.projections ? null : WAL_CHECKPOINT_EVERY_MS }));
     }
   }
   const runner = has('projections') && !projectionThread?.projections ? new ProjectionRunner(events, reads, allProjections, log) : null;

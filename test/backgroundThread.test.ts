@@ -1,3 +1,4 @@
+import { ConflictError } from '@hookbase/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../cli/config';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
@@ -19,7 +20,10 @@ describe('the background threads', () => {
   /** Sends `count` messages and waits until every delivery reads `success` through the API. */
   const deliverThrough = async (hb: TestHookbase, count: number): Promise<void> => {
     const app = await hb.sdk.applications.create({ name: 'Threads' });
-    await hb.sdk.eventTypes.create({ name: 'thread.event' }).catch(() => undefined);
+    // The restart test comes back to a data dir that already has it.
+    await hb.sdk.eventTypes.create({ name: 'thread.event' }).catch((error: unknown) => {
+      if (!(error instanceof ConflictError)) throw error;
+    });
     await hb.sdk.endpoints.create(app.id, { url: receiver.url });
     const sent = await Promise.all(Array.from({ length: count }, (_, n) => hb.sdk.messages.send(app.id, { eventType: 'thread.event', payload: { n } })));
     for (const message of sent) {
