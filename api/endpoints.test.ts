@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Endpoint, EndpointWithSecret } from '@hookbase/sdk';
 import { describe, expect, it } from 'vitest';
 import { apiAssertions, expectErrorBody, useTestHookbase } from '../test/apiAssertions';
 import type { Page } from '../test/apiAssertions';
@@ -7,24 +8,8 @@ import type { TestHookbase } from '../test/harness';
 // /v1/applications/{appId}/endpoints over a real server that refuses private networks (the production default):
 // the HTTP answer, the events appended (or not), and where the signing secret may never appear.
 
-type Endpoint = {
-  id: string;
-  applicationId: string;
-  url: string;
-  description: string;
-  eventTypes: string[];
-  headers: Record<string, string>;
-  rateLimitPerSecond: number | null;
-  timeoutSeconds: number;
-  retryDelays: number[] | null;
-  disabled: boolean;
-  disabledReason: string | null;
-  circuit: 'closed' | 'open' | 'half_open';
-  metadata: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-};
-type CreatedEndpoint = Endpoint & { secret: string };
+// The shapes a client sees, as the SDK declares them.
+type CreatedEndpoint = EndpointWithSecret;
 
 const ENDPOINT_FIELDS = [
   'applicationId', 'circuit', 'createdAt', 'description', 'disabled', 'disabledReason', 'eventTypes', 'headers', 'id', 'metadata',
