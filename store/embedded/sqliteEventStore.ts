@@ -23,8 +23,10 @@ import type { CommitSource } from './catchUpSubscription';
 import { CatchUpSubscription } from './catchUpSubscription';
 import { PersistentSubscriptions } from './persistentSubscriptions';
 import { EventReader, SCHEMA, fromPosition, rowMatches, rowToEvent, toPosition } from './schema';
-import type { WalCheckpoint, WalCheckpointMode, WriteLocking } from './writeLock';
-import { checkpointWal, noWriteLock } from './writeLock';
+import type { WalCheckpoint, WalCheckpointMode } from './walCheckpoint';
+import { checkpointWal } from './walCheckpoint';
+import type { WriteLocking } from './writeLock';
+import { noWriteLock } from './writeLock';
 
 export type SqliteEventStoreOptions = Readonly<{
   /** `NORMAL` (default) is durable against process crashes; `FULL` also against power loss. */
@@ -179,7 +181,7 @@ export class SqliteEventStore implements EventStore {
     return new SqliteEventStore(db, options);
   }
 
-  /** See checkpointWal in writeLock.ts. */
+  /** See walCheckpoint.ts. */
   checkpointWal(mode: WalCheckpointMode = 'passive'): WalCheckpoint {
     return checkpointWal(this.db, this.writeLock, mode, this.closed);
   }

@@ -2,8 +2,10 @@ import Database from 'better-sqlite3';
 import { InvalidCursorError, UniqueConstraintError, UnindexedQueryError } from '../readStore';
 import type { CollectionDef, Document, FindOptions, Page, ReadCollection, ReadStore } from '../readStore';
 import type { ReadStoreTransaction, Scalar, WriteCollection } from '../readStore';
-import type { WalCheckpoint, WalCheckpointMode, WriteLocking } from './writeLock';
-import { checkpointWal, noWriteLock } from './writeLock';
+import type { WalCheckpoint, WalCheckpointMode } from './walCheckpoint';
+import { checkpointWal } from './walCheckpoint';
+import type { WriteLocking } from './writeLock';
+import { noWriteLock } from './writeLock';
 
 /**
  * The embedded ReadStore: one SQLite file in WAL mode, one table `rm_<name>` (id, doc JSON) per collection with
@@ -363,7 +365,7 @@ export class SqliteReadStore implements ReadStore {
     });
   }
 
-  /** See checkpointWal in writeLock.ts. */
+  /** See walCheckpoint.ts. */
   checkpointWal(mode: WalCheckpointMode = 'passive'): WalCheckpoint {
     return checkpointWal(this.writer.db, this.writeLock, mode, this.closed);
   }
