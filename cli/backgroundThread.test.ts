@@ -86,3 +86,39 @@ describe('a background thread running the projections', () => {
     expect(await reads.collection<ApplicationDoc>(collections.applications).get('app_01JTHREAD0000000000000000B')).not.toBeNull();
   });
 });
+
+// The commit signal between connections to one file: a listening store's subscriptions hear of the others' commits
+// at once; a store that does not listen (nothing to wake) is not notified at all.
+describe('the commit signal', () => {
+  it('wakes the subscriptions of listening stores only', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hookbase-signal-'));
+    const lock = new WriteLock();
+    const quiet = SqliteEventStore.open(join(dataDir, 'events.db'), { writeLock: lock });
+    const listener = SqliteEventStore.open(join(dataDir, 'events.db'), { writeLock: lock });
+    const signal = newCommitSignal();
+    const leaveQuiet = joinCommitSignal(signal, COMMIT_SIGNAL_SLOTS.main, quiet, { listen: false });
+    const leaveListener = joinCommitSignal(signal, COMMIT_SIGNAL_SLOTS.projections, listener, { listen: true });
+    try {
+      const seen: string[] = [];
+      let heard: () => void = () => {};
+      const sub = listener.subscribeToAll({}, { onEvents: async (batch) => { seen.push(...batch.map((e) => e.streamId)); heard(); } });
+      const arrived = new Promise<void>((resolve) => (heard = resolve));
+      const event = { type: 'Noted', data: {}, metadata: {} };
+      await quiet.appendToStream('note-1', [event]);
+      // Within a second: without the signal the listener would only look again at its own next commit.
+      await Promise.race([arrived, new Promise((_, reject) => setTimeout(() => reject(new Error('the listener was not woken')), 1_000))]);
+      expect(seen).toEqual(['note-1']);
+      await listener.appendToStream('note-2', [event]);
+      const counters = new Int32Array(signal, 0, Object.keys(COMMIT_SIGNAL_SLOTS).length);
+      expect(counters[COMMIT_SIGNAL_SLOTS.projections]).toBe(1); // the quiet store's commit
+      expect(counters[COMMIT_SIGNAL_SLOTS.main]).toBe(0); // nobody notifies a store that does not listen
+      await sub.stop();
+    } finally {
+      leaveQuiet();
+      leaveListener();
+      await quiet.close();
+      await listener.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -79,25 +79,29 @@ export type BackgroundThreadOptions = Readonly<{
 
 /** Slots of the commit signal: one per thread of a Hookbase (main, projections, dispatcher). */
 export const COMMIT_SIGNAL_SLOTS = { main: 0, projections: 1, dispatcher: 2 } as const;
-export const newCommitSignal = (): SharedArrayBuffer => new SharedArrayBuffer(4 * Object.keys(COMMIT_SIGNAL_SLOTS).length);
+const SLOT_COUNT = Object.keys(COMMIT_SIGNAL_SLOTS).length;
+/** One counter per slot, then one flag per slot: whether that thread listens (has subscriptions to wake). */
+export const newCommitSignal = (): SharedArrayBuffer => new SharedArrayBuffer(4 * 2 * SLOT_COUNT);
 
 type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
 // Node 16+ has it; TypeScript's lib declares it from es2024 only.
 const waitAsync = (Atomics as unknown as { waitAsync: (cells: Int32Array, index: number, value: number, timeoutMs: number) => WaitAsyncResult }).waitAsync;
 
 /**
- * Announces this thread's commits to the other threads of this Hookbase, and wakes this store's subscriptions on
- * theirs; returns the unsubscribe. Each thread has a counter in shared memory: a commit adds one to every other
- * thread's and notifies it; each thread waits on its own (Atomics.waitAsync). Cheaper than a message per commit,
- * which would be hundreds a second.
+ * Announces this thread's commits to the other threads of this Hookbase, and (with `listen`) wakes this store's
+ * subscriptions on theirs; returns the unsubscribe. Each thread has a counter in shared memory: a commit adds one
+ * to every listening thread's and notifies it; each listening thread waits on its own (Atomics.waitAsync). Cheaper
+ * than a message per commit, which would be hundreds a second. A thread without subscriptions (the main thread
+ * when the projections and the dispatcher run elsewhere) does not listen, so nobody wakes it for nothing.
  */
-export const joinCommitSignal = (buffer: SharedArrayBuffer, slot: number, events: SqliteEventStore): (() => void) => {
-  const counters = new Int32Array(buffer);
+export const joinCommitSignal = (buffer: SharedArrayBuffer, slot: number, events: SqliteEventStore, options: Readonly<{ listen: boolean }> = { listen: true }): (() => void) => {
+  const counters = new Int32Array(buffer, 0, SLOT_COUNT);
+  const listening = new Int32Array(buffer, 4 * SLOT_COUNT, SLOT_COUNT);
   let seen = Atomics.load(counters, slot);
   let stopped = false;
   const unwatch = events.onLocalCommit(() => {
-    for (let other = 0; other < counters.length; other++) {
-      if (other === slot) continue;
+    for (let other = 0; other < SLOT_COUNT; other++) {
+      if (other === slot || Atomics.load(listening, other) === 0) continue;
       Atomics.add(counters, other, 1);
       Atomics.notify(counters, other);
     }
@@ -111,9 +115,13 @@ export const joinCommitSignal = (buffer: SharedArrayBuffer, slot: number, events
       seen = now;
     }
   };
-  void follow();
+  if (options.listen) {
+    Atomics.store(listening, slot, 1);
+    void follow();
+  }
   return () => {
     stopped = true;
+    if (options.listen) Atomics.store(listening, slot, 0);
     unwatch();
   };
 };

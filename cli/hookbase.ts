@@ -183,7 +183,9 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   if ((onThread.projections || onThread.dispatcher) && events instanceof SqliteEventStore && locks) {
     const { lookup: _lookup, random: _random, ...plain } = dispatcherConfig;
     const commitSignal = newCommitSignal();
-    leaveCommitSignal = joinCommitSignal(commitSignal, COMMIT_SIGNAL_SLOTS.main, events);
+    // This thread listens only if a role that subscribes stays here.
+    const listen = (has('projections') && !onThread.projections) || (has('dispatcher') && !onThread.dispatcher);
+    leaveCommitSignal = joinCommitSignal(commitSignal, COMMIT_SIGNAL_SLOTS.main, events, { listen });
     const common = { dataDir: config.dataDir, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs };
     // One thread per role; the WAL checkpoints go with the projections, the thread with the most time to spare.
     if (onThread.projections) {

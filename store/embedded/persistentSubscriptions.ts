@@ -25,6 +25,7 @@ import type { WriteLocking } from './writeLock';
 type GroupSettings = Readonly<{ messageTimeoutMs: number; maxRetryCount: number; filter?: AllFilter }>;
 
 const PAGE_SIZE = 500;
+const CHECKPOINT_AFTER_MS = 100;
 const MAX_PAGES_PER_DISPATCH = 20;
 
 class GroupRuntime implements ConsumerOwner {
@@ -357,13 +358,18 @@ export class PersistentSubscriptions {
     this.writeLock.run(() => this.removeParked.run(group, position));
   }
 
+  /**
+   * Checkpoints are written at most every CHECKPOINT_AFTER_MS (EventStoreDB's `checkPointAfter` does the same), not
+   * after every ack: each write is a transaction of its own. A checkpoint that lags after a crash only redelivers
+   * events already settled, which at-least-once allows; `close` and `info` write it at once.
+   */
   scheduleCheckpointFlush(): void {
     if (this.flushScheduled || this.closed) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.flushScheduled = false;
       if (!this.closed) this.flushCheckpoints();
-    });
+    }, CHECKPOINT_AFTER_MS).unref();
   }
 
   /** Writes every changed checkpoint in one transaction. */
