@@ -1,4 +1,6 @@
 import type { LookupAddress } from 'node:dns';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { LookupFunction } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collections } from '../projections/readModels';
@@ -91,6 +93,26 @@ describe('HttpDelivery: answers and errors', () => {
     const result = await post(delivery({ allowPrivateNetworks: true }), r.url, 300);
     expect(result).toMatchObject({ kind: 'failed', responseStatus: null, error: 'Timed out after 0.3 s' });
     expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('times out a receiver that sends its headers and then stalls in the body, and goes on with the next', async () => {
+    const server = createServer((req, res) => {
+      if (req.url === '/stall') {
+        res.writeHead(200, { 'content-length': '1000' });
+        res.write('partial');
+        return;
+      }
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    server.unref();
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const d = delivery({ allowPrivateNetworks: true });
+    const started = Date.now();
+    expect(await post(d, `${base}/stall`, 300)).toMatchObject({ kind: 'failed', responseStatus: null, error: 'Timed out after 0.3 s' });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(await post(d, `${base}/next`)).toMatchObject({ kind: 'succeeded', responseStatus: 200, responseBody: 'ok' });
   });
 
   it('reports a refused connection', async () => {

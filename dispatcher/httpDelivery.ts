@@ -1,7 +1,9 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { Agent } from 'undici';
 import type { AttemptOutcome } from '../domain/outbound/decide';
 import { classifyAddress, describeAddressClass, isBlockedHostname } from '../domain/network';
 import { parseRetryAfter } from './retrySchedule';
@@ -42,26 +44,6 @@ export type Blocked = Readonly<{ kind: 'blocked'; error: string; latencyMs: numb
 export type Cancelled = Readonly<{ kind: 'cancelled' }>;
 
 export type HttpAttemptResult = Succeeded | Failed | Blocked | Cancelled;
-
-type ResponseBody = AsyncIterable<unknown> & Readonly<{ text: () => Promise<string> }>;
-
-/**
- * At most the first 4 KiB of a response body. A short body that says its length (most answers: "ok", "{}") is read
- * whole; any other is streamed, and leaving the loop early destroys the rest.
- */
-const readBounded = async (body: ResponseBody, contentLength: string | undefined): Promise<string> => {
-  const length = contentLength === undefined ? Number.NaN : Number(contentLength);
-  if (Number.isInteger(length) && length >= 0 && length <= RESPONSE_BODY_LIMIT) return body.text();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    chunks.push(buf);
-    size += buf.length;
-    if (size >= RESPONSE_BODY_LIMIT) break;
-  }
-  return Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8');
-};
 
 /** The domain's view of an attempt that ran (a blocked attempt is a failure that may be retried: DNS changes). */
 export const toAttemptOutcome = (r: Succeeded | Failed | Blocked): AttemptOutcome => {
@@ -161,71 +143,140 @@ export class HttpDelivery {
     });
   }
 
-  async send(req: DeliveryRequest): Promise<HttpAttemptResult> {
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
-    if (!this.options.allowPrivateNetworks) {
-      const blocked = blockedTarget(new URL(req.url));
-      if (blocked) return { kind: 'blocked', error: blocked, latencyMs: 0 };
-    }
-    if (req.signal?.aborted) return { kind: 'cancelled' };
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, req.timeoutMs);
-    const onCancel = () => controller.abort();
-    req.signal?.addEventListener('abort', onCancel, { once: true });
+  send(req: DeliveryRequest): Promise<HttpAttemptResult> {
+    let url: URL;
     try {
-      const res = await request(req.url, {
-        method: 'POST',
-        headers: req.headers,
-        body: req.body,
-        dispatcher: this.agent,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-        signal: controller.signal,
-      });
-      const status = res.statusCode;
-      const responseBody = await readBounded(res.body, headerValue(res.headers['content-length']));
-      const latencyMs = elapsed();
-      if (status >= 200 && status < 300) return { kind: 'succeeded', responseStatus: status, responseBody, latencyMs };
-      const abortMessage = headerValue(res.headers['webhook-delivery'])?.trim().toLowerCase() === 'abort-message';
-      const gone = status === 410;
-      const retryAfterSeconds = status === 429 || status === 503 ? parseRetryAfter(headerValue(res.headers['retry-after']), Date.now()) : null;
-      const location = headerValue(res.headers.location);
-      const error = gone
-        ? 'Endpoint answered 410 Gone'
-        : abortMessage
-          ? `HTTP ${status}; the receiver asked to stop retrying (webhook-delivery: abort-message)`
-          : status >= 300 && status < 400
-            ? `HTTP ${status}: redirects are not followed${location ? ` (Location: ${location})` : ''}`
-            : `HTTP ${status}`;
-      return { kind: 'failed', responseStatus: status, responseBody, latencyMs, error, retryAfterSeconds, abortMessage, gone };
-    } catch (error) {
-      if (req.signal?.aborted && !timedOut) return { kind: 'cancelled' };
-      const blocked = causes(error).find((e): e is BlockedAddressError => e instanceof BlockedAddressError);
-      if (blocked) return { kind: 'blocked', error: blocked.message, latencyMs: elapsed() };
-      return {
-        kind: 'failed',
-        responseStatus: null,
-        responseBody: '',
-        latencyMs: elapsed(),
-        error: describeError(error, req.timeoutMs, timedOut),
-        retryAfterSeconds: null,
-        abortMessage: false,
-        gone: false,
-      };
-    } finally {
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onCancel);
+      url = new URL(req.url);
+    } catch {
+      return Promise.resolve(failure(null, '', 0, `Invalid URL: ${req.url}`));
     }
+    if (!this.options.allowPrivateNetworks) {
+      const blocked = blockedTarget(url);
+      if (blocked) return Promise.resolve({ kind: 'blocked', error: blocked, latencyMs: 0 });
+    }
+    if (req.signal?.aborted) return Promise.resolve({ kind: 'cancelled' });
+    return new Promise((resolve) => {
+      const attempt = new Attempt(req, resolve);
+      // The low-level dispatch API: no response stream or abort signal per request, the body is read as it comes.
+      this.agent.dispatch(
+        { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers: req.headers, body: req.body, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs },
+        attempt,
+      );
+    });
   }
 
   /** Waits for requests in flight, or aborts them when `force`. */
   async close(force = false): Promise<void> {
     if (force) await this.agent.destroy();
     else await this.agent.close();
+  }
+}
+
+const failure = (responseStatus: number | null, responseBody: string, latencyMs: number, error: string): Failed => ({
+  kind: 'failed',
+  responseStatus,
+  responseBody,
+  latencyMs,
+  error,
+  retryAfterSeconds: null,
+  abortMessage: false,
+  gone: false,
+});
+
+/** What a response says: success, or a failure with the reason and what the receiver asked for. */
+const answered = (status: number, headers: IncomingHttpHeaders, responseBody: string, latencyMs: number): Succeeded | Failed => {
+  if (status >= 200 && status < 300) return { kind: 'succeeded', responseStatus: status, responseBody, latencyMs };
+  const abortMessage = headerValue(headers['webhook-delivery'])?.trim().toLowerCase() === 'abort-message';
+  const gone = status === 410;
+  const retryAfterSeconds = status === 429 || status === 503 ? parseRetryAfter(headerValue(headers['retry-after']), Date.now()) : null;
+  const location = headerValue(headers.location);
+  const error = gone
+    ? 'Endpoint answered 410 Gone'
+    : abortMessage
+      ? `HTTP ${status}; the receiver asked to stop retrying (webhook-delivery: abort-message)`
+      : status >= 300 && status < 400
+        ? `HTTP ${status}: redirects are not followed${location ? ` (Location: ${location})` : ''}`
+        : `HTTP ${status}`;
+  return { kind: 'failed', responseStatus: status, responseBody, latencyMs, error, retryAfterSeconds, abortMessage, gone };
+};
+
+/**
+ * One attempt as undici's dispatch handler: keeps the status, the headers and the first 4 KiB of the body, and
+ * settles once. The total timeout and the dispatcher's cancel signal abort the request through its controller;
+ * past 4 KiB the rest of the body is not read (the connection is closed).
+ */
+class Attempt implements Dispatcher.DispatchHandler {
+  private readonly started = performance.now();
+  private readonly timer: NodeJS.Timeout;
+  private controller: Dispatcher.DispatchController | null = null;
+  /** Why we abort (timeout, cancel), once decided; applied when the controller arrives if it has not yet. */
+  private abortReason: 'timeout' | 'cancel' | null = null;
+  private settled = false;
+  private status = 0;
+  private headers: IncomingHttpHeaders = {};
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private readonly onCancel = (): void => this.abort('cancel');
+
+  constructor(
+    private readonly req: DeliveryRequest,
+    private readonly resolve: (result: HttpAttemptResult) => void,
+  ) {
+    this.timer = setTimeout(() => this.abort('timeout'), req.timeoutMs);
+    req.signal?.addEventListener('abort', this.onCancel, { once: true });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.abortReason !== null) controller.abort(new Error(`aborted (${this.abortReason})`));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    this.status = statusCode;
+    this.headers = headers;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= RESPONSE_BODY_LIMIT) {
+      this.finish();
+      controller.abort(new Error('response body limit reached'));
+    }
+  }
+
+  onResponseEnd(): void {
+    this.finish();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.abortReason === 'cancel') return this.settle({ kind: 'cancelled' });
+    const blocked = causes(error).find((e): e is BlockedAddressError => e instanceof BlockedAddressError);
+    if (blocked) return this.settle({ kind: 'blocked', error: blocked.message, latencyMs: this.elapsed() });
+    this.settle(failure(null, '', this.elapsed(), describeError(error, this.req.timeoutMs, this.abortReason === 'timeout')));
+  }
+
+  private abort(reason: 'timeout' | 'cancel'): void {
+    if (this.settled || this.abortReason !== null) return;
+    this.abortReason = reason;
+    this.controller?.abort(new Error(`aborted (${reason})`));
+  }
+
+  private finish(): void {
+    const body = (this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8');
+    this.settle(answered(this.status, this.headers, body, this.elapsed()));
+  }
+
+  private settle(result: HttpAttemptResult): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.req.signal?.removeEventListener('abort', this.onCancel);
+    this.resolve(result);
+  }
+
+  private elapsed(): number {
+    return Math.round(performance.now() - this.started);
   }
 }
