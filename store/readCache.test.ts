@@ -42,11 +42,14 @@ describe('ReadCache', () => {
     expect((await col.get('a2'))?.name).toBe('Second');
   });
 
-  it('hands every caller its own copy', async () => {
+  it('lets no caller change what the next one reads', async () => {
     const col = cache.collection<App>(apps);
     const first = await col.get('a1');
-    first?.tags.push('changed by a caller');
+    expect(() => first?.tags.push('changed by a caller')).toThrow(TypeError);
+    const page = await col.find({});
+    expect(() => page.items.pop()).toThrow(TypeError);
     expect((await col.get('a1'))?.tags).toEqual(['x']);
+    expect((await col.find({})).items).toHaveLength(page.items.length);
   });
 
   it('reads other collections straight from the store', async () => {

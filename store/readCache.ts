@@ -4,8 +4,8 @@ import type { CollectionDef, Document, FindOptions, Page, ReadCollection, ReadSt
  * A ReadStore that keeps the answers of a few small, rarely changing collections in memory (every send reads its
  * application, its event type and the application's endpoints). Correct only where this process hears of every
  * change: `invalidate` is called with the collections each projection batch touched before the commands waiting
- * for that batch are answered, so a command still reads its own writes. Answers are kept as JSON text and parsed
- * on each read, so no caller can change what the next one gets.
+ * for that batch are answered, so a command still reads its own writes. Answers are deep-frozen and shared: no
+ * caller can change what the next one gets (an attempt throws a TypeError), and no read pays for a copy.
  */
 export class ReadCache implements ReadStore {
   private readonly cached = new Map<string, CachedCollection<Document>>();
@@ -50,8 +50,8 @@ export class ReadCache implements ReadStore {
 }
 
 class CachedCollection<T extends Document> implements ReadCollection<T> {
-  private readonly docs = new Map<string, string>();
-  private readonly pages = new Map<string, string>();
+  private readonly docs = new Map<string, T | null>();
+  private readonly pages = new Map<string, Page<T>>();
   /** Bumped by clear(): an answer read before a change is not kept after it. */
   private generation = 0;
 
@@ -61,24 +61,24 @@ class CachedCollection<T extends Document> implements ReadCollection<T> {
   ) {}
 
   async get(id: string): Promise<T | null> {
-    let text = this.docs.get(id);
-    if (text === undefined) {
+    let doc = this.docs.get(id);
+    if (doc === undefined) {
       const generation = this.generation;
-      text = JSON.stringify(await this.inner.get(id));
-      if (generation === this.generation) remember(this.docs, id, text, this.maxEntries);
+      doc = deepFreeze(await this.inner.get(id));
+      if (generation === this.generation) remember(this.docs, id, doc, this.maxEntries);
     }
-    return JSON.parse(text) as T | null;
+    return doc;
   }
 
   async find(options: FindOptions = {}): Promise<Page<T>> {
     const key = JSON.stringify(options);
-    let text = this.pages.get(key);
-    if (text === undefined) {
+    let page = this.pages.get(key);
+    if (page === undefined) {
       const generation = this.generation;
-      text = JSON.stringify(await this.inner.find(options));
-      if (generation === this.generation) remember(this.pages, key, text, this.maxEntries);
+      page = deepFreeze(await this.inner.find(options));
+      if (generation === this.generation) remember(this.pages, key, page, this.maxEntries);
     }
-    return JSON.parse(text) as Page<T>;
+    return page;
   }
 
   count(where?: Readonly<Record<string, Scalar>>): Promise<number> {
@@ -93,7 +93,16 @@ class CachedCollection<T extends Document> implements ReadCollection<T> {
 }
 
 /** The oldest entry goes first once the map is full. */
-const remember = (map: Map<string, string>, key: string, text: string, maxEntries: number): void => {
+const remember = <V>(map: Map<string, V>, key: string, value: V, maxEntries: number): void => {
   if (map.size >= maxEntries) map.delete(map.keys().next().value as string);
-  map.set(key, text);
+  map.set(key, value);
+};
+
+/** Freezes a value read from the store (plain JSON: objects, arrays, scalars) and everything in it. */
+const deepFreeze = <V>(value: V): V => {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 };
