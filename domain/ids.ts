@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 /** Every id carries a prefix that says what it is. */
 export type IdPrefix = 'app' | 'ep' | 'msg' | 'out' | 'att' | 'key' | 'ptk' | 'req';
@@ -31,8 +31,22 @@ const encodeBytes = (bytes: Uint8Array, chars: number): string => {
   return out;
 };
 
+// Random bytes are drawn 4 KiB at a time: one call into the CSPRNG per ~400 ids instead of one per id.
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
+const randomPart = (): Uint8Array => {
+  if (poolOffset + 10 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const bytes = pool.slice(poolOffset, poolOffset + 10);
+  poolOffset += 10;
+  return bytes;
+};
+
 let lastTime = 0;
-let lastRandom = new Uint8Array(10);
+let lastTimeText = encodeTime(0);
+let lastRandom: Uint8Array = new Uint8Array(10);
 
 /**
  * A ULID with a prefix: ids sort by creation time, and ids made in the same millisecond
@@ -46,12 +60,12 @@ export const newId = (prefix: IdPrefix, now: number = Date.now()): string => {
       if (next[i] !== 0) break;
     }
     lastRandom = next;
-    now = lastTime;
   } else {
     lastTime = now;
-    lastRandom = new Uint8Array(randomBytes(10));
+    lastTimeText = encodeTime(now);
+    lastRandom = randomPart();
   }
-  return `${prefix}_${encodeTime(now)}${encodeBytes(lastRandom, 16)}`;
+  return `${prefix}_${lastTimeText}${encodeBytes(lastRandom, 16)}`;
 };
 
 /**
