@@ -46,7 +46,6 @@ const checkpoints =
       }, checkpointEveryMs);
 
 const stop = async (): Promise<void> => {
-  if (process.env.HB_STATS) console.error(data.commitSlot, JSON.stringify((globalThis as unknown as { __pstat?: unknown }).__pstat), JSON.stringify(events.stats?.()), JSON.stringify((globalThis as unknown as { __sstat?: unknown }).__sstat));
   if (checkpoints) clearInterval(checkpoints);
   await dispatcher?.stop();
   await runner?.stop();
@@ -68,13 +67,3 @@ await dispatcher?.start();
 // Whatever the other threads committed while we were starting: read it now.
 events.notifyCommitted();
 send({ type: 'started' });
-// TEMP-PROF
-if (process.env.HB_PROF) {
-  const [delay, dur] = process.env.HB_PROF.split(',').map(Number);
-  const { Session } = await import('node:inspector/promises');
-  const { writeFileSync } = await import('node:fs');
-  setTimeout(async () => {
-    const s = new Session(); s.connect(); await s.post('Profiler.enable'); await s.post('Profiler.setSamplingInterval', { interval: 100 }); await s.post('Profiler.start');
-    setTimeout(async () => { const { profile } = await s.post('Profiler.stop'); writeFileSync(`/tmp/worker-${data.commitSlot}.cpuprofile`, JSON.stringify(profile)); console.error('wrote profile', data.commitSlot); }, dur);
-  }, delay);
-}
