@@ -66,6 +66,8 @@ const charge = async (deps: ApiDeps, ctx: Context, bucket: string, subject: stri
   }
 };
 
+const routeNotFound = (ctx: Context): HttpError => new HttpError(404, 'route_not_found', `No route for ${ctx.method} ${ctx.path}.`);
+
 export const createServer = (options: ServerOptions): Koa => {
   const app = new Koa({ proxy: false });
   const table = v1Routes.map(compileRoute);
@@ -105,13 +107,12 @@ export const createServer = (options: ServerOptions): Koa => {
       return;
     }
     const match = matchRoute(table, ctx.method, ctx.path);
-    const notFound = () => new HttpError(404, 'route_not_found', `No route for ${ctx.method} ${ctx.path}.`);
     // A miss under /v1 or /portal/v1 is still a /v1 response: authenticated and charged like the rest (API.md).
     const auth =
       match !== null && match !== 'method_not_allowed'
         ? match.route.auth
         : /^\/portal\/v1(\/|$)/.test(ctx.path) ? 'portal' : /^\/v1(\/|$)/.test(ctx.path) ? 'admin' : null;
-    if (auth === null) throw notFound();
+    if (auth === null) throw routeNotFound(ctx);
 
     // 1. who is calling — the general rate limit is charged even for bad credentials (by address)
     let principal: Principal = { kind: 'anonymous' };
@@ -126,7 +127,7 @@ export const createServer = (options: ServerOptions): Koa => {
     const limits = options.rateLimits;
     await charge(deps, ctx, 'api', subjectOf(principal, ctx), limits.apiPerMinute, 60_000);
     if (authError) throw authError;
-    if (match === null) throw notFound();
+    if (match === null) throw routeNotFound(ctx);
     if (match === 'method_not_allowed') throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`);
     const { route, params } = match;
     if (route.rateLimit === 'sends') await charge(deps, ctx, 'sends', subjectOf(principal, ctx), limits.sendsPerMinute, 60_000);
@@ -142,12 +143,12 @@ export const createServer = (options: ServerOptions): Koa => {
     const query = route.query ? validateQuery(route.query, ctx.query) : {};
 
     // 3. do it — once per Idempotency-Key
-    const run = () => route.handle({ params, query, body, principal, deps, ctx });
+    const request = { params, query, body, principal, deps, ctx };
     const key = ctx.get('idempotency-key');
     const response =
       ctx.method === 'POST' && key
-        ? await withIdempotencyKey(deps.reads, deps.masterKey, subjectOf(principal, ctx), key, requestHash(ctx.method, ctx.path, raw), deps.now(), run)
-        : await run();
+        ? await withIdempotencyKey(deps.reads, deps.masterKey, subjectOf(principal, ctx), key, requestHash(ctx.method, ctx.path, raw), deps.now(), () => route.handle(request))
+        : await route.handle(request);
     send(ctx, response);
   });
   return app;

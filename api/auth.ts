@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ApiKeyDoc, PortalTokenDoc } from '../projections/readModels';
 import { collections } from '../projections/readModels';
 import type { ReadStore } from '../store/readStore';
@@ -10,7 +10,7 @@ export type Principal =
   | Readonly<{ kind: 'anonymous' }>;
 
 /** API keys and portal tokens are looked up by hash; the clear text is never stored or logged. */
-export const hashCredential = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+export const hashCredential = (secret: string): string => hash('sha256', secret, 'hex');
 
 export const bearerToken = (authorization: string): string | null => {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { JsonValue } from '../domain/json';
 import { openSecret, sealSecret } from '../domain/secretBox';
 import type { SealedSecret } from '../domain/secretBox';
@@ -18,7 +18,7 @@ const TTL_MS = 24 * 3600 * 1000;
 const inFlight = new Map<string, Promise<RouteResponse>>();
 
 export const requestHash = (method: string, path: string, body: JsonValue | undefined): string =>
-  createHash('sha256').update(`${method} ${path}\n${JSON.stringify(body ?? null)}`).digest('hex');
+  digest('sha256', `${method} ${path}\n${JSON.stringify(body ?? null)}`, 'hex');
 
 /**
  * Runs a POST once per (principal, key): a retry with the same key gets the first answer back with
@@ -36,7 +36,7 @@ export const withIdempotencyKey = async (
   if (key.length > 255) throw new HttpError(422, 'validation_failed', 'Idempotency-Key must be at most 255 characters.', [
     { field: 'Idempotency-Key', rule: 'max_length', message: 'Idempotency-Key must be at most 255 characters.' },
   ]);
-  const id = createHash('sha256').update(`${scope}\u0000${key}`).digest('hex');
+  const id = digest('sha256', `${scope}\u0000${key}`, 'hex');
 
   /** One request's turn: the stored answer if there is one, else run it and store its answer. */
   const turn = async (): Promise<RouteResponse> => {

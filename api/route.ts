@@ -57,21 +57,18 @@ export const matchRoute = (
   method: string,
   path: string,
 ): { route: AnyRoute; params: Record<string, string> } | 'method_not_allowed' | null => {
-  let pathMatched = false;
+  // The method first: a string compare is cheaper than the patterns of routes that cannot answer anyway.
   for (const c of table) {
+    if (c.route.method !== method) continue;
     const m = c.pattern.exec(path);
     if (!m) continue;
-    pathMatched = true;
-    if (c.route.method !== method) continue;
     const params: Record<string, string> = {};
     try {
-      c.paramNames.forEach((name, i) => {
-        params[name] = decodeURIComponent(m[i + 1] ?? '');
-      });
+      for (let i = 0; i < c.paramNames.length; i++) params[c.paramNames[i]!] = decodeURIComponent(m[i + 1] ?? '');
     } catch {
       return null; // a malformed %-escape (URIError) names no resource: 404, not 500
     }
     return { route: c.route, params };
   }
-  return pathMatched ? 'method_not_allowed' : null;
+  return table.some((c) => c.pattern.test(path)) ? 'method_not_allowed' : null;
 };

@@ -1,4 +1,4 @@
-import { createHash, randomFillSync } from 'node:crypto';
+import { hash, randomFillSync } from 'node:crypto';
 
 /** Every id carries a prefix that says what it is. */
 export type IdPrefix = 'app' | 'ep' | 'msg' | 'out' | 'att' | 'key' | 'ptk' | 'req';
@@ -74,13 +74,13 @@ export const newId = (prefix: IdPrefix, now: number = Date.now()): string => {
  * Such ids do not sort by creation time (the departure is deliberate).
  */
 export const derivedMessageId = (applicationId: string, eventId: string): string => {
-  const digest = createHash('sha256').update(`${applicationId}\u0000${eventId}`).digest();
+  const digest = hash('sha256', `${applicationId}\u0000${eventId}`, 'buffer');
   return `msg_${encodeBytes(digest, 26)}`;
 };
 
 /** A key id derived from the key's hash: the bootstrap key registers itself idempotently. */
 export const derivedKeyId = (keyHash: string): string => {
-  const digest = createHash('sha256').update(`apikey\u0000${keyHash}`).digest();
+  const digest = hash('sha256', `apikey\u0000${keyHash}`, 'buffer');
   return `key_${encodeBytes(digest, 26)}`;
 };
 
