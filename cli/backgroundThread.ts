@@ -77,8 +77,8 @@ export type BackgroundThreadOptions = Readonly<{
   onProgress?: (touched: readonly string[]) => void;
 }>;
 
-/** Slots of the commit signal: one per thread of a Hookbase (main, projections, dispatcher). */
-export const COMMIT_SIGNAL_SLOTS = { main: 0, projections: 1, dispatcher: 2 } as const;
+/** Slots of the commit signal: one per thread of a Hookbase (main, projections, dispatcher, WAL checkpoints). */
+export const COMMIT_SIGNAL_SLOTS = { main: 0, projections: 1, dispatcher: 2, walCheckpoints: 3 } as const;
 const SLOT_COUNT = Object.keys(COMMIT_SIGNAL_SLOTS).length;
 /** One counter per slot, then one flag per slot: whether that thread listens (has subscriptions to wake). */
 export const newCommitSignal = (): SharedArrayBuffer => new SharedArrayBuffer(4 * 2 * SLOT_COUNT);

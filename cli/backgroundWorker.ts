@@ -1,13 +1,11 @@
 /**
  * A background thread of the embedded deployment (started by cli/backgroundThread.ts): its own connections to the
- * data dir's two SQLite files, and the projections or the dispatcher as they run anywhere else. Commits are
- * announced through the shared commit counters; the projections' progress and log lines go to the main thread, `stop` comes
- * from it. One of these threads also checkpoints both WAL files, off the thread that answers requests.
+ * data dir's two SQLite files, and the projections or the dispatcher as they run anywhere else, or the WAL
+ * checkpoints. Commits are announced through the shared commit counters; the projections' progress and log lines go
+ * to the main thread, `stop` comes from it.
  */
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Dispatcher } from '../dispatcher/dispatcher';
-import { allProjections, ProjectionRunner } from '../projections';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import { WriteLock } from '../store/embedded/writeLock';
@@ -21,15 +19,20 @@ const data = workerData as BackgroundWorkerData;
 const send = (message: ToMain): void => port.postMessage(message);
 const log = (line: string): void => send({ type: 'log', line });
 
-const events = SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events) });
-const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'), { writeLock: new WriteLock(data.locks.reads) });
-const leaveCommitSignal = joinCommitSignal(data.commitSignal, data.commitSlot, events);
+// No commit of these connections checkpoints the WAL: that is one thread's job (below), so nobody else waits for it.
+const events = SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events), autoCheckpoint: false });
+const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'), { writeLock: new WriteLock(data.locks.reads), autoCheckpoint: false });
+// A thread with a subscription listens for the others' commits; one that only checkpoints needs no role's code.
+const leaveCommitSignal = joinCommitSignal(data.commitSignal, data.commitSlot, events, { listen: data.projections || data.dispatcher !== null });
 
-const runner = data.projections ? new ProjectionRunner(events, reads, allProjections, log) : null;
+const projections = data.projections ? await import('../projections') : null;
+const runner = projections ? new projections.ProjectionRunner(events, reads, projections.allProjections, log) : null;
 runner?.onProgress((position, touched) => send({ type: 'progress', position: positionToString(position), touched: [...touched] }));
-const dispatcher = data.dispatcher ? new Dispatcher({ events, reads, masterKey: Buffer.from(data.masterKey), config: data.dispatcher, log }) : null;
+const dispatcherModule = data.dispatcher ? await import('../dispatcher/dispatcher') : null;
+const dispatcher = dispatcherModule && data.dispatcher ? new dispatcherModule.Dispatcher({ events, reads, masterKey: Buffer.from(data.masterKey), config: data.dispatcher, log }) : null;
 
-// Checkpointing the WAL files copies pages and syncs them: here, not on the thread that answers requests.
+// Checkpointing a WAL file copies pages and syncs the file (tens of ms): on a thread of its own, where it delays
+// neither requests, nor projections that commands wait for, nor deliveries.
 const checkpointEveryMs = data.checkpointEveryMs;
 const checkpoints =
   checkpointEveryMs === null

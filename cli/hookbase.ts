@@ -187,7 +187,9 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     const listen = (has('projections') && !onThread.projections) || (has('dispatcher') && !onThread.dispatcher);
     leaveCommitSignal = joinCommitSignal(commitSignal, COMMIT_SIGNAL_SLOTS.main, events, { listen });
     const common = { dataDir: config.dataDir, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs };
-    // One thread per role; the WAL checkpoints go with the projections, the thread with the most time to spare.
+    // One thread per role, and one that checkpoints the WAL files (stopped last: threads stop in reverse order).
+    // It boots while the others do.
+    const walThread = startBackgroundThread({ ...common, name: 'WAL checkpoint', commitSlot: COMMIT_SIGNAL_SLOTS.walCheckpoints, projections: false, dispatcher: null, checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS });
     if (onThread.projections) {
       projectionThread = await startBackgroundThread({
         ...common,
@@ -196,13 +198,14 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
         commitSlot: COMMIT_SIGNAL_SLOTS.projections,
         projections: true,
         dispatcher: null,
-        checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS,
+        checkpointEveryMs: null,
       });
       threads.push(projectionThread);
     }
     if (onThread.dispatcher) {
-      threads.push(await startBackgroundThread({ ...common, name: 'dispatcher', commitSlot: COMMIT_SIGNAL_SLOTS.dispatcher, projections: false, dispatcher: plain, checkpointEveryMs: onThread.projections ? null : WAL_CHECKPOINT_EVERY_MS }));
+      threads.push(await startBackgroundThread({ ...common, name: 'dispatcher', commitSlot: COMMIT_SIGNAL_SLOTS.dispatcher, projections: false, dispatcher: plain, checkpointEveryMs: null }));
     }
+    threads.unshift(await walThread);
   }
   const runner = has('projections') && !projectionThread?.projections ? new ProjectionRunner(events, reads, allProjections, log) : null;
   runner?.onProgress((_position, touched) => apiReads?.invalidate(touched));

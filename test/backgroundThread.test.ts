@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConflictError } from '@hookbase/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../cli/config';
@@ -79,6 +81,20 @@ describe('the background threads', () => {
       await deliverThrough(again, 3);
     } finally {
       await again.stop();
+    }
+  });
+
+  it('copies what the WAL files hold into the database files from a thread of its own, so the WAL does not grow for ever', async () => {
+    const hb = await startTestHookbase();
+    try {
+      const sizes = () => ({ db: statSync(join(hb.dataDir, 'events.db')).size, wal: statSync(join(hb.dataDir, 'events.db-wal')).size });
+      const before = sizes().db;
+      await deliverThrough(hb, 200);
+      // No commit on any thread checkpoints: only the checkpoint thread moves pages into the database file.
+      const after = await eventually(async () => (sizes().db > before + 64 * 1024 ? sizes() : undefined));
+      expect(after.db).toBeGreaterThan(before + 64 * 1024);
+    } finally {
+      await hb.stop();
     }
   });
 
