@@ -10,26 +10,35 @@ const readRaw = (ctx: Context, limit: number): Promise<Buffer> => {
   const req = ctx.req;
   if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
   // Stream events rather than an async iterator: a request body is one or two chunks, and the iterator's
-  // machinery costs more than reading them.
+  // machinery costs more than reading them. (Anonymous listeners: they are created per request.)
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const done = (error: Error | null): void => {
-      req.off('data', onData).off('end', onEnd).off('error', done).off('close', onClose);
-      if (error) reject(error);
-      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    };
-    const onData = (chunk: Buffer): void => {
+    let settled = false;
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
       size += chunk.length;
-      if (size > limit) {
-        // Stop reading; the answer (413) is sent and the connection closed by koa's error handling.
-        req.pause();
-        done(tooLarge(limit));
-      } else chunks.push(chunk);
-    };
-    const onEnd = (): void => done(null);
-    const onClose = (): void => done(new Error('The request was aborted before its body was read.'));
-    req.on('data', onData).on('end', onEnd).on('error', done).on('close', onClose);
+      if (size <= limit) return void chunks.push(chunk);
+      // Stop reading; the answer (413) is sent and the connection closed by koa's error handling.
+      settled = true;
+      req.pause();
+      reject(tooLarge(limit));
+    });
+    req.once('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.once('error', (error: Error) => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    });
+    req.once('close', () => {
+      if (settled) return;
+      settled = true;
+      reject(new Error('The request was aborted before its body was read.'));
+    });
   });
 };
 

@@ -169,6 +169,21 @@ export class EndpointQueue {
     return this.idle && this.now() - last > ANSWERED_WITHIN_MS;
   }
 
+  private finish(fresh: boolean, started: number): void {
+    this.running--;
+    if (fresh) {
+      this.runningFresh--;
+      this.shared.held--;
+    }
+    this.lastDoneAt = this.now();
+    this.lastDurationMs = this.lastDoneAt - started;
+    this.pump();
+    if (this.wanted && this.waiting.length <= this.limit / 2) {
+      this.wanted = false;
+      this.onRoom();
+    }
+  }
+
   /** Runs `work` when a slot and a rate-limit token are free; resolves or rejects with it (or with `onShed`). */
   run<T>(work: () => Promise<T>, options: RunOptions<T> = {}): Promise<T> {
     const fresh = options.fresh ?? false;
@@ -181,34 +196,20 @@ export class EndpointQueue {
           this.running++;
           if (fresh) this.runningFresh++;
           const started = this.now();
-          // The queue's counts are settled before the job's promise is.
-          const finish = () => {
-            this.running--;
-            if (fresh) {
-              this.runningFresh--;
-              this.shared.held--;
-            }
-            this.lastDoneAt = this.now();
-            this.lastDurationMs = this.lastDoneAt - started;
-            this.pump();
-            if (this.wanted && this.waiting.length <= this.limit / 2) {
-              this.wanted = false;
-              this.onRoom();
-            }
-          };
           let result: Promise<T>;
           try {
             result = work();
           } catch (error) {
             result = Promise.reject(error);
           }
+          // The queue's counts are settled before the job's promise is.
           result.then(
             (value) => {
-              finish();
+              this.finish(fresh, started);
               resolve(value);
             },
             (error: unknown) => {
-              finish();
+              this.finish(fresh, started);
               reject(error);
             },
           );

@@ -216,14 +216,19 @@ class Attempt implements Dispatcher.DispatchHandler {
   private headers: IncomingHttpHeaders = {};
   private readonly chunks: Buffer[] = [];
   private size = 0;
-  private readonly onCancel = (): void => this.abort('cancel');
 
   constructor(
     private readonly req: DeliveryRequest,
     private readonly resolve: (result: HttpAttemptResult) => void,
   ) {
     this.timer = setTimeout(() => this.abort('timeout'), req.timeoutMs);
-    req.signal?.addEventListener('abort', this.onCancel, { once: true });
+    // The attempt itself listens (handleEvent): no closure per attempt.
+    req.signal?.addEventListener('abort', this, { once: true });
+  }
+
+  /** The dispatcher's cancel signal fired. */
+  handleEvent(): void {
+    this.abort('cancel');
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -272,7 +277,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.timer);
-    this.req.signal?.removeEventListener('abort', this.onCancel);
+    this.req.signal?.removeEventListener('abort', this);
     this.resolve(result);
   }
 
