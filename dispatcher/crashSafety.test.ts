@@ -71,4 +71,33 @@ describe('crash safety', () => {
       await second.stop();
     }
   });
+
+  it('reads a delivery\'s stream before its first attempt only when an earlier run may have made it', async () => {
+    const r = await receiver();
+    const ep = await createEndpoint(h, { url: r.url });
+    const reads: string[] = [];
+    const counting = new Proxy(h.events, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (prop === 'readStream') return (streamId: string, ...rest: unknown[]) => (reads.push(streamId), (value as (...a: unknown[]) => unknown).apply(target, [streamId, ...rest]));
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const start = async () => {
+      const d = new Dispatcher({ events: counting, reads: h.reads, masterKey: h.masterKey, config: testConfig() });
+      await d.start();
+      return d;
+    };
+    // Sent while no dispatcher ran: the next one cannot know whether an earlier run attempted it, so it looks.
+    const before = await sendMessage(h, [ep]);
+    const first = await start();
+    await settled(h, before.outboundIds[0]!, 'success');
+    expect(reads).toContain(streams.outbound(before.outboundIds[0]!));
+    // Sent while it runs, seen for the first time: nobody attempted it, no read.
+    const after = await sendMessage(h, [ep]);
+    await settled(h, after.outboundIds[0]!, 'success');
+    await first.stop();
+    expect(reads).not.toContain(streams.outbound(after.outboundIds[0]!));
+    expect(r.requests.map((q) => q.headers['webhook-id'])).toEqual([before.messageId, after.messageId]);
+  });
 });

@@ -38,6 +38,11 @@ export type PendingDelivery = Readonly<{
    * the due-queue instead when its endpoint would hold more than its fair share of the subscription buffer.
    */
   fresh: boolean;
+  /**
+   * No attempt can have been made yet (a first delivery of an event appended after the dispatcher started): its
+   * stream is known to be empty without reading it. The append still expects no stream, so a surprise is caught.
+   */
+  unattempted?: boolean;
   /** A due delivery renews its lease to cover `ms` more before its request; false when the lease was lost. */
   renewLease?: (ms: number) => Promise<boolean>;
 }>;
@@ -85,7 +90,9 @@ export class DeliveryPipeline {
     const { events, queues, breakers } = this.deps;
     // 1. the delivery's own stream: a redelivered event or a stale due entry finds its attempt made. What it says
     // is what the outcome is appended against (expected revision): a change meanwhile makes us decide again.
-    const outbound = await aggregateStream(events, streams.outbound(p.ref.outboundId), evolveOutbound, initialOutboundState);
+    const outbound = p.unattempted
+      ? { state: initialOutboundState(), revision: null }
+      : await aggregateStream(events, streams.outbound(p.ref.outboundId), evolveOutbound, initialOutboundState);
     if (!stillDue(outbound.state, p)) return 'skipped';
     // 2. the endpoint, from its stream; a disabled or deleted endpoint gets nothing
     const view = await this.deps.endpoints.get(p.ref.endpointId);

@@ -36,7 +36,7 @@ export class SubscriptionConsumer {
 
   constructor(
     private readonly events: EventStore,
-    private readonly handle: (event: RecordedEvent) => Promise<Settlement>,
+    private readonly handle: (event: RecordedEvent, retryCount: number) => Promise<Settlement>,
     private readonly bufferSize: number,
     private readonly log: (line: string) => void,
   ) {}
@@ -71,7 +71,7 @@ export class SubscriptionConsumer {
 
   private async settle(sub: PersistentSubscription, pe: PersistentEvent): Promise<void> {
     try {
-      if ((await this.handle(pe.event)) === 'ack') await sub.ack(pe);
+      if ((await this.handle(pe.event, pe.retryCount)) === 'ack') await sub.ack(pe);
     } catch (error) {
       this.log(`dispatcher: ${pe.event.type} at ${pe.event.streamId} failed (retry ${pe.retryCount}): ${message(error)}`);
       await sub.nack('retry', message(error), pe).catch(() => {});

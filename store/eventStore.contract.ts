@@ -433,6 +433,8 @@ export function eventStoreContract(
         expect(await store.replayParkedEvents(g)).toBe(1);
         await waitFor('replayed delivery', () => c.received.length >= 4);
         expect(c.received[3]?.event.id).toBe(c.received[0]?.event.id);
+        // Delivered before: a replay is never taken for a first delivery.
+        expect(c.received[3]?.retryCount).toBeGreaterThan(0);
         await c.stop();
       });
 

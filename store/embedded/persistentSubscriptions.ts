@@ -83,9 +83,12 @@ class GroupRuntime implements ConsumerOwner {
     this.dispatch();
   }
 
-  /** Queues parked events for delivery again (their parked rows are marked `replaying`). */
-  enqueueReplay(position: number, event: RecordedEvent): void {
-    const entry: Entry = { position, event, replay: true, retryCount: 0, consumer: null, yielded: false, deadline: 0, done: false };
+  /**
+   * Queues parked events for delivery again (their parked rows are marked `replaying`). A replay was delivered
+   * before: its retryCount goes on from the parked one.
+   */
+  enqueueReplay(position: number, event: RecordedEvent, parkedRetryCount: number): void {
+    const entry: Entry = { position, event, replay: true, retryCount: parkedRetryCount + 1, consumer: null, yielded: false, deadline: 0, done: false };
     this.replays.set(position, entry);
     this.retries.push(entry);
   }
@@ -324,25 +327,24 @@ export class PersistentSubscriptions {
 
   replayParked(group: string): number {
     if (!this.groupRow(group)) throw new PersistentSubscriptionNotFoundError(group);
-    const positions = this.writeLock.run(() => this.db.transaction((): number[] => {
+    const parked = this.writeLock.run(() => this.db.transaction((): { position: number; retry_count: number }[] => {
       const rows = this.db
-        .prepare<[string], { position: number }>(
-          'SELECT position FROM ps_parked WHERE group_name = ? AND replaying = 0 ORDER BY position',
+        .prepare<[string], { position: number; retry_count: number }>(
+          'SELECT position, retry_count FROM ps_parked WHERE group_name = ? AND replaying = 0 ORDER BY position',
         )
-        .all(group)
-        .map((r) => r.position);
+        .all(group);
       this.db.prepare('UPDATE ps_parked SET replaying = 1 WHERE group_name = ? AND replaying = 0').run(group);
       return rows;
     }).immediate());
     const runtime = this.groups.get(group);
     if (runtime) {
-      for (const p of positions) {
-        const row = this.reader.readAt(p);
-        if (row) runtime.enqueueReplay(p, rowToEvent(row));
+      for (const p of parked) {
+        const row = this.reader.readAt(p.position);
+        if (row) runtime.enqueueReplay(p.position, rowToEvent(row), p.retry_count);
       }
       runtime.dispatch();
     }
-    return positions.length;
+    return parked.length;
   }
 
   /** Called by the store after each commit. */
@@ -410,8 +412,8 @@ export class PersistentSubscriptions {
     const settings = JSON.parse(row.settings) as GroupSettings;
     const cursor = row.checkpoint ?? row.start_position;
     const parked = this.db
-      .prepare<[string], { position: number; replaying: number }>(
-        'SELECT position, replaying FROM ps_parked WHERE group_name = ? ORDER BY position',
+      .prepare<[string], { position: number; replaying: number; retry_count: number }>(
+        'SELECT position, replaying, retry_count FROM ps_parked WHERE group_name = ? ORDER BY position',
       )
       .all(group);
     const skip = new Set(parked.filter((p) => p.position > cursor).map((p) => p.position));
@@ -419,7 +421,7 @@ export class PersistentSubscriptions {
     for (const p of parked) {
       if (p.replaying !== 1) continue;
       const ev = this.reader.readAt(p.position);
-      if (ev) runtime.enqueueReplay(p.position, rowToEvent(ev));
+      if (ev) runtime.enqueueReplay(p.position, rowToEvent(ev), p.retry_count);
     }
     this.groups.set(group, runtime);
     return runtime;
