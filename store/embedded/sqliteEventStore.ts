@@ -290,7 +290,7 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.queue.length > 0) this.flush();
+    while (this.queue.length > 0) this.commitQueued(this.writeLock.acquire());
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.persistent.close();
     this.commits.removeAllListeners();
@@ -301,22 +301,40 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) throw new Error('The event store is closed');
   }
 
+  /**
+   * Commits the queued appends. When another thread is writing the file, waits for the write lock without blocking
+   * this thread (the one answering requests goes on with them); appends queued meanwhile join the batch.
+   */
   private flush(): void {
     this.flushScheduled = false;
+    if (this.queue.length === 0) return;
+    const release = this.writeLock.tryAcquire();
+    if (release) return this.commitQueued(release);
+    this.flushScheduled = true;
+    void this.writeLock.acquireAsync().then((acquired) => {
+      this.flushScheduled = false;
+      this.commitQueued(acquired);
+    });
+  }
+
+  /** Commits up to `maxBatch` queued appends in one transaction, holding the write lock that `release` lets go. */
+  private commitQueued(release: () => void): void {
     const batch = this.queue.splice(0, this.maxBatch);
     if (this.queue.length > 0 && !this.closed) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
-    if (batch.length === 0) return;
     let outcomes: Outcome[];
     try {
-      // IMMEDIATE: take the write lock before reading the streams' revisions, so that a commit by another
-      // connection cannot slip between the check and the write (it would fail the whole batch).
-      outcomes = this.writeLock.run(() => this.appendBatch.immediate(batch));
+      if (batch.length === 0) return;
+      // IMMEDIATE: take SQLite's write lock before reading the streams' revisions, so that a commit by another
+      // connection (another process) cannot slip between the check and the write (it would fail the whole batch).
+      outcomes = this.appendBatch.immediate(batch);
     } catch (error) {
       for (const a of batch) a.reject(error);
       return;
+    } finally {
+      release();
     }
     this.counters.transactions += 1;
     this.counters.appends += batch.length;

@@ -316,7 +316,8 @@ export class SqliteReadStore implements ReadStore {
   transaction<R>(work: (tx: ReadStoreTransaction) => Promise<R>): Promise<R> {
     return this.exclusive(async () => {
       const db = this.writer.db;
-      const release = this.writeLock.acquire();
+      // Without blocking this thread while another one writes the file.
+      const release = await this.writeLock.acquireAsync();
       try {
         db.exec('BEGIN IMMEDIATE');
       } catch (error) {

@@ -63,6 +63,37 @@ describe('WriteLock across threads', () => {
     }
   });
 
+  it('waits for the lock without blocking this thread when asked to (acquireAsync)', async () => {
+    const lock = new WriteLock();
+    const worker = tsWorker(
+      `const { WriteLock } = await import(${JSON.stringify(here('./writeLock.ts'))});
+       const release = new WriteLock(workerData.buffer).acquire();
+       parentPort.postMessage('held');
+       await new Promise((r) => parentPort.once('message', r));
+       release();`,
+      { buffer: lock.buffer },
+    );
+    try {
+      expect(await nextMessage(worker)).toBe('held');
+      expect(lock.tryAcquire()).toBeNull();
+      let acquired = false;
+      const pending = lock.acquireAsync().then((release) => {
+        acquired = true;
+        return release;
+      });
+      // This thread goes on meanwhile: a timer fires while the worker still holds the lock.
+      await new Promise((r) => setTimeout(r, 100));
+      expect(acquired).toBe(false);
+      worker.postMessage('release');
+      const release = await pending;
+      expect(lock.tryAcquire()).toBeNull(); // ours now
+      release();
+      expect(lock.tryAcquire()).not.toBeNull();
+    } finally {
+      await worker.terminate();
+    }
+  });
+
   it('lets two threads append to one event store file at once, losing nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hookbase-writelock-'));
     dirs.push(dir);
