@@ -108,9 +108,16 @@ describe('the commit signal', () => {
       // Within a second: without the signal the listener would only look again at its own next commit.
       await Promise.race([arrived, new Promise((_, reject) => setTimeout(() => reject(new Error('the listener was not woken')), 1_000))]);
       expect(seen).toEqual(['note-1']);
+      // A burst: one notification may cover many commits, and none is missed.
+      const burst = Array.from({ length: 50 }, (_, i) => `burst-${i}`);
+      for (const stream of burst) await quiet.appendToStream(stream, [event]);
+      // Well within the follower's 1 s fallback wait: a missed notification would show.
+      const deadline = Date.now() + 700;
+      while (seen.length < 1 + burst.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(seen).toEqual(['note-1', ...burst]);
       await listener.appendToStream('note-2', [event]);
       const counters = new Int32Array(signal, 0, Object.keys(COMMIT_SIGNAL_SLOTS).length);
-      expect(counters[COMMIT_SIGNAL_SLOTS.projections]).toBe(1); // the quiet store's commit
+      expect(counters[COMMIT_SIGNAL_SLOTS.projections]).toBe(1 + burst.length); // the quiet store's commits
       expect(counters[COMMIT_SIGNAL_SLOTS.main]).toBe(0); // nobody notifies a store that does not listen
       await sub.stop();
     } finally {

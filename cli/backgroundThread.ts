@@ -80,8 +80,11 @@ export type BackgroundThreadOptions = Readonly<{
 /** Slots of the commit signal: one per thread of a Hookbase (main, projections, dispatcher, WAL checkpoints). */
 export const COMMIT_SIGNAL_SLOTS = { main: 0, projections: 1, dispatcher: 2, walCheckpoints: 3 } as const;
 const SLOT_COUNT = Object.keys(COMMIT_SIGNAL_SLOTS).length;
-/** One counter per slot, then one flag per slot: whether that thread listens (has subscriptions to wake). */
-export const newCommitSignal = (): SharedArrayBuffer => new SharedArrayBuffer(4 * 2 * SLOT_COUNT);
+/**
+ * Per slot: a commit counter; whether that thread listens (has subscriptions to wake); whether it was notified and
+ * has not looked yet (so a burst of commits costs one notification, not one each).
+ */
+export const newCommitSignal = (): SharedArrayBuffer => new SharedArrayBuffer(4 * 3 * SLOT_COUNT);
 
 type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
 // Node 16+ has it; TypeScript's lib declares it from es2024 only.
@@ -97,19 +100,23 @@ const waitAsync = (Atomics as unknown as { waitAsync: (cells: Int32Array, index:
 export const joinCommitSignal = (buffer: SharedArrayBuffer, slot: number, events: SqliteEventStore, options: Readonly<{ listen: boolean }> = { listen: true }): (() => void) => {
   const counters = new Int32Array(buffer, 0, SLOT_COUNT);
   const listening = new Int32Array(buffer, 4 * SLOT_COUNT, SLOT_COUNT);
+  const notified = new Int32Array(buffer, 8 * SLOT_COUNT, SLOT_COUNT);
   let seen = Atomics.load(counters, slot);
   let stopped = false;
   const unwatch = events.onLocalCommit(() => {
     for (let other = 0; other < SLOT_COUNT; other++) {
       if (other === slot || Atomics.load(listening, other) === 0) continue;
       Atomics.add(counters, other, 1);
-      Atomics.notify(counters, other);
+      // Notifying wakes another event loop (a syscall): once until that thread has looked. It looks after clearing
+      // its flag, and its wait compares the counter, so a commit counted meanwhile is never missed.
+      if (Atomics.compareExchange(notified, other, 0, 1) === 0) Atomics.notify(counters, other);
     }
   });
   const follow = async (): Promise<void> => {
     while (!stopped) {
       const wait = waitAsync(counters, slot, seen, 1_000);
       if (wait.async) await wait.value;
+      Atomics.store(notified, slot, 0);
       const now = Atomics.load(counters, slot);
       if (now !== seen && !stopped) events.notifyCommitted();
       seen = now;
