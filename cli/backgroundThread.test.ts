@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventMetadata } from '../domain/events';
 import { streams } from '../domain/streams';
@@ -124,6 +127,62 @@ describe('the commit signal', () => {
       leaveQuiet();
       leaveListener();
       await quiet.close();
+      await listener.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('misses no commit of another thread: each is seen well before the 1 s fallback wait', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hookbase-signal-'));
+    const lock = new WriteLock();
+    const listener = SqliteEventStore.open(join(dataDir, 'events.db'), { writeLock: lock });
+    const signal = newCommitSignal();
+    const leave = joinCommitSignal(signal, COMMIT_SIGNAL_SLOTS.projections, listener, { listen: true });
+    const tsx = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+    const here = (file: string) => JSON.stringify(new URL(file, import.meta.url).href);
+    // Another thread commits one event at a time, at irregular moments, so that some land while this thread is
+    // busy reading and some while it waits: the moments where a notification could fall between two stools.
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       import(${JSON.stringify(tsx)}).then(async (tsx) => {
+         tsx.register();
+         const { SqliteEventStore } = await import(${here('../store/embedded/sqliteEventStore.ts')});
+         const { WriteLock } = await import(${here('../store/embedded/writeLock.ts')});
+         const { joinCommitSignal } = await import(${here('./backgroundThread.ts')});
+         const store = SqliteEventStore.open(workerData.path, { writeLock: new WriteLock(workerData.lock) });
+         const leave = joinCommitSignal(workerData.signal, workerData.slot, store, { listen: false });
+         for (let i = 0; i < workerData.count; i++) {
+           await store.appendToStream('tick-' + i, [{ type: 'Tick', data: { at: Date.now() } }]);
+           const pause = Math.random() * 2;
+           if (pause > 0.5) await new Promise((r) => setTimeout(r, pause));
+         }
+         leave();
+         await store.close();
+         parentPort.postMessage('done');
+       });`,
+      { eval: true, workerData: { path: join(dataDir, 'events.db'), lock: lock.buffer, signal, slot: COMMIT_SIGNAL_SLOTS.dispatcher, count: 1_500 } },
+    );
+    try {
+      let seen = 0;
+      let worst = 0;
+      const sub = listener.subscribeToAll({}, {
+        onEvents: async (batch) => {
+          for (const e of batch) worst = Math.max(worst, Date.now() - (e.data as { at: number }).at);
+          seen += batch.length;
+        },
+      });
+      await new Promise<void>((resolve, reject) => {
+        worker.once('message', () => resolve());
+        worker.once('error', reject);
+      });
+      const deadline = Date.now() + 5_000;
+      while (seen < 1_500 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await sub.stop();
+      expect(seen).toBe(1_500);
+      expect(worst).toBeLessThan(500);
+    } finally {
+      await worker.terminate();
+      leave();
       await listener.close();
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -107,14 +107,15 @@ export const joinCommitSignal = (buffer: SharedArrayBuffer, slot: number, events
     for (let other = 0; other < SLOT_COUNT; other++) {
       if (other === slot || Atomics.load(listening, other) === 0) continue;
       Atomics.add(counters, other, 1);
-      // Notifying wakes another event loop (a syscall): once until that thread has looked. It looks after clearing
-      // its flag, and its wait compares the counter, so a commit counted meanwhile is never missed.
-      if (Atomics.compareExchange(notified, other, 0, 1) === 0) Atomics.notify(counters, other);
+      // Notifying wakes another event loop (a syscall): once until that thread has looked. The thread waits on this
+      // flag (not on the counter) and clears it before it reads the counter: a flag already set means it has yet to
+      // look, and will see this commit when it does.
+      if (Atomics.compareExchange(notified, other, 0, 1) === 0) Atomics.notify(notified, other);
     }
   });
   const follow = async (): Promise<void> => {
     while (!stopped) {
-      const wait = waitAsync(counters, slot, seen, 1_000);
+      const wait = waitAsync(notified, slot, 0, 1_000);
       if (wait.async) await wait.value;
       Atomics.store(notified, slot, 0);
       const now = Atomics.load(counters, slot);
