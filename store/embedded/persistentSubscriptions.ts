@@ -37,6 +37,11 @@ class GroupRuntime implements ConsumerOwner {
   private readonly skip: Set<number>;
   private readonly startCursor: number;
   private rr = 0;
+  /**
+   * The last page read came back short: nothing more to read until a commit says otherwise (`onCommit`), or the
+   * periodic look (`expire`) for what another process may have written. Saves a query per ack.
+   */
+  private caughtUp = false;
   private closing = false;
   private dispatching = false;
   private dispatchScheduled = false;
@@ -173,8 +178,9 @@ class GroupRuntime implements ConsumerOwner {
         if (!next.done && !next.consumer) return next;
         continue;
       }
-      if (!mayReadPage()) return null;
+      if (this.caughtUp || !mayReadPage()) return null;
       const rows = this.owner.reader.readAfter(this.cursor, PAGE_SIZE);
+      this.caughtUp = rows.length < PAGE_SIZE;
       if (rows.length === 0) return null;
       for (const row of rows) {
         this.cursor = row.position;
@@ -243,11 +249,19 @@ class GroupRuntime implements ConsumerOwner {
     this.owner.scheduleCheckpointFlush();
   }
 
+  /** Something was committed: there may be events to read. */
+  committed(): void {
+    this.caughtUp = false;
+    this.dispatch();
+  }
+
   private expire(): void {
+    // Also the periodic look for events committed by another process, which no signal announces.
+    this.caughtUp = false;
     const now = Date.now();
     const expired: Entry[] = [];
     for (const c of this.consumers) for (const e of c.inflight) if (e.deadline <= now) expired.push(e);
-    if (expired.length === 0) return;
+    if (expired.length === 0) return this.dispatch();
     expired.sort((a, b) => a.position - b.position);
     for (const e of expired) {
       this.release(e);
@@ -349,7 +363,7 @@ export class PersistentSubscriptions {
 
   /** Called by the store after each commit. */
   onCommit(): void {
-    for (const g of this.groups.values()) g.dispatch();
+    for (const g of this.groups.values()) g.committed();
   }
 
   storeParked(group: string, position: number, retryCount: number, reason: string): void {

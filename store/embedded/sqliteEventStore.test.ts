@@ -111,6 +111,28 @@ describe('SqliteEventStore (embedded only)', () => {
     await sub.stop();
   });
 
+  it('delivers to a persistent subscription what another connection committed, unannounced, at its next periodic look', async () => {
+    const path = tempPath();
+    const here = open(path);
+    const elsewhere = SqliteEventStore.open(path); // another process, say: no commit signal reaches `here`
+    opened.push({ store: elsewhere, path });
+    // A 400 ms message timeout makes the group look every 100 ms.
+    await here.createPersistentSubscriptionToAll('g', { startFrom: 'start', messageTimeoutMs: 400 });
+    const sub = here.subscribeToPersistentSubscriptionToAll('g');
+    const iterator = sub[Symbol.asyncIterator]();
+    await here.appendToStream('local', [ev(0)]);
+    const first = (await iterator.next()).value as PersistentEvent;
+    await sub.ack(first);
+    // Caught up: acking read nothing more. Now a commit nobody announces to `here`.
+    await elsewhere.appendToStream('remote', [ev(1)]);
+    const started = Date.now();
+    const second = (await iterator.next()).value as PersistentEvent;
+    expect(second.event.streamId).toBe('remote');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await sub.ack(second);
+    await sub.stop();
+  });
+
   it('keeps events and the persistent-subscription checkpoint across close and reopen', async () => {
     const path = tempPath();
     const first = open(path);
