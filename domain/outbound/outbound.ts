@@ -38,12 +38,13 @@ export const evolveOutbound = (state: OutboundState, event: OutboundEvent): Outb
       return { status: 'success', attempts: event.data.attemptNumber, nextAttemptAt: null };
     case 'AttemptFailed':
       return { status: 'failed', attempts: event.data.attemptNumber, nextAttemptAt: null };
+    // Written out (not `{ ...state, … }`): see decideOutbound.
     case 'RetryScheduled':
-      return { ...state, nextAttemptAt: event.data.dueAt };
+      return { status: state.status, attempts: state.attempts, nextAttemptAt: event.data.dueAt };
     case 'DeliveryExhausted':
-      return { ...state, status: 'exhausted', nextAttemptAt: null };
+      return { status: 'exhausted', attempts: state.attempts, nextAttemptAt: null };
     case 'RetryRequested':
-      return { ...state, nextAttemptAt: event.data.requestedAt };
+      return { status: state.status, attempts: state.attempts, nextAttemptAt: event.data.requestedAt };
     default: {
       const never: never = event;
       return never;
