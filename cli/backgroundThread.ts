@@ -7,13 +7,14 @@ import type { ProjectionProgress, ProjectionStatus } from '../projections';
 import { allProjections, PositionWaiters, projectionStatusFromCheckpoints } from '../projections';
 import type { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import type { WriteLock } from '../store/embedded/writeLock';
+import { waitAsync } from '../store/embedded/writeLock';
 import type { Position } from '../store/eventStore';
 import { positionFromString } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
 
 /**
- * The embedded deployment runs the projections and the dispatcher each on a worker thread of its own: the API and
- * they then share the machine's cores instead of one event loop. A worker opens its own connections to the same
+ * The embedded deployment runs the projections and the dispatcher each on a worker thread of its own, and the WAL
+ * checkpoints on a third: the API and they then share the machine's cores instead of one event loop. A worker opens its own connections to the same
  * SQLite files (WAL lets them read beside each other; writers take turns through a shared WriteLock), so nothing
  * changes in what is stored or when. Every thread announces its commits through counters in shared memory, and the others'
  * subscriptions then read them; the projections' progress comes back, so that commands still answer once their
@@ -86,14 +87,10 @@ const SLOT_COUNT = Object.keys(COMMIT_SIGNAL_SLOTS).length;
  */
 export const newCommitSignal = (): SharedArrayBuffer => new SharedArrayBuffer(4 * 3 * SLOT_COUNT);
 
-type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-// Node 16+ has it; TypeScript's lib declares it from es2024 only.
-const waitAsync = (Atomics as unknown as { waitAsync: (cells: Int32Array, index: number, value: number, timeoutMs: number) => WaitAsyncResult }).waitAsync;
-
 /**
  * Announces this thread's commits to the other threads of this Hookbase, and (with `listen`) wakes this store's
  * subscriptions on theirs; returns the unsubscribe. Each thread has a counter in shared memory: a commit adds one
- * to every listening thread's and notifies it; each listening thread waits on its own (Atomics.waitAsync). Cheaper
+ * to every listening thread's and notifies it; each listening thread waits on its own flag (Atomics.waitAsync). Cheaper
  * than a message per commit, which would be hundreds a second. A thread without subscriptions (the main thread
  * when the projections and the dispatcher run elsewhere) does not listen, so nobody wakes it for nothing.
  */

@@ -188,8 +188,9 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     leaveCommitSignal = joinCommitSignal(commitSignal, COMMIT_SIGNAL_SLOTS.main, events, { listen });
     const common = { dataDir: config.dataDir, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs };
     // One thread per role, and one that checkpoints the WAL files (stopped last: threads stop in reverse order).
-    // It boots while the others do.
+    // It boots while the others do (awaited below; a failure meanwhile is not an unhandled rejection).
     const walThread = startBackgroundThread({ ...common, name: 'WAL checkpoint', commitSlot: COMMIT_SIGNAL_SLOTS.walCheckpoints, projections: false, dispatcher: null, checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS });
+    walThread.catch(() => {});
     if (onThread.projections) {
       projectionThread = await startBackgroundThread({
         ...common,
@@ -260,7 +261,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
       server.close(() => resolve());
       server.closeAllConnections();
     });
-    // In the reverse order of starting: the dispatcher, then the projections.
+    // In the reverse order of starting: the dispatcher, the projections, then the WAL checkpoints.
     for (const thread of [...threads].reverse()) await thread.stop();
     leaveCommitSignal();
     await dispatcher?.stop();

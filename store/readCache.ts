@@ -60,25 +60,23 @@ class CachedCollection<T extends Document> implements ReadCollection<T> {
     private readonly maxEntries: number,
   ) {}
 
-  async get(id: string): Promise<T | null> {
-    let doc = this.docs.get(id);
-    if (doc === undefined) {
-      const generation = this.generation;
-      doc = deepFreeze(await this.inner.get(id));
-      if (generation === this.generation) remember(this.docs, id, doc, this.maxEntries);
-    }
-    return doc;
+  get(id: string): Promise<T | null> {
+    return this.through(this.docs, id, () => this.inner.get(id));
   }
 
-  async find(options: FindOptions = {}): Promise<Page<T>> {
-    const key = JSON.stringify(options);
-    let page = this.pages.get(key);
-    if (page === undefined) {
+  find(options: FindOptions = {}): Promise<Page<T>> {
+    return this.through(this.pages, JSON.stringify(options), () => this.inner.find(options));
+  }
+
+  /** The kept answer for `key`, or `read` it, freeze it and keep it unless a change came meanwhile. */
+  private async through<V>(map: Map<string, V>, key: string, read: () => Promise<V>): Promise<V> {
+    let value = map.get(key);
+    if (value === undefined) {
       const generation = this.generation;
-      page = deepFreeze(await this.inner.find(options));
-      if (generation === this.generation) remember(this.pages, key, page, this.maxEntries);
+      value = deepFreeze(await read());
+      if (generation === this.generation) remember(map, key, value, this.maxEntries);
     }
-    return page;
+    return value;
   }
 
   count(where?: Readonly<Record<string, Scalar>>): Promise<number> {

@@ -1,6 +1,6 @@
 /**
- * A write lock for the threads of one process that write the same SQLite file (the embedded deployment's main
- * thread and its dispatcher thread). SQLite serialises writers by itself, but a writer that finds the file locked
+ * A write lock for the threads of one process that write the same SQLite file (the embedded deployment's API,
+ * projections, dispatcher and WAL-checkpoint threads). SQLite serialises writers by itself, but a writer that finds the file locked
  * sleeps in coarse steps (1, 2, 5, 10, 15, 20… ms) before it looks again: under load that costs more than the
  * writes. Here a writer waits on the shared cell instead and is woken the moment the holder lets go.
  *
@@ -79,8 +79,8 @@ export class WriteLock {
 }
 
 type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-// Node 16+ has it; TypeScript's lib declares it from es2024 only.
-const waitAsync = (Atomics as unknown as { waitAsync: (cells: Int32Array, index: number, value: number, timeoutMs: number) => WaitAsyncResult }).waitAsync;
+/** Atomics.waitAsync: Node 16+ has it; TypeScript's lib declares it from es2024 only. */
+export const waitAsync = (Atomics as unknown as { waitAsync: (cells: Int32Array, index: number, value: number, timeoutMs: number) => WaitAsyncResult }).waitAsync;
 
 const FREE = 0;
 const HELD = 1;
