@@ -100,9 +100,13 @@ class GroupRuntime implements ConsumerOwner {
   }
 
   updateSettings(settings: GroupSettings): void {
-    const period = this.settings.messageTimeoutMs !== settings.messageTimeoutMs;
+    const changed = this.settings.messageTimeoutMs !== settings.messageTimeoutMs;
     this.settings = settings;
-    if (period && !this.closing) this.startTimer();
+    if (!changed || this.closing) return;
+    this.startTimer();
+    // As in the table (see PersistentTables.updateSettings): what is held now times out by the new timeout at the latest.
+    const latest = Date.now() + settings.messageTimeoutMs;
+    for (const entry of this.held.values()) entry.deadline = Math.min(entry.deadline, latest);
   }
 
   /** Something was committed or given back: there may be events to claim. */

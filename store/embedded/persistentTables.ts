@@ -122,8 +122,14 @@ export class PersistentTables {
     });
   }
 
+  /** A shorter message timeout applies to the events held now too (EventStoreDB restarts the group instead). */
   updateSettings(group: string, settings: GroupSettings): void {
-    this.write(() => this.db.prepare('UPDATE ps_groups SET settings = ? WHERE group_name = ?').run(JSON.stringify(settings), group));
+    this.write(() => {
+      this.db.prepare('UPDATE ps_groups SET settings = ? WHERE group_name = ?').run(JSON.stringify(settings), group);
+      this.db
+        .prepare('UPDATE ps_inflight SET deadline = min(deadline, ?) WHERE group_name = ? AND owner IS NOT NULL')
+        .run(Date.now() + settings.messageTimeoutMs, group);
+    });
   }
 
   /**
