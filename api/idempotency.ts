@@ -24,7 +24,7 @@ type IdempotencyDoc = {
   expiresAt: string;
 };
 
-const idempotencyKeys: CollectionDef = { name: 'idempotency_keys', indexes: ['expiresAt'] };
+const idempotencyKeys: CollectionDef = { name: 'idempotency_keys', indexes: [{ equal: [], sort: 'expiresAt' }] };
 const TTL_MS = 24 * 3600 * 1000;
 /** A claim outlives any request (a crashed process's claim frees the key after this). */
 const CLAIM_MS = 60_000;
