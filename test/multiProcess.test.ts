@@ -29,6 +29,7 @@ describe('several processes on one embedded store', () => {
     HOOKBASE_RETRY_SCHEDULE: '100ms,200ms,500ms,1s,1s',
     HOOKBASE_RATE_LIMIT_API: '100000',
     HOOKBASE_RATE_LIMIT_SENDS: '100000',
+    HOOKBASE_RATE_LIMIT_PORTAL_TOKENS: '3',
   };
   const children: ChildHookbase[] = [];
   const start = async (roles: string): Promise<ChildHookbase> => {
@@ -74,6 +75,25 @@ describe('several processes on one embedded store', () => {
         b.messages.send(app.id, { eventType: 'multi.event', payload: { twin: true }, eventId: 'twin' }),
       ]);
       expect(viaA.id).toBe(viaB.id);
+
+      // The same Idempotency-Key posted to both APIs at once: the request runs once, the other gets its answer.
+      const post = (url: string) =>
+        fetch(`${url}/v1/applications`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'idempotency-key': 'one-key' },
+          body: JSON.stringify({ name: 'Once' }),
+        });
+      const answers = await Promise.all([post(apiA.url), post(apiB.url)]);
+      expect(answers.map((r) => r.status)).toEqual([201, 201]);
+      const [onceA, onceB] = (await Promise.all(answers.map((r) => r.json()))) as Array<{ id: string }>;
+      expect(onceA?.id).toBe(onceB?.id);
+      expect(answers.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(1);
+
+      // A rate limit holds across API processes: 3 portal tokens per application per hour, whichever API is asked.
+      await a.portalTokens.create(app.id);
+      await b.portalTokens.create(app.id);
+      await a.portalTokens.create(app.id);
+      await expect(b.portalTokens.create(app.id)).rejects.toMatchObject({ status: 429 });
 
       // 2,000 messages, alternately through each API; each send retried until answered (the eventId makes it safe).
       const messageIds = new Set<string>();
@@ -128,6 +148,7 @@ describe('several processes on one embedded store', () => {
         250,
       );
       expect(new Set(outbound.map((o) => o.messageId)).size).toBe(MESSAGES + 1);
+      expect((await a.applications.listAll()).data).toHaveLength(2);
       const { data: messages } = await a.messages.listAll(app.id, {});
       expect(messages).toHaveLength(MESSAGES + 1);
 
