@@ -50,12 +50,14 @@ describe('several processes on one embedded store', () => {
       res.end('ok');
     });
     const ops = SqliteReadStore.open(join(dataDir, 'operational.db'));
+    const t0 = Date.now();
+    const phases: string[] = [];
+    const phase = (name: string): void => void phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     try {
       // The first projections process takes the lease; the second stands by.
       const projections1 = await start('projections');
-      const projections2 = await start('projections');
-      const [apiA, apiB, dispatcher1, dispatcher2] = await Promise.all([start('api'), start('api'), start('dispatcher'), start('dispatcher')]);
-      void dispatcher2;
+      const [projections2, apiA, apiB, dispatcher1] = await Promise.all([start('projections'), start('api'), start('api'), start('dispatcher'), start('dispatcher')]);
+      phase('started');
       const holder = await projectionLeaseHolder(ops);
       expect(holder?.owner).toContain(`:${projections1.process.pid}:`);
 
@@ -111,6 +113,7 @@ describe('several processes on one embedded store', () => {
           }
         }
       };
+      phase('setup');
       const senders = Promise.all(
         Array.from({ length: SENDERS }, async () => {
           while (next < MESSAGES) await sendOne(next++);
@@ -130,6 +133,7 @@ describe('several processes on one embedded store', () => {
         50,
       );
       await senders;
+      phase('sent');
       expect(messageIds.size).toBe(MESSAGES);
 
       // Every message delivered, counted by webhook-id (the twin's included).
@@ -137,6 +141,7 @@ describe('several processes on one embedded store', () => {
       for (const id of messageIds) expect(deliveries.has(id)).toBe(true);
       expect(deliveries.has(viaA.id)).toBe(true);
       const duplicates = [...deliveries.values()].filter((n) => n > 1).length;
+      phase('delivered');
 
       // The read models are exact: one delivery per message, all successful, as either API reads them.
       const outbound = await eventually(
@@ -158,7 +163,7 @@ describe('several processes on one embedded store', () => {
 
       console.log(
         `multi-process: ${MESSAGES} messages, standby took over ${takenOver} ms after the kill, ` +
-          `${duplicates} delivered twice (attempts in flight at the kill), ${failedSends} sends retried`,
+          `${duplicates} delivered twice (attempts in flight at the kill), ${failedSends} sends retried; ${phases.join(', ')}`,
       );
       // Duplicates only for attempts in flight at the kill: at most the killed dispatcher's endpoint concurrency.
       expect(duplicates).toBeLessThanOrEqual(32);
