@@ -11,7 +11,7 @@ import type { ChildHookbase } from './child';
 import { eventually, startReceiver } from './harness';
 
 const MESSAGES = 2_000;
-const SENDERS = 16;
+const SENDERS = 32;
 
 /**
  * Issue 8's first "Done when": 2 API, 2 dispatcher and 2 projections processes (`HOOKBASE_ROLES`) on one data dir.
