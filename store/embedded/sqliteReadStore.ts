@@ -10,7 +10,9 @@ import { SqlCollection, SqlWriteCollection, tableName, uniqueIndexName, validate
 /**
  * The embedded ReadStore: one SQLite file in WAL mode, one table `rm_<name>` (id, doc JSON) per collection with
  * one compound expression index per declared IndexDef: (json_extract(equal)…, json_extract(sort), id); see
- * sqliteCollection.ts for the queries. A file gets two connections: the writer, used only by transaction()
+ * sqliteCollection.ts for the queries. Expression indexes rather than STORED generated columns: in a probe of 100,000
+ * outbound documents with their six indexes, both wrote (46-73 µs per document) and read a page (135-221 µs) alike
+ * within the machine's noise, and generated columns take 10% more space and a table rebuild when a key is added. A file gets two connections: the writer, used only by transaction()
  * (serialised by an in-process mutex) and by drops, and the reader, used by reads outside transactions, so that
  * those see committed data only. ':memory:' uses a single connection (reads then see a running transaction).
  */
