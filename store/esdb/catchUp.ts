@@ -1,0 +1,192 @@
+import type { AllStreamResolvedEvent, AllStreamSubscription, EventStoreDBClient, Position as ClientPosition } from '@eventstore/db-client';
+import type { AllFilter, CatchUpHandler, CatchUpOptions, Position, RecordedEvent, Subscription } from '../eventStore';
+import { comparePositions, matchesFilter } from '../eventStore';
+import { isTransient, mapClientError, toClientFilter, toReadPosition, toRecordedEvent } from './translate';
+
+/** The one client call a catch-up subscription makes (faked at this edge in unit tests). */
+export type CatchUpClient = Pick<EventStoreDBClient, 'subscribeToAll'>;
+
+/** Resubscription after a dropped connection: the first wait, doubled after each failure up to the last. */
+export type RetryPolicy = Readonly<{ initialMs: number; maxMs: number }>;
+
+export const DEFAULT_RETRY: RetryPolicy = { initialMs: 100, maxMs: 5_000 };
+
+/** The handler of the port, with `onCheckpoint` whether or not this build's port declares it yet. */
+type Handler = CatchUpHandler & Readonly<{ onCheckpoint?: (position: Position) => void | Promise<void> }>;
+
+/** Events handed to the handler at once, and how many may wait before the client's stream is paused. */
+const MAX_BATCH = 500;
+const HIGH_WATER = 2_000;
+
+const toError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+/**
+ * A catch-up subscription to `$all` over the client's streaming subscription. The client hands out single
+ * events: they are queued and given to the handler in batches, in order, one batch at a time. Checkpoints the
+ * server reports while filtering (`checkpointReached`) reach `onCheckpoint` only once every event before them
+ * is through the handler. When the connection drops (the client never resubscribes), it opens a new
+ * subscription after the last event or checkpoint it took, waiting `initialMs`, doubled after each failure up
+ * to `maxMs`, and reset by the first event or checkpoint after. A handler that throws, or an error that is not
+ * the connection's, ends it: `onDropped` is called once and the caller decides.
+ */
+export class EsdbCatchUpSubscription implements Subscription {
+  private stopped = false;
+  private generation = 0;
+  private current: AllStreamSubscription | null = null;
+  private readonly queue: RecordedEvent[] = [];
+  private processing: Promise<void> | null = null;
+  private inHandler = false;
+  /** The last position taken (an event queued, or a checkpoint reported): where a resubscription starts after. */
+  private cursor: Position | undefined;
+  private delayMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly client: CatchUpClient,
+    options: CatchUpOptions,
+    private readonly handler: Handler,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    private readonly log: (line: string) => void = () => {},
+  ) {
+    this.cursor = options.fromPosition;
+    this.filter = options.filter;
+    this.delayMs = retry.initialMs;
+    this.open();
+  }
+
+  private readonly filter: AllFilter | undefined;
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.close();
+    // A handler may call stop() itself: waiting for its own batch would deadlock.
+    if (!this.inHandler) await this.processing;
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  private open(): void {
+    const generation = ++this.generation;
+    const subscription = this.client.subscribeToAll({
+      fromPosition: toReadPosition(this.cursor),
+      filter: toClientFilter(this.filter, (_s, position) => this.checkpointReached(generation, position)),
+    });
+    this.current = subscription;
+    subscription.on('data', (resolved: AllStreamResolvedEvent) => this.take(generation, resolved));
+    subscription.on('error', (error: Error) => this.ended(generation, error));
+    subscription.on('end', () => this.ended(generation, new Error('the server ended the subscription')));
+  }
+
+  private close(): void {
+    this.generation++;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const current = this.current;
+    this.current = null;
+    current?.unsubscribe().catch(() => {});
+  }
+
+  private take(generation: number, resolved: AllStreamResolvedEvent): void {
+    if (generation !== this.generation || this.stopped) return;
+    const event = resolved.event;
+    if (event && !event.type.startsWith('$')) {
+      let recorded: RecordedEvent;
+      try {
+        recorded = toRecordedEvent(event, 'catch-up subscription to $all');
+      } catch (error) {
+        this.fail(toError(error));
+        return;
+      }
+      // The server filters; this also keeps out anything at or before where it (re)started.
+      const fresh = this.cursor === undefined || comparePositions(recorded.position, this.cursor) > 0;
+      if (fresh && matchesFilter(this.filter, recorded)) {
+        this.queue.push(recorded);
+        this.cursor = recorded.position;
+        if (this.queue.length >= HIGH_WATER) this.current?.pause();
+        this.process();
+      }
+    }
+    this.checkIdle();
+  }
+
+  private process(): void {
+    if (this.processing) return;
+    this.processing = (async () => {
+      // Let the events already buffered arrive: they join this batch.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.queue.length > 0 && !this.stopped) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        this.inHandler = true;
+        try {
+          await this.handler.onEvents(batch);
+        } catch (error) {
+          this.fail(toError(error));
+          return;
+        } finally {
+          this.inHandler = false;
+        }
+        this.delayMs = this.retry.initialMs;
+        if (this.current?.isPaused()) this.current.resume();
+      }
+    })().finally(() => {
+      this.processing = null;
+      if (this.queue.length > 0 && !this.stopped) this.process();
+      this.checkIdle();
+    });
+  }
+
+  /** Every event the client has emitted so far is through the handler. */
+  private idle(): boolean {
+    return this.queue.length === 0 && this.processing === null && (this.current?.readableLength ?? 0) === 0;
+  }
+
+  private checkIdle(): void {
+    if (!this.idle() && !this.stopped) return;
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  /** Awaited by the client before it reads on: no event after `position` arrives meanwhile. */
+  private async checkpointReached(generation: number, clientPosition: ClientPosition): Promise<void> {
+    if (generation !== this.generation || this.stopped) return;
+    if (!this.idle()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (generation !== this.generation || this.stopped) return;
+    const position: Position = { commit: clientPosition.commit, prepare: clientPosition.prepare };
+    if (this.cursor !== undefined && comparePositions(position, this.cursor) <= 0) return;
+    this.cursor = position;
+    this.delayMs = this.retry.initialMs;
+    try {
+      await this.handler.onCheckpoint?.(position);
+    } catch (error) {
+      this.fail(toError(error));
+    }
+  }
+
+  private ended(generation: number, error: Error): void {
+    if (generation !== this.generation || this.stopped) return;
+    const mapped = toError(mapClientError(error, {}));
+    this.close();
+    if (!isTransient(error) && error.message !== 'the server ended the subscription') {
+      this.fail(mapped);
+      return;
+    }
+    const delay = this.delayMs;
+    this.delayMs = Math.min(this.delayMs * 2, this.retry.maxMs);
+    this.log(`esdb: catch-up subscription to $all dropped (${mapped.message}); resubscribing in ${delay} ms`);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.stopped) this.open();
+    }, delay);
+    this.timer.unref();
+  }
+
+  private fail(error: Error): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.close();
+    this.queue.length = 0;
+    for (const wake of this.idleWaiters.splice(0)) wake();
+    if (this.handler.onDropped) this.handler.onDropped(error);
+    else process.emitWarning(`EventStoreDB catch-up subscription dropped without an onDropped handler: ${error.message}`);
+  }
+}
