@@ -20,6 +20,7 @@ import {
   WrongExpectedVersionError,
   comparePositions,
 } from './eventStore';
+import { ensurePersistentSubscriptionToAll } from './ensurePersistentSubscription';
 
 /**
  * The EventStore contract: behaviour every adapter (embedded SQLite, EventStoreDB) must show. It uses the port
@@ -38,14 +39,6 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs = WAIT_
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(5);
-  }
-}
-
-async function eventually(what: string, condition: () => Promise<boolean>, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
   }
 }
 
@@ -251,6 +244,18 @@ export function eventStoreContract(
         expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['$contract-system', 'Visible']);
       });
 
+      it('headPosition is the last event that is not a system event', async () => {
+        const s = `contract-${uid()}`;
+        const visible = await append(s, 2);
+        expect(await store.headPosition()).toEqual(visible.position);
+        await store.appendToStream(s, [ev('$contract-system', 0)]);
+        await store.appendToStream(`${s}-sys`, [ev('$contract-system', 1)]);
+        // What projections will never see is nothing to wait for.
+        expect(await store.headPosition()).toEqual(visible.position);
+        const next = await append(s, 1);
+        expect(await store.headPosition()).toEqual(next.position);
+      });
+
       it('reads from START', async () => {
         const s = `contract-${uid()}`;
         await append(s, 1);
@@ -337,6 +342,36 @@ export function eventStoreContract(
         await sub.stop();
       });
 
+      it('reports checkpoints while its filter drops events, at or past them, after the events before them', async () => {
+        const p = `contract-${uid()}`;
+        const from = await store.headPosition();
+        const received: RecordedEvent[] = [];
+        const checkpoints: Array<{ position: Position; receivedBefore: number }> = [];
+        const sub = store.subscribeToAll(
+          { fromPosition: from, filter: { streamNamePrefixes: [`${p}-`] } },
+          {
+            onEvents: async (events) => void received.push(...events),
+            onCheckpoint: (position) => void checkpoints.push({ position, receivedBefore: received.length }),
+          },
+        );
+        const mine = await append(`${p}-mine`, 1);
+        // Only streams the filter drops from here on: enough for a server that checkpoints every so many events.
+        let last: Position = mine.position;
+        for (let i = 0; i < 10; i++) {
+          last = (await store.appendToStream(`other-${p}-${i}`, Array.from({ length: 50 }, (_, n) => ev('Other', n)))).position;
+        }
+        await waitFor('a checkpoint at or past the last dropped event', () => checkpoints.some((c) => comparePositions(c.position, last) >= 0));
+        expect(received.map((e) => e.streamId)).toEqual([`${p}-mine`]);
+        // A checkpoint past an event comes after that event was handed over.
+        for (const c of checkpoints) {
+          if (comparePositions(c.position, mine.position) >= 0) expect(c.receivedBefore).toBe(1);
+        }
+        for (let i = 1; i < checkpoints.length; i++) {
+          expect(comparePositions((checkpoints[i] as { position: Position }).position, (checkpoints[i - 1] as { position: Position }).position)).toBeGreaterThanOrEqual(0);
+        }
+        await sub.stop();
+      });
+
       it('delivers nothing after stop() resolves', async () => {
         const p = `contract-${uid()}`;
         const { sub, received } = subscribe(await store.headPosition(), p);
@@ -365,12 +400,47 @@ export function eventStoreContract(
 
     describe('persistent subscriptions to $all', () => {
       const group = () => `contract-group-${uid()}`;
+      const replayUntil = async (g: string, done: () => boolean): Promise<void> => {
+        const deadline = Date.now() + WAIT_MS;
+        while (!done()) {
+          if (Date.now() > deadline) throw new Error(`Timed out after ${WAIT_MS} ms replaying the parked events of ${g}`);
+          const result: unknown = await store.replayParkedEvents(g);
+          expect(result).toBeUndefined();
+          await waitFor('a replayed delivery', done, 200).catch(() => {});
+        }
+      };
       const filterOf = (p: string) => ({ streamNamePrefixes: [p] });
 
       it('refuses to create a group twice', async () => {
         const g = group();
         await store.createPersistentSubscriptionToAll(g, { filter: filterOf(g) });
         expect(await caught(store.createPersistentSubscriptionToAll(g))).toBeInstanceOf(PersistentSubscriptionExistsError);
+      });
+
+      it('reports a group\'s settings with their defaults, and updates them', async () => {
+        const plain = group();
+        await store.createPersistentSubscriptionToAll(plain, { filter: filterOf(plain) });
+        expect((await store.getPersistentSubscriptionToAllInfo(plain)).settings).toMatchObject({ messageTimeoutMs: 30_000, maxRetryCount: 10 });
+        const g = group();
+        await store.createPersistentSubscriptionToAll(g, { filter: filterOf(g), messageTimeoutMs: 7_000, maxRetryCount: 4 });
+        expect((await store.getPersistentSubscriptionToAllInfo(g)).settings).toMatchObject({ messageTimeoutMs: 7_000, maxRetryCount: 4 });
+        await store.updatePersistentSubscriptionToAll(g, { messageTimeoutMs: 9_000, maxRetryCount: 6 });
+        expect((await store.getPersistentSubscriptionToAllInfo(g)).settings).toMatchObject({ messageTimeoutMs: 9_000, maxRetryCount: 6 });
+        expect(await caught(store.updatePersistentSubscriptionToAll(group(), { messageTimeoutMs: 1_000 }))).toBeInstanceOf(
+          PersistentSubscriptionNotFoundError,
+        );
+      });
+
+      it('ensurePersistentSubscriptionToAll creates a group, leaves it alone, and updates the settings that changed', async () => {
+        const g = group();
+        const settings = { startFrom: 'start', filter: filterOf(g), messageTimeoutMs: 5_000, maxRetryCount: 3 } as const;
+        expect(await ensurePersistentSubscriptionToAll(store, g, settings)).toBe('created');
+        expect(await ensurePersistentSubscriptionToAll(store, g, settings)).toBe('unchanged');
+        expect(await ensurePersistentSubscriptionToAll(store, g, { ...settings, messageTimeoutMs: 6_000 })).toBe('updated');
+        expect((await store.getPersistentSubscriptionToAllInfo(g)).settings).toMatchObject({ messageTimeoutMs: 6_000, maxRetryCount: 3 });
+        // Leaving a setting out means its default, which is a change too.
+        expect(await ensurePersistentSubscriptionToAll(store, g, { filter: filterOf(g), messageTimeoutMs: 6_000 })).toBe('updated');
+        expect((await store.getPersistentSubscriptionToAllInfo(g)).settings).toMatchObject({ messageTimeoutMs: 6_000, maxRetryCount: 10 });
       });
 
       it('fails to subscribe to a group that does not exist', async () => {
@@ -428,13 +498,13 @@ export function eventStoreContract(
         await waitFor('three deliveries', () => c.received.length >= 3);
         await sleep(50);
         expect(c.received.map((r) => r.retryCount)).toEqual([0, 1, 2]);
-        await eventually('one parked event', async () => (await store.getPersistentSubscriptionToAllInfo(g)).parkedCount === 1);
         replayed = true;
-        expect(await store.replayParkedEvents(g)).toBe(1);
-        await waitFor('replayed delivery', () => c.received.length >= 4);
+        // Parking is the server's business and may take a moment: replay until the event comes back.
+        await replayUntil(g, () => c.received.length >= 4);
         expect(c.received[3]?.event.id).toBe(c.received[0]?.event.id);
-        // Delivered before: a replay is never taken for a first delivery.
-        expect(c.received[3]?.retryCount).toBeGreaterThan(0);
+        // What retryCount a replay carries is not part of the contract (EventStoreDB may restart it at 0).
+        await sleep(50);
+        expect(c.received).toHaveLength(4);
         await c.stop();
       });
 
@@ -453,8 +523,7 @@ export function eventStoreContract(
         await waitFor('deliveries', () => c.received.length >= 2);
         await sleep(50);
         expect(c.received).toHaveLength(2);
-        expect(await store.replayParkedEvents(g)).toBe(1);
-        await waitFor('replayed delivery', () => c.received.length >= 3);
+        await replayUntil(g, () => c.received.length >= 3);
         expect(c.received[2]?.event.data).toEqual({ n: 0 });
         await sleep(50);
         expect(c.received).toHaveLength(3);

@@ -3,6 +3,13 @@ import type { JsonObject } from '../domain/json';
 /**
  * The EventStore port, shaped after EventStoreDB (@eventstore/db-client 6.x) so that the embedded adapter and
  * the EventStoreDB adapter are interchangeable. Revisions and positions are bigint, as in the client.
+ *
+ * Where the client differs, the adapter translates (helpers in store/clientSemantics.ts):
+ * - Positions are required here and optional in the client (absent on old servers): an adapter passes every
+ *   position it gets through `requirePosition`, which refuses a server that returns none.
+ * - `readAll({fromPosition})` is exclusive here and inclusive in the client: an adapter applies
+ *   `eventsAfter(fromPosition, …)` to the client's iterator.
+ * - The client's `readAll` has no server-side filter: the adapter filters (`matchesFilter`) and drops `$` events.
  */
 
 export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | bigint;
@@ -52,7 +59,7 @@ export type AllFilter =
   | Readonly<{ eventTypePrefixes: readonly string[] }>;
 
 export type ReadAllOptions = Readonly<{
-  /** Exclusive: events after this position. */
+  /** Exclusive: events after this position (the client is inclusive: see `eventsAfter`). */
   fromPosition?: Position;
   maxCount?: number;
   filter?: AllFilter;
@@ -69,6 +76,14 @@ export type CatchUpHandler = Readonly<{
   onEvents: (events: readonly RecordedEvent[]) => Promise<void>;
   /** Called once when the subscription drops for any reason but `stop()`. The caller resubscribes. */
   onDropped?: (error: Error) => void;
+  /**
+   * The subscription has read `$all` up to `position` (inclusive) and delivered every event there that its filter
+   * lets through (EventStoreDB's `checkpointReached`): events its filter dropped are passed too. Called while the
+   * subscription filters past events nobody sees, within a bounded time (embedded: after each read that ends past
+   * a dropped event; EventStoreDB: `checkpointReached`, at the interval the filter asks for), never before the `onEvents` of an event
+   * at or before `position` has resolved. What a waiter on a filtered-out position needs to be released.
+   */
+  onCheckpoint?: (position: Position) => void | Promise<void>;
 }>;
 
 export interface Subscription {
@@ -85,9 +100,31 @@ export type PersistentSubscriptionSettings = Readonly<{
   filter?: AllFilter;
 }>;
 
+/** A group's settings with every default filled in, as `getPersistentSubscriptionToAllInfo` reports them. */
+export type ResolvedPersistentSubscriptionSettings = Readonly<{
+  messageTimeoutMs: number;
+  maxRetryCount: number;
+  /** When the adapter knows it (EventStoreDB's info does not report it). */
+  filter?: AllFilter;
+}>;
+
+export const DEFAULT_MESSAGE_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_RETRY_COUNT = 10;
+
+export const resolvePersistentSettings = (s: PersistentSubscriptionSettings): ResolvedPersistentSubscriptionSettings => ({
+  messageTimeoutMs: s.messageTimeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS,
+  maxRetryCount: s.maxRetryCount ?? DEFAULT_MAX_RETRY_COUNT,
+  ...(s.filter ? { filter: s.filter } : {}),
+});
+
 export type PersistentEvent = Readonly<{
   event: RecordedEvent;
-  /** How many times this event was delivered to the group before. */
+  /**
+   * How many times this event was delivered to the group before, as far as the server counts: a timeout or a
+   * `nack('retry')` adds one. NOT proof of a first delivery: EventStoreDB may restart it at 0 for a replayed
+   * parked event (unverified), and every server restarts it at 0 for what it redelivers after a restart from its
+   * checkpoint. Code that skips work on `retryCount === 0` must prove the event is new some other way.
+   */
   retryCount: number;
 }>;
 
@@ -103,8 +140,10 @@ export interface PersistentSubscription {
 
 export type PersistentSubscriptionInfo = Readonly<{
   group: string;
+  settings: ResolvedPersistentSubscriptionSettings;
   /** Last checkpointed position; null before the first checkpoint. */
   checkpoint: Position | null;
+  /** Embedded adapter: exact. Other adapters: what the server's statistics say (may lag). */
   parkedCount: number;
   inFlight: number;
 }>;
@@ -113,17 +152,26 @@ export interface EventStore {
   appendToStream(streamId: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult>;
   /** Throws StreamNotFoundError while iterating when the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+  /** Never returns events whose type starts with `$`. */
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
-  /** Position of the last event in `$all`, or START when empty. */
+  /**
+   * Position of the last event in `$all` whose type does not start with `$` (the last one projections and
+   * subscriptions will see), or START when there is none. Waiting for it never waits on a system event.
+   */
   headPosition(): Promise<Position>;
   subscribeToAll(options: CatchUpOptions, handler: CatchUpHandler): Subscription;
 
-  /** Throws PersistentSubscriptionExistsError when the group exists. */
+  /** Throws PersistentSubscriptionExistsError when the group exists. See also `ensurePersistentSubscriptionToAll`. */
   createPersistentSubscriptionToAll(group: string, settings?: PersistentSubscriptionSettings): Promise<void>;
+  /**
+   * Changes an existing group's message timeout and max retry count (what EventStoreDB can update; `startFrom` and
+   * the filter are fixed at creation). Throws PersistentSubscriptionNotFoundError when there is no such group.
+   */
+  updatePersistentSubscriptionToAll(group: string, settings: Pick<PersistentSubscriptionSettings, 'messageTimeoutMs' | 'maxRetryCount'>): Promise<void>;
   subscribeToPersistentSubscriptionToAll(group: string, options?: Readonly<{ bufferSize?: number }>): PersistentSubscription;
   getPersistentSubscriptionToAllInfo(group: string): Promise<PersistentSubscriptionInfo>;
-  /** Moves the group's parked events back to be delivered again. */
-  replayParkedEvents(group: string): Promise<number>;
+  /** Moves the group's parked events back to be delivered again (EventStoreDB says nothing about how many). */
+  replayParkedEvents(group: string): Promise<void>;
 
   close(): Promise<void>;
 }
