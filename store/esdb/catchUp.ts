@@ -11,9 +11,6 @@ export type RetryPolicy = Readonly<{ initialMs: number; maxMs: number }>;
 
 export const DEFAULT_RETRY: RetryPolicy = { initialMs: 100, maxMs: 5_000 };
 
-/** The handler of the port, with `onCheckpoint` whether or not this build's port declares it yet. */
-type Handler = CatchUpHandler & Readonly<{ onCheckpoint?: (position: Position) => void | Promise<void> }>;
-
 /** Events handed to the handler at once, and how many may wait before the client's stream is paused. */
 const MAX_BATCH = 500;
 const HIGH_WATER = 2_000;
@@ -45,7 +42,7 @@ export class EsdbCatchUpSubscription implements Subscription {
   constructor(
     private readonly client: CatchUpClient,
     options: CatchUpOptions,
-    private readonly handler: Handler,
+    private readonly handler: CatchUpHandler,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
     private readonly log: (line: string) => void = () => {},
   ) {

@@ -17,7 +17,8 @@ import {
 } from '../eventStore';
 import { EsdbEventStore } from './esdbEventStore';
 import { FakeEsdbClient, record, resolved, serverError } from './fakeClient';
-import { PositionsUnsupportedError, requirePosition, toClientExpectedRevision, toReadPosition } from './translate';
+import { PositionsUnsupportedError } from '../clientSemantics';
+import { requirePosition, toClientExpectedRevision, toReadPosition } from './translate';
 
 /** Unit tests of the EventStoreDB adapter against a stand-in of the client at its edge (no server runs here). */
 

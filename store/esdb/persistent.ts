@@ -5,13 +5,9 @@ import type {
   PersistentSubscriptionToAllResolvedEvent,
   PersistentSubscriptionToAllSettings,
 } from '@eventstore/db-client';
-import type { NackAction, PersistentEvent, PersistentSubscription, PersistentSubscriptionSettings } from '../eventStore';
-import { comparePositions, matchesFilter, START } from '../eventStore';
+import type { NackAction, PersistentEvent, PersistentSubscription, PersistentSubscriptionInfo, PersistentSubscriptionSettings } from '../eventStore';
+import { DEFAULT_MAX_RETRY_COUNT, DEFAULT_MESSAGE_TIMEOUT_MS, START, comparePositions, matchesFilter } from '../eventStore';
 import { mapClientError, toRecordedEvent } from './translate';
-
-/** The port's defaults, which are EventStoreDB's own. */
-const DEFAULT_MESSAGE_TIMEOUT_MS = 30_000;
-const DEFAULT_MAX_RETRY_COUNT = 10;
 
 /** The settings the client needs in full, from the port's (every setting the port does not name keeps the client's default). */
 export const toClientSettings = (settings: PersistentSubscriptionSettings): PersistentSubscriptionToAllSettings => {
@@ -25,7 +21,7 @@ export const toClientSettings = (settings: PersistentSubscriptionSettings): Pers
 };
 
 /** What the port reports of a group, from the client's info. */
-export const fromClientInfo = (group: string, info: PersistentSubscriptionToAllInfo) => ({
+export const fromClientInfo = (group: string, info: PersistentSubscriptionToAllInfo): PersistentSubscriptionInfo => ({
   group,
   settings: { messageTimeoutMs: info.settings.messageTimeout, maxRetryCount: info.settings.maxRetryCount },
   checkpoint: info.stats.lastCheckpointedEventPosition

@@ -17,6 +17,7 @@ import type {
   RecordedEvent as ClientRecordedEvent,
 } from '@eventstore/db-client';
 import type { JsonObject, JsonValue } from '../../domain/json';
+import { PositionsUnsupportedError } from '../clientSemantics';
 import type { AllFilter, ExpectedRevision, Position, RecordedEvent } from '../eventStore';
 import {
   PersistentSubscriptionExistsError,
@@ -32,20 +33,22 @@ import {
  * recorded events, `$all` filters and errors. Kept apart from the adapter so that each is unit-tested on its own.
  */
 
-/** Raised on a server that returns no `$all` positions: the port cannot work without them. */
-export class PositionsUnsupportedError extends Error {
-  constructor(readonly context: string) {
-    super(
+/**
+ * Raised on a server that returns no `$all` positions: the port cannot work without them. The port's error, with
+ * the version EventStoreDB needs (the client returns event positions only from servers later than 22.6.0).
+ */
+export class EsdbPositionsUnsupportedError extends PositionsUnsupportedError {
+  constructor(context: string) {
+    super(context);
+    this.message =
       `EventStoreDB returned no $all position (${context}): Hookbase needs a server that returns positions on appends ` +
-        'and reads (EventStoreDB later than 22.6.0; Hookbase is built against 24.10)',
-    );
-    this.name = 'PositionsUnsupportedError';
+      'and reads (EventStoreDB later than 22.6.0; Hookbase is built against 24.10)';
   }
 }
 
-/** The client's positions are optional (absent on servers before 22.6): every one passes through this. */
+/** The client's positions are optional (absent on old servers): every one passes through this. */
 export const requirePosition = (position: ClientPosition | undefined | null, context: string): Position => {
-  if (position === undefined || position === null) throw new PositionsUnsupportedError(context);
+  if (position === undefined || position === null) throw new EsdbPositionsUnsupportedError(context);
   return { commit: position.commit, prepare: position.prepare };
 };
 
