@@ -5,7 +5,8 @@ export class StoreUnreachableError extends Error {
     readonly url: string,
     readonly reason: string,
   ) {
-    super(`${engine} at ${redactUrl(url)} cannot be reached: ${reason}`);
+    // gRPC appends an empty "Resolution note:" to its messages.
+    super(`${engine} at ${redactUrl(url)} cannot be reached: ${reason.replace(/\s*Resolution note:\s*$/, '')}`);
     this.name = 'StoreUnreachableError';
   }
 }
