@@ -50,8 +50,6 @@ export class Dispatcher {
   private sweeper: NodeJS.Timeout | null = null;
   private shedder: NodeJS.Timeout | null = null;
   private state: 'new' | 'running' | 'stopped' = 'new';
-  /** `$all`'s head when this dispatcher started: events after it were never seen by an earlier run. */
-  private startHead: bigint | null = null;
 
   constructor(deps: DispatcherDeps) {
     const { events, reads, masterKey, config } = deps;
@@ -79,7 +77,7 @@ export class Dispatcher {
       cancel: this.cancel.signal,
       log: this.log,
     });
-    this.consumer = new SubscriptionConsumer(events, (e, retryCount) => this.onMessageEvent(e, retryCount), config.subscriptionBufferSize, this.log);
+    this.consumer = new SubscriptionConsumer(events, (e, _retryCount, first) => this.onMessageEvent(e, first), config.subscriptionBufferSize, this.log);
     this.poller = new DuePoller({ events, reads, ops: deps.ops, config, pipeline: this.pipeline, queues: this.queues, breakers, log: this.log });
     this.queues.onRoom = () => this.poller.wake();
   }
@@ -88,8 +86,7 @@ export class Dispatcher {
     if (this.state !== 'new') throw new Error('A Dispatcher starts once; create a new one to start again.');
     this.state = 'running';
     await ensureDispatcherGroup(this.events, this.config.subscriptionMessageTimeoutMs);
-    this.startHead = (await this.events.headPosition()).commit;
-    this.consumer.start();
+    await this.consumer.start();
     this.poller.start();
     this.sweeper = setInterval(() => this.queues.sweep(), 30_000);
     this.sweeper.unref();
@@ -119,10 +116,9 @@ export class Dispatcher {
   }
 
   /** A message event from the subscription: attempt 1 of each of its deliveries, then ack. */
-  private async onMessageEvent(recorded: RecordedEvent, retryCount: number): Promise<Settlement> {
-    // Delivered to the group for the first time, and appended after this dispatcher started (a restart redelivers
-    // what was unsettled with a count of 0): nobody can have attempted its deliveries yet.
-    const unattempted = retryCount === 0 && this.startHead !== null && recorded.position.commit > this.startHead;
+  private async onMessageEvent(recorded: RecordedEvent, first: boolean): Promise<Settlement> {
+    // Certainly new to every dispatcher (see FirstDeliveries): nobody can have attempted its deliveries yet.
+    const unattempted = first;
     const event = upcast(recorded.type, recorded.data, recorded.metadata);
     let message: WebhookMessage;
     let applicationId: string;

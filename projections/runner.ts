@@ -147,6 +147,8 @@ export class ProjectionRunner implements ProjectionProgress {
       { fromPosition },
       {
         onEvents: (batch) => this.applyBatch(batch),
+        // Past events no batch carries (system events, or whatever a filter drops): nobody waits for them.
+        onCheckpoint: (position) => this.waiters.advance(position),
         onDropped: (error) => {
           if (!this.running) return;
           if (error instanceof FencedOutError) {

@@ -1,6 +1,6 @@
 import type { AllFilter, CatchUpHandler, RecordedEvent, Subscription } from '../eventStore';
 import type { EventReader } from './schema';
-import { rowMatches, rowToEvent } from './schema';
+import { rowMatches, rowToEvent, toPosition } from './schema';
 
 /** What a catch-up subscription needs from the store: page reads and a signal after each commit. */
 export interface CommitSource {
@@ -65,9 +65,10 @@ export class CatchUpSubscription implements Subscription {
     while (!this.stopped) {
       let batch: RecordedEvent[];
       let caughtUp: boolean;
+      let passedDropped: boolean;
       try {
         this.committed = false;
-        ({ batch, caughtUp } = this.readBatch());
+        ({ batch, caughtUp, passedDropped } = this.readBatch());
       } catch (e) {
         this.drop(e);
         return;
@@ -82,7 +83,22 @@ export class CatchUpSubscription implements Subscription {
         } finally {
           this.inHandler = false;
         }
-      } else if (caughtUp) {
+      }
+      // The read went past events the filter dropped: say how far, as EventStoreDB's checkpointReached does, so
+      // that nobody waits for a position no batch will reach.
+      if (passedDropped && !this.stopped && this.handler.onCheckpoint) {
+        this.inHandler = true;
+        try {
+          await this.handler.onCheckpoint(toPosition(this.cursor));
+        } catch (e) {
+          this.drop(e);
+          return;
+        } finally {
+          this.inHandler = false;
+        }
+      }
+      if (batch.length > 0) continue;
+      if (caughtUp) {
         if (!this.committed && !this.stopped) await new Promise<void>((resolve) => (this.wake = resolve));
       } else {
         // A long scan that matched nothing yet: let other work run before the next pages.
@@ -91,20 +107,26 @@ export class CatchUpSubscription implements Subscription {
     }
   }
 
-  private readBatch(): { batch: RecordedEvent[]; caughtUp: boolean } {
+  /** `passedDropped`: the cursor ended past an event the filter dropped (after the batch's last event). */
+  private readBatch(): { batch: RecordedEvent[]; caughtUp: boolean; passedDropped: boolean } {
     const { pageSize, batchSize, maxPagesPerTurn } = this.limits;
     const batch: RecordedEvent[] = [];
+    let passedDropped = false;
+    const result = (caughtUp: boolean) => ({ batch, caughtUp, passedDropped });
     for (let page = 0; page < maxPagesPerTurn; page++) {
       const rows = this.source.reader.readAfter(this.cursor, pageSize);
       for (const row of rows) {
-        if (batch.length >= batchSize) return { batch, caughtUp: false };
+        if (batch.length >= batchSize) return result(false);
         this.cursor = row.position;
-        if (rowMatches(this.filter, row)) batch.push(rowToEvent(row));
+        if (rowMatches(this.filter, row)) {
+          batch.push(rowToEvent(row));
+          passedDropped = false;
+        } else passedDropped = true;
       }
-      if (rows.length < pageSize) return { batch, caughtUp: true };
-      if (batch.length >= batchSize) return { batch, caughtUp: false };
+      if (rows.length < pageSize) return result(true);
+      if (batch.length >= batchSize) return result(false);
     }
-    return { batch, caughtUp: false };
+    return result(false);
   }
 
   private drop(e: unknown): void {

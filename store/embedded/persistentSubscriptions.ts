@@ -1,157 +1,218 @@
+import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type {
-  AllFilter,
   NackAction,
   PersistentEvent,
   PersistentSubscription,
   PersistentSubscriptionInfo,
   PersistentSubscriptionSettings,
-  RecordedEvent,
 } from '../eventStore';
-import { PersistentSubscriptionExistsError, PersistentSubscriptionNotFoundError } from '../eventStore';
+import { PersistentSubscriptionExistsError, PersistentSubscriptionNotFoundError, resolvePersistentSettings } from '../eventStore';
 import type { ConsumerOwner, Entry } from './persistentConsumer';
 import { Consumer } from './persistentConsumer';
+import type { GroupSettings, SettleOp } from './persistentTables';
+import { PersistentTables } from './persistentTables';
 import type { EventReader } from './schema';
-import { rowMatches, rowToEvent, toPosition } from './schema';
+import { toPosition } from './schema';
 import type { WriteLocking } from './writeLock';
 
 /**
- * Persistent subscriptions to `$all`, EventStoreDB style: named groups stored in SQLite, competing consumers
- * served round robin, ack / nack (park, retry, skip), retry counts, message timeouts, parked events and their
- * replay. At-least-once: the stored checkpoint is a position at or before which every event is settled (acked,
- * skipped or parked), so a restart redelivers whatever was in flight.
+ * Persistent subscriptions to `$all`, EventStoreDB style: named groups, competing consumers, ack / nack (park,
+ * retry, skip), retry counts, message timeouts, parked events and their replay. The group's state lives in the
+ * database (persistentTables.ts), so the consumers may be in several processes on one data dir: each event is held
+ * by one of them at a time. In a process, a group's runtime claims events in batches for its local consumers
+ * (one transaction per batch, which also writes the acks gathered meanwhile) and hands them round robin.
+ * At-least-once: an event is settled only by an ack, skip or park; what a stopped or dead consumer held is
+ * delivered again.
  */
 
-type GroupSettings = Readonly<{ messageTimeoutMs: number; maxRetryCount: number; filter?: AllFilter }>;
-
-const PAGE_SIZE = 500;
-const CHECKPOINT_AFTER_MS = 100;
-const MAX_PAGES_PER_DISPATCH = 20;
+/** How often a group looks for what other processes wrote, timed out or gave back (at most). */
+const LOOK_EVERY_MS = 100;
+const HEARTBEAT_EVERY_MS = 1_000;
+/** How long a small sync may wait for more acks or room (see worthSyncing). */
+const LAZY_SYNC_MS = 5;
 
 class GroupRuntime implements ConsumerOwner {
-  private readonly pending = new Map<number, Entry>(); // read from $all, unsettled; ascending by insertion
-  private readonly replays = new Map<number, Entry>();
-  private readonly retries: Entry[] = [];
-  private readonly fresh: Entry[] = [];
+  /** Events this connection holds, by position: waiting in `ready` or handed to a consumer. */
+  private readonly held = new Map<number, Entry>();
+  private ready: Entry[] = [];
   private readonly consumers: Consumer[] = [];
-  private readonly skip: Set<number>;
-  private readonly startCursor: number;
-  private rr = 0;
-  /**
-   * The last page read came back short: nothing more to read until a commit says otherwise (`onCommit`), or the
-   * periodic look (`expire`) for what another process may have written. Saves a query per ack.
-   */
-  private caughtUp = false;
+  private ops: SettleOp[] = [];
+  /** There may be events to claim: a commit, a give-back, a timeout, the periodic look. */
+  private lookForWork = true;
+  private syncScheduled = false;
   private closing = false;
-  private dispatching = false;
-  private dispatchScheduled = false;
-  private readonly timer: NodeJS.Timeout;
-  /** The checkpoint last computed (may be newer than the stored one until the next flush). */
-  checkpoint: number | null;
-  dirty = false;
+  private rr = 0;
+  private lastBeat = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private lazy: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly owner: PersistentSubscriptions,
     readonly name: string,
-    private readonly settings: GroupSettings,
-    private cursor: number,
-    checkpoint: number | null,
-    parkedAfterCursor: Set<number>,
+    private settings: GroupSettings,
   ) {
-    this.checkpoint = checkpoint;
-    this.startCursor = cursor;
-    this.skip = parkedAfterCursor;
-    const period = Math.max(10, Math.min(1000, Math.floor(settings.messageTimeoutMs / 4)));
-    this.timer = setInterval(() => this.expire(), period);
-    this.timer.unref();
+    this.startTimer();
   }
 
-  get inFlight(): number {
-    return this.consumers.reduce((n, c) => n + c.inflight.size, 0);
+  private startTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    const period = Math.max(10, Math.min(LOOK_EVERY_MS, Math.floor(this.settings.messageTimeoutMs / 4)));
+    this.timer = setInterval(() => this.tick(), period);
+    this.timer.unref();
   }
 
   addConsumer(c: Consumer): void {
     this.consumers.push(c);
-    this.dispatch();
+    this.lookForWork = true;
+    this.scheduleSync();
   }
 
   removeConsumer(c: Consumer): void {
     const i = this.consumers.indexOf(c);
     if (i >= 0) this.consumers.splice(i, 1);
-    if (this.closing) return; // the store is closing: leave everything in flight to the checkpoint
+    if (this.closing) return; // the store is closing: `stop` gives everything back
     for (const entry of [...c.inflight]) {
       const delivered = entry.yielded;
-      this.release(entry);
-      if (delivered) this.retry(entry, 'consumer stopped');
-      else this.retries.push(entry);
+      this.drop(entry);
+      this.ops.push(delivered ? { kind: 'retry', position: entry.position, reason: 'consumer stopped' } : { kind: 'release', position: entry.position });
     }
-    this.dispatch();
-  }
-
-  /**
-   * Queues parked events for delivery again (their parked rows are marked `replaying`). A replay was delivered
-   * before: its retryCount goes on from the parked one.
-   */
-  enqueueReplay(position: number, event: RecordedEvent, parkedRetryCount: number): void {
-    const entry: Entry = { position, event, replay: true, retryCount: parkedRetryCount + 1, consumer: null, yielded: false, deadline: 0, done: false };
-    this.replays.set(position, entry);
-    this.retries.push(entry);
+    this.lookForWork = true;
+    this.scheduleSync();
   }
 
   settle(from: Consumer, pe: PersistentEvent, action: NackAction | 'ack', reason: string): void {
     if (this.closing) return;
     const position = Number(pe.event.position.commit);
-    const entry = this.pending.get(position) ?? this.replays.get(position);
-    if (!entry || entry.done) return;
+    const entry = this.held.get(position);
     if (action === 'retry') {
-      if (entry.consumer !== from) return; // stale nack of an earlier delivery
-      this.release(entry);
-      this.retry(entry, reason);
+      if (!entry || entry.consumer !== from) return; // stale nack of an earlier delivery
+      this.drop(entry);
+      this.ops.push({ kind: 'retry', position, reason });
+      this.lookForWork = true;
     } else {
-      this.release(entry);
-      if (action === 'park') this.park(entry, reason);
-      else this.finish(entry);
+      // An ack (or skip, or park) counts whoever sends it, as in EventStoreDB.
+      if (entry) this.drop(entry);
+      this.ops.push(action === 'park' ? { kind: 'park', position, reason } : { kind: 'ack', position });
     }
-    this.dispatch();
+    this.scheduleSync();
   }
 
+  updateSettings(settings: GroupSettings): void {
+    const period = this.settings.messageTimeoutMs !== settings.messageTimeoutMs;
+    this.settings = settings;
+    if (period && !this.closing) this.startTimer();
+  }
+
+  /** Something was committed or given back: there may be events to claim. */
+  wake(): void {
+    this.lookForWork = true;
+    this.scheduleSync();
+  }
+
+  /** Writes what was settled and gives back whatever this connection holds; stops the consumers. */
   stop(): void {
     this.closing = true;
-    clearInterval(this.timer);
+    if (this.timer) clearInterval(this.timer);
+    if (this.lazy) clearTimeout(this.lazy);
+    for (const entry of this.held.values()) this.ops.push({ kind: 'release', position: entry.position });
+    this.held.clear();
+    this.ready = [];
+    this.flush();
     for (const c of [...this.consumers]) void c.stop();
   }
 
-  dispatch(): void {
-    if (this.dispatching) return;
-    this.dispatching = true;
-    try {
-      let pages = MAX_PAGES_PER_DISPATCH;
-      for (;;) {
-        const consumer = this.nextConsumer();
-        if (!consumer) break;
-        const entry = this.takeReady(() => pages-- > 0);
-        if (!entry) {
-          if (pages < 0) this.scheduleDispatch();
-          break;
-        }
-        entry.consumer = consumer;
-        entry.yielded = false;
-        entry.deadline = Date.now() + this.settings.messageTimeoutMs;
-        consumer.inflight.add(entry);
-        consumer.push({ entry, value: { event: entry.event, retryCount: entry.retryCount } });
-      }
-    } finally {
-      this.dispatching = false;
-    }
+  /** Writes the settled events now (before `info` reads the tables). */
+  flush(): void {
+    if (this.ops.length === 0) return;
+    const ops = this.ops;
+    this.ops = [];
+    this.owner.tables.sync(this.name, this.settings, ops, 0, Date.now());
   }
 
-  private scheduleDispatch(): void {
-    if (this.dispatchScheduled) return;
-    this.dispatchScheduled = true;
-    setImmediate(() => {
-      this.dispatchScheduled = false;
-      if (!this.owner.closed) this.dispatch();
-    });
+  private scheduleSync(): void {
+    if (this.syncScheduled || this.owner.closed) return;
+    this.syncScheduled = true;
+    // One transaction per turn of the event loop, however many acks arrived in it.
+    setImmediate(() => this.sync());
+  }
+
+  private capacity(): number {
+    let free = 0;
+    for (const c of this.consumers) if (!c.stopped) free += c.bufferSize - c.inflight.size;
+    return free - this.ready.length;
+  }
+
+  /**
+   * Under load acks come one per turn: a transaction for each would cost more than the event. Until a batch's worth
+   * of room (an eighth of the consumers' buffers) or of acks has gathered, the sync waits a few ms for more.
+   */
+  private worthSyncing(capacity: number): boolean {
+    let total = 0;
+    for (const c of this.consumers) if (!c.stopped) total += c.bufferSize;
+    const batch = Math.max(1, Math.floor(total / 8));
+    return capacity >= batch || capacity >= total - this.ready.length || this.ops.length >= Math.max(batch, 16);
+  }
+
+  private sync(): void {
+    this.syncScheduled = false;
+    if (this.owner.closed || this.closing) return;
+    const capacity = this.lookForWork ? this.capacity() : 0;
+    if (this.ops.length === 0 && capacity <= 0) return;
+    if (!this.lazy && !this.worthSyncing(capacity)) {
+      this.lazy = setTimeout(() => {
+        this.lazy = null;
+        this.sync();
+      }, LAZY_SYNC_MS);
+      this.lazy.unref();
+      return;
+    }
+    if (this.lazy) {
+      clearTimeout(this.lazy);
+      this.lazy = null;
+    }
+    const now = Date.now();
+    if (this.ops.length === 0 && !this.owner.tables.hasWork(this.name, now)) {
+      this.lookForWork = false;
+      return;
+    }
+    const ops = this.ops;
+    this.ops = [];
+    if (capacity > 0) this.lookForWork = false;
+    let result: ReturnType<PersistentTables['sync']>;
+    try {
+      result = this.owner.tables.sync(this.name, this.settings, ops, Math.max(0, capacity), now);
+    } catch (error) {
+      // Another process held the file's write lock past the busy timeout: keep everything and try again shortly.
+      this.ops = ops.concat(this.ops);
+      this.lookForWork = true;
+      setTimeout(() => this.scheduleSync(), 50).unref();
+      process.emitWarning(`Persistent subscription ${this.name}: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    if (result.more) this.lookForWork = true;
+    for (const c of result.claimed) {
+      const previous = this.held.get(c.position);
+      if (previous) this.drop(previous);
+      const entry: Entry = { position: c.position, event: c.event, replay: c.replay, retryCount: c.retryCount, consumer: null, yielded: false, deadline: c.deadline, done: false };
+      this.held.set(c.position, entry);
+      this.ready.push(entry);
+    }
+    this.dispatch();
+    if (this.ops.length > 0 || (this.lookForWork && this.capacity() > 0)) this.scheduleSync();
+  }
+
+  private dispatch(): void {
+    while (this.ready.length > 0) {
+      const consumer = this.nextConsumer();
+      if (!consumer) return;
+      const entry = this.ready.shift() as Entry;
+      if (entry.done || entry.consumer) continue;
+      entry.consumer = consumer;
+      entry.yielded = false;
+      consumer.inflight.add(entry);
+      consumer.push({ entry, value: { event: entry.event, retryCount: entry.retryCount } });
+    }
   }
 
   private nextConsumer(): Consumer | null {
@@ -166,134 +227,50 @@ class GroupRuntime implements ConsumerOwner {
     return null;
   }
 
-  private takeReady(mayReadPage: () => boolean): Entry | null {
-    for (;;) {
-      const retry = this.retries.shift();
-      if (!retry) break;
-      if (!retry.done && !retry.consumer) return retry;
-    }
-    for (;;) {
-      const next = this.fresh.shift();
-      if (next) {
-        if (!next.done && !next.consumer) return next;
-        continue;
-      }
-      if (this.caughtUp || !mayReadPage()) return null;
-      const rows = this.owner.reader.readAfter(this.cursor, PAGE_SIZE);
-      this.caughtUp = rows.length < PAGE_SIZE;
-      if (rows.length === 0) return null;
-      for (const row of rows) {
-        this.cursor = row.position;
-        if (this.skip.delete(row.position) || !rowMatches(this.settings.filter, row)) continue;
-        const entry: Entry = {
-          position: row.position,
-          event: rowToEvent(row),
-          replay: false,
-          retryCount: 0,
-          consumer: null,
-          yielded: false,
-          deadline: 0,
-          done: false,
-        };
-        this.pending.set(row.position, entry);
-        this.fresh.push(entry);
-      }
-      this.updateCheckpoint();
-    }
-  }
-
-  private release(entry: Entry): void {
+  /** Forgets an event here: its consumer no longer holds it (taken back if not yet yielded). */
+  private drop(entry: Entry): void {
     const c = entry.consumer;
-    if (!c) return;
-    c.inflight.delete(entry);
-    if (!entry.yielded) c.unqueue(entry);
-    entry.consumer = null;
-  }
-
-  private retry(entry: Entry, reason: string): void {
-    if (entry.retryCount + 1 > this.settings.maxRetryCount) {
-      this.park(entry, `max retry count reached: ${reason}`);
-      return;
+    if (c) {
+      c.inflight.delete(entry);
+      if (!entry.yielded) c.unqueue(entry);
+      entry.consumer = null;
     }
-    entry.retryCount += 1;
-    this.retries.push(entry);
-  }
-
-  private park(entry: Entry, reason: string): void {
-    this.owner.storeParked(this.name, entry.position, entry.retryCount, reason);
-    this.forget(entry);
-  }
-
-  private finish(entry: Entry): void {
-    if (entry.replay) this.owner.deleteParked(this.name, entry.position);
-    this.forget(entry);
-  }
-
-  private forget(entry: Entry): void {
     entry.done = true;
-    if (entry.replay) {
-      this.replays.delete(entry.position);
-    } else {
-      this.pending.delete(entry.position);
-      this.updateCheckpoint();
-    }
+    if (this.held.get(entry.position) === entry) this.held.delete(entry.position);
   }
 
-  private updateCheckpoint(): void {
-    const first = this.pending.keys().next();
-    const cp = first.done ? this.cursor : first.value - 1;
-    // Null until the group has moved past where it started.
-    if (cp === (this.checkpoint ?? this.startCursor)) return;
-    this.checkpoint = cp;
-    this.dirty = true;
-    this.owner.scheduleCheckpointFlush();
-  }
-
-  /** Something was committed: there may be events to read. */
-  committed(): void {
-    this.caughtUp = false;
-    this.dispatch();
-  }
-
-  private expire(): void {
-    // Also the periodic look for events committed by another process, which no signal announces.
-    this.caughtUp = false;
+  private tick(): void {
+    if (this.owner.closed || this.closing) return;
     const now = Date.now();
-    const expired: Entry[] = [];
-    for (const c of this.consumers) for (const e of c.inflight) if (e.deadline <= now) expired.push(e);
-    if (expired.length === 0) return this.dispatch();
-    expired.sort((a, b) => a.position - b.position);
-    for (const e of expired) {
-      this.release(e);
-      this.retry(e, 'message timeout');
+    // Past its deadline an event is anyone's to claim again (one more retry), this connection's included.
+    for (const entry of [...this.held.values()]) if (entry.deadline <= now) this.drop(entry);
+    if (this.ready.some((e) => e.done)) this.ready = this.ready.filter((e) => !e.done);
+    try {
+      if (now - this.lastBeat >= HEARTBEAT_EVERY_MS) {
+        this.lastBeat = now;
+        this.owner.tables.heartbeat(now);
+        this.owner.tables.reapDeadOwners(this.name, now);
+        this.owner.refreshSettings(this);
+      }
+    } catch (error) {
+      process.emitWarning(`Persistent subscription ${this.name}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    this.dispatch();
+    // Also the look for what other processes wrote or gave back, which no signal announces here.
+    this.wake();
   }
 }
 
-type GroupRow = { settings: string; start_position: number; checkpoint: number | null };
-
 export class PersistentSubscriptions {
   private readonly groups = new Map<string, GroupRuntime>();
-  private flushScheduled = false;
+  readonly tables: PersistentTables;
   closed = false;
 
-  private readonly insertParked: Database.Statement<[string, number, number, string, number]>;
-  private readonly removeParked: Database.Statement<[string, number]>;
-  private readonly writeCheckpoint: Database.Statement<[number | null, string]>;
-
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     readonly reader: EventReader,
-    private readonly writeLock: WriteLocking,
+    writeLock: WriteLocking,
   ) {
-    this.insertParked = db.prepare(
-      `INSERT INTO ps_parked (group_name, position, retry_count, reason, parked_at, replaying) VALUES (?, ?, ?, ?, ?, 0)
-       ON CONFLICT (group_name, position) DO UPDATE SET retry_count = excluded.retry_count, reason = excluded.reason,
-       parked_at = excluded.parked_at, replaying = 0`,
-    );
-    this.removeParked = db.prepare('DELETE FROM ps_parked WHERE group_name = ? AND position = ?');
-    this.writeCheckpoint = db.prepare('UPDATE ps_groups SET checkpoint = ? WHERE group_name = ?');
+    this.tables = new PersistentTables(db, reader, writeLock, randomUUID());
   }
 
   create(group: string, settings: PersistentSubscriptionSettings): void {
@@ -305,14 +282,27 @@ export class PersistentSubscriptions {
           ? this.reader.headPosition()
           : // A Position is inclusive, as in EventStoreDB: delivery starts with the event at it.
             Math.max(-1, Number(start.commit) - 1);
-    const stored: GroupSettings = {
-      messageTimeoutMs: settings.messageTimeoutMs ?? 30_000,
-      maxRetryCount: settings.maxRetryCount ?? 10,
-      ...(settings.filter ? { filter: settings.filter } : {}),
+    const stored: GroupSettings = resolvePersistentSettings(settings);
+    if (!this.tables.createGroup(group, stored, startPosition)) throw new PersistentSubscriptionExistsError(group);
+  }
+
+  update(group: string, settings: Pick<PersistentSubscriptionSettings, 'messageTimeoutMs' | 'maxRetryCount'>): void {
+    const row = this.tables.groupRow(group);
+    if (!row) throw new PersistentSubscriptionNotFoundError(group);
+    const current = JSON.parse(row.settings) as GroupSettings;
+    const next: GroupSettings = {
+      ...current,
+      messageTimeoutMs: settings.messageTimeoutMs ?? current.messageTimeoutMs,
+      maxRetryCount: settings.maxRetryCount ?? current.maxRetryCount,
     };
-    const insert = this.db.prepare('INSERT OR IGNORE INTO ps_groups (group_name, settings, start_position, checkpoint, created) VALUES (?, ?, ?, NULL, ?)');
-    const info = this.writeLock.run(() => insert.run(group, JSON.stringify(stored), startPosition, Date.now()));
-    if (info.changes === 0) throw new PersistentSubscriptionExistsError(group);
+    this.tables.updateSettings(group, next);
+    this.groups.get(group)?.updateSettings(next);
+  }
+
+  /** Settings changed by another process reach this one's runtime within a heartbeat. */
+  refreshSettings(runtime: GroupRuntime): void {
+    const row = this.tables.groupRow(runtime.name);
+    if (row) runtime.updateSettings(JSON.parse(row.settings) as GroupSettings);
   }
 
   subscribe(group: string, bufferSize: number): PersistentSubscription {
@@ -325,118 +315,49 @@ export class PersistentSubscriptions {
   }
 
   info(group: string): PersistentSubscriptionInfo {
-    this.flushCheckpoints();
-    const row = this.groupRow(group);
+    this.groups.get(group)?.flush();
+    const row = this.tables.groupRow(group);
     if (!row) throw new PersistentSubscriptionNotFoundError(group);
-    const parked = this.db
-      .prepare<[string], { n: number }>('SELECT count(*) AS n FROM ps_parked WHERE group_name = ? AND replaying = 0')
-      .get(group);
+    const { parked, inFlight } = this.tables.info(group);
     return {
       group,
+      settings: JSON.parse(row.settings) as GroupSettings,
       checkpoint: row.checkpoint === null ? null : toPosition(row.checkpoint),
-      parkedCount: parked?.n ?? 0,
-      inFlight: this.groups.get(group)?.inFlight ?? 0,
+      parkedCount: parked,
+      inFlight,
     };
   }
 
+  /** Returns how many parked events were moved back (the embedded tests check it; the port does not say). */
   replayParked(group: string): number {
-    if (!this.groupRow(group)) throw new PersistentSubscriptionNotFoundError(group);
-    const parked = this.writeLock.run(() => this.db.transaction((): { position: number; retry_count: number }[] => {
-      const rows = this.db
-        .prepare<[string], { position: number; retry_count: number }>(
-          'SELECT position, retry_count FROM ps_parked WHERE group_name = ? AND replaying = 0 ORDER BY position',
-        )
-        .all(group);
-      this.db.prepare('UPDATE ps_parked SET replaying = 1 WHERE group_name = ? AND replaying = 0').run(group);
-      return rows;
-    }).immediate());
-    const runtime = this.groups.get(group);
-    if (runtime) {
-      for (const p of parked) {
-        const row = this.reader.readAt(p.position);
-        if (row) runtime.enqueueReplay(p.position, rowToEvent(row), p.retry_count);
-      }
-      runtime.dispatch();
-    }
-    return parked.length;
+    if (!this.tables.groupRow(group)) throw new PersistentSubscriptionNotFoundError(group);
+    const moved = this.tables.replayParked(group);
+    this.groups.get(group)?.wake();
+    return moved;
   }
 
-  /** Called by the store after each commit. */
+  /** Called by the store after each commit of this connection (or one announced by another thread). */
   onCommit(): void {
-    for (const g of this.groups.values()) g.committed();
+    for (const g of this.groups.values()) g.wake();
   }
 
-  storeParked(group: string, position: number, retryCount: number, reason: string): void {
-    this.writeLock.run(() => this.insertParked.run(group, position, retryCount, reason, Date.now()));
-  }
-
-  deleteParked(group: string, position: number): void {
-    this.writeLock.run(() => this.removeParked.run(group, position));
-  }
-
-  /**
-   * Checkpoints are written at most every CHECKPOINT_AFTER_MS (EventStoreDB's `checkPointAfter` does the same), not
-   * after every ack: each write is a transaction of its own. A checkpoint that lags after a crash only redelivers
-   * events already settled, which at-least-once allows; `close` and `info` write it at once.
-   */
-  scheduleCheckpointFlush(): void {
-    if (this.flushScheduled || this.closed) return;
-    this.flushScheduled = true;
-    setTimeout(() => {
-      this.flushScheduled = false;
-      if (!this.closed) this.flushCheckpoints();
-    }, CHECKPOINT_AFTER_MS).unref();
-  }
-
-  /** Writes every changed checkpoint in one transaction. */
-  flushCheckpoints(): void {
-    const dirty = [...this.groups.values()].filter((g) => g.dirty);
-    if (dirty.length === 0) return;
-    this.writeLock.run(() =>
-      this.db
-        .transaction(() => {
-          for (const g of dirty) {
-            this.writeCheckpoint.run(g.checkpoint, g.name);
-            g.dirty = false;
-          }
-        })
-        .immediate(),
-    );
-  }
-
-  /** Stops every consumer and timer and makes the checkpoints durable. */
+  /** Stops every consumer and timer, writes what was settled and gives back what is held. */
   close(): void {
+    const hadGroups = this.groups.size > 0;
     for (const g of this.groups.values()) g.stop();
-    this.flushCheckpoints();
+    if (hadGroups) this.tables.removeOwner();
     this.closed = true;
     this.groups.clear();
-  }
-
-  private groupRow(group: string): GroupRow | undefined {
-    return this.db
-      .prepare<[string], GroupRow>('SELECT settings, start_position, checkpoint FROM ps_groups WHERE group_name = ?')
-      .get(group);
   }
 
   private runtime(group: string): GroupRuntime | null {
     const existing = this.groups.get(group);
     if (existing) return existing;
-    const row = this.groupRow(group);
+    const row = this.tables.groupRow(group);
     if (!row) return null;
-    const settings = JSON.parse(row.settings) as GroupSettings;
-    const cursor = row.checkpoint ?? row.start_position;
-    const parked = this.db
-      .prepare<[string], { position: number; replaying: number; retry_count: number }>(
-        'SELECT position, replaying, retry_count FROM ps_parked WHERE group_name = ? ORDER BY position',
-      )
-      .all(group);
-    const skip = new Set(parked.filter((p) => p.position > cursor).map((p) => p.position));
-    const runtime = new GroupRuntime(this, group, settings, cursor, row.checkpoint, skip);
-    for (const p of parked) {
-      if (p.replaying !== 1) continue;
-      const ev = this.reader.readAt(p.position);
-      if (ev) runtime.enqueueReplay(p.position, rowToEvent(ev), p.retry_count);
-    }
+    this.tables.prepareGroup(group, row);
+    this.tables.heartbeat(Date.now());
+    const runtime = new GroupRuntime(this, group, JSON.parse(row.settings) as GroupSettings);
     this.groups.set(group, runtime);
     return runtime;
   }

@@ -6,6 +6,11 @@ import { START, matchesFilter } from '../eventStore';
 /**
  * Tables of the embedded event store. `$all` positions are the global sequence (`events.position`, the rowid),
  * used for both parts of a Position. Events are never deleted, so positions only grow.
+ *
+ * Persistent subscriptions are shared by every connection to the file (every process on the data dir):
+ * `ps_read` is how far a group has read `$all`; `ps_inflight` holds each event read and not yet settled, with the
+ * connection (`owner`) that holds it and until when (`deadline`); NULL owner = free for any consumer. `ps_owners`
+ * says which owner is alive (its process id and heartbeat).
  */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -39,6 +44,24 @@ CREATE TABLE IF NOT EXISTS ps_parked (
   parked_at   INTEGER NOT NULL,
   replaying   INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (group_name, position)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ps_read (
+  group_name    TEXT PRIMARY KEY,
+  read_position INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ps_inflight (
+  group_name  TEXT    NOT NULL,
+  position    INTEGER NOT NULL,
+  retry_count INTEGER NOT NULL,
+  owner       TEXT,
+  deadline    INTEGER NOT NULL,
+  replay      INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (group_name, position)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ps_owners (
+  owner     TEXT PRIMARY KEY,
+  pid       INTEGER NOT NULL,
+  heartbeat INTEGER NOT NULL
 ) WITHOUT ROWID;
 `;
 
@@ -85,7 +108,8 @@ export class EventReader {
   constructor(db: Database.Database) {
     this.after = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
     this.at = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position = ?`);
-    this.head = db.prepare('SELECT max(position) AS p FROM events');
+    // Backwards along the rowid, stopping at the first event that is not a system one (usually the last row).
+    this.head = db.prepare("SELECT position AS p FROM events WHERE substr(type, 1, 1) <> '$' ORDER BY position DESC LIMIT 1");
     this.streamFwd = db.prepare(
       `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
     );
@@ -104,6 +128,7 @@ export class EventReader {
     return this.at.get(position);
   }
 
+  /** Position of the last event whose type does not start with `$`, or -1. */
   headPosition(): number {
     return this.head.get()?.p ?? -1;
   }

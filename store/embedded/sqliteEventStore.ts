@@ -281,9 +281,17 @@ export class SqliteEventStore implements EventStore {
     return this.persistent.info(group);
   }
 
-  async replayParkedEvents(group: string): Promise<number> {
+  async updatePersistentSubscriptionToAll(
+    group: string,
+    settings: Pick<PersistentSubscriptionSettings, 'messageTimeoutMs' | 'maxRetryCount'>,
+  ): Promise<void> {
     this.assertOpen();
-    return this.persistent.replayParked(group);
+    this.persistent.update(group, settings);
+  }
+
+  async replayParkedEvents(group: string): Promise<void> {
+    this.assertOpen();
+    this.persistent.replayParked(group);
   }
 
   /** Commits pending appends, stops every subscription, makes checkpoints durable and closes the file. */
