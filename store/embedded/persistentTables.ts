@@ -29,6 +29,8 @@ type InflightRow = { position: number; retry_count: number; owner: string | null
 
 const PAGE_SIZE = 500;
 const MAX_PAGES_PER_SYNC = 20;
+/** How much later than others an owner may claim again its own timed-out events. */
+const OWN_GRACE_MS = 250;
 /** An owner whose heartbeat is older than this is taken for dead (a live one beats every second). */
 export const OWNER_STALE_MS = 10_000;
 
@@ -67,12 +69,16 @@ export class PersistentTables {
       free: db.prepare<[number, string, number]>(
         'UPDATE ps_inflight SET owner = NULL, deadline = 0, retry_count = ? WHERE group_name = ? AND position = ?',
       ),
-      claimable: db.prepare<[string, number, number], InflightRow>(
+      // Another owner's events are claimable at their deadline, this owner's own a little later (OWN_GRACE_MS): a
+      // consumer that let its events time out is likely stuck, so another process gets the first chance at them.
+      claimable: db.prepare<[string, string, number, string, number, number], InflightRow>(
         `SELECT position, retry_count, owner, replay FROM ps_inflight
-         WHERE group_name = ? AND (owner IS NULL OR deadline <= ?) ORDER BY position LIMIT ?`,
+         WHERE group_name = ? AND (owner IS NULL OR (owner <> ? AND deadline <= ?) OR (owner = ? AND deadline <= ?))
+         ORDER BY position LIMIT ?`,
       ),
-      anyClaimable: db.prepare<[string, number], { one: number }>(
-        'SELECT 1 AS one FROM ps_inflight WHERE group_name = ? AND (owner IS NULL OR deadline <= ?) LIMIT 1',
+      anyClaimable: db.prepare<[string, string, number, string, number], { one: number }>(
+        `SELECT 1 AS one FROM ps_inflight
+         WHERE group_name = ? AND (owner IS NULL OR (owner <> ? AND deadline <= ?) OR (owner = ? AND deadline <= ?)) LIMIT 1`,
       ),
       take: db.prepare<[string, number, number, string, number]>(
         'UPDATE ps_inflight SET owner = ?, deadline = ?, retry_count = ? WHERE group_name = ? AND position = ?',
@@ -138,7 +144,8 @@ export class PersistentTables {
 
   /** Something to claim or to read for `group`: a read, no write lock. */
   hasWork(group: string, now: number): boolean {
-    return this.s.anyClaimable.get(group, now) !== undefined || this.s.anyNewEvent.get(group) !== undefined;
+    const o = this.owner;
+    return this.s.anyClaimable.get(group, o, now, o, now - OWN_GRACE_MS) !== undefined || this.s.anyNewEvent.get(group) !== undefined;
   }
 
   /**
@@ -153,7 +160,8 @@ export class PersistentTables {
       let more = false;
       if (capacity > 0) {
         const deadline = now + settings.messageTimeoutMs;
-        for (const r of this.s.claimable.all(group, now, capacity)) {
+        const o = this.owner;
+        for (const r of this.s.claimable.all(group, o, now, o, now - OWN_GRACE_MS, capacity)) {
           // A timed-out event counts one more retry; a free one (given back, replayed) has been counted already.
           const timedOut = r.owner !== null;
           const retryCount = timedOut ? r.retry_count + 1 : r.retry_count;
