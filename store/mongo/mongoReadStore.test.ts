@@ -238,3 +238,12 @@ describe('MongoDB adapter: calls to the driver', () => {
     expect(driver.transactionsStarted).toBe(2);
   });
 });
+
+describe('MongoDB adapter: index declarations', () => {
+  it('leaves out an index that would be only _id (MongoDB has it and refuses it again)', async () => {
+    const driver = new FakeDriver();
+    const store = new MongoReadStore(driver.client(), driver.db());
+    await store.collection({ name: 'plain', indexes: [{ equal: [] }, { equal: [], sort: 'dueAt' }] }).find({ orderBy: { key: 'dueAt', direction: 'asc' } });
+    expect(driver.calls.find((c) => c.op === 'createIndexes')?.args[0]).toEqual([{ key: { dueAt: 1, _id: 1 } }]);
+  });
+});

@@ -155,7 +155,8 @@ export class MongoReadStore implements ReadStore {
     let ready = this.ensured.get(def.name);
     if (!ready) {
       const indexes = [
-        ...def.indexes.map((index) => ({ key: indexKey(index) })),
+        // (equal: [], sort: 'id') is MongoDB's own _id index: creating it again would be refused.
+        ...def.indexes.map((index) => ({ key: indexKey(index) })).filter(({ key }) => Object.keys(key).length > 1),
         ...(def.unique ?? []).map((field) => ({ ...uniqueIndex(field), unique: true, name: `${UNIQUE_PREFIX}${field}` })),
       ];
       ready = indexes.length === 0 ? Promise.resolve() : this.raw(def.name).createIndexes(indexes).then(() => undefined);
