@@ -4,11 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../test/child';
 import { connectMongo } from '../store/mongo/connect';
 import { EsdbEventStore } from '../store/esdb/esdbEventStore';
 import { StoreUnreachableError } from '../store/unreachable';
+import { mongoRateLimiter } from './productionStores';
 
 /**
  * HOOKBASE_STORE=esdb against servers that are not there: the real CLI as a child process must exit non-zero
@@ -96,5 +98,40 @@ describe('connecting to servers that are not there', () => {
     expect((error as Error).message).not.toContain('changeit');
     const invalid = await EsdbEventStore.connect('http://not-esdb').catch((e: unknown) => e);
     expect((invalid as Error).message).toMatch(/EventStoreDB at http:\/\/not-esdb cannot be reached: invalid connection string/);
+  });
+});
+
+describe('rate limits in MongoDB', () => {
+  it('counts each subject in <db>_ops.rate_limits with findOneAndUpdate, and refuses past the limit', async () => {
+    type Counter = { key: string; points: number; expire: Date };
+    const counters = new Map<string, Counter>();
+    const calls: { db: string; collection: string; op: string; args: unknown[] }[] = [];
+    const client = {
+      db: (db: string) => ({
+        collection: (collection: string) => ({
+          createIndex: async (...args: unknown[]) => void calls.push({ db, collection, op: 'createIndex', args }),
+          // What the server does with the library's upsert: $setOnInsert on a new key, $inc always, the document after.
+          findOneAndUpdate: async (where: { key: string }, update: { $setOnInsert: Counter; $inc: { points: number } }, options: unknown) => {
+            calls.push({ db, collection, op: 'findOneAndUpdate', args: [where, update, options] });
+            const current = counters.get(where.key) ?? { ...update.$setOnInsert, points: 0 };
+            const next = { ...current, points: current.points + update.$inc.points };
+            counters.set(where.key, next);
+            return next;
+          },
+        }),
+      }),
+    } as unknown as MongoClient;
+    const limiter = mongoRateLimiter(client, 'hookbase_ops');
+    const now = Date.now();
+    const decisions = [];
+    for (let i = 0; i < 3; i++) decisions.push(await limiter.take('sends', 'key_1', 2, 60_000, now));
+    expect(decisions.map((d) => [d.allowed, d.remaining])).toEqual([[true, 1], [true, 0], [false, 0]]);
+    expect((await limiter.take('sends', 'key_2', 2, 60_000, now)).allowed).toBe(true);
+    const upserts = calls.filter((c) => c.op === 'findOneAndUpdate');
+    expect(upserts).toHaveLength(4);
+    expect(upserts.every((c) => c.db === 'hookbase_ops' && c.collection === 'rate_limits')).toBe(true);
+    expect(upserts[0]?.args[2]).toMatchObject({ upsert: true, returnDocument: 'after' });
+    expect([...counters.keys()].sort()).toEqual([expect.stringContaining('key_1'), expect.stringContaining('key_2')]);
+    expect(calls.some((c) => c.op === 'createIndex' && JSON.stringify(c.args[1]).includes('expireAfterSeconds'))).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import type { MongoClient } from 'mongodb';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import { FlexibleRateLimiter } from '../api/rateLimit';
 import { projectionProgress } from '../projections/progress';
@@ -19,6 +20,16 @@ export type ProductionStores = Readonly<{
   /** Calls `onChange` when the projections' progress document (its collection's only one) changes: a change stream. Returns the stop. */
   watchProgress: (onChange: () => void) => () => void;
 }>;
+
+/**
+ * Rate-limit counters shared by every API process: rate-limiter-flexible's RateLimiterMongo, one document per
+ * (limit, subject) in `<dbName>.rate_limits`, incremented atomically with findOneAndUpdate, expired by a TTL index.
+ */
+export const mongoRateLimiter = (client: MongoClient, dbName: string): FlexibleRateLimiter =>
+  new FlexibleRateLimiter(
+    ({ keyPrefix, points, durationSeconds }) =>
+      new RateLimiterMongo({ storeClient: client, dbName, tableName: 'rate_limits', keyPrefix, points, duration: durationSeconds }),
+  );
 
 /**
  * HOOKBASE_STORE=esdb: EventStoreDB for the events, MongoDB for the read models and the operational state. Both
@@ -44,10 +55,7 @@ export const openProductionStores = async (config: HookbaseConfig, log: (line: s
     throw error;
   }
   const { client, reads, ops, opsDb } = mongo;
-  const rateLimiter = new FlexibleRateLimiter(
-    ({ keyPrefix, points, durationSeconds }) =>
-      new RateLimiterMongo({ storeClient: client, dbName: opsDb, tableName: 'rate_limits', keyPrefix, points, duration: durationSeconds }),
-  );
+  const rateLimiter = mongoRateLimiter(client, opsDb);
   return {
     events,
     reads,

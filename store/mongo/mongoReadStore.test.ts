@@ -247,3 +247,38 @@ describe('MongoDB adapter: index declarations', () => {
     expect(driver.calls.find((c) => c.op === 'createIndexes')?.args[0]).toEqual([{ key: { dueAt: 1, _id: 1 } }]);
   });
 });
+
+describe('MongoDB adapter: read-your-writes through a change stream', () => {
+  it('calls back on every change of the watched collection, reopens after an error, and stops', async () => {
+    const { EventEmitter } = await import('node:events');
+    const streams: (InstanceType<typeof EventEmitter> & { closed: boolean; pipeline: unknown })[] = [];
+    const db = {
+      collection: (name: string) => ({
+        watch: (pipeline: unknown) => {
+          const stream = Object.assign(new EventEmitter(), { closed: false, pipeline, name, close: async () => void (stream.closed = true) });
+          streams.push(stream);
+          return stream;
+        },
+      }),
+    } as unknown as Db;
+    const store = new MongoReadStore({} as MongoClient, db);
+    let changes = 0;
+    const lines: string[] = [];
+    const stop = store.watchCollection('projection_progress', () => changes++, (line) => lines.push(line));
+    expect(streams).toHaveLength(1);
+    streams[0]?.emit('change', { operationType: 'replace' });
+    streams[0]?.emit('change', { operationType: 'update' });
+    expect(changes).toBe(2);
+    streams[0]?.emit('error', new Error('primary stepped down'));
+    expect(streams[0]?.closed).toBe(true);
+    expect(lines[0]).toContain('primary stepped down');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // Reopened, with one call for what may have been missed meanwhile.
+    expect(streams).toHaveLength(2);
+    expect(changes).toBe(3);
+    streams[1]?.emit('change', {});
+    expect(changes).toBe(4);
+    stop();
+    expect(streams[1]?.closed).toBe(true);
+  });
+});
