@@ -16,11 +16,13 @@ WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
-COPY sdk/package.json sdk/tsconfig.json ./sdk/
-COPY sdk/src ./sdk/src
-RUN npm ci --no-audit --no-fund
+# The whole context at once: npm ci needs every workspace's manifest, and their set changes over time.
 COPY . .
+RUN npm ci --no-audit --no-fund
+# The hosted portal page's assets, when this build has the portal workspace (served from portal/dist/hosted).
+RUN if node -e "process.exit((require('./package.json').workspaces || []).includes('portal') ? 0 : 1)"; then \
+      npm run build -w @hookbase/portal; \
+    fi
 RUN npm prune --omit=dev --no-audit --no-fund
 
 FROM node:${NODE_VERSION} AS runtime
