@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -9,7 +9,6 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import { join } from 'node:path';
 import { apiKeyDecider } from '../domain/access/access';
 import { derivedKeyId } from '../domain/ids';
-import { generateMasterKey, parseMasterKey } from '../domain/secretBox';
 import { streams } from '../domain/streams';
 import { createServer } from '../api/app';
 import { hashCredential } from '../api/auth';
@@ -35,6 +34,7 @@ import type { HookbaseConfig } from './config';
 import { COMMIT_SIGNAL_SLOTS, joinCommitSignal, newCommitSignal, startBackgroundThread } from './backgroundThread';
 import type { BackgroundThread, EmbeddedWriteLocks } from './backgroundThread';
 import { DataVersion, watchDataDir } from './dataDirWatcher';
+import { createOnce, loadMasterKey } from './masterKey';
 import { OPERATIONAL_FILE, openOperationalRateLimiter } from './operational';
 import { openProductionStores } from './productionStores';
 
@@ -72,35 +72,6 @@ const lookupFrom = (resolve: (hostname: string) => Promise<string[]>): LookupFun
       (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), ''),
     );
   }) as LookupFunction;
-
-/**
- * Creates `file` with `content` unless it exists, race-free: written aside, then linked into place (a link fails
- * if the name exists). Of processes starting at once on one data dir exactly one creates it; true for that one.
- */
-const createOnce = (file: string, content: string): boolean => {
-  const aside = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
-  writeFileSync(aside, content, { mode: 0o600, flag: 'wx' });
-  try {
-    linkSync(aside, file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    unlinkSync(aside);
-  }
-};
-
-/**
- * The master key from the environment, or (embedded store) generated once into the data dir (mode 0600), which
- * every process on that data dir then reads. Processes that share no data dir must be given it (config.ts).
- */
-const loadMasterKey = (config: HookbaseConfig): Buffer => {
-  if (config.masterKey) return parseMasterKey(config.masterKey);
-  const file = join(config.dataDir, 'master.key');
-  if (!existsSync(file)) createOnce(file, `${generateMasterKey()}\n`);
-  return parseMasterKey(readFileSync(file, 'utf8').trim());
-};
 
 type Stores = Readonly<{ events: EventStore; reads: ReadStore; ops: ReadStore; locks: EmbeddedWriteLocks | null }>;
 

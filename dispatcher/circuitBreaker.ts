@@ -87,6 +87,17 @@ export class CircuitBreaker {
     return admission;
   }
 
+  /**
+   * Another dispatcher half-opened the circuit first (our HalfOpenCircuit decided nothing): its probe decides, and
+   * this one waits a cooldown before it may probe in turn (if that one died probing). Returns when to try again.
+   */
+  yieldProbe(now: number): number {
+    this.probing = false;
+    this.state = 'open';
+    this.probeAt = now + this.config.cooldownMs;
+    return this.probeAt;
+  }
+
   /** The probe did not run (the dispatcher stopped, the lease was lost): another may. */
   abandon(): void {
     if (!this.probing) return;

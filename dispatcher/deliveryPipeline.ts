@@ -169,7 +169,11 @@ export class DeliveryPipeline {
       breaker.abandon();
       return 'skipped';
     }
-    if (probe) await this.announce(endpoint.id, { type: 'HalfOpenCircuit', data: { endpointId: endpoint.id }, metadata: { now: iso(Date.now()) } });
+    // Of dispatchers that would probe at once, one appends the half-opening (against the stream's revision; the
+    // decider has nothing to say to a circuit already half-open): the others wait for its answer.
+    if (probe && !(await this.announce(endpoint.id, { type: 'HalfOpenCircuit', data: { endpointId: endpoint.id }, metadata: { now: iso(Date.now()) } }))) {
+      return this.defer(p, outbound, breaker.yieldProbe(Date.now()));
+    }
 
     // 5. the request: signed with every valid secret, webhook-id = message id on every attempt
     const body = webhookBody(p.message);
@@ -260,7 +264,7 @@ export class DeliveryPipeline {
     }
   }
 
-  private announceTransition(endpointId: string, t: Transition, nowMs: number): Promise<void> {
+  private announceTransition(endpointId: string, t: Transition, nowMs: number): Promise<boolean> {
     const metadata = { now: iso(nowMs) };
     switch (t.kind) {
       case 'open':
@@ -283,12 +287,14 @@ export class DeliveryPipeline {
     }
   }
 
-  /** Endpoint events are announcements: a failure to append one is logged, never fails the delivery. */
-  private async announce(endpointId: string, command: EndpointCommand): Promise<void> {
+  /** Endpoint events are announcements: a failure to append one is logged, never fails the delivery. True when it appended an event (false: the stream already said so, or the append failed). */
+  private async announce(endpointId: string, command: EndpointCommand): Promise<boolean> {
     try {
-      await handleCommand(this.deps.events, streams.endpoint(endpointId), endpointDecider, command);
+      const result = await handleCommand(this.deps.events, streams.endpoint(endpointId), endpointDecider, command);
+      return result.events.length > 0;
     } catch (error) {
       this.deps.log(`dispatcher: could not record ${command.type} for ${endpointId}: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
     }
   }
 }

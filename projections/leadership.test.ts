@@ -11,7 +11,8 @@ import type { EventStore } from '../store/eventStore';
 import { allProjections, collections } from './index';
 import type { ApplicationDoc } from './index';
 import { ProjectionLeadership, projectionLeaseHolder } from './leadership';
-import { FencedOutError, readProgress } from './progress';
+import type { FencedOutError} from './progress';
+import { readProgress } from './progress';
 import { ProgressWatcher } from './progressWatcher';
 import { ProjectionRunner } from './runner';
 

@@ -29,6 +29,7 @@ describe('several processes on one embedded store', () => {
     HOOKBASE_RETRY_SCHEDULE: '100ms,200ms,500ms,1s,1s',
     HOOKBASE_RATE_LIMIT_API: '100000',
     HOOKBASE_RATE_LIMIT_SENDS: '100000',
+    HOOKBASE_RATE_LIMIT_PORTAL_TOKENS: '3',
   };
   const children: ChildHookbase[] = [];
   const start = async (roles: string): Promise<ChildHookbase> => {
@@ -49,12 +50,14 @@ describe('several processes on one embedded store', () => {
       res.end('ok');
     });
     const ops = SqliteReadStore.open(join(dataDir, 'operational.db'));
+    const t0 = Date.now();
+    const phases: string[] = [];
+    const phase = (name: string): void => void phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     try {
       // The first projections process takes the lease; the second stands by.
       const projections1 = await start('projections');
-      const projections2 = await start('projections');
-      const [apiA, apiB, dispatcher1, dispatcher2] = await Promise.all([start('api'), start('api'), start('dispatcher'), start('dispatcher')]);
-      void dispatcher2;
+      const [projections2, apiA, apiB, dispatcher1] = await Promise.all([start('projections'), start('api'), start('api'), start('dispatcher'), start('dispatcher')]);
+      phase('started');
       const holder = await projectionLeaseHolder(ops);
       expect(holder?.owner).toContain(`:${projections1.process.pid}:`);
 
@@ -75,6 +78,25 @@ describe('several processes on one embedded store', () => {
       ]);
       expect(viaA.id).toBe(viaB.id);
 
+      // The same Idempotency-Key posted to both APIs at once: the request runs once, the other gets its answer.
+      const post = (url: string) =>
+        fetch(`${url}/v1/applications`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'idempotency-key': 'one-key' },
+          body: JSON.stringify({ name: 'Once' }),
+        });
+      const answers = await Promise.all([post(apiA.url), post(apiB.url)]);
+      expect(answers.map((r) => r.status)).toEqual([201, 201]);
+      const [onceA, onceB] = (await Promise.all(answers.map((r) => r.json()))) as Array<{ id: string }>;
+      expect(onceA?.id).toBe(onceB?.id);
+      expect(answers.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(1);
+
+      // A rate limit holds across API processes: 3 portal tokens per application per hour, whichever API is asked.
+      await a.portalTokens.create(app.id);
+      await b.portalTokens.create(app.id);
+      await a.portalTokens.create(app.id);
+      await expect(b.portalTokens.create(app.id)).rejects.toMatchObject({ status: 429 });
+
       // 2,000 messages, alternately through each API; each send retried until answered (the eventId makes it safe).
       const messageIds = new Set<string>();
       let next = 0;
@@ -91,6 +113,7 @@ describe('several processes on one embedded store', () => {
           }
         }
       };
+      phase('setup');
       const senders = Promise.all(
         Array.from({ length: SENDERS }, async () => {
           while (next < MESSAGES) await sendOne(next++);
@@ -110,6 +133,7 @@ describe('several processes on one embedded store', () => {
         50,
       );
       await senders;
+      phase('sent');
       expect(messageIds.size).toBe(MESSAGES);
 
       // Every message delivered, counted by webhook-id (the twin's included).
@@ -117,6 +141,7 @@ describe('several processes on one embedded store', () => {
       for (const id of messageIds) expect(deliveries.has(id)).toBe(true);
       expect(deliveries.has(viaA.id)).toBe(true);
       const duplicates = [...deliveries.values()].filter((n) => n > 1).length;
+      phase('delivered');
 
       // The read models are exact: one delivery per message, all successful, as either API reads them.
       const outbound = await eventually(
@@ -128,6 +153,7 @@ describe('several processes on one embedded store', () => {
         250,
       );
       expect(new Set(outbound.map((o) => o.messageId)).size).toBe(MESSAGES + 1);
+      expect((await a.applications.listAll()).data).toHaveLength(2);
       const { data: messages } = await a.messages.listAll(app.id, {});
       expect(messages).toHaveLength(MESSAGES + 1);
 
@@ -137,7 +163,7 @@ describe('several processes on one embedded store', () => {
 
       console.log(
         `multi-process: ${MESSAGES} messages, standby took over ${takenOver} ms after the kill, ` +
-          `${duplicates} delivered twice (attempts in flight at the kill), ${failedSends} sends retried`,
+          `${duplicates} delivered twice (attempts in flight at the kill), ${failedSends} sends retried; ${phases.join(', ')}`,
       );
       // Duplicates only for attempts in flight at the kill: at most the killed dispatcher's endpoint concurrency.
       expect(duplicates).toBeLessThanOrEqual(32);
