@@ -77,11 +77,12 @@ export type CatchUpHandler = Readonly<{
   /** Called once when the subscription drops for any reason but `stop()`. The caller resubscribes. */
   onDropped?: (error: Error) => void;
   /**
-   * The subscription has read `$all` up to `position` (inclusive) and delivered every event there that its filter
-   * lets through (EventStoreDB's `checkpointReached`): events its filter dropped are passed too. Called while the
-   * subscription filters past events nobody sees, within a bounded time (embedded: after each read that ends past
-   * a dropped event; EventStoreDB: `checkpointReached`, at the interval the filter asks for), never before the `onEvents` of an event
-   * at or before `position` has resolved. What a waiter on a filtered-out position needs to be released.
+   * The subscription has read `$all` up to `position` (inclusive) and handed over every event there that its
+   * filter lets through (EventStoreDB's `checkpointReached`): the events its filter dropped are behind it too.
+   * Must come within a bounded time after the subscription passes events it drops, including when they are the
+   * last ones written (embedded: after each read that ends past a dropped event; EventStoreDB: `checkpointReached`,
+   * which comes every so many events read, so the adapter must also report the last ones), and never before the `onEvents` of an event at or before `position` has resolved.
+   * It is what releases a waiter on a position no batch carries.
    */
   onCheckpoint?: (position: Position) => void | Promise<void>;
 }>;

@@ -46,6 +46,7 @@ class GroupRuntime implements ConsumerOwner {
   private lastBeat = 0;
   private timer: NodeJS.Timeout | null = null;
   private lazy: NodeJS.Timeout | null = null;
+  private waitingForLock = false;
 
   constructor(
     private readonly owner: PersistentSubscriptions,
@@ -171,17 +172,32 @@ class GroupRuntime implements ConsumerOwner {
       clearTimeout(this.lazy);
       this.lazy = null;
     }
-    const now = Date.now();
-    if (this.ops.length === 0 && !this.owner.tables.hasWork(this.name, now)) {
+    if (this.ops.length === 0 && !this.owner.tables.hasWork(this.name, Date.now())) {
       this.lookForWork = false;
       return;
     }
+    if (this.waitingForLock) return;
+    // Another thread of this process is writing the file (a WAL checkpoint may take tens of ms): wait for it without
+    // blocking this thread, whose deliveries go on meanwhile; what is settled until then joins this transaction.
+    const release = this.owner.tables.tryLock();
+    if (release) return this.syncHolding(release);
+    this.waitingForLock = true;
+    void this.owner.tables.lockAsync().then((acquired) => {
+      this.waitingForLock = false;
+      if (this.owner.closed || this.closing) return acquired();
+      this.syncHolding(acquired);
+    });
+  }
+
+  private syncHolding(release: () => void): void {
+    const capacity = this.lookForWork ? this.capacity() : 0;
+    const now = Date.now();
     const ops = this.ops;
     this.ops = [];
     if (capacity > 0) this.lookForWork = false;
     let result: ReturnType<PersistentTables['sync']>;
     try {
-      result = this.owner.tables.sync(this.name, this.settings, ops, Math.max(0, capacity), now);
+      result = this.owner.tables.sync(this.name, this.settings, ops, Math.max(0, capacity), now, true);
     } catch (error) {
       // Another process held the file's write lock past the busy timeout: keep everything and try again shortly.
       this.ops = ops.concat(this.ops);
@@ -189,6 +205,8 @@ class GroupRuntime implements ConsumerOwner {
       setTimeout(() => this.scheduleSync(), 50).unref();
       process.emitWarning(`Persistent subscription ${this.name}: ${error instanceof Error ? error.message : String(error)}`);
       return;
+    } finally {
+      release();
     }
     if (result.more) this.lookForWork = true;
     for (const c of result.claimed) {

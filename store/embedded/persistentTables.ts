@@ -153,7 +153,14 @@ export class PersistentTables {
    * those free or past their deadline (a timed-out one counts one more retry; past maxRetryCount it is parked),
    * then new ones from the group's read position. `more`: there may be more to claim right away.
    */
-  sync(group: string, settings: GroupSettings, ops: readonly SettleOp[], capacity: number, now: number): { claimed: ClaimedEvent[]; more: boolean } {
+  sync(
+    group: string,
+    settings: GroupSettings,
+    ops: readonly SettleOp[],
+    capacity: number,
+    now: number,
+    lockHeld = false,
+  ): { claimed: ClaimedEvent[]; more: boolean } {
     return this.write(() => {
       for (const op of ops) this.settle(group, settings, op, now);
       const claimed: ClaimedEvent[] = [];
@@ -203,7 +210,17 @@ export class PersistentTables {
       }
       this.updateCheckpoint(group);
       return { claimed, more };
-    });
+    }, lockHeld);
+  }
+
+  /** This process's write lock if it is free now (see writeLock.ts), else null. */
+  tryLock(): (() => void) | null {
+    return this.writeLock.tryAcquire();
+  }
+
+  /** Waits for this process's write lock without blocking the thread. */
+  lockAsync(): Promise<() => void> {
+    return this.writeLock.acquireAsync();
   }
 
   private settle(group: string, settings: GroupSettings, op: SettleOp, now: number): void {
@@ -299,8 +316,12 @@ export class PersistentTables {
     });
   }
 
-  /** A write transaction that takes SQLite's write lock at once (and this process's other threads' lock). */
-  private write<T>(body: () => T): T {
-    return this.writeLock.run(() => this.db.transaction(body).immediate());
+  /**
+   * A write transaction that takes SQLite's write lock at once, and this process's other threads' lock unless the
+   * caller holds it already.
+   */
+  private write<T>(body: () => T, lockHeld = false): T {
+    const tx = this.db.transaction(body);
+    return lockHeld ? tx.immediate() : this.writeLock.run(() => tx.immediate());
   }
 }
