@@ -108,6 +108,10 @@ class FakeDriver {
   db(): Db {
     const collection = (name: string) => ({
       createIndexes: async (...args: unknown[]) => void this.calls.push({ collection: name, op: 'createIndexes', args }),
+      drop: async () => {
+        this.calls.push({ collection: name, op: 'drop', args: [] });
+        this.data.delete(name);
+      },
       findOne: async (filter: { _id: string }, ...rest: unknown[]) => {
         this.calls.push({ collection: name, op: 'findOne', args: [filter, ...rest] });
         return this.docs(name).get(filter._id) ?? null;
@@ -158,11 +162,18 @@ describe('MongoDB adapter: calls to the driver', () => {
     return { driver, store: new MongoReadStore(driver.client(), driver.db(), options) };
   };
 
-  it('runs a find as the planned queries with limit + 1, after creating the declared indexes once', async () => {
+  it('creates the declared indexes once, at the first write (outside the transaction), and runs a find as the planned queries with limit + 1', async () => {
     const { driver, store } = setup();
     const c = store.collection(messages);
-    await c.find({ where: { appId: 'a' }, orderBy: { key: 'createdAt', direction: 'desc' }, limit: 20 });
     await c.find({ where: { status: 'sent' } });
+    // A read creates nothing: a dropped collection must not come back with its old indexes.
+    expect(driver.calls.filter((call) => call.op === 'createIndexes')).toEqual([]);
+    driver.calls.length = 0;
+    await store.transaction(async (tx) => {
+      await tx.collection(messages).put({ id: 'm1', appId: 'a' });
+      await tx.collection(messages).put({ id: 'm2', appId: 'a' });
+    });
+    expect(driver.calls.map((call) => call.op)).toEqual(['createIndexes', 'bulkWrite']);
     const indexCalls = driver.calls.filter((call) => call.op === 'createIndexes');
     expect(indexCalls).toHaveLength(1);
     expect(indexCalls[0]?.collection).toBe('rm_messages');
@@ -172,6 +183,9 @@ describe('MongoDB adapter: calls to the driver', () => {
       { key: { status: 1, _id: 1 } },
       { key: { uid: 1 }, partialFilterExpression: { uid: { $type: ['string', 'number', 'bool'] } }, unique: true, name: 'hb_u_uid' },
     ]);
+    driver.calls.length = 0;
+    await c.find({ where: { appId: 'a' }, orderBy: { key: 'createdAt', direction: 'desc' }, limit: 20 });
+    await c.find({ where: { status: 'sent' } });
     const finds = driver.calls.filter((call) => call.op === 'find');
     expect(finds.map((f) => f.args)).toEqual([
       [{ appId: 'a' }, { sort: { createdAt: -1, _id: -1 }, limit: 21 }],
@@ -243,8 +257,26 @@ describe('MongoDB adapter: index declarations', () => {
   it('leaves out an index that would be only _id (MongoDB has it and refuses it again)', async () => {
     const driver = new FakeDriver();
     const store = new MongoReadStore(driver.client(), driver.db());
-    await store.collection({ name: 'plain', indexes: [{ equal: [] }, { equal: [], sort: 'dueAt' }] }).find({ orderBy: { key: 'dueAt', direction: 'asc' } });
+    await store.transaction((tx) => tx.collection({ name: 'plain', indexes: [{ equal: [] }, { equal: [], sort: 'dueAt' }] }).put({ id: 'x' }));
     expect(driver.calls.find((c) => c.op === 'createIndexes')?.args[0]).toEqual([{ key: { dueAt: 1, _id: 1 } }]);
+  });
+});
+
+describe('MongoDB adapter: dropping a collection', () => {
+  it('forgets its indexes: the next write declares those of the definition it is given then', async () => {
+    const driver = new FakeDriver();
+    const store = new MongoReadStore(driver.client(), driver.db());
+    const strict: CollectionDef = { name: 'people', indexes: [{ equal: ['email'] }], unique: ['email'] };
+    const relaxed: CollectionDef = { name: 'people', indexes: [{ equal: ['email'] }] };
+    await store.transaction((tx) => tx.collection(strict).put({ id: 'a', email: 'x' }));
+    await store.dropCollection('people');
+    await store.collection(strict).find();
+    await store.transaction((tx) => tx.collection(relaxed).put({ id: 'c', email: 'x' }));
+    expect(driver.calls.filter((c) => c.op === 'createIndexes' || c.op === 'drop').map((c) => [c.op, c.args[0]])).toEqual([
+      ['createIndexes', [{ key: { email: 1, _id: 1 } }, { key: { email: 1 }, partialFilterExpression: { email: { $type: ['string', 'number', 'bool'] } }, unique: true, name: 'hb_u_email' }]],
+      ['drop', undefined],
+      ['createIndexes', [{ key: { email: 1, _id: 1 } }]],
+    ]);
   });
 });
 

@@ -42,7 +42,10 @@ const mapWriteError = (def: CollectionDef, error: unknown): unknown => {
 export type MongoReadStoreOptions = Readonly<{ rehearseTransactions?: boolean; onClose?: () => Promise<void> }>;
 
 export class MongoReadStore implements ReadStore {
-  /** Collection name → the signature of the indexes created for it (once per process, not per use). */
+  /**
+   * Collection name and index signature → their creation, once per process. Only writes create indexes (and so
+   * the collection): a read of a collection nobody wrote finds nothing, and must not bring a dropped one back.
+   */
   private readonly ensured = new Map<string, Promise<void>>();
   private closed = false;
 
@@ -95,7 +98,7 @@ export class MongoReadStore implements ReadStore {
   async dropCollection(name: string): Promise<void> {
     if (!COLLECTION_NAME.test(name)) throw new TypeError(`Invalid collection name: ${name}`);
     this.assertOpen();
-    this.ensured.delete(name);
+    for (const key of this.ensured.keys()) if (key.startsWith(`${name}\n`)) this.ensured.delete(key);
     try {
       await this.db.collection(collectionName(name)).drop();
     } catch (error) {
@@ -152,7 +155,8 @@ export class MongoReadStore implements ReadStore {
 
   /** @internal Creates the collection's indexes once (outside any transaction: MongoDB demands it). */
   ensure(def: CollectionDef): Promise<void> {
-    let ready = this.ensured.get(def.name);
+    const signature = `${def.name}\n${JSON.stringify([def.indexes, def.unique ?? []])}`;
+    let ready = this.ensured.get(signature);
     if (!ready) {
       const indexes = [
         // (equal: [], sort: 'id') is MongoDB's own _id index: creating it again would be refused.
@@ -160,8 +164,8 @@ export class MongoReadStore implements ReadStore {
         ...(def.unique ?? []).map((field) => ({ ...uniqueIndex(field), unique: true, name: `${UNIQUE_PREFIX}${field}` })),
       ];
       ready = indexes.length === 0 ? Promise.resolve() : this.raw(def.name).createIndexes(indexes).then(() => undefined);
-      ready.catch(() => this.ensured.delete(def.name));
-      this.ensured.set(def.name, ready);
+      ready.catch(() => this.ensured.delete(signature));
+      this.ensured.set(signature, ready);
     }
     return ready;
   }
@@ -189,7 +193,6 @@ class MongoCollection<T extends Document> implements ReadCollection<T> {
   async find(options: FindOptions = {}): Promise<Page<T>> {
     const plan = planFind(this.def, options);
     this.store.assertOpen();
-    await this.store.ensure(this.def);
     const docs: MongoDoc[] = [];
     for (const segment of plan.segments) {
       const found = await this.store
