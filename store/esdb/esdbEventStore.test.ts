@@ -49,6 +49,18 @@ describe('EventStoreDB adapter: positions', () => {
     expect(() => requirePosition(undefined, 'an append to s')).toThrow(/later than 22\.6\.0/);
   });
 
+  it('checks at connection that the server returns positions, naming the version needed when it does not', async () => {
+    const fake = new FakeEsdbClient();
+    fake.all.push(record(1, '$stats-0', '$statsCollected'), record(2, 'message-1', 'MessageSent'));
+    const store = new EsdbEventStore(fake.asClient());
+    await store.verifyServer(1_000);
+    expect(fake.reads[0]).toMatchObject({ direction: 'backwards', fromPosition: 'end', maxCount: 1, deadline: 1_000 });
+    fake.all.push({ ...record(3, '$stats-0', '$statsCollected'), withoutPosition: true });
+    const error = await store.verifyServer(1_000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PositionsUnsupportedError);
+    expect((error as Error).message).toMatch(/EventStoreDB later than 22\.6\.0/);
+  });
+
   it('refuses an event read from $all without a position', async () => {
     const fake = new FakeEsdbClient();
     fake.all.push({ ...record(1, 'message-1', 'MessageSent'), withoutPosition: true });

@@ -21,6 +21,7 @@ import { DEFAULT_RETRY, EsdbCatchUpSubscription } from './catchUp';
 import type { RetryPolicy } from './catchUp';
 import { EsdbPersistentSubscription, fromClientInfo, toClientSettings } from './persistent';
 import { mapClientError, requirePosition, toClientExpectedRevision, toClientFilter, toReadPosition, toRecordedEvent } from './translate';
+import { PositionsUnsupportedError } from '../clientSemantics';
 import { StoreUnreachableError, redactUrl, withTimeout } from '../unreachable';
 
 /** The client calls the adapter makes: the edge that unit tests fake. */
@@ -84,18 +85,19 @@ export class EsdbEventStore implements EventStore {
     }
     const store = new EsdbEventStore(client, options);
     try {
-      await withTimeout(store.probe(timeoutMs), timeoutMs, `no answer within ${timeoutMs} ms`);
+      await withTimeout(store.verifyServer(timeoutMs), timeoutMs, `no answer within ${timeoutMs} ms`);
     } catch (error) {
       await client.dispose().catch(() => {});
-      if (error instanceof StoreUnreachableError) throw error;
+      // A server that answers without positions is reachable, and refused as such.
+      if (error instanceof StoreUnreachableError || error instanceof PositionsUnsupportedError) throw error;
       throw new StoreUnreachableError('EventStoreDB', url, error instanceof Error ? error.message : String(error));
     }
     options.log?.(`esdb: connected to ${redactUrl(url)}`);
     return store;
   }
 
-  /** One read of the last `$all` record: the server answers, and with a position. */
-  private async probe(timeoutMs: number): Promise<void> {
+  /** One read of the last `$all` record: the server answers, and with a position (PositionsUnsupportedError otherwise). */
+  async verifyServer(timeoutMs: number): Promise<void> {
     for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1, deadline: timeoutMs })) {
       if (resolved.event) requirePosition(resolved.event.position, 'a read of $all');
     }
