@@ -68,6 +68,7 @@ export class Dispatcher {
     });
     this.pipeline = new DeliveryPipeline({
       events,
+      ops: deps.ops,
       masterKey,
       config,
       http: this.http,

@@ -70,6 +70,11 @@ describe('several processes on one embedded store', () => {
       await b.eventTypes.create({ name: 'multi.event' });
       const endpoint = await b.endpoints.create(app.id, { url: receiver.url });
       expect((await a.endpoints.get(app.id, endpoint.id)).url).toBe(receiver.url);
+      // B keeps applications in memory (ReadCache): a change answered by A is what B reads next, at once.
+      for (let i = 1; i <= 5; i++) {
+        await a.applications.update(app.id, { name: `Multi ${i}` });
+        expect((await b.applications.get(app.id)).name).toBe(`Multi ${i}`);
+      }
 
       // The same eventId sent to both APIs at once: one message.
       const [viaA, viaB] = await Promise.all([
