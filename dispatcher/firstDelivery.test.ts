@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { streams } from '../domain/streams';
 import type { EventStore, PersistentEvent, PersistentSubscription, Position, RecordedEvent } from '../store/eventStore';
+import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { Dispatcher } from './dispatcher';
 import { FirstDeliveries } from './subscriptionConsumer';
 import type { Harness } from './testHarness';
-import { createEndpoint, sendMessage, settled, streamEvents, testConfig, useHarness, waitFor } from './testHarness';
+import { createEndpoint, sendMessage, settled, sleep, streamEvents, testConfig, useHarness, waitFor } from './testHarness';
 
 const at = (n: number): Position => ({ commit: BigInt(n), prepare: BigInt(n) });
 const delivered = (n: number, retryCount = 0): PersistentEvent => ({ event: { position: at(n) } as RecordedEvent, retryCount });
@@ -83,6 +84,36 @@ describe('first attempts on a server that restarts retry counts', () => {
       expect((await streamEvents(h.events, streams.outbound(sent.outboundIds[0]!))).map((e) => e.type)).toEqual(['AttemptSucceeded']);
     } finally {
       await dispatcher.stop();
+    }
+  });
+});
+
+describe('two dispatchers on one data dir', () => {
+  it('deliver each message once between them: the group\'s events are shared through the store, not copied', async () => {
+    const r = await receiver();
+    const ep = await createEndpoint(h, { url: r.url });
+    // A second connection to the file: to the store it is another process.
+    const otherEvents = SqliteEventStore.open(h.eventsPath);
+    const here = new Dispatcher({ events: h.events, reads: h.reads, masterKey: h.masterKey, config: testConfig() });
+    const there = new Dispatcher({ events: otherEvents, reads: h.reads, masterKey: h.masterKey, config: testConfig() });
+    await here.start();
+    await there.start();
+    try {
+      const sent: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        // Sent through either connection, as through either of two API processes.
+        sent.push((await sendMessage(i % 2 === 0 ? h : { ...h, events: otherEvents }, [ep])).messageId);
+        if (i % 10 === 9) await sleep(30);
+      }
+      await waitFor('every message delivered', () => new Set(r.requests.map((q) => q.headers['webhook-id'])).size === sent.length, 15_000);
+      await sleep(300);
+      const ids = r.requests.map((q) => String(q.headers['webhook-id']));
+      expect(ids).toHaveLength(sent.length);
+      expect(new Set(ids)).toEqual(new Set(sent));
+    } finally {
+      await here.stop();
+      await there.stop();
+      await otherEvents.close();
     }
   });
 });

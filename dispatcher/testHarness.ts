@@ -58,6 +58,8 @@ export const testConfig = (overrides: Partial<DispatcherConfig> = {}): Dispatche
 
 export type Harness = {
   events: SqliteEventStore;
+  /** The event store's file: another connection to it is another process, as far as the store can tell. */
+  eventsPath: string;
   reads: ReadStore;
   /** The operational store (delivery leases), a file of its own as in a deployment. */
   ops: ReadStore;
@@ -78,6 +80,7 @@ export const openHarness = async (): Promise<Harness> => {
   const dispatchers: Dispatcher[] = [];
   const h: Harness = {
     events: SqliteEventStore.open(`${base}-events.sqlite`),
+    eventsPath: `${base}-events.sqlite`,
     reads,
     ops,
     masterKey,
