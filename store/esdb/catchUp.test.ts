@@ -154,6 +154,31 @@ describe('EventStoreDB adapter: catch-up subscription to $all', () => {
     expect(fake.subscribes).toHaveLength(1);
   });
 
+  it('reports the end of $all as a checkpoint when it is only events the filter drops, never ahead of one to deliver', async () => {
+    const fake = new FakeEsdbClient();
+    const store = new EsdbEventStore(fake.asClient(), { tailCheckMs: 20 });
+    const log: string[] = [];
+    const sub = store.subscribeToAll(
+      { filter: { streamNamePrefixes: ['mine-'] } },
+      { onEvents: async (events) => void log.push(`events ${events.map((e) => e.position.commit).join(',')}`), onCheckpoint: (p) => void log.push(`checkpoint ${p.commit}`) },
+    );
+    const call = fake.subscribes[0];
+    fake.all.push(record(1, 'mine-a', 'MessageSent'), record(2, 'other-a', 'Other'), record(3, 'other-b', 'Other'));
+    send(call, 1, 'mine-a');
+    // The server sent no checkpoint: the adapter covers the dropped tail itself.
+    await waitFor('tail checkpoint', () => log.includes('checkpoint 3'));
+    expect(log).toEqual(['events 1', 'checkpoint 3']);
+    // An event for the handler that the subscription has not handed over yet holds the tail back...
+    fake.all.push(record(4, 'mine-b', 'MessageSent'), record(5, 'other-c', 'Other'), record(6, '$stats-0', '$statsCollected'));
+    await sleep(100);
+    expect(log).toEqual(['events 1', 'checkpoint 3']);
+    // ...until it has come through.
+    send(call, 4, 'mine-b');
+    await waitFor('tail checkpoint after the event', () => log.includes('checkpoint 6'));
+    expect(log).toEqual(['events 1', 'checkpoint 3', 'events 4', 'checkpoint 6']);
+    await sub.stop();
+  });
+
   it('delivers nothing after stop() resolves', async () => {
     const { fake, store, handler, batches } = setup();
     const sub = store.subscribeToAll({}, handler);

@@ -1,15 +1,21 @@
+import { BACKWARDS, END, FORWARDS } from '@eventstore/db-client';
 import type { AllStreamResolvedEvent, AllStreamSubscription, EventStoreDBClient, Position as ClientPosition } from '@eventstore/db-client';
 import type { AllFilter, CatchUpHandler, CatchUpOptions, Position, RecordedEvent, Subscription } from '../eventStore';
 import { comparePositions, matchesFilter } from '../eventStore';
 import { isTransient, mapClientError, toClientFilter, toReadPosition, toRecordedEvent } from './translate';
 
-/** The one client call a catch-up subscription makes (faked at this edge in unit tests). */
-export type CatchUpClient = Pick<EventStoreDBClient, 'subscribeToAll'>;
+/** The client calls a catch-up subscription makes (faked at this edge in unit tests). */
+export type CatchUpClient = Pick<EventStoreDBClient, 'subscribeToAll' | 'readAll'>;
 
 /** Resubscription after a dropped connection: the first wait, doubled after each failure up to the last. */
 export type RetryPolicy = Readonly<{ initialMs: number; maxMs: number }>;
 
 export const DEFAULT_RETRY: RetryPolicy = { initialMs: 100, maxMs: 5_000 };
+
+/** How often an idle subscription looks whether `$all` ends in events its filter drops (see coverTail). */
+export const DEFAULT_TAIL_CHECK_MS = 500;
+/** Records read at most to learn whether the tail holds an event for the handler. */
+const TAIL_READ_LIMIT = 1_000;
 
 /** Events handed to the handler at once, and how many may wait before the client's stream is paused. */
 const MAX_BATCH = 500;
@@ -38,6 +44,8 @@ export class EsdbCatchUpSubscription implements Subscription {
   private delayMs: number;
   private timer: NodeJS.Timeout | null = null;
   private idleWaiters: (() => void)[] = [];
+  private readonly tailTimer: NodeJS.Timeout;
+  private checkingTail = false;
 
   constructor(
     private readonly client: CatchUpClient,
@@ -45,11 +53,14 @@ export class EsdbCatchUpSubscription implements Subscription {
     private readonly handler: CatchUpHandler,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
     private readonly log: (line: string) => void = () => {},
+    tailCheckMs = DEFAULT_TAIL_CHECK_MS,
   ) {
     this.cursor = options.fromPosition;
     this.filter = options.filter;
     this.delayMs = retry.initialMs;
     this.open();
+    this.tailTimer = setInterval(() => void this.coverTail(), tailCheckMs);
+    this.tailTimer.unref();
   }
 
   private readonly filter: AllFilter | undefined;
@@ -58,6 +69,7 @@ export class EsdbCatchUpSubscription implements Subscription {
     if (this.stopped) return;
     this.stopped = true;
     this.close();
+    clearInterval(this.tailTimer);
     // A handler may call stop() itself: waiting for its own batch would deadlock.
     if (!this.inHandler) await this.processing;
     for (const wake of this.idleWaiters.splice(0)) wake();
@@ -177,11 +189,52 @@ export class EsdbCatchUpSubscription implements Subscription {
     this.timer.unref();
   }
 
+  /**
+   * The server reports a checkpoint only every so many records it reads: when `$all` ends in records the filter
+   * drops, none may come for a long while, and a waiter on such a position would wait. So, while nothing is
+   * pending, this reads the last record of `$all`; if it is past the cursor and no record between them is one the
+   * handler should get, that position is reported as a checkpoint (through checkpointReached, so never ahead of
+   * an event still on its way). An event that arrives meanwhile moves the cursor past it, and the report is dropped.
+   */
+  private async coverTail(): Promise<void> {
+    if (this.checkingTail || this.stopped || !this.idle() || this.current === null) return;
+    this.checkingTail = true;
+    const generation = this.generation;
+    try {
+      let head: Position | undefined;
+      for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }) as AsyncIterable<AllStreamResolvedEvent>) {
+        if (resolved.event?.position) head = resolved.event.position;
+      }
+      if (!head || (this.cursor !== undefined && comparePositions(head, this.cursor) <= 0)) return;
+      if (await this.deliverableBefore(head)) return;
+      await this.checkpointReached(generation, head);
+    } catch {
+      // A failed look is retried at the next tick; the subscription itself reports its own errors.
+    } finally {
+      this.checkingTail = false;
+    }
+  }
+
+  /** Whether a record after the cursor and up to `head` is one the handler should get (or too many to tell). */
+  private async deliverableBefore(head: Position): Promise<boolean> {
+    let read = 0;
+    for await (const resolved of this.client.readAll({ direction: FORWARDS, fromPosition: toReadPosition(this.cursor), maxCount: TAIL_READ_LIMIT }) as AsyncIterable<AllStreamResolvedEvent>) {
+      read++;
+      const event = resolved.event;
+      if (!event?.position) continue;
+      if (comparePositions(event.position, head) > 0) return false;
+      if (this.cursor !== undefined && comparePositions(event.position, this.cursor) <= 0) continue;
+      if (!event.type.startsWith('$') && matchesFilter(this.filter, event)) return true;
+    }
+    return read >= TAIL_READ_LIMIT;
+  }
+
   private fail(error: Error): void {
     if (this.stopped) return;
     this.stopped = true;
     this.close();
     this.queue.length = 0;
+    clearInterval(this.tailTimer);
     for (const wake of this.idleWaiters.splice(0)) wake();
     if (this.handler.onDropped) this.handler.onDropped(error);
     else process.emitWarning(`EventStoreDB catch-up subscription dropped without an onDropped handler: ${error.message}`);

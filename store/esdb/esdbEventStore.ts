@@ -45,6 +45,8 @@ export type EsdbOptions = Readonly<{
   log?: (line: string) => void;
   /** Raw `$all` events read per request by readAll and headPosition (they filter in the adapter). */
   pageSize?: number;
+  /** How often an idle catch-up subscription looks for a tail of events its filter drops (catchUp.ts). */
+  tailCheckMs?: number;
 }>;
 
 const isSystem = (e: Readonly<{ type: string; streamId: string }>): boolean => e.type.startsWith('$') || e.streamId.startsWith('$');
@@ -183,7 +185,7 @@ export class EsdbEventStore implements EventStore {
 
   subscribeToAll(options: CatchUpOptions, handler: CatchUpHandler): Subscription {
     this.assertOpen();
-    const subscription = new EsdbCatchUpSubscription(this.client, options, handler, this.options.retry ?? DEFAULT_RETRY, this.options.log);
+    const subscription = new EsdbCatchUpSubscription(this.client, options, handler, this.options.retry ?? DEFAULT_RETRY, this.options.log, this.options.tailCheckMs);
     return this.track(subscription);
   }
 
