@@ -36,7 +36,6 @@ import type { BackgroundThread, EmbeddedWriteLocks } from './backgroundThread';
 import { DataVersion, watchDataDir } from './dataDirWatcher';
 import { createOnce, loadMasterKey } from './masterKey';
 import { OPERATIONAL_FILE, openOperationalRateLimiter } from './operational';
-import { openProductionStores } from './productionStores';
 
 export const VERSION = '0.1.0';
 
@@ -158,7 +157,8 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const masterKey = loadMasterKey(config);
   const onThread = backgroundRoles(config, options);
   // HOOKBASE_STORE=esdb: EventStoreDB and MongoDB (cli/productionStores.ts); fails here, naming a server it cannot reach.
-  const production = config.store === 'esdb' ? await openProductionStores(config, log) : null;
+  // Imported only then: their clients take a second or two to load, which every embedded start would pay.
+  const production = config.store === 'esdb' ? await (await import('./productionStores')).openProductionStores(config, log) : null;
   const { events, reads, ops, locks } = production ? { ...production, locks: null } : openStores(config, !(onThread.projections || onThread.dispatcher));
   const metrics = new Metrics();
   const has = (role: string) => config.roles.includes(role as never);
