@@ -11,7 +11,7 @@ import type { ChildHookbase } from './child';
 import { eventually, startReceiver } from './harness';
 
 const MESSAGES = 2_000;
-const SENDERS = 16;
+const SENDERS = 32;
 
 /**
  * Issue 8's first "Done when": 2 API, 2 dispatcher and 2 projections processes (`HOOKBASE_ROLES`) on one data dir.
@@ -32,8 +32,10 @@ describe('several processes on one embedded store', () => {
     HOOKBASE_RATE_LIMIT_PORTAL_TOKENS: '3',
   };
   const children: ChildHookbase[] = [];
-  const start = async (roles: string): Promise<ChildHookbase> => {
-    const child = await startChildHookbase({ ...env, HOOKBASE_ROLES: roles }, await freePort());
+  // `inline`: the role on the process's main thread (fewer threads to start on a busy machine); by default on a
+  // worker thread of its own, as `npm start` runs it. Both ways are in the mix.
+  const start = async (roles: string, backgroundThread: 'worker' | 'inline' = 'worker'): Promise<ChildHookbase> => {
+    const child = await startChildHookbase({ ...env, HOOKBASE_ROLES: roles, HOOKBASE_BACKGROUND_THREAD: backgroundThread }, await freePort());
     children.push(child);
     return child;
   };
@@ -56,7 +58,7 @@ describe('several processes on one embedded store', () => {
     try {
       // The first projections process takes the lease; the second stands by.
       const projections1 = await start('projections');
-      const [projections2, apiA, apiB, dispatcher1] = await Promise.all([start('projections'), start('api'), start('api'), start('dispatcher'), start('dispatcher')]);
+      const [projections2, apiA, apiB, dispatcher1] = await Promise.all([start('projections', 'inline'), start('api'), start('api'), start('dispatcher'), start('dispatcher', 'inline')]);
       phase('started');
       const holder = await projectionLeaseHolder(ops);
       expect(holder?.owner).toContain(`:${projections1.process.pid}:`);

@@ -140,6 +140,27 @@ describe('embedded persistent subscriptions across connections (processes) on on
     await acking.stop();
   });
 
+  it('applies an updated message timeout to the consumers already subscribed, in every connection', async () => {
+    const path = tempPath();
+    const a = open(path);
+    const b = open(path);
+    await a.createPersistentSubscriptionToAll('g', { startFrom: 'start', messageTimeoutMs: 60_000 });
+    const subB = b.subscribeToPersistentSubscriptionToAll('g', { bufferSize: 1 });
+    let acking = false;
+    const c = consume(subB, (pe) => void (acking ? subB.ack(pe) : undefined));
+    await a.appendToStream('s', [ev(0)]);
+    await waitFor('first delivery', () => c.received.length === 1);
+    // Changed by the other connection: b's runtime learns it within a heartbeat, and the held event times out.
+    await a.updatePersistentSubscriptionToAll('g', { messageTimeoutMs: 400 });
+    acking = true;
+    await waitFor('redelivery after the new timeout', () => c.received.length === 2, 5_000);
+    expect(c.received.map((r) => [r.n, r.retryCount])).toEqual([
+      [0, 0],
+      [0, 1],
+    ]);
+    await c.stop();
+  });
+
   const startChild = async (path: string, mode: 'ack' | 'hold', bufferSize: number, ackDelayMs: number) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'store/embedded/persistentConsumerChild.ts', path, 'g', mode, String(bufferSize), String(ackDelayMs)], {
       cwd: ROOT,

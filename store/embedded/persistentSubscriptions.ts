@@ -100,9 +100,13 @@ class GroupRuntime implements ConsumerOwner {
   }
 
   updateSettings(settings: GroupSettings): void {
-    const period = this.settings.messageTimeoutMs !== settings.messageTimeoutMs;
+    const changed = this.settings.messageTimeoutMs !== settings.messageTimeoutMs;
     this.settings = settings;
-    if (period && !this.closing) this.startTimer();
+    if (!changed || this.closing) return;
+    this.startTimer();
+    // As in the table (see PersistentTables.updateSettings): what is held now times out by the new timeout at the latest.
+    const latest = Date.now() + settings.messageTimeoutMs;
+    for (const entry of this.held.values()) entry.deadline = Math.min(entry.deadline, latest);
   }
 
   /** Something was committed or given back: there may be events to claim. */
@@ -155,15 +159,16 @@ class GroupRuntime implements ConsumerOwner {
     return capacity >= batch || capacity >= total - this.ready.length || this.ops.length >= Math.max(batch, 16);
   }
 
-  private sync(): void {
+  /** `waited`: the small sync has waited LAZY_SYNC_MS already; it runs now, however small. */
+  private sync(waited = false): void {
     this.syncScheduled = false;
     if (this.owner.closed || this.closing) return;
     const capacity = this.lookForWork ? this.capacity() : 0;
     if (this.ops.length === 0 && capacity <= 0) return;
-    if (!this.lazy && !this.worthSyncing(capacity)) {
-      this.lazy = setTimeout(() => {
+    if (!waited && !this.worthSyncing(capacity)) {
+      this.lazy ??= setTimeout(() => {
         this.lazy = null;
-        this.sync();
+        this.sync(true);
       }, LAZY_SYNC_MS);
       this.lazy.unref();
       return;

@@ -102,6 +102,7 @@ export class PersistentTables {
       ),
       expireOwner: db.prepare<[string]>('UPDATE ps_inflight SET deadline = 0 WHERE owner = ?'),
       deleteOwner: db.prepare<[string]>('DELETE FROM ps_owners WHERE owner = ?'),
+      forgetOwners: db.prepare<[number]>('DELETE FROM ps_owners WHERE heartbeat < ?'),
       beat: db.prepare<[string, number, number]>('INSERT OR REPLACE INTO ps_owners (owner, pid, heartbeat) VALUES (?, ?, ?)'),
     };
   }
@@ -122,8 +123,14 @@ export class PersistentTables {
     });
   }
 
+  /** A shorter message timeout applies to the events held now too (EventStoreDB restarts the group instead). */
   updateSettings(group: string, settings: GroupSettings): void {
-    this.write(() => this.db.prepare('UPDATE ps_groups SET settings = ? WHERE group_name = ?').run(JSON.stringify(settings), group));
+    this.write(() => {
+      this.db.prepare('UPDATE ps_groups SET settings = ? WHERE group_name = ?').run(JSON.stringify(settings), group);
+      this.db
+        .prepare('UPDATE ps_inflight SET deadline = min(deadline, ?) WHERE group_name = ? AND owner IS NOT NULL')
+        .run(Date.now() + settings.messageTimeoutMs, group);
+    });
   }
 
   /**
@@ -265,9 +272,12 @@ export class PersistentTables {
     this.s.setCheckpoint.run(cp, group);
   }
 
-  /** This owner is alive: every second or so. */
+  /** This owner is alive: every second or so. Owners long gone (crashed processes) are forgotten meanwhile. */
   heartbeat(now: number): void {
-    this.write(() => this.s.beat.run(this.owner, process.pid, now));
+    this.write(() => {
+      this.s.beat.run(this.owner, process.pid, now);
+      this.s.forgetOwners.run(now - 6 * OWNER_STALE_MS);
+    });
   }
 
   /**

@@ -200,6 +200,21 @@ describe('SqliteEventStore (embedded only)', () => {
     await again.stop();
   });
 
+  it('fills the last free slots of a consumer too, not only a batch\'s worth of room', async () => {
+    const store = open();
+    await store.createPersistentSubscriptionToAll('g', { startFrom: 'start' });
+    const sub = store.subscribeToPersistentSubscriptionToAll('g', { bufferSize: 32 });
+    const it = sub[Symbol.asyncIterator]();
+    await store.appendToStream('d', Array.from({ length: 31 }, (_, i) => ev(i)));
+    for (let i = 0; i < 31; i++) await it.next(); // held, none acked: one slot left
+    await store.appendToStream('d', [ev(31)]);
+    const started = Date.now();
+    const last = (await it.next()).value as PersistentEvent;
+    expect(last.event.data['n']).toBe(31);
+    expect(Date.now() - started).toBeLessThan(500);
+    await sub.stop();
+  });
+
   it('keeps at most bufferSize events in flight per consumer', async () => {
     const store = open();
     await store.createPersistentSubscriptionToAll('g', { startFrom: 'start' });
