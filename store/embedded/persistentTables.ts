@@ -83,8 +83,13 @@ export class PersistentTables {
       take: db.prepare<[string, number, number, string, number]>(
         'UPDATE ps_inflight SET owner = ?, deadline = ?, retry_count = ? WHERE group_name = ? AND position = ?',
       ),
-      insertInflight: db.prepare<[string, number, string, number]>(
-        'INSERT INTO ps_inflight (group_name, position, retry_count, owner, deadline, replay) VALUES (?, ?, 0, ?, ?, 0)',
+      // Many rows per statement (a JSON array of positions): one call instead of one per event.
+      insertMany: db.prepare<[string, string, number, string]>(
+        `INSERT INTO ps_inflight (group_name, position, retry_count, owner, deadline, replay)
+         SELECT ?, value, 0, ?, ?, 0 FROM json_each(?)`,
+      ),
+      ackMany: db.prepare<[string, string], { position: number; replay: number }>(
+        'DELETE FROM ps_inflight WHERE group_name = ? AND position IN (SELECT value FROM json_each(?)) RETURNING position, replay',
       ),
       readPosition: db.prepare<[string], { read_position: number }>('SELECT read_position FROM ps_read WHERE group_name = ?'),
       setReadPosition: db.prepare<[number, string]>('UPDATE ps_read SET read_position = ? WHERE group_name = ?'),
@@ -169,7 +174,17 @@ export class PersistentTables {
     lockHeld = false,
   ): { claimed: ClaimedEvent[]; more: boolean } {
     return this.write(() => {
-      for (const op of ops) this.settle(group, settings, op, now);
+      // Acks, the usual case, in one statement; the rest one by one.
+      const acks: number[] = [];
+      for (const op of ops) {
+        if (op.kind === 'ack') acks.push(op.position);
+        else this.settle(group, settings, op, now);
+      }
+      if (acks.length > 0) {
+        for (const acked of this.s.ackMany.all(group, JSON.stringify(acks))) {
+          if (acked.replay === 1) this.s.deleteParked.run(group, acked.position);
+        }
+      }
       const claimed: ClaimedEvent[] = [];
       let more = false;
       if (capacity > 0) {
@@ -192,6 +207,7 @@ export class PersistentTables {
           claimed.push({ position: r.position, event: rowToEvent(row), retryCount, replay: r.replay === 1, deadline });
         }
         let left = capacity - claimed.length;
+        const fresh: number[] = [];
         const start = this.s.readPosition.get(group)?.read_position ?? -1;
         let cursor = start;
         for (let page = 0; left > 0; page++) {
@@ -206,12 +222,13 @@ export class PersistentTables {
             if (left === 0) break;
             cursor = row.position;
             if (!rowMatches(settings.filter, row)) continue;
-            this.s.insertInflight.run(group, row.position, this.owner, deadline);
+            fresh.push(row.position);
             claimed.push({ position: row.position, event: rowToEvent(row), retryCount: 0, replay: false, deadline });
             left -= 1;
           }
           if (rows.length < limit) break;
         }
+        if (fresh.length > 0) this.s.insertMany.run(group, this.owner, deadline, JSON.stringify(fresh));
         if (left === 0) more = true;
         if (cursor !== start) this.s.setReadPosition.run(cursor, group);
       }
