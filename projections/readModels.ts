@@ -103,7 +103,19 @@ export type SubscriptionOwnerDoc = { id: string; applicationId: string };
 
 export type ApiKeyDoc = { id: string; name: string; keyHash: string; revoked: boolean; createdAt: string };
 
-export type PortalTokenDoc = { id: string; applicationId: string; tokenHash: string; expiresAt: string; revoked: boolean; createdAt: string };
+export type PortalTokenDoc = {
+  id: string;
+  applicationId: string;
+  tokenHash: string;
+  /** The first characters of the token (null for tokens made before prefixes were kept); absent in older documents. */
+  tokenPrefix?: string | null;
+  name?: string | null;
+  /** Absent in documents of older versions: both scopes. */
+  scopes?: ('read' | 'write')[];
+  expiresAt: string;
+  revoked: boolean;
+  createdAt: string;
+};
 
 /** The due-queue of deliveries waiting for their next attempt (retries and manual retries). */
 export type DueDeliveryDoc = {
@@ -125,6 +137,6 @@ export const collections = {
   subscriptions: { name: 'subscriptions', indexes: ['applicationId', 'endpointId', 'eventTypeName', 'isEnabled', 'createdAt'] },
   subscriptionOwners: { name: 'subscription_owners', indexes: [] },
   apiKeys: { name: 'api_keys', indexes: ['keyHash'] },
-  portalTokens: { name: 'portal_tokens', indexes: ['tokenHash', 'applicationId'] },
+  portalTokens: { name: 'portal_tokens', indexes: ['tokenHash', 'applicationId', 'createdAt'] },
   dueDeliveries: { name: 'due_deliveries', indexes: ['dueAt', 'endpointId'] },
 } as const satisfies Record<string, CollectionDef>;
