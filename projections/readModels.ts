@@ -127,16 +127,48 @@ export type DueDeliveryDoc = {
   dueAt: string;
 };
 
+/** Newest first by creation time: the order of every list page. */
+const byCreated = (...equal: string[]) => ({ equal, sort: 'createdAt' });
+
+const subscriptionListIndexes = () =>
+  [[], ['applicationId'], ['endpointId']].flatMap((scope) =>
+    [[], ['eventTypeName'], ['isEnabled'], ['eventTypeName', 'isEnabled']].map((extra) => byCreated(...scope, ...extra)),
+  );
+
+/**
+ * One IndexDef per query shape the API, the dispatcher and the projections make (see store/readStore.ts): a
+ * query no index here serves throws UnindexedQueryError. Each index costs every write of its collection.
+ */
 export const collections = {
-  applications: { name: 'applications', indexes: ['uid', 'createdAt'], unique: ['uid'] },
-  eventTypes: { name: 'event_types', indexes: ['category', 'archived', 'createdAt'] },
-  endpoints: { name: 'endpoints', indexes: ['applicationId', 'createdAt', 'disabled'] },
-  messages: { name: 'messages', indexes: ['applicationId', 'eventType', 'timestamp'] },
-  outbound: { name: 'outbound', indexes: ['applicationId', 'messageId', 'endpointId', 'status', 'eventType', 'createdAt'] },
-  attempts: { name: 'attempts', indexes: ['outboundMessageId', 'applicationId', 'endpointId', 'attemptedAt'] },
-  subscriptions: { name: 'subscriptions', indexes: ['applicationId', 'endpointId', 'eventTypeName', 'isEnabled', 'createdAt'] },
+  applications: { name: 'applications', indexes: [byCreated()], unique: ['uid'] },
+  eventTypes: {
+    name: 'event_types',
+    indexes: [byCreated(), byCreated('archived'), byCreated('category'), byCreated('category', 'archived')],
+  },
+  // By id too: the fan-out of every send reads an application's endpoints in id (creation) order.
+  endpoints: { name: 'endpoints', indexes: [byCreated('applicationId'), { equal: ['applicationId'] }] },
+  messages: { name: 'messages', indexes: [{ equal: ['applicationId'], sort: 'timestamp' }, { equal: ['applicationId', 'eventType'], sort: 'timestamp' }] },
+  outbound: {
+    name: 'outbound',
+    indexes: [
+      byCreated('applicationId'),
+      byCreated('applicationId', 'status'),
+      byCreated('applicationId', 'eventType'),
+      byCreated('endpointId'),
+      byCreated('endpointId', 'status'),
+      byCreated('messageId'),
+    ],
+  },
+  attempts: {
+    name: 'attempts',
+    // By endpoint: the stats route's latency sample, until it reads a stats read model.
+    indexes: [{ equal: ['outboundMessageId'], sort: 'attemptedAt' }, { equal: ['endpointId'], sort: 'attemptedAt' }],
+  },
+  // Lists filter by one scope (an application or an endpoint) and optionally by event type and flag, newest first;
+  // the projection reads an endpoint's set by id.
+  subscriptions: { name: 'subscriptions', indexes: [...subscriptionListIndexes(), { equal: ['endpointId'] }] },
   subscriptionOwners: { name: 'subscription_owners', indexes: [] },
-  apiKeys: { name: 'api_keys', indexes: ['keyHash'] },
-  portalTokens: { name: 'portal_tokens', indexes: ['tokenHash', 'applicationId', 'createdAt'] },
-  dueDeliveries: { name: 'due_deliveries', indexes: ['dueAt', 'endpointId'] },
+  apiKeys: { name: 'api_keys', indexes: [{ equal: ['keyHash'] }] },
+  portalTokens: { name: 'portal_tokens', indexes: [{ equal: ['tokenHash'] }, byCreated('applicationId')] },
+  dueDeliveries: { name: 'due_deliveries', indexes: [{ equal: [], sort: 'dueAt' }] },
 } as const satisfies Record<string, CollectionDef>;
