@@ -21,6 +21,7 @@ import { eventTypeRoutes } from './routes/eventTypes';
 import { messageRoutes } from './routes/messages';
 import { portalTokenRoutes } from './routes/portalTokens';
 import { validateBody, validateQuery } from './validation';
+import { compatErrorMiddleware, compatRoutes } from './compat';
 
 export const v1Routes: readonly AnyRoute[] = [
   ...applicationRoutes,
@@ -30,6 +31,9 @@ export const v1Routes: readonly AnyRoute[] = [
   ...portalTokenRoutes,
   ...adminRoutes,
 ];
+
+/** Every route served: /v1 (API.md) and the cloud-compatible /api (COMPAT.md), over the same commands and queries. */
+export const allRoutes: readonly AnyRoute[] = [...v1Routes, ...compatRoutes];
 
 export type ServerOptions = Readonly<{
   /** Undefined in a process without the api role: it serves only /health and /metrics. */
@@ -70,7 +74,7 @@ const routeNotFound = (ctx: Context): HttpError => new HttpError(404, 'route_not
 
 export const createServer = (options: ServerOptions): Koa => {
   const app = new Koa({ proxy: false });
-  const table = v1Routes.map(compileRoute);
+  const table = allRoutes.map(compileRoute);
   const apiKeys = new ApiKeyCache();
   const { metrics } = options;
 
@@ -87,6 +91,7 @@ export const createServer = (options: ServerOptions): Koa => {
     }
   });
   app.use(errorMiddleware(options.log));
+  app.use(compatErrorMiddleware(options.log));
 
   app.use(async (ctx) => {
     if (ctx.method === 'GET' && ctx.path === '/health') {
@@ -103,7 +108,7 @@ export const createServer = (options: ServerOptions): Koa => {
     const deps = options.api;
     if (!deps) throw new HttpError(404, 'route_not_found', 'This process does not run the api role.');
     if (ctx.method === 'GET' && ctx.path === '/openapi.json') {
-      ctx.body = openApiDocument(v1Routes, options.version, deps.config.publicUrl);
+      ctx.body = openApiDocument(allRoutes, options.version, deps.config.publicUrl);
       return;
     }
     const match = matchRoute(table, ctx.method, ctx.path);
@@ -111,7 +116,7 @@ export const createServer = (options: ServerOptions): Koa => {
     const auth =
       match !== null && match !== 'method_not_allowed'
         ? match.route.auth
-        : /^\/portal\/v1(\/|$)/.test(ctx.path) ? 'portal' : /^\/v1(\/|$)/.test(ctx.path) ? 'admin' : null;
+        : /^\/portal\/v1(\/|$)/.test(ctx.path) ? 'portal' : /^\/(v1|api)(\/|$)/.test(ctx.path) ? 'admin' : null;
     if (auth === null) throw routeNotFound(ctx);
 
     // 1. who is calling — the general rate limit is charged even for bad credentials (by address)

@@ -99,7 +99,7 @@ export type DueDeliveryDoc = {
 export const collections = {
   applications: { name: 'applications', indexes: ['uid', 'createdAt'], unique: ['uid'] },
   eventTypes: { name: 'event_types', indexes: ['category', 'archived', 'createdAt'] },
-  endpoints: { name: 'endpoints', indexes: ['applicationId', 'createdAt', 'disabled'] },
+  endpoints: { name: 'endpoints', indexes: ['applicationId', 'createdAt', 'disabled', 'circuit'] },
   messages: { name: 'messages', indexes: ['applicationId', 'eventType', 'timestamp'] },
   outbound: { name: 'outbound', indexes: ['applicationId', 'messageId', 'endpointId', 'status', 'eventType', 'createdAt'] },
   attempts: { name: 'attempts', indexes: ['outboundMessageId', 'applicationId', 'endpointId', 'attemptedAt'] },

@@ -1,0 +1,55 @@
+import { notFound } from '../../domain/errors';
+import { collections } from '../../projections/readModels';
+import { requireApplication } from '../commands/common';
+import { createPortalToken, revokePortalToken } from '../commands/portalTokens';
+import { defineRoute } from '../route';
+import { createdTokenSchema, portalTokenBodySchema, portalTokenIn, portalTokenOut, portalTokenSchema, tokenPrefixOf } from './portalTokens.mapping';
+import type { PortalTokenBody, TokenDoc } from './portalTokens.mapping';
+import { dataSchema, one } from './wire';
+
+export const portalTokenRoutes = [
+  defineRoute<PortalTokenBody>({
+    operationId: 'api.portalToken.create',
+    method: 'POST',
+    path: '/api/portal/webhook-applications/{appId}/tokens',
+    summary: "A portal token for one application's customer; token and magic-link url are shown this once",
+    auth: 'admin',
+    rateLimit: 'portal_tokens',
+    body: portalTokenBodySchema,
+    response: { status: 201, schema: dataSchema(createdTokenSchema) },
+    handle: async ({ deps, params, body }) => {
+      const input = portalTokenIn(body);
+      const created = await createPortalToken(deps, params.appId ?? '', input.expiresInSeconds);
+      const doc = await deps.reads.collection<TokenDoc>(collections.portalTokens).get(created.id);
+      if (!doc) throw notFound('portal token', created.id);
+      const shaped = portalTokenOut({ tokenPrefix: tokenPrefixOf(created.token), name: input.name, scopes: input.scopes, ...doc }, deps.now());
+      return { status: 201, body: one({ ...shaped, token: created.token, url: created.url }) };
+    },
+  }),
+  defineRoute({
+    operationId: 'api.portalToken.list',
+    method: 'GET',
+    path: '/api/portal/webhook-applications/{appId}/tokens',
+    summary: "An application's portal tokens, newest first (without their values)",
+    auth: 'admin',
+    response: { status: 200, schema: dataSchema({ type: 'array', items: portalTokenSchema }) },
+    handle: async ({ deps, params }) => {
+      const app = await requireApplication(deps, params.appId ?? '');
+      const page = await deps.reads.collection<TokenDoc>(collections.portalTokens).find({ where: { applicationId: app.id }, orderBy: { key: 'id', direction: 'desc' }, limit: 1000 });
+      const now = deps.now();
+      return { status: 200, body: one(page.items.map((t) => portalTokenOut(t, now))) };
+    },
+  }),
+  defineRoute({
+    operationId: 'api.portalToken.revoke',
+    method: 'DELETE',
+    path: '/api/portal/tokens/{tokenId}',
+    summary: 'Revoke a portal token',
+    auth: 'admin',
+    response: { status: 200, schema: { type: 'object', required: ['success'], properties: { success: { type: 'boolean' } } } },
+    handle: async ({ deps, params }) => {
+      await revokePortalToken(deps, params.tokenId ?? '');
+      return { status: 200, body: { success: true } };
+    },
+  }),
+];
