@@ -6,7 +6,18 @@ import type { CollectionDef } from '../store/readStore';
 
 // The read models: one collection per query shape the API needs. Disposable: a replay of `$all` rebuilds them.
 
-export type ApplicationDoc = { id: string; name: string; uid: string | null; metadata: JsonObject; createdAt: string; updatedAt: string };
+export type ApplicationDoc = {
+  id: string;
+  name: string;
+  uid: string | null;
+  metadata: JsonObject;
+  /** Absent in documents projected before applications could be disabled (= false). */
+  disabled?: boolean;
+  disabledReason?: string | null;
+  disabledAt?: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
 
 export type EventTypeDoc = {
   id: string; // the name
@@ -97,7 +108,7 @@ export type DueDeliveryDoc = {
 };
 
 export const collections = {
-  applications: { name: 'applications', indexes: ['uid', 'createdAt'], unique: ['uid'] },
+  applications: { name: 'applications', indexes: ['uid', 'createdAt', 'disabled'], unique: ['uid'] },
   eventTypes: { name: 'event_types', indexes: ['category', 'archived', 'createdAt'] },
   endpoints: { name: 'endpoints', indexes: ['applicationId', 'createdAt', 'disabled', 'circuit'] },
   messages: { name: 'messages', indexes: ['applicationId', 'eventType', 'timestamp'] },

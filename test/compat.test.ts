@@ -114,10 +114,25 @@ describe('applications', () => {
     expectCompatError(await api('GET', `/api/webhook-applications/${id}`), 404);
   });
 
+  it('isDisabled is modelled: a disabled application keeps its messages and delivers none until enabled again', async () => {
+    const app = await createApp();
+    const type = await createType();
+    await createEndpoint(app.id as string);
+    const off = expectOne(await api('PATCH', `/api/webhook-applications/${app.id as string}`, { isDisabled: true, disabledReason: 'unpaid' }), 200, FIELDS.application);
+    expect(off).toMatchObject({ isDisabled: true, disabledReason: 'unpaid' });
+    expect(off.disabledAt).not.toBeNull();
+    const muted = expectOne(await api('POST', '/api/send-event', { applicationId: app.id, eventType: type.name, payload: {} }), 202, FIELDS.sendEvent);
+    expect(muted).toMatchObject({ messagesQueued: 0, endpoints: [] });
+    const on = expectOne(await api('PATCH', `/api/webhook-applications/${app.id as string}`, { isDisabled: false }), 200, FIELDS.application);
+    expect(on).toMatchObject({ isDisabled: false, disabledReason: null, disabledAt: null });
+    expect(expectOne(await api('POST', '/api/send-event', { applicationId: app.id, eventType: type.name, payload: {} }), 202, FIELDS.sendEvent).messagesQueued).toBe(1);
+  });
+
   it('lists newest first with cursor pagination, search (contains, case-insensitive) and isDisabled', async () => {
     const tag = randomBytes(3).toString('hex');
     const names = [`Zeta ${tag} one`, `zeta ${tag.toUpperCase()} two`, `Zeta ${tag} three`];
-    for (const name of names) await createApp(name);
+    const apps = [];
+    for (const name of names) apps.push(await createApp(name));
     const first = expectList(await api('GET', `/api/webhook-applications?search=ZETA%20${tag}&limit=2`), FIELDS.application);
     expect(first.data.map((a) => a.name)).toEqual([names[2], names[1]]);
     expect(first.pagination.hasMore).toBe(true);
@@ -125,7 +140,9 @@ describe('applications', () => {
     expect(second.data.map((a) => a.name)).toEqual([names[0]]);
     expect(second.pagination).toEqual({ hasMore: false, nextCursor: null });
     expect(expectList(await api('GET', `/api/webhook-applications?search=${tag}&isDisabled=true`), FIELDS.application).data).toEqual([]);
-    expect(expectList(await api('GET', `/api/webhook-applications?search=${tag}&isDisabled=false`), FIELDS.application).data).toHaveLength(3);
+    await api('PATCH', `/api/webhook-applications/${apps[0]?.id as string}`, { isDisabled: true, disabledReason: 'unpaid' });
+    expect(expectList(await api('GET', `/api/webhook-applications?search=${tag}&isDisabled=true`), FIELDS.application).data.map((a) => a.id)).toEqual([apps[0]?.id]);
+    expect(expectList(await api('GET', `/api/webhook-applications?search=${tag}&isDisabled=false`), FIELDS.application).data).toHaveLength(2);
     expectCompatError(await api('GET', '/api/webhook-applications?limit=500'), 422, 'limit');
     expectCompatError(await api('GET', '/api/webhook-applications?cursor=nonsense'), 422, 'cursor');
   });

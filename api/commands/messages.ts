@@ -66,7 +66,8 @@ export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: Mess
   await checkPayload(deps, input.eventType, input.payload);
   const eventId = input.eventId ?? null;
   const messageId = eventId === null ? newId('msg') : derivedMessageId(app.id, eventId);
-  const outbound = await fanOut(deps, app.id, input.eventType, onlyEndpoint, input.endpointIds);
+  // A disabled application's messages are kept and reach no endpoint.
+  const outbound = app.disabled ? [] : await fanOut(deps, app.id, input.eventType, onlyEndpoint, input.endpointIds);
   try {
     // With an eventId the stream's creation is the idempotency check, forever and across instances.
     const metadata = metadataOf(deps);
@@ -111,7 +112,7 @@ export const outboundOfMessage = async (deps: ApiDeps, message: MessageDoc): Pro
 export const resendMessage = async (deps: ApiDeps, appIdOrUid: string, messageId: string): Promise<OutboundDoc[]> => {
   const app = await requireApplication(deps, appIdOrUid);
   const message = await requireMessage(deps, app.id, messageId);
-  const outbound = await fanOut(deps, app.id, message.eventType);
+  const outbound = app.disabled ? [] : await fanOut(deps, app.id, message.eventType);
   const { position } = await handleCommand(deps.events, streams.message(messageId), messageDecider, {
     type: 'ResendMessage',
     data: { messageId, outbound },

@@ -38,12 +38,17 @@ describe('applications mapping', () => {
   it('upsert without an id is a validation error', () => expect(() => applicationUpsertIn({ name: 'x' })).toThrow(/externalId/));
 
   it.each<[string, CompatApplicationBody, unknown]>([
-    ['name only', { name: 'B' }, { name: 'B' }],
-    ['metadata null clears it', { metadata: null }, { metadata: {} }],
-    ['unmodelled keys ignored', { isDisabled: true, rateLimitPerHour: 3 }, {}],
+    ['name only', { name: 'B' }, { patch: { name: 'B' }, disable: null }],
+    ['metadata null clears it', { metadata: null }, { patch: { metadata: {} }, disable: null }],
+    ['rate limits ignored', { rateLimitPerHour: 3 }, { patch: {}, disable: null }],
+    ['disable with a reason', { isDisabled: true, disabledReason: 'unpaid' }, { patch: {}, disable: { disabled: true, reason: 'unpaid' } }],
+    ['enable drops a reason', { isDisabled: false, disabledReason: 'x' }, { patch: {}, disable: { disabled: false, reason: null } }],
   ])('patch in: %s', (_n, body, expected) => expect(applicationPatchIn(body)).toEqual(expected));
 
   it('out: externalId and uid carry the same value; totals and defaults', () => {
+    expect(applicationOut({ ...doc, disabled: true, disabledReason: 'unpaid', disabledAt: '2026-01-02T00:00:00.000Z' }, 'o')).toMatchObject({
+      isDisabled: true, disabledReason: 'unpaid', disabledAt: '2026-01-02T00:00:00.000Z', totalEndpoints: 0, lastEventAt: null,
+    });
     expect(applicationOut(doc, 'org_default', { totalEndpoints: 2, totalMessagesSent: 9, totalMessagesFailed: 1, lastEventAt: '2026-01-03T00:00:00.000Z' })).toEqual({
       id: 'app_1', organizationId: 'org_default', externalId: 'cust-1', uid: 'cust-1', name: 'Acme', metadata: { plan: 'pro' },
       isDisabled: false, disabledAt: null, disabledReason: null, rateLimitPerSecond: null, rateLimitPerMinute: null, rateLimitPerHour: null,

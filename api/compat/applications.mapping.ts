@@ -40,16 +40,22 @@ export const applicationUpsertIn = (body: CompatApplicationBody): { uid: string;
   return { uid, name: body.name ?? uid, ...(body.metadata ? { metadata: body.metadata } : {}) };
 };
 
-export const applicationPatchIn = (body: CompatApplicationBody): { name?: string; metadata?: JsonObject } => ({
-  ...(body.name !== undefined ? { name: body.name } : {}),
-  ...(body.metadata !== undefined ? { metadata: body.metadata ?? {} } : {}),
+export type ApplicationPatch = { name?: string; metadata?: JsonObject };
+
+/** The fields to change, and whether to disable (with its reason) or enable; null: leave as it is. */
+export const applicationPatchIn = (body: CompatApplicationBody): { patch: ApplicationPatch; disable: { disabled: boolean; reason: string | null } | null } => ({
+  patch: {
+    ...(body.name !== undefined ? { name: body.name } : {}),
+    ...(body.metadata !== undefined ? { metadata: body.metadata ?? {} } : {}),
+  },
+  disable: body.isDisabled === undefined ? null : { disabled: body.isDisabled, reason: body.isDisabled ? (body.disabledReason ?? null) : null },
 });
 
 const EMPTY_TOTALS: ApplicationTotals = { totalEndpoints: 0, totalMessagesSent: 0, totalMessagesFailed: 0, lastEventAt: null };
 
 /**
- * Our application in the compat shape. Not modelled here, answered with their documented defaults: isDisabled
- * false (disabledAt/disabledReason null) and the per-application rate limits null (no limit).
+ * Our application in the compat shape. isDisabled is modelled (ApplicationDisabled/Enabled: new messages reach no
+ * endpoint). Not modelled, answered with the documented default: the per-application rate limits, null (no limit).
  */
 export const applicationOut = (app: ApplicationDoc, organizationId: string, totals: ApplicationTotals = EMPTY_TOTALS): JsonObject => ({
   id: app.id,
@@ -58,9 +64,9 @@ export const applicationOut = (app: ApplicationDoc, organizationId: string, tota
   uid: app.uid,
   name: app.name,
   metadata: app.metadata,
-  isDisabled: false,
-  disabledAt: null,
-  disabledReason: null,
+  isDisabled: app.disabled ?? false,
+  disabledAt: app.disabledAt ?? null,
+  disabledReason: app.disabledReason ?? null,
   rateLimitPerSecond: null,
   rateLimitPerMinute: null,
   rateLimitPerHour: null,

@@ -1,7 +1,7 @@
 import { notFound } from '../../domain/errors';
 import { collections } from '../../projections/readModels';
 import type { ApplicationDoc } from '../../projections/readModels';
-import { createApplication, deleteApplication, getOrCreateApplication, updateApplication } from '../commands/applications';
+import { createApplication, deleteApplication, getOrCreateApplication, setApplicationDisabled, updateApplication } from '../commands/applications';
 import { requireApplication } from '../commands/common';
 import type { ApiDeps } from '../deps';
 import { defineRoute } from '../route';
@@ -43,9 +43,10 @@ export const applicationRoutes = [
     response: { status: 200, schema: listSchema(applicationSchema) },
     handle: async ({ deps, query }) => {
       const apps = deps.reads.collection<ApplicationDoc>(collections.applications);
-      // No application is disabled here (not modelled): isDisabled=true lists nothing.
-      const keep = (a: ApplicationDoc): boolean => query.isDisabled !== true && (query.search === undefined || containsFolded(a.name, query.search));
-      return { status: 200, body: await scanPage(apps, {}, 'desc', query, keep, (a) => shapeApplication(deps, a)) };
+      const where: Record<string, boolean> = query.isDisabled === undefined ? {} : { disabled: query.isDisabled };
+      const search = query.search;
+      const keep = (a: ApplicationDoc): boolean => search === undefined || containsFolded(a.name, search);
+      return { status: 200, body: await scanPage(apps, where, 'desc', query, keep, (a) => shapeApplication(deps, a)) };
     },
   }),
   defineRoute<CompatApplicationBody>({
@@ -113,7 +114,9 @@ export const applicationRoutes = [
     body: applicationBodySchema,
     response: { status: 200, schema: dataSchema(applicationSchema) },
     handle: async ({ deps, params, body }) => {
-      const app = await updateApplication(deps, params.appId ?? '', applicationPatchIn(body));
+      const { patch, disable } = applicationPatchIn(body);
+      let app = Object.keys(patch).length > 0 ? await updateApplication(deps, params.appId ?? '', patch) : await requireApplication(deps, params.appId ?? '');
+      if (disable !== null) app = await setApplicationDisabled(deps, app.id, disable.disabled, disable.reason);
       return { status: 200, body: one(await shapeApplication(deps, app)) };
     },
   }),
