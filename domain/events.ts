@@ -2,7 +2,8 @@ import type { ApiKeyEvent, PortalTokenEvent } from './access/access';
 import type { ApplicationEvent, ApplicationUidClaimed } from './application/application';
 import type { EndpointEvent } from './endpoint/endpoint';
 import type { EventTypeEvent } from './eventType/eventType';
-import type { JsonObject } from './json';
+import { derivedSubscriptionId } from './ids';
+import type { JsonObject, JsonValue } from './json';
 import type { MessageEvent } from './message/message';
 import type { OutboundEvent } from './outbound/outbound';
 
@@ -33,9 +34,13 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>>
   EventTypeUpdated: 1,
   EventTypeArchived: 1,
   EventTypeUnarchived: 1,
-  EndpointCreated: 1,
-  EndpointUpdated: 1,
+  EndpointCreated: 2,
+  EndpointUpdated: 2,
   EndpointSubscriptionsChanged: 1,
+  EndpointSubscriptionAdded: 1,
+  EndpointSubscriptionEnabled: 1,
+  EndpointSubscriptionDisabled: 1,
+  EndpointSubscriptionRemoved: 1,
   EndpointSecretRotated: 1,
   EndpointDisabled: 1,
   EndpointEnabled: 1,
@@ -58,8 +63,22 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>>
 
 type Upcaster = (data: JsonObject) => JsonObject;
 
+const names = (value: JsonValue | undefined): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+
 /** `UPCASTERS[type][v]` turns data of version v into version v + 1. */
-const UPCASTERS: Partial<Record<HookbaseEventType, Record<number, Upcaster>>> = {};
+const UPCASTERS: Partial<Record<HookbaseEventType, Record<number, Upcaster>>> = {
+  // v1 endpoints had an `eventTypes` filter; v2 keeps subscriptions, each with an id (derived for these).
+  EndpointCreated: {
+    1: ({ eventTypes, ...rest }) => ({
+      ...rest,
+      subscriptions: names(eventTypes).map((eventType) => ({ subscriptionId: derivedSubscriptionId(String(rest.endpointId), eventType), eventType })),
+    }),
+  },
+  EndpointUpdated: {
+    1: ({ eventTypes, ...rest }) => ({ ...rest, legacyEventTypes: names(eventTypes) }),
+  },
+};
 
 export const isHookbaseEventType = (type: string): type is HookbaseEventType => Object.hasOwn(CURRENT_SCHEMA_VERSION, type);
 

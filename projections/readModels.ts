@@ -36,7 +36,12 @@ export type EndpointDoc = {
   applicationId: string;
   url: string;
   description: string;
+  /** The event types of the enabled subscriptions (API.md's `eventTypes`). */
   eventTypes: string[];
+  /** Every subscription, enabled or not: 0 = every event type. Absent in documents of older versions. */
+  subscriptionCount?: number;
+  /** The aggregate's subscriptions, folded again on the next event. Absent in documents of older versions. */
+  subscriptions?: { id: string; eventType: string; enabled: boolean; createdAt: string; updatedAt: string }[];
   headers: Record<string, string>;
   rateLimitPerSecond: number | null;
   timeoutSeconds: number;
@@ -93,6 +98,20 @@ export type AttemptDoc = {
   attemptedAt: string;
 };
 
+/** One (endpoint, event type) pair; `eventTypeName` is also the event type's id (event types are keyed by name). */
+export type SubscriptionDoc = {
+  id: string;
+  endpointId: string;
+  applicationId: string;
+  eventTypeName: string;
+  isEnabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** Which application an endpoint belongs to, for events that do not say (the subscriptions projection's own). */
+export type SubscriptionOwnerDoc = { id: string; applicationId: string };
+
 export type ApiKeyDoc = { id: string; name: string; keyHash: string; revoked: boolean; createdAt: string };
 
 export type PortalTokenDoc = { id: string; applicationId: string; tokenHash: string; expiresAt: string; revoked: boolean; createdAt: string };
@@ -114,6 +133,8 @@ export const collections = {
   messages: { name: 'messages', indexes: ['applicationId', 'eventType', 'timestamp'] },
   outbound: { name: 'outbound', indexes: ['applicationId', 'messageId', 'endpointId', 'status', 'eventType', 'createdAt'] },
   attempts: { name: 'attempts', indexes: ['outboundMessageId', 'applicationId', 'endpointId', 'attemptedAt'] },
+  subscriptions: { name: 'subscriptions', indexes: ['applicationId', 'endpointId', 'eventTypeName', 'isEnabled', 'createdAt'] },
+  subscriptionOwners: { name: 'subscription_owners', indexes: [] },
   apiKeys: { name: 'api_keys', indexes: ['keyHash'] },
   portalTokens: { name: 'portal_tokens', indexes: ['tokenHash', 'applicationId'] },
   dueDeliveries: { name: 'due_deliveries', indexes: ['dueAt', 'endpointId'] },
