@@ -126,16 +126,62 @@ export type DueDeliveryDoc = {
   dueAt: string;
 };
 
+/** Newest first by creation time: the order of every list page. */
+const byCreated = (...equal: string[]) => ({ equal, sort: 'createdAt' });
+
+/**
+ * One IndexDef per query shape the API, the dispatcher and the projections make (see store/readStore.ts): a
+ * query no index here serves throws UnindexedQueryError. Each index costs every write of its collection.
+ */
 export const collections = {
-  applications: { name: 'applications', indexes: ['uid', 'createdAt', 'disabled'], unique: ['uid'] },
-  eventTypes: { name: 'event_types', indexes: ['category', 'archived', 'createdAt'] },
-  endpoints: { name: 'endpoints', indexes: ['applicationId', 'createdAt', 'disabled', 'circuit'] },
-  messages: { name: 'messages', indexes: ['applicationId', 'eventType', 'timestamp'] },
-  outbound: { name: 'outbound', indexes: ['applicationId', 'messageId', 'endpointId', 'status', 'eventType', 'createdAt'] },
-  attempts: { name: 'attempts', indexes: ['outboundMessageId', 'applicationId', 'endpointId', 'attemptedAt'] },
-  subscriptions: { name: 'subscriptions', indexes: ['applicationId', 'endpointId', 'eventTypeName', 'isEnabled', 'createdAt'] },
+  // By id, all or enabled/disabled: the /api list walks them in id (creation) order (api/compat).
+  applications: { name: 'applications', indexes: [byCreated(), { equal: ['disabled'] }], unique: ['uid'] },
+  eventTypes: {
+    name: 'event_types',
+    indexes: [
+      byCreated(), byCreated('archived'), byCreated('category'), byCreated('category', 'archived'),
+      // By name (the id), for /api's filtered and searched lists (api/compat).
+      { equal: ['archived'] }, { equal: ['category'] }, { equal: ['category', 'archived'] },
+    ],
+  },
+  // By id too: the fan-out of every send reads an application's endpoints in id (creation) order.
+  endpoints: {
+    name: 'endpoints',
+    indexes: [
+      byCreated('applicationId'), { equal: ['applicationId'] },
+      // /api's list: by application or not, disabled or by circuit state (api/compat; the other filter is applied while paging).
+      byCreated(), byCreated('disabled'), byCreated('circuit'), byCreated('applicationId', 'disabled'), byCreated('applicationId', 'circuit'),
+    ],
+  },
+  messages: { name: 'messages', indexes: [{ equal: ['applicationId'], sort: 'timestamp' }, { equal: ['applicationId', 'eventType'], sort: 'timestamp' }] },
+  outbound: {
+    name: 'outbound',
+    indexes: [
+      byCreated('applicationId'),
+      byCreated('applicationId', 'status'),
+      byCreated('applicationId', 'eventType'),
+      byCreated('endpointId'),
+      byCreated('endpointId', 'status'),
+      byCreated('messageId'),
+      // /api's lists, export and summary across applications (api/compat).
+      byCreated(),
+      byCreated('status'),
+    ],
+  },
+  attempts: {
+    name: 'attempts',
+    // By endpoint: the stats route's latency sample, until it reads a stats read model.
+    indexes: [{ equal: ['outboundMessageId'], sort: 'attemptedAt' }, { equal: ['endpointId'], sort: 'attemptedAt' }],
+  },
+  subscriptions: {
+    name: 'subscriptions',
+    indexes: [
+      { equal: ['endpointId'] }, byCreated('endpointId'), byCreated('applicationId'), byCreated('applicationId', 'endpointId'), byCreated(),
+      byCreated('eventTypeName'),
+    ],
+  },
   subscriptionOwners: { name: 'subscription_owners', indexes: [] },
-  apiKeys: { name: 'api_keys', indexes: ['keyHash'] },
-  portalTokens: { name: 'portal_tokens', indexes: ['tokenHash', 'applicationId'] },
-  dueDeliveries: { name: 'due_deliveries', indexes: ['dueAt', 'endpointId'] },
+  apiKeys: { name: 'api_keys', indexes: [{ equal: ['keyHash'] }] },
+  portalTokens: { name: 'portal_tokens', indexes: [{ equal: ['tokenHash'] }, byCreated('applicationId')] },
+  dueDeliveries: { name: 'due_deliveries', indexes: [{ equal: [], sort: 'dueAt' }] },
 } as const satisfies Record<string, CollectionDef>;

@@ -26,7 +26,7 @@ import {
 import type { CompatEndpointBody } from './endpoints.mapping';
 import { endpointTotals } from './stats';
 import { subscriptionCountOfEndpoint } from './subscriptions.query';
-import { boolFilter, compatListQuery, compatPage, dataSchema, listSchema, one } from './wire';
+import { boolFilter, compatListQuery, dataSchema, filteredPage, listSchema, matchesAll, one, splitFilters } from './wire';
 import type { CompatListQuery } from './wire';
 
 const BASE = '/api/webhook-endpoints';
@@ -64,6 +64,9 @@ const testAndWait = async (deps: ApiDeps, endpoint: EndpointDoc, eventType: stri
 const signatureOf = (secret: string, id: string, timestamp: number, body: string): string =>
   `v1,${createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 
+/** The equality keys of the endpoints' createdAt indexes (projections/readModels.ts), most selective first. */
+const ENDPOINT_INDEXES = [['applicationId', 'disabled'], ['applicationId', 'circuit'], ['applicationId'], ['circuit'], ['disabled']];
+
 type EndpointQuery = CompatListQuery & { applicationId?: string; isDisabled?: boolean; circuitState?: string };
 
 const successSchema = { type: 'object', required: ['success'], properties: { success: { type: 'boolean' } } };
@@ -78,12 +81,11 @@ export const endpointRoutes = [
     query: compatListQuery({ applicationId: { type: 'string' }, isDisabled: boolFilter, circuitState: { enum: ['closed', 'open', 'half_open'] } }),
     response: { status: 200, schema: listSchema(endpointListItemSchema) },
     handle: async ({ deps, query }) => {
-      const where: Record<string, string | boolean> = {};
-      if (query.applicationId !== undefined) where.applicationId = (await requireApplication(deps, query.applicationId)).id;
-      if (query.isDisabled !== undefined) where.disabled = query.isDisabled;
-      if (query.circuitState !== undefined) where.circuit = query.circuitState;
+      const applicationId = query.applicationId === undefined ? undefined : (await requireApplication(deps, query.applicationId)).id;
+      const { where, rest } = splitFilters({ applicationId, disabled: query.isDisabled, circuit: query.circuitState }, ENDPOINT_INDEXES);
       const endpoints = deps.reads.collection<EndpointDoc>(collections.endpoints);
-      return { status: 200, body: await compatPage(endpoints, { where, orderBy: { key: 'createdAt', direction: 'desc' } }, query, (e) => shapeEndpoint(deps, e, true)) };
+      const options = { where, orderBy: { key: 'createdAt', direction: 'desc' as const } };
+      return { status: 200, body: await filteredPage(endpoints, options, query, matchesAll(rest), (e) => shapeEndpoint(deps, e, true)) };
     },
   }),
   defineRoute<CompatEndpointBody>({

@@ -5,12 +5,14 @@ import { eventTypeRoutes } from './eventTypes.routes';
 import { messageRoutes } from './messages.routes';
 import { analyticsRoute, authRoutes } from './organizations.routes';
 import { portalTokenRoutes } from './portalTokens.routes';
+import { subscriptionRoutes } from './subscriptions.routes';
 import { underOrganization } from './wire';
 
 const resourceRoutes: readonly AnyRoute[] = [
   ...applicationRoutes,
   ...eventTypeRoutes,
   ...endpointRoutes,
+  ...subscriptionRoutes,
   ...messageRoutes,
   ...portalTokenRoutes,
 ];

@@ -25,7 +25,7 @@ import {
 } from './messages.mapping';
 import type { CompatStatus, SendEventBody } from './messages.mapping';
 import { outboundSummary } from './stats';
-import { compatListQuery, compatPage, dataSchema, listSchema, one } from './wire';
+import { compatListQuery, dataSchema, filteredPage, listSchema, matchesAll, one, splitFilters } from './wire';
 import type { CompatList, CompatListQuery } from './wire';
 
 const BASE = '/api/outbound-messages';
@@ -64,16 +64,20 @@ const FILTERS = {
   endDate: { type: 'string', format: 'date-time' },
 };
 
-/** The list's filters as a read-store query (equality on indexed fields, one range on createdAt); null: matches nothing. */
-const outboundFind = async (deps: ApiDeps, q: OutboundQuery): Promise<{ where: Record<string, string>; range?: Range } | null> => {
-  const where: Record<string, string> = {};
-  if (q.applicationId !== undefined) where.applicationId = (await requireApplication(deps, q.applicationId)).id;
-  if (q.endpointId !== undefined) where.endpointId = q.endpointId;
-  if (q.eventType !== undefined) where.eventType = q.eventType;
-  if (q.messageId !== undefined) where.messageId = q.messageId;
+/** The equality keys of the deliveries' createdAt indexes (projections/readModels.ts), most selective first. */
+const OUTBOUND_INDEXES = [['messageId'], ['endpointId', 'status'], ['endpointId'], ['applicationId', 'status'], ['applicationId', 'eventType'], ['applicationId'], ['status']];
+
+type OutboundFind = { where: Record<string, string | boolean>; range?: Range; keep: (o: OutboundDoc) => boolean };
+
+/**
+ * The list's filters as a read-store query: the most selective declared index takes its equality filters and the
+ * createdAt range, the other filters are applied while paging (filteredPage). null: matches nothing.
+ */
+const outboundFind = async (deps: ApiDeps, q: OutboundQuery): Promise<OutboundFind | null> => {
   const status = statusIn(q.status);
   if (status === null) return null;
-  if (status !== undefined) where.status = status;
+  const applicationId = q.applicationId === undefined ? undefined : (await requireApplication(deps, q.applicationId)).id;
+  const { where, rest } = splitFilters({ applicationId, endpointId: q.endpointId, eventType: q.eventType, messageId: q.messageId, status }, OUTBOUND_INDEXES);
   const range =
     q.startDate === undefined && q.endDate === undefined
       ? undefined
@@ -82,13 +86,15 @@ const outboundFind = async (deps: ApiDeps, q: OutboundQuery): Promise<{ where: R
           ...(q.startDate !== undefined ? { gte: new Date(q.startDate).toISOString() } : {}),
           ...(q.endDate !== undefined ? { lte: new Date(q.endDate).toISOString() } : {}),
         };
-  return { where, ...(range ? { range } : {}) };
+  return { where, ...(range ? { range } : {}), keep: matchesAll(rest) };
 };
 
 const EMPTY: CompatList = { data: [], pagination: { hasMore: false, nextCursor: null } };
 
 /** Rows an export answers at most (newest first). */
 const EXPORT_LIMIT = 10_000;
+/** Deliveries an export reads at most (filters no index combines are applied while reading). */
+const EXPORT_SCAN_LIMIT = 100_000;
 
 const replay = async ({ deps, params }: RouteRequest<undefined, Record<string, never>>): Promise<RouteResponse> => {
   const o = await requireOutboundById(deps, params.outboundId ?? '');
@@ -125,7 +131,8 @@ export const messageRoutes = [
       const find = await outboundFind(deps, query);
       if (find === null) return { status: 200, body: EMPTY };
       const outbound = deps.reads.collection<OutboundDoc>(collections.outbound);
-      return { status: 200, body: await compatPage(outbound, { ...find, orderBy: { key: 'createdAt', direction: 'desc' } }, query, (o) => shapeOutbound(deps, o)) };
+      const { keep, ...options } = find;
+      return { status: 200, body: await filteredPage(outbound, { ...options, orderBy: { key: 'createdAt', direction: 'desc' } }, query, keep, (o) => shapeOutbound(deps, o)) };
     },
   }),
   defineRoute<undefined, { applicationId?: string }>({
@@ -155,11 +162,14 @@ export const messageRoutes = [
       if (find !== null) {
         const outbound = deps.reads.collection<OutboundDoc>(collections.outbound);
         let cursor: string | undefined;
+        let read = 0;
         do {
-          const page = await outbound.find({ ...find, orderBy: { key: 'createdAt', direction: 'desc' }, limit: 500, cursor });
-          for (const o of page.items) if (rows.length < EXPORT_LIMIT) rows.push(await shapeOutbound(deps, o));
+          const { keep, ...options } = find;
+          const page = await outbound.find({ ...options, orderBy: { key: 'createdAt', direction: 'desc' }, limit: 500, cursor });
+          for (const o of page.items) if (rows.length < EXPORT_LIMIT && keep(o)) rows.push(await shapeOutbound(deps, o));
+          read += page.items.length;
           cursor = page.nextCursor ?? undefined;
-        } while (cursor && rows.length < EXPORT_LIMIT);
+        } while (cursor && rows.length < EXPORT_LIMIT && read < EXPORT_SCAN_LIMIT);
       }
       if (query.format === 'csv') {
         return { status: 200, body: toCsv(rows), headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="outbound-messages.csv"' } };

@@ -35,7 +35,7 @@ export const portalTokenRoutes = [
     response: { status: 200, schema: dataSchema({ type: 'array', items: portalTokenSchema }) },
     handle: async ({ deps, params }) => {
       const app = await requireApplication(deps, params.appId ?? '');
-      const page = await deps.reads.collection<TokenDoc>(collections.portalTokens).find({ where: { applicationId: app.id }, orderBy: { key: 'id', direction: 'desc' }, limit: 1000 });
+      const page = await deps.reads.collection<TokenDoc>(collections.portalTokens).find({ where: { applicationId: app.id }, orderBy: { key: 'createdAt', direction: 'desc' }, limit: 1000 });
       const now = deps.now();
       return { status: 200, body: one(page.items.map((t) => portalTokenOut(t, now))) };
     },

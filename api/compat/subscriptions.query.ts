@@ -1,8 +1,13 @@
-import type { EndpointDoc } from '../../projections/readModels';
+import { collections } from '../../projections/readModels';
+import type { EndpointDoc, SubscriptionDoc } from '../../projections/readModels';
 import type { ApiDeps } from '../deps';
 
-// Subscription counts. Until the subscription read model exists, an endpoint's subscriptions are its event-type filter.
+// Subscription counts, read from the read models.
 
-export const subscriptionCountOfEndpoint = async (_deps: ApiDeps, endpoint: EndpointDoc): Promise<number> => endpoint.eventTypes.length;
+/** Every subscription of the endpoint, enabled or not (the endpoints read model keeps the count). */
+export const subscriptionCountOfEndpoint = async (_deps: ApiDeps, endpoint: EndpointDoc): Promise<number> =>
+  endpoint.subscriptionCount ?? endpoint.eventTypes.length;
 
-export const subscriptionCountOfEventType = async (_deps: ApiDeps, _name: string): Promise<number> => 0;
+/** Subscriptions naming the event type, enabled or not (an index count). */
+export const subscriptionCountOfEventType = async (deps: ApiDeps, name: string): Promise<number> =>
+  deps.reads.collection<SubscriptionDoc>(collections.subscriptions).count({ eventTypeName: name });
