@@ -270,6 +270,46 @@ describe('endpoints', () => {
   });
 });
 
+describe('subscriptions', () => {
+  it('create (409 for the pair again), get, list with filters, patch isEnabled, bulk (unwrapped, skips existing), delete; counts on both sides', async () => {
+    const app = await createApp();
+    const ep = await createEndpoint(app.id as string);
+    const [a, b, c] = [await createType(), await createType(), await createType()];
+    const sub = expectOne(await api('POST', '/api/webhook-subscriptions', { endpointId: ep.id, eventTypeId: a.id, extra: true }), 201, FIELDS.subscription);
+    expect(sub).toMatchObject({ endpointId: ep.id, eventTypeId: a.name, eventTypeName: a.name, isEnabled: true });
+    expect(sub.id).toMatch(/^sub_/);
+    expectCompatError(await api('POST', '/api/webhook-subscriptions', { endpointId: ep.id, eventTypeId: a.id }), 409);
+    expectCompatError(await api('POST', '/api/webhook-subscriptions', { endpointId: ep.id, eventTypeId: uid('nope') }), 422, 'eventTypeId');
+    expectCompatError(await api('POST', '/api/webhook-subscriptions', { eventTypeId: a.id }), 422, 'endpointId');
+    expect(expectOne(await api('GET', `/api/webhook-subscriptions/${sub.id as string}`), 200, FIELDS.subscription).id).toBe(sub.id);
+
+    const bulk = await api('POST', '/api/webhook-subscriptions/bulk', { endpointId: ep.id, eventTypeIds: [a.id, b.id, c.id] });
+    expect(bulk.status).toBe(200);
+    const bk = expectShape(bulk.body, { created: 'integer', skipped: 'integer', subscriptions: 'array' });
+    expect(bk).toMatchObject({ created: 2, skipped: 1 });
+    (bk.subscriptions as unknown[]).forEach((x) => expectShape(x, FIELDS.subscription));
+    expectCompatError(await api('POST', '/api/webhook-subscriptions/bulk', { endpointId: ep.id, eventTypeIds: [uid('x')] }), 422, 'eventTypeIds[0]');
+
+    const off = expectOne(await api('PATCH', `/api/webhook-subscriptions/${sub.id as string}`, { isEnabled: false }), 200, FIELDS.subscription);
+    expect(off.isEnabled).toBe(false);
+    const all = expectList(await api('GET', `/api/webhook-subscriptions?endpointId=${ep.id}`), FIELDS.subscription);
+    expect(all.data).toHaveLength(3);
+    expect(expectList(await api('GET', `/api/webhook-subscriptions?applicationId=${app.id as string}&isEnabled=false`), FIELDS.subscription).data.map((x) => x.id)).toEqual([sub.id]);
+    expect(expectList(await api('GET', `/api/webhook-subscriptions?eventTypeId=${b.name as string}`), FIELDS.subscription).data).toHaveLength(1);
+    const page = expectList(await api('GET', `/api/webhook-subscriptions?endpointId=${ep.id}&isEnabled=true&limit=1`), FIELDS.subscription);
+    expect(page.pagination.hasMore).toBe(true);
+    const next = expectList(await api('GET', `/api/webhook-subscriptions?endpointId=${ep.id}&isEnabled=true&limit=1&cursor=${page.pagination.nextCursor as string}`), FIELDS.subscription);
+    expect(next.data.map((x) => x.id)).not.toEqual(page.data.map((x) => x.id));
+
+    const listed = expectList(await api('GET', `/api/webhook-endpoints?applicationId=${app.id as string}`), FIELDS.endpoint, { subscriptionCount: 'integer' });
+    expect(listed.data[0]?.subscriptionCount).toBe(3);
+    expect(expectOne(await api('GET', `/api/event-types/${a.name as string}`), 200, FIELDS.eventType).subscriptionCount).toBe(1);
+
+    expect((await api('DELETE', `/api/webhook-subscriptions/${sub.id as string}`)).body).toEqual({ success: true });
+    expectCompatError(await api('GET', `/api/webhook-subscriptions/${sub.id as string}`), 404);
+  });
+});
+
 describe('sending and outbound messages', () => {
   it('send-event, the outbound list and its filters, get, attempts, replay and retry, summary, export json and csv', async () => {
     const app = await createApp();
