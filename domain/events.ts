@@ -57,7 +57,7 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>>
   RetryRequested: 1,
   ApiKeyCreated: 1,
   ApiKeyRevoked: 1,
-  PortalTokenCreated: 1,
+  PortalTokenCreated: 2,
   PortalTokenRevoked: 1,
 };
 
@@ -77,6 +77,10 @@ const UPCASTERS: Partial<Record<HookbaseEventType, Record<number, Upcaster>>> = 
   },
   EndpointUpdated: {
     1: ({ eventTypes, ...rest }) => ({ ...rest, legacyEventTypes: names(eventTypes) }),
+  },
+  // v1 portal tokens had neither name nor scopes: they could do everything.
+  PortalTokenCreated: {
+    1: (data) => ({ ...data, tokenPrefix: null, name: null, scopes: ['read', 'write'] }),
   },
 };
 

@@ -114,7 +114,19 @@ export type SubscriptionOwnerDoc = { id: string; applicationId: string };
 
 export type ApiKeyDoc = { id: string; name: string; keyHash: string; revoked: boolean; createdAt: string };
 
-export type PortalTokenDoc = { id: string; applicationId: string; tokenHash: string; expiresAt: string; revoked: boolean; createdAt: string };
+export type PortalTokenDoc = {
+  id: string;
+  applicationId: string;
+  tokenHash: string;
+  /** The first characters of the token (null for tokens made before prefixes were kept); absent in older documents. */
+  tokenPrefix?: string | null;
+  name?: string | null;
+  /** Absent in documents of older versions: both scopes. */
+  scopes?: ('read' | 'write')[];
+  expiresAt: string;
+  revoked: boolean;
+  createdAt: string;
+};
 
 /** The due-queue of deliveries waiting for their next attempt (retries and manual retries). */
 export type DueDeliveryDoc = {
@@ -128,6 +140,11 @@ export type DueDeliveryDoc = {
 
 /** Newest first by creation time: the order of every list page. */
 const byCreated = (...equal: string[]) => ({ equal, sort: 'createdAt' });
+
+const subscriptionListIndexes = () =>
+  [[], ['applicationId'], ['endpointId']].flatMap((scope) =>
+    [[], ['eventTypeName'], ['isEnabled'], ['eventTypeName', 'isEnabled']].map((extra) => byCreated(...scope, ...extra)),
+  );
 
 /**
  * One IndexDef per query shape the API, the dispatcher and the projections make (see store/readStore.ts): a
@@ -173,13 +190,9 @@ export const collections = {
     // By endpoint: the stats route's latency sample, until it reads a stats read model.
     indexes: [{ equal: ['outboundMessageId'], sort: 'attemptedAt' }, { equal: ['endpointId'], sort: 'attemptedAt' }],
   },
-  subscriptions: {
-    name: 'subscriptions',
-    indexes: [
-      { equal: ['endpointId'] }, byCreated('endpointId'), byCreated('applicationId'), byCreated('applicationId', 'endpointId'), byCreated(),
-      byCreated('eventTypeName'),
-    ],
-  },
+  // Lists filter by one scope (an application or an endpoint) and optionally by event type and flag, newest first;
+  // the projection reads an endpoint's set by id.
+  subscriptions: { name: 'subscriptions', indexes: [...subscriptionListIndexes(), { equal: ['endpointId'] }] },
   subscriptionOwners: { name: 'subscription_owners', indexes: [] },
   apiKeys: { name: 'api_keys', indexes: [{ equal: ['keyHash'] }] },
   portalTokens: { name: 'portal_tokens', indexes: [{ equal: ['tokenHash'] }, byCreated('applicationId')] },

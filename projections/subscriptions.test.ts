@@ -36,9 +36,9 @@ const project = async (events: SqliteEventStore, reads: SqliteReadStore, positio
 };
 
 const subsOf = async (reads: SqliteReadStore): Promise<Omit<SubscriptionDoc, 'createdAt' | 'updatedAt'>[]> =>
-  (await reads.collection<SubscriptionDoc>(collections.subscriptions).find({ where: { endpointId: EP }, orderBy: { key: 'eventTypeName', direction: 'asc' } })).items.map(
-    ({ createdAt: _c, updatedAt: _u, ...rest }) => rest,
-  );
+  (await reads.collection<SubscriptionDoc>(collections.subscriptions).find({ where: { endpointId: EP } })).items
+    .map(({ createdAt: _c, updatedAt: _u, ...rest }) => rest)
+    .sort((a, b) => a.eventTypeName.localeCompare(b.eventTypeName));
 
 describe('subscriptions projection', () => {
   it('reads v1 events as the subscriptions they imply, then follows the subscription events', async () => {

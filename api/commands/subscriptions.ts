@@ -26,8 +26,12 @@ const inScope = (applicationId: string | null, owner: string): boolean => applic
 /** Newest first. */
 export const listSubscriptions = async (deps: ApiDeps, filter: SubscriptionFilter, page: PageRequest = {}): Promise<Page<SubscriptionDoc>> => {
   const where: Record<string, Scalar> = {};
-  if (filter.applicationId) where.applicationId = filter.applicationId;
-  if (filter.endpointId !== undefined) where.endpointId = filter.endpointId;
+  if (filter.endpointId !== undefined) {
+    // An endpoint belongs to one application: scoped by the endpoint, the query needs no application key.
+    const endpoint = await deps.reads.collection<EndpointDoc>(collections.endpoints).get(filter.endpointId);
+    if (!endpoint || (filter.applicationId && endpoint.applicationId !== filter.applicationId)) return { items: [], nextCursor: null };
+    where.endpointId = filter.endpointId;
+  } else if (filter.applicationId) where.applicationId = filter.applicationId;
   if (filter.eventTypeName !== undefined) where.eventTypeName = filter.eventTypeName;
   if (filter.isEnabled !== undefined) where.isEnabled = filter.isEnabled;
   return subscriptions(deps).find({ where, orderBy: { key: 'createdAt', direction: 'desc' }, limit: page.limit ?? 50, cursor: page.cursor });

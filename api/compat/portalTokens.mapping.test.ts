@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { portalTokenIn, portalTokenOut, tokenPrefixOf } from './portalTokens.mapping';
+import type { PortalTokenDoc } from '../../projections/readModels';
+import { portalTokenIn, portalTokenOut } from './portalTokens.mapping';
 import type { PortalTokenBody } from './portalTokens.mapping';
 
 describe('portal tokens mapping', () => {
@@ -13,11 +14,12 @@ describe('portal tokens mapping', () => {
   it.each([0, 366, 1.5])('in refuses expiresInDays %s', (days) => expect(() => portalTokenIn({ expiresInDays: days })).toThrow(/expiresInDays/));
 
   it('out: expiry and revocation as booleans against the clock', () => {
-    const doc = { id: 'ptk_1', applicationId: 'app_1', tokenHash: 'h', expiresAt: '2026-01-02T00:00:00.000Z', revoked: false, createdAt: '2026-01-01T00:00:00.000Z', name: 'n', scopes: ['read'], tokenPrefix: 'whpt_abcd…' };
+    const doc: PortalTokenDoc = { id: 'ptk_1', applicationId: 'app_1', tokenHash: 'h', expiresAt: '2026-01-02T00:00:00.000Z', revoked: false, createdAt: '2026-01-01T00:00:00.000Z', name: 'n', scopes: ['read'], tokenPrefix: 'whpt_abcdefgh' };
     expect(portalTokenOut(doc, new Date('2026-01-01T12:00:00Z'))).toEqual({
-      id: 'ptk_1', applicationId: 'app_1', tokenPrefix: 'whpt_abcd…', name: 'n', scopes: ['read'], expiresAt: '2026-01-02T00:00:00.000Z', createdAt: '2026-01-01T00:00:00.000Z', isExpired: false, isRevoked: false,
+      id: 'ptk_1', applicationId: 'app_1', tokenPrefix: 'whpt_abcdefgh', name: 'n', scopes: ['read'], expiresAt: '2026-01-02T00:00:00.000Z', createdAt: '2026-01-01T00:00:00.000Z', isExpired: false, isRevoked: false,
     });
     expect(portalTokenOut({ ...doc, revoked: true }, new Date('2026-01-03T00:00:00Z'))).toMatchObject({ isExpired: true, isRevoked: true });
-    expect(tokenPrefixOf('whpt_abcdefgh')).toBe('whpt_abcd…');
+    const old: PortalTokenDoc = { id: 'ptk_0', applicationId: 'app_1', tokenHash: 'h', expiresAt: '2026-01-02T00:00:00.000Z', revoked: false, createdAt: '2026-01-01T00:00:00.000Z' };
+    expect(portalTokenOut(old, new Date('2026-01-01T12:00:00Z'))).toMatchObject({ tokenPrefix: null, name: null, scopes: ['read', 'write'] });
   });
 });

@@ -21,12 +21,8 @@ export const portalTokenIn = (body: PortalTokenBody): PortalTokenInput => {
   return { name: body.name ?? null, scopes, expiresInSeconds: days * 86_400 };
 };
 
-/** What a token document may carry beyond the base fields (name, scopes and prefix where the model keeps them). */
-export type TokenDoc = PortalTokenDoc & Partial<{ name: string | null; scopes: readonly string[]; tokenPrefix: string }>;
-
-export const tokenPrefixOf = (token: string): string => `${token.slice(0, 9)}…`;
-
-export const portalTokenOut = (t: TokenDoc, now: Date): JsonObject => ({
+/** Older tokens (made before prefixes, names and scopes were kept): prefix and name null, both scopes. */
+export const portalTokenOut = (t: PortalTokenDoc, now: Date): JsonObject => ({
   id: t.id,
   applicationId: t.applicationId,
   tokenPrefix: t.tokenPrefix ?? null,

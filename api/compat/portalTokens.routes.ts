@@ -1,10 +1,10 @@
-import { notFound } from '../../domain/errors';
 import { collections } from '../../projections/readModels';
+import type { PortalTokenDoc } from '../../projections/readModels';
 import { requireApplication } from '../commands/common';
-import { createPortalToken, revokePortalToken } from '../commands/portalTokens';
+import { createPortalToken, requirePortalToken, revokePortalToken } from '../commands/portalTokens';
 import { defineRoute } from '../route';
-import { createdTokenSchema, portalTokenBodySchema, portalTokenIn, portalTokenOut, portalTokenSchema, tokenPrefixOf } from './portalTokens.mapping';
-import type { PortalTokenBody, TokenDoc } from './portalTokens.mapping';
+import { createdTokenSchema, portalTokenBodySchema, portalTokenIn, portalTokenOut, portalTokenSchema } from './portalTokens.mapping';
+import type { PortalTokenBody } from './portalTokens.mapping';
 import { dataSchema, one } from './wire';
 
 export const portalTokenRoutes = [
@@ -19,11 +19,9 @@ export const portalTokenRoutes = [
     response: { status: 201, schema: dataSchema(createdTokenSchema) },
     handle: async ({ deps, params, body }) => {
       const input = portalTokenIn(body);
-      const created = await createPortalToken(deps, params.appId ?? '', input.expiresInSeconds);
-      const doc = await deps.reads.collection<TokenDoc>(collections.portalTokens).get(created.id);
-      if (!doc) throw notFound('portal token', created.id);
-      const shaped = portalTokenOut({ tokenPrefix: tokenPrefixOf(created.token), name: input.name, scopes: input.scopes, ...doc }, deps.now());
-      return { status: 201, body: one({ ...shaped, token: created.token, url: created.url }) };
+      const created = await createPortalToken(deps, params.appId ?? '', { expiresIn: input.expiresInSeconds, name: input.name, scopes: input.scopes });
+      const doc = await requirePortalToken(deps, null, created.id);
+      return { status: 201, body: one({ ...portalTokenOut(doc, deps.now()), token: created.token, url: created.url }) };
     },
   }),
   defineRoute({
@@ -35,7 +33,7 @@ export const portalTokenRoutes = [
     response: { status: 200, schema: dataSchema({ type: 'array', items: portalTokenSchema }) },
     handle: async ({ deps, params }) => {
       const app = await requireApplication(deps, params.appId ?? '');
-      const page = await deps.reads.collection<TokenDoc>(collections.portalTokens).find({ where: { applicationId: app.id }, orderBy: { key: 'createdAt', direction: 'desc' }, limit: 1000 });
+      const page = await deps.reads.collection<PortalTokenDoc>(collections.portalTokens).find({ where: { applicationId: app.id }, orderBy: { key: 'createdAt', direction: 'desc' }, limit: 1000 });
       const now = deps.now();
       return { status: 200, body: one(page.items.map((t) => portalTokenOut(t, now))) };
     },

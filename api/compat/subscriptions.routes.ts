@@ -13,7 +13,9 @@ import type { CompatListQuery } from './wire';
 const BASE = '/api/webhook-subscriptions';
 
 /** The equality keys of the subscriptions' createdAt indexes (projections/readModels.ts), most selective first. */
-const SUBSCRIPTION_INDEXES = [['applicationId', 'endpointId'], ['endpointId'], ['eventTypeName'], ['applicationId']];
+const SUBSCRIPTION_INDEXES = ['endpointId', 'applicationId', null].flatMap((scope) =>
+  [['eventTypeName', 'isEnabled'], ['eventTypeName'], ['isEnabled'], []].map((extra) => (scope === null ? extra : [scope, ...extra])),
+);
 
 type SubscriptionQuery = CompatListQuery & { applicationId?: string; endpointId?: string; eventTypeId?: string; isEnabled?: boolean };
 
