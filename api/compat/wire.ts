@@ -1,11 +1,10 @@
 import type { Context, Next } from 'koa';
 import { DomainError, notFound } from '../../domain/errors';
 import type { DomainErrorKind, ErrorDetail } from '../../domain/errors';
-import type { JsonObject, JsonValue } from '../../domain/json';
+import type { JsonValue } from '../../domain/json';
 import { InvalidCursorError } from '../../store/readStore';
 import type { Document, FindOptions, ReadCollection } from '../../store/readStore';
 import { HttpError } from '../errors';
-import { listPage } from '../pagination';
 import type { AnyRoute, Schema } from '../route';
 
 // The conventions of the cloud-compatible surface (COMPAT.md "Transport", "Envelopes and lists"), in one place.
@@ -106,17 +105,6 @@ export const listSchema = (item: Schema): Schema => ({
 });
 
 export const dataSchema = (item: Schema): Schema => ({ type: 'object', required: ['data'], properties: { data: item } });
-
-/** A page served by the read store's own cursor, in the compat list shape. */
-export const compatPage = async <T extends Document>(
-  collection: ReadCollection<T>,
-  options: Omit<FindOptions, 'limit' | 'cursor'>,
-  query: CompatListQuery,
-  shape: (doc: T) => JsonValue | Promise<JsonValue>,
-): Promise<CompatList> => {
-  const page = await listPage(collection, options, { limit: query.limit ?? 50, cursor: query.cursor }, shape);
-  return { data: page.data, pagination: { hasMore: page.hasMore, nextCursor: page.nextCursor } };
-};
 
 /** At most this many documents are read to answer one filtered page (a `search` that matches rarely pages on). */
 export const SCAN_BUDGET = 2_000;
@@ -263,7 +251,3 @@ export const underOrganization = (route: AnyRoute): AnyRoute => ({
   },
 });
 
-/** Body keys the clients send that we do not model are ignored: the schemas list what we read, nothing more. */
-export const openObject = (properties: Record<string, Schema>, required: string[] = []): Schema => ({ type: 'object', required, properties });
-
-export type { JsonObject };
