@@ -9,7 +9,7 @@ const doc: EndpointDoc = {
   rateLimitPerSecond: null, timeoutSeconds: 15, retryDelays: [5, 60], disabled: true, disabledReason: 'paused', circuit: 'open', metadata: {},
   secret: sealed, previousSecrets: [{ secret: sealed, expiresAt: '2026-02-01T00:00:00.000Z' }], createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-05T00:00:00.000Z',
 };
-const totals = { totalMessages: 4, totalSuccesses: 3, totalFailures: 1, avgResponseTimeMs: 12, lastSuccessAt: '2026-01-04T00:00:00.000Z', lastFailureAt: '2026-01-03T00:00:00.000Z', lastResponseStatus: 200, firstSuccessAt: '2026-01-02T00:00:00.000Z' };
+const totals = { totalMessages: 4, totalSuccesses: 3, totalFailures: 1, avgResponseTimeMs: 12, lastSuccessAt: '2026-01-04T00:00:00.000Z', lastFailureAt: '2026-01-03T00:00:00.000Z', lastResponseStatus: 200 };
 
 describe('endpoints mapping', () => {
   it.each<[string, CompatEndpointBody['headers'], unknown]>([
@@ -53,9 +53,9 @@ describe('endpoints mapping', () => {
       rateLimitPerSecond: null, retryDelays: [5, 60], successStatusCodes: null, backoffType: 'exponential', circuitState: 'open', circuitOpenedAt: null,
       circuitFailureCount: 0, circuitFailureThreshold: 5, circuitSuccessThreshold: 1, circuitCooldownSeconds: 30, totalMessages: 4, totalSuccesses: 3,
       totalFailures: 1, avgResponseTimeMs: 12, lastSuccessAt: '2026-01-04T00:00:00.000Z', lastFailureAt: '2026-01-03T00:00:00.000Z', lastResponseStatus: 200,
-      isVerified: true, verifiedAt: '2026-01-02T00:00:00.000Z', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-05T00:00:00.000Z', subscriptionCount: 1,
+      isVerified: true, verifiedAt: '2026-01-04T00:00:00.000Z', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-05T00:00:00.000Z', subscriptionCount: 1,
     });
-    const fresh = endpointOut({ ...doc, disabled: false, previousSecrets: [] }, { secretPrefix: 'p', totals: { ...totals, firstSuccessAt: null } });
+    const fresh = endpointOut({ ...doc, disabled: false, previousSecrets: [] }, { secretPrefix: 'p', totals: { ...totals, lastSuccessAt: null } });
     expect(fresh).toMatchObject({ isDisabled: false, disabledAt: null, secretVersion: 1, isVerified: false, verifiedAt: null });
     expect(fresh).not.toHaveProperty('subscriptionCount');
   });

@@ -78,7 +78,7 @@ export type EndpointExtras = Readonly<{ secretPrefix: string; totals: EndpointTo
  * Our endpoint in the compat shape. Answered with documented defaults, not modelled: successStatusCodes null (any
  * 2xx succeeds), backoffType "exponential" (the schedule), the circuit thresholds of the deployment, circuitOpenedAt
  * null and circuitFailureCount 0. isVerified is derived: the endpoint has answered a signed request with a 2xx
- * (verifiedAt: its first success). secretVersion counts the current secret and the rotated ones still accepted.
+ * (verifiedAt: the last such answer). secretVersion counts the current secret and the rotated ones still accepted.
  */
 export const endpointOut = (e: EndpointDoc, x: EndpointExtras): JsonObject => ({
   id: e.id,
@@ -108,8 +108,8 @@ export const endpointOut = (e: EndpointDoc, x: EndpointExtras): JsonObject => ({
   lastSuccessAt: x.totals.lastSuccessAt,
   lastFailureAt: x.totals.lastFailureAt,
   lastResponseStatus: x.totals.lastResponseStatus,
-  isVerified: x.totals.firstSuccessAt !== null,
-  verifiedAt: x.totals.firstSuccessAt,
+  isVerified: x.totals.lastSuccessAt !== null,
+  verifiedAt: x.totals.lastSuccessAt,
   createdAt: e.createdAt,
   updatedAt: e.updatedAt,
   ...(x.subscriptionCount !== undefined ? { subscriptionCount: x.subscriptionCount } : {}),
