@@ -21,7 +21,9 @@ import { eventTypeRoutes } from './routes/eventTypes';
 import { messageRoutes } from './routes/messages';
 import { portalTokenRoutes } from './routes/portalTokens';
 import { validateBody, validateQuery } from './validation';
-import { compatErrorMiddleware, compatRoutes } from './compat';
+import { compatRoutes } from './compat';
+import { hostedPortal, isPortalApiPath, portalCors, portalRoutes } from './portal';
+import { assertMayWrite } from './portal/principal';
 
 export const v1Routes: readonly AnyRoute[] = [
   ...applicationRoutes,
@@ -32,8 +34,8 @@ export const v1Routes: readonly AnyRoute[] = [
   ...adminRoutes,
 ];
 
-/** Every route served: /v1 (API.md) and the cloud-compatible /api (COMPAT.md), over the same commands and queries. */
-export const allRoutes: readonly AnyRoute[] = [...v1Routes, ...compatRoutes];
+/** Every route served: /v1 (API.md), the portal API and the cloud-compatible /api (COMPAT.md), over the same commands and queries. */
+export const allRoutes: readonly AnyRoute[] = [...v1Routes, ...portalRoutes, ...compatRoutes];
 
 export type ServerOptions = Readonly<{
   /** Undefined in a process without the api role: it serves only /health and /metrics. */
@@ -75,6 +77,9 @@ const routeNotFound = (ctx: Context): HttpError => new HttpError(404, 'route_not
 export const createServer = (options: ServerOptions): Koa => {
   const app = new Koa({ proxy: false });
   const table = allRoutes.map(compileRoute);
+  const hosted = options.api
+    ? hostedPortal({ dir: options.api.config.hostedPortalDir, apiOrigin: new URL(options.api.config.publicUrl).origin })
+    : null;
   const apiKeys = new ApiKeyCache();
   const { metrics } = options;
 
@@ -91,7 +96,6 @@ export const createServer = (options: ServerOptions): Koa => {
     }
   });
   app.use(errorMiddleware(options.log));
-  app.use(compatErrorMiddleware(options.log));
 
   app.use(async (ctx) => {
     if (ctx.method === 'GET' && ctx.path === '/health') {
@@ -111,12 +115,15 @@ export const createServer = (options: ServerOptions): Koa => {
       ctx.body = openApiDocument(allRoutes, options.version, deps.config.publicUrl);
       return;
     }
+    // The hosted portal page and its assets; CORS (and preflights) for the portal API only.
+    if (hosted && (await hosted(ctx))) return;
+    if (isPortalApiPath(ctx.path) && portalCors(ctx)) return;
     const match = matchRoute(table, ctx.method, ctx.path);
-    // A miss under /v1 or /portal/v1 is still a /v1 response: authenticated and charged like the rest (API.md).
+    // A miss under /v1 or /portal/ is still a response of that API: authenticated and charged like the rest (API.md).
     const auth =
       match !== null && match !== 'method_not_allowed'
         ? match.route.auth
-        : /^\/portal\/v1(\/|$)/.test(ctx.path) ? 'portal' : /^\/(v1|api)(\/|$)/.test(ctx.path) ? 'admin' : null;
+        : isPortalApiPath(ctx.path) ? 'portal' : /^\/(v1|api)(\/|$)/.test(ctx.path) ? 'admin' : null;
     if (auth === null) throw routeNotFound(ctx);
 
     // 1. who is calling — the general rate limit is charged even for bad credentials (by address)
@@ -132,6 +139,7 @@ export const createServer = (options: ServerOptions): Koa => {
     const limits = options.rateLimits;
     await charge(deps, ctx, 'api', subjectOf(principal, ctx), limits.apiPerMinute, 60_000);
     if (authError) throw authError;
+    if (auth === 'portal') assertMayWrite(principal, ctx.method);
     if (match === null) throw routeNotFound(ctx);
     if (match === 'method_not_allowed') throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`);
     const { route, params } = match;

@@ -3,6 +3,7 @@ import { apiAssertions, awayFromWindowEdge, expectErrorBody, useTestHookbase } f
 import type { ErrorBody, Res } from '../test/apiAssertions';
 import type { TestHookbase } from '../test/harness';
 import { allRoutes, v1Routes } from './app';
+import { portalRoutes } from './portal/portalRoutes';
 
 // What every request meets whatever its route: auth, rate limits, body parsing, idempotency keys, errors,
 // and the operational routes (/openapi.json, /health, /metrics).
@@ -229,7 +230,8 @@ describe('GET /openapi.json', () => {
     expect(table.filter((r) => r.includes(' /api/')).length).toBeGreaterThan(40);
     const ids = allRoutes.map((r) => r.operationId);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const r of v1Routes) expect(r.operationId).toMatch(/^v1\.[a-zA-Z]+\.[a-zA-Z]+$/);
+    for (const r of [...v1Routes, ...portalRoutes]) expect(r.operationId).toMatch(/^(v1|portal)\.[a-zA-Z]+\.[a-zA-Z]+$/);
+    for (const r of portalRoutes) expect(allRoutes).toContain(r);
     for (const r of allRoutes.filter((r) => r.path.startsWith('/api/'))) {
       expect(r.operationId).toMatch(r.path.startsWith('/api/organizations/{orgId}/') ? /^org\.[a-zA-Z]+\.[a-zA-Z]+$/ : /^api\.[a-zA-Z]+\.[a-zA-Z]+$/);
     }

@@ -241,6 +241,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
         readYourWritesTimeoutMs: 5_000,
         version: VERSION,
         organization: config.organization,
+        organizationId: config.organization.id,
       },
     };
   }

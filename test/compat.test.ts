@@ -375,7 +375,7 @@ describe('sending and outbound messages', () => {
 });
 
 describe('portal tokens', () => {
-  it('create (token and magic link once), list without values, delete; 429 with an integer retry-after past the limit', async () => {
+  it('create (token and magic link once), list without values, read-only 403 on a portal write, delete (then 401); 429 with an integer retry-after past the limit', async () => {
     const app = await createApp();
     const created = expectOne(await api('POST', `/api/portal/webhook-applications/${app.id as string}/tokens`, { name: 'Support', scopes: ['read'], expiresInDays: 7 }), 201, FIELDS.portalToken, { token: 'string', url: 'string' });
     expect(created).toMatchObject({ applicationId: app.id, name: 'Support', scopes: ['read'], isExpired: false, isRevoked: false });
@@ -390,7 +390,13 @@ describe('portal tokens', () => {
     expectShape(tokens[0], FIELDS.portalToken);
     expect(JSON.stringify(listed.body)).not.toContain(created.token as string);
 
+    // a read-only token: the portal reads with it, and every write is a 403 in the same error body
+    const asPortal = { authorization: `Bearer ${created.token as string}` };
+    expect((await api('GET', '/portal/endpoints', undefined, asPortal)).status).toBe(200);
+    expectCompatError(await api('POST', '/portal/endpoints', { url: receiver.url }, asPortal), 403);
+
     expect((await api('DELETE', `/api/portal/tokens/${created.id as string}`)).body).toEqual({ success: true });
+    expectCompatError(await api('GET', '/portal/endpoints', undefined, asPortal), 401);
     expect(((await api('GET', `/api/portal/webhook-applications/${app.id as string}/tokens`)).body as { data: { isRevoked: boolean }[] }).data[0]?.isRevoked).toBe(true);
 
     let limited;

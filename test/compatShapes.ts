@@ -46,7 +46,7 @@ export const FIELDS = {
   testResult: { success: 'boolean', testEvent: 'object', delivery: 'object', signature: 'object' },
   verify: { verified: 'boolean', error: 'string?' },
   pagination: { hasMore: 'boolean', nextCursor: 'string?' },
-  error: { error: 'string', message: 'string', code: 'string', details: 'object?', validationErrors: 'object?', requestId: 'string' },
+  error: { error: 'string', message: 'string', code: 'string', details: 'object?', requestId: 'string' },
 } as const satisfies Record<string, FieldTable>;
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -102,16 +102,20 @@ export const expectList = <T = Record<string, unknown>>(res: Res, table: FieldTa
   return body as { data: T[]; pagination: { hasMore: boolean; nextCursor: string | null } };
 };
 
-export type CompatError = { error: string; message: string; code: string; details: { fieldErrors: Record<string, string[]> } | null; validationErrors: Record<string, string[]> | null; requestId: string };
+export type CompatError = { error: string; message: string; code: string; details: { fieldErrors: Record<string, string[]> } | null; validationErrors?: Record<string, string[]>; requestId: string };
 
-/** The hosted service's error body; for 400/422, fieldErrors naming `field` in details and validationErrors. */
+/**
+ * The hosted service's error body: `error` is the message; for 400/422, `details.fieldErrors` (naming `field` when
+ * given) and the same map in `validationErrors`; any other status has `details: null` and no validationErrors.
+ */
 export const expectCompatError = (res: Res, status: number, field?: string): CompatError => {
   expect(res.status, res.text).toBe(status);
-  const body = expectShape(res.body, FIELDS.error, {}, 'error body') as unknown as CompatError;
+  const validation = status === 400 || status === 422;
+  const body = expectShape(res.body, FIELDS.error, validation ? { validationErrors: 'object' } : {}, 'error body') as unknown as CompatError;
   expect(body.error).toBe(body.message);
   expect(body.message.length).toBeGreaterThan(0);
   expect(body.requestId).toBe(res.headers.get('x-request-id'));
-  if (status === 400 || status === 422) {
+  if (validation) {
     expect(body.details).toEqual({ fieldErrors: body.validationErrors });
     if (field !== undefined) {
       expect(body.validationErrors?.[field], JSON.stringify(body)).toEqual(expect.arrayContaining([expect.any(String)]));

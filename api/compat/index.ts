@@ -24,5 +24,3 @@ export const compatRoutes: readonly AnyRoute[] = [
   ...resourceRoutes.map(underOrganization),
   underOrganization(analyticsRoute),
 ];
-
-export { compatErrorMiddleware, isCompatPath } from './wire';

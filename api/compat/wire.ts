@@ -1,6 +1,4 @@
-import type { Context, Next } from 'koa';
-import { DomainError, notFound } from '../../domain/errors';
-import type { DomainErrorKind, ErrorDetail } from '../../domain/errors';
+import { notFound } from '../../domain/errors';
 import type { JsonValue } from '../../domain/json';
 import { InvalidCursorError } from '../../store/readStore';
 import type { Document, FindOptions, ReadCollection } from '../../store/readStore';
@@ -11,67 +9,7 @@ import type { AnyRoute, Schema } from '../route';
 
 export const API_PREFIX = '/api';
 
-export const isCompatPath = (path: string): boolean => path === API_PREFIX || path.startsWith(`${API_PREFIX}/`);
-
-// ---------- errors ----------
-
-export type CompatErrorBody = {
-  error: string;
-  message: string;
-  code: string;
-  details: { fieldErrors: Record<string, string[]> } | null;
-  validationErrors: Record<string, string[]> | null;
-  requestId: string;
-};
-
-/** `{field: [message, …]}` from our error details, in their order. */
-export const fieldErrorsOf = (details: readonly ErrorDetail[]): Record<string, string[]> => {
-  const out: Record<string, string[]> = {};
-  for (const d of details) (out[d.field] ??= []).push(d.message);
-  return out;
-};
-
-/** The hosted service's error body: `error` is the message (a string), validation failures add fieldErrors. */
-export const compatErrorBody = (status: number, code: string, message: string, details: readonly ErrorDetail[], requestId: string): CompatErrorBody => {
-  const validation = status === 400 || status === 422;
-  const fieldErrors = fieldErrorsOf(details);
-  return {
-    error: message,
-    message,
-    code,
-    details: validation ? { fieldErrors } : null,
-    validationErrors: validation ? fieldErrors : null,
-    requestId,
-  };
-};
-
-const STATUS_OF_KIND: Record<DomainErrorKind, number> = { validation: 422, conflict: 409, not_found: 404, forbidden: 403, bad_request: 400 };
-
-/**
- * Placed right after the /v1 error middleware: failures of /api routes leave in the compat shape (headers such
- * as Retry-After and WWW-Authenticate are kept); every other path passes through untouched.
- */
-export const compatErrorMiddleware = (log: (line: string) => void) => async (ctx: Context, next: Next): Promise<void> => {
-  if (!isCompatPath(ctx.path)) return next();
-  try {
-    await next();
-  } catch (error) {
-    const requestId = String(ctx.state.requestId ?? '');
-    if (error instanceof HttpError) {
-      for (const [k, v] of Object.entries(error.headers)) ctx.set(k, v);
-      ctx.status = error.status;
-      ctx.body = compatErrorBody(error.status, error.code, error.message, error.details, requestId);
-    } else if (error instanceof DomainError) {
-      const status = STATUS_OF_KIND[error.kind];
-      ctx.status = status;
-      ctx.body = compatErrorBody(status, error.code, error.message, error.details, requestId);
-    } else {
-      log(`error ${requestId} ${ctx.method} ${ctx.path}: ${error instanceof Error ? error.message : String(error)}`);
-      ctx.status = 500;
-      ctx.body = compatErrorBody(500, 'internal_error', 'Something went wrong on our side; retry, and report the request id if it persists.', [], requestId);
-    }
-  }
-};
+// Errors leave in COMPAT.md's body through the one error middleware (api/errors.ts, cloudErrorBody).
 
 // ---------- envelopes and lists ----------
 
