@@ -1,16 +1,13 @@
-import { createHmac } from 'node:crypto';
 import { notFound } from '../../domain/errors';
-import { webhookBody } from '../../domain/message/message';
 import { openSecret } from '../../domain/secretBox';
 import { streams } from '../../domain/streams';
 import { endpointDecider } from '../../domain/endpoint/decide';
 import { handleCommand } from '../../store/commandHandler';
 import { collections } from '../../projections/readModels';
-import type { AttemptDoc, EndpointDoc, OutboundDoc } from '../../projections/readModels';
+import type { EndpointDoc } from '../../projections/readModels';
 import { metadataOf, readYourWrites, requireApplication } from '../commands/common';
 import { createEndpoint, deleteEndpoint, rotateSecret, setEndpointEnabled, updateEndpoint } from '../commands/endpoints';
-import { testEndpoint } from '../commands/endpointOps';
-import { requireMessage } from '../commands/messages';
+import { testEndpointAndWait } from '../commands/endpointTest';
 import type { ApiDeps } from '../deps';
 import { defineRoute } from '../route';
 import {
@@ -43,26 +40,6 @@ export const shapeEndpoint = async (deps: ApiDeps, e: EndpointDoc, withCount = f
     totals: await endpointTotals(deps, e.id),
     ...(withCount ? { subscriptionCount: await subscriptionCountOfEndpoint(deps, e) } : {}),
   });
-
-const outcomeOf = (o: OutboundDoc): boolean => o.attempts > 0 || o.status !== 'pending';
-
-/** Sends one signed test message through the dispatcher and waits (bounded by the endpoint's timeout) for its first attempt. */
-const testAndWait = async (deps: ApiDeps, endpoint: EndpointDoc, eventType: string | undefined) => {
-  const sent = await testEndpoint(deps, endpoint.applicationId, endpoint.id, eventType);
-  const outbound = deps.reads.collection<OutboundDoc>(collections.outbound);
-  const deadline = Date.now() + endpoint.timeoutSeconds * 1000 + 5_000;
-  let doc: OutboundDoc = sent;
-  while (!outcomeOf(doc) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    doc = (await outbound.get(sent.id)) ?? doc;
-  }
-  const attempts = await deps.reads.collection<AttemptDoc>(collections.attempts).find({ where: { outboundMessageId: sent.id }, orderBy: { key: 'attemptedAt', direction: 'desc' }, limit: 1 });
-  return { outbound: doc, attempt: attempts.items[0] ?? null };
-};
-
-/** `v1,` HMAC-SHA256 of id.timestamp.body with the current secret: the signature the attempt carried (Standard Webhooks). */
-const signatureOf = (secret: string, id: string, timestamp: number, body: string): string =>
-  `v1,${createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 
 /** The equality keys of the endpoints' createdAt indexes (projections/readModels.ts), most selective first. */
 const ENDPOINT_INDEXES = [['applicationId', 'disabled'], ['applicationId', 'circuit'], ['applicationId'], ['circuit'], ['disabled']];
@@ -199,9 +176,7 @@ export const endpointRoutes = [
     response: { status: 200, schema: testResultSchema() },
     handle: async ({ deps, params, body }) => {
       const ep = await requireEndpointById(deps, params.endpointId ?? '');
-      const { outbound, attempt } = await testAndWait(deps, ep, body.eventType);
-      const message = await requireMessage(deps, ep.applicationId, outbound.messageId);
-      const sentAt = attempt ? Math.floor((Date.parse(attempt.attemptedAt) - attempt.latencyMs) / 1000) : Math.floor(Date.parse(message.timestamp) / 1000);
+      const { message, outbound, attempt, signature } = await testEndpointAndWait(deps, ep.applicationId, ep.id, body.eventType);
       const success = outbound.status === 'success';
       return {
         status: 200,
@@ -215,7 +190,7 @@ export const endpointRoutes = [
             responseBody: attempt?.responseBody ?? null,
             errorMessage: attempt?.error ?? (attempt === null ? 'No attempt finished in time.' : null),
           },
-          signature: { header: 'webhook-signature', value: signatureOf(openSecret(deps.masterKey, ep.secret), message.id, sentAt, webhookBody(message)), timestamp: sentAt },
+          signature: { header: 'webhook-signature', value: signature.value, timestamp: signature.timestamp },
         },
       };
     },
@@ -232,7 +207,7 @@ export const endpointRoutes = [
     },
     handle: async ({ deps, params }) => {
       const ep = await requireEndpointById(deps, params.endpointId ?? '');
-      const { outbound, attempt } = await testAndWait(deps, ep, undefined);
+      const { outbound, attempt } = await testEndpointAndWait(deps, ep.applicationId, ep.id);
       const verified = outbound.status === 'success';
       const error = verified ? null : (attempt?.error ?? 'No attempt finished in time.');
       return { status: 200, body: one({ verified, error }) };
