@@ -42,6 +42,7 @@ const api = async (method: string, path: string, body?: unknown, headers?: Recor
 };
 const uid = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;
 const sendEventUrl = { sendEventUrl: 'string' } as const;
+const data = (res: { body: unknown }): Record<string, unknown> => (res.body as { data: Record<string, unknown> }).data;
 
 const createApp = async (name = uid('App')): Promise<Record<string, unknown>> =>
   expectOne(await api('POST', '/api/webhook-applications', { name, externalId: uid('cust') }), 201, FIELDS.application, sendEventUrl);
@@ -419,6 +420,38 @@ describe('portal tokens', () => {
     expect(retryAfter).toMatch(/^\d+$/);
     expect(Number(retryAfter)).toBeGreaterThan(0);
     expectCompatError(limited!, 429);
+  });
+});
+
+describe('the portal API with a token made on /api', () => {
+  it('answers the documented fields: application, endpoints (secret once), event types, subscriptions, messages by offset', async () => {
+    const app = await createApp();
+    const type = await createType();
+    const token = data(await api('POST', `/api/portal/webhook-applications/${app.id as string}/tokens`, { name: 'rw' }));
+    const as = { authorization: `Bearer ${token.token as string}` };
+    const portal = (method: string, path: string, body?: unknown) => hb.request(method, path, body, as);
+
+    expectOne(await portal('GET', '/portal/application'), 200, FIELDS.portalApplication);
+    const ep = expectOne(await portal('POST', '/portal/endpoints', { url: receiver.url, description: 'from the portal' }), 201, FIELDS.portalEndpoint, { secret: 'string' });
+    expect(ep.secret).toMatch(/^whsec_/);
+    const listed = await portal('GET', '/portal/endpoints');
+    expect(listed.status).toBe(200);
+    (listed.body as { data: unknown[] }).data.forEach((e) => expectShape(e, FIELDS.portalEndpoint));
+    expectOne(await portal('GET', `/portal/endpoints/${ep.id as string}`), 200, FIELDS.portalEndpoint);
+    expectOne(await portal('PATCH', `/portal/endpoints/${ep.id as string}`, { description: 'changed' }), 200, FIELDS.portalEndpoint);
+    const types = await portal('GET', '/portal/event-types');
+    expect((types.body as { data: { name: string }[] }).data.map((t) => t.name)).toContain(type.name);
+    const sub = await portal('POST', '/portal/subscriptions', { endpointId: ep.id, eventTypeId: type.id });
+    expect(sub.status).toBe(201);
+    expectShape((sub.body as { data: unknown }).data, FIELDS.subscription);
+
+    await api('POST', '/api/send-event', { applicationId: app.id, eventType: type.name, payload: {} });
+    const messages = await portal('GET', '/portal/messages?limit=10&offset=0');
+    expect(messages.status).toBe(200);
+    const page = expectShape(messages.body, { data: 'array', total: 'integer', limit: 'integer', offset: 'integer' });
+    expect(page).toMatchObject({ total: 1, limit: 10, offset: 0 });
+    (page.data as unknown[]).forEach((m) => expectShape(m, FIELDS.portalMessage));
+    expectCompatError(await portal('GET', '/api/webhook-applications'), 401);
   });
 });
 

@@ -46,6 +46,12 @@ export const FIELDS = {
   testResult: { success: 'boolean', testEvent: 'object', delivery: 'object', signature: 'object' },
   verify: { verified: 'boolean', error: 'string?' },
   pagination: { hasMore: 'boolean', nextCursor: 'string?' },
+  portalApplication: { id: 'string', name: 'string', organizationId: 'string' },
+  portalEndpoint: {
+    id: 'string', url: 'string', description: 'string', isDisabled: 'boolean', circuitState: 'string', totalMessages: 'integer', totalSuccesses: 'integer',
+    totalFailures: 'integer', isVerified: 'boolean', verifiedAt: 'iso?', createdAt: 'iso', updatedAt: 'iso',
+  },
+  portalMessage: { id: 'string', eventType: 'string', endpointId: 'string', endpointUrl: 'string', status: 'string', attempts: 'integer', lastAttemptAt: 'iso?', nextAttemptAt: 'iso?', createdAt: 'iso' },
   error: { error: 'string', message: 'string', code: 'string', details: 'object?', requestId: 'string' },
 } as const satisfies Record<string, FieldTable>;
 
