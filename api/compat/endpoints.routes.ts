@@ -23,7 +23,8 @@ import {
 import type { CompatEndpointBody } from './endpoints.mapping';
 import { endpointTotals } from './stats';
 import { subscriptionCountOfEndpoint } from './subscriptions.query';
-import { boolFilter, compatListQuery, dataSchema, filteredPage, listSchema, matchesAll, one, splitFilters } from './wire';
+import { splitFilters } from '../pagination';
+import { boolFilter, compatList, compatListQuery, dataSchema, given, listSchema, one } from './wire';
 import type { CompatListQuery } from './wire';
 
 const BASE = '/api/webhook-endpoints';
@@ -41,9 +42,6 @@ export const shapeEndpoint = async (deps: ApiDeps, e: EndpointDoc, withCount = f
     ...(withCount ? { subscriptionCount: await subscriptionCountOfEndpoint(deps, e) } : {}),
   });
 
-/** The equality keys of the endpoints' createdAt indexes (projections/readModels.ts), most selective first. */
-const ENDPOINT_INDEXES = [['applicationId', 'disabled'], ['applicationId', 'circuit'], ['applicationId'], ['circuit'], ['disabled']];
-
 type EndpointQuery = CompatListQuery & { applicationId?: string; isDisabled?: boolean; circuitState?: string };
 
 const successSchema = { type: 'object', required: ['success'], properties: { success: { type: 'boolean' } } };
@@ -59,10 +57,11 @@ export const endpointRoutes = [
     response: { status: 200, schema: listSchema(endpointListItemSchema) },
     handle: async ({ deps, query }) => {
       const applicationId = query.applicationId === undefined ? undefined : (await requireApplication(deps, query.applicationId)).id;
-      const { where, rest } = splitFilters({ applicationId, disabled: query.isDisabled, circuit: query.circuitState }, ENDPOINT_INDEXES);
+      const filters = given({ applicationId, disabled: query.isDisabled, circuit: query.circuitState });
+      const { where, rest } = splitFilters(collections.endpoints, filters, 'createdAt');
       const endpoints = deps.reads.collection<EndpointDoc>(collections.endpoints);
       const options = { where, orderBy: { key: 'createdAt', direction: 'desc' as const } };
-      return { status: 200, body: await filteredPage(endpoints, options, query, matchesAll(rest), (e) => shapeEndpoint(deps, e, true)) };
+      return { status: 200, body: await compatList(endpoints, options, query, (e) => shapeEndpoint(deps, e, true), rest) };
     },
   }),
   defineRoute<CompatEndpointBody>({

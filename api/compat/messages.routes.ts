@@ -2,7 +2,7 @@ import { notFound } from '../../domain/errors';
 import type { JsonObject } from '../../domain/json';
 import { collections } from '../../projections/readModels';
 import type { AttemptDoc, MessageDoc, OutboundDoc } from '../../projections/readModels';
-import type { Range } from '../../store/readStore';
+import type { Range, Scalar } from '../../store/readStore';
 import { requireApplication } from '../commands/common';
 import { outboundOfMessage, retryOutbound, sendMessage } from '../commands/messages';
 import type { ApiDeps } from '../deps';
@@ -25,7 +25,8 @@ import {
 } from './messages.mapping';
 import type { CompatStatus, SendEventBody } from './messages.mapping';
 import { outboundSummary } from './stats';
-import { compatListQuery, dataSchema, filteredPage, listSchema, matchesAll, one, splitFilters } from './wire';
+import { splitFilters } from '../pagination';
+import { compatList, compatListQuery, dataSchema, given, listSchema, one } from './wire';
 import type { CompatList, CompatListQuery } from './wire';
 
 const BASE = '/api/outbound-messages';
@@ -64,20 +65,19 @@ const FILTERS = {
   endDate: { type: 'string', format: 'date-time' },
 };
 
-/** The equality keys of the deliveries' createdAt indexes (projections/readModels.ts), most selective first. */
-const OUTBOUND_INDEXES = [['messageId'], ['endpointId', 'status'], ['endpointId'], ['applicationId', 'status'], ['applicationId', 'eventType'], ['applicationId'], ['status']];
-
-type OutboundFind = { where: Record<string, string | boolean>; range?: Range; keep: (o: OutboundDoc) => boolean };
+type OutboundFind = { where: Record<string, Scalar>; range?: Range; rest: Record<string, Scalar> };
 
 /**
  * The list's filters as a read-store query: the most selective declared index takes its equality filters and the
- * createdAt range, the other filters are applied while paging (filteredPage). null: matches nothing.
+ * createdAt range, the other filters are checked while paging (compatList). null: matches nothing.
  */
 const outboundFind = async (deps: ApiDeps, q: OutboundQuery): Promise<OutboundFind | null> => {
   const status = statusIn(q.status);
   if (status === null) return null;
   const applicationId = q.applicationId === undefined ? undefined : (await requireApplication(deps, q.applicationId)).id;
-  const { where, rest } = splitFilters({ applicationId, endpointId: q.endpointId, eventType: q.eventType, messageId: q.messageId, status }, OUTBOUND_INDEXES);
+  // Most selective first: splitFilters gives the store the largest set an index serves, the rest is checked per delivery.
+  const filters = given({ messageId: q.messageId, endpointId: q.endpointId, applicationId, status, eventType: q.eventType });
+  const { where, rest } = splitFilters(collections.outbound, filters, 'createdAt');
   const range =
     q.startDate === undefined && q.endDate === undefined
       ? undefined
@@ -86,7 +86,7 @@ const outboundFind = async (deps: ApiDeps, q: OutboundQuery): Promise<OutboundFi
           ...(q.startDate !== undefined ? { gte: new Date(q.startDate).toISOString() } : {}),
           ...(q.endDate !== undefined ? { lte: new Date(q.endDate).toISOString() } : {}),
         };
-  return { where, ...(range ? { range } : {}), keep: matchesAll(rest) };
+  return { where, ...(range ? { range } : {}), rest };
 };
 
 const EMPTY: CompatList = { data: [], pagination: { hasMore: false, nextCursor: null } };
@@ -131,8 +131,8 @@ export const messageRoutes = [
       const find = await outboundFind(deps, query);
       if (find === null) return { status: 200, body: EMPTY };
       const outbound = deps.reads.collection<OutboundDoc>(collections.outbound);
-      const { keep, ...options } = find;
-      return { status: 200, body: await filteredPage(outbound, { ...options, orderBy: { key: 'createdAt', direction: 'desc' } }, query, keep, (o) => shapeOutbound(deps, o)) };
+      const { rest, ...options } = find;
+      return { status: 200, body: await compatList(outbound, { ...options, orderBy: { key: 'createdAt', direction: 'desc' } }, query, (o) => shapeOutbound(deps, o), rest) };
     },
   }),
   defineRoute<undefined, { applicationId?: string }>({
@@ -164,7 +164,8 @@ export const messageRoutes = [
         let cursor: string | undefined;
         let read = 0;
         do {
-          const { keep, ...options } = find;
+          const { rest, ...options } = find;
+          const keep = (o: OutboundDoc): boolean => Object.entries(rest).every(([k, v]) => ((o as Record<string, unknown>)[k] ?? null) === v);
           const page = await outbound.find({ ...options, orderBy: { key: 'createdAt', direction: 'desc' }, limit: 500, cursor });
           for (const o of page.items) if (rows.length < EXPORT_LIMIT && keep(o)) rows.push(await shapeOutbound(deps, o));
           read += page.items.length;

@@ -1,8 +1,8 @@
-// The bounded pages of the compat lists, against the real embedded read store.
+// The bounded search scan of the compat lists, against the real embedded read store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteReadStore } from '../../store/embedded/sqliteReadStore';
 import type { CollectionDef } from '../../store/readStore';
-import { filteredPage, matchesAll, scanPage, SCAN_BUDGET, splitFilters } from './wire';
+import { scanPage, SCAN_BUDGET } from './wire';
 
 type Doc = { id: string; name: string; kind: string; flag: boolean; createdAt: string };
 const def: CollectionDef = { name: 'paging_docs', indexes: [{ equal: ['kind'] }, { equal: ['kind'], sort: 'createdAt' }, { equal: [], sort: 'createdAt' }] };
@@ -57,30 +57,3 @@ describe('scanPage', () => {
   });
 });
 
-describe('filteredPage', () => {
-  it('never loses or repeats a document across pages when part of the filter is applied while paging', async () => {
-    const docs = store.collection<Doc>(def);
-    const { where, rest } = splitFilters({ kind: 'even', flag: true }, [['kind']]);
-    expect(where).toEqual({ kind: 'even' });
-    expect(rest).toEqual({ flag: true });
-    const seen: string[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const page = await filteredPage(docs, { where, orderBy: { key: 'createdAt', direction: 'desc' } }, { limit: 7, cursor }, matchesAll(rest), shape);
-      expect(page.data.length).toBeLessThanOrEqual(7);
-      seen.push(...(page.data as string[]));
-      cursor = page.pagination.nextCursor ?? undefined;
-      pages++;
-    } while (cursor && pages < 500);
-    const expected = Array.from({ length: N }, (_, i) => i).filter((i) => i % 6 === 0).reverse().map((i) => `d_${String(i).padStart(5, '0')}`);
-    expect(seen).toEqual(expected);
-  });
-
-  it('splitFilters takes the first index whose keys are all given', () => {
-    const served = [['a', 'b'], ['a'], ['c']];
-    expect(splitFilters({ a: 'x', b: 'y', c: true }, served)).toEqual({ where: { a: 'x', b: 'y' }, rest: { c: true } });
-    expect(splitFilters({ b: 'y', c: false }, served)).toEqual({ where: { c: false }, rest: { b: 'y' } });
-    expect(splitFilters({ b: 'y', d: undefined }, served)).toEqual({ where: {}, rest: { b: 'y' } });
-  });
-});

@@ -7,15 +7,11 @@ import { defineRoute } from '../route';
 import { bulkBodySchema, bulkIn, bulkOut, bulkSchema, subscriptionBodySchema, subscriptionCreateIn, subscriptionOut, subscriptionSchema } from './subscriptions.mapping';
 import type { BulkBody, SubscriptionBody } from './subscriptions.mapping';
 import { requireEndpointById } from './endpoints.routes';
-import { boolFilter, compatListQuery, dataSchema, filteredPage, listSchema, matchesAll, one, splitFilters } from './wire';
+import { splitFilters } from '../pagination';
+import { boolFilter, compatList, compatListQuery, dataSchema, given, listSchema, one } from './wire';
 import type { CompatListQuery } from './wire';
 
 const BASE = '/api/webhook-subscriptions';
-
-/** The equality keys of the subscriptions' createdAt indexes (projections/readModels.ts), most selective first. */
-const SUBSCRIPTION_INDEXES = ['endpointId', 'applicationId', null].flatMap((scope) =>
-  [['eventTypeName', 'isEnabled'], ['eventTypeName'], ['isEnabled'], []].map((extra) => (scope === null ? extra : [scope, ...extra])),
-);
 
 type SubscriptionQuery = CompatListQuery & { applicationId?: string; endpointId?: string; eventTypeId?: string; isEnabled?: boolean };
 
@@ -30,11 +26,11 @@ export const subscriptionRoutes = [
     response: { status: 200, schema: listSchema(subscriptionSchema) },
     handle: async ({ deps, query }) => {
       const applicationId = query.applicationId === undefined ? undefined : (await requireApplication(deps, query.applicationId)).id;
-      const filters = { applicationId, endpointId: query.endpointId, eventTypeName: query.eventTypeId, isEnabled: query.isEnabled };
-      const { where, rest } = splitFilters(filters, SUBSCRIPTION_INDEXES);
+      const filters = given({ endpointId: query.endpointId, applicationId, eventTypeName: query.eventTypeId, isEnabled: query.isEnabled });
+      const { where, rest } = splitFilters(collections.subscriptions, filters, 'createdAt');
       const subs = deps.reads.collection<SubscriptionDoc>(collections.subscriptions);
       const options = { where, orderBy: { key: 'createdAt', direction: 'desc' as const } };
-      return { status: 200, body: await filteredPage(subs, options, query, matchesAll(rest), subscriptionOut) };
+      return { status: 200, body: await compatList(subs, options, query, subscriptionOut, rest) };
     },
   }),
   defineRoute<SubscriptionBody>({

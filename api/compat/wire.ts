@@ -1,8 +1,8 @@
 import { notFound } from '../../domain/errors';
 import type { JsonValue } from '../../domain/json';
-import { InvalidCursorError } from '../../store/readStore';
-import type { Document, FindOptions, ReadCollection } from '../../store/readStore';
+import type { Document, FindOptions, ReadCollection, Scalar } from '../../store/readStore';
 import { HttpError } from '../errors';
+import { listPage } from '../pagination';
 import type { AnyRoute, Schema } from '../route';
 
 // The conventions of the cloud-compatible surface (COMPAT.md "Transport", "Envelopes and lists"), in one place.
@@ -103,68 +103,24 @@ export const scanPage = async <T extends Document>(
   return { data, pagination: { hasMore: hasMore && after !== null, nextCursor: hasMore && after !== null ? encodeScanCursor(after) : null } };
 };
 
-/** Reads an index serves at most to answer one page of `filteredPage`. */
-const FILTER_QUERIES = 20;
-
 /**
- * A page of an index (the store's `where`, range and order) keeping the documents `keep` accepts: for filters no
- * declared index combines with the others. Each read asks for just the documents still wanted, so the store's
- * cursor always stands right after the last document read; at most FILTER_QUERIES reads and SCAN_BUDGET documents.
+ * A page of a list in the compat shape, over the shared pager (api/pagination.ts): `where` goes to the index that
+ * splitFilters chose, `rest` is checked on each document while paging (bounded; a page may end short with hasMore).
  */
-export const filteredPage = async <T extends Document>(
+export const compatList = async <T extends Document>(
   collection: ReadCollection<T>,
   options: Omit<FindOptions, 'limit' | 'cursor'>,
   query: CompatListQuery,
-  keep: (doc: T) => boolean,
   shape: (doc: T) => JsonValue | Promise<JsonValue>,
+  rest: Readonly<Record<string, Scalar>> = {},
 ): Promise<CompatList> => {
-  const limit = query.limit ?? 50;
-  let cursor = query.cursor;
-  const kept: T[] = [];
-  let read = 0;
-  let more = true;
-  for (let q = 0; q < FILTER_QUERIES && kept.length < limit && read < SCAN_BUDGET && more; q++) {
-    // Reading past what is missing would leave the store's cursor beyond documents this page does not answer.
-    const page = await storePage(collection, { ...options, limit: limit - kept.length, cursor });
-    for (const doc of page.items) {
-      read++;
-      if (keep(doc)) kept.push(doc);
-    }
-    cursor = page.nextCursor ?? undefined;
-    more = page.nextCursor !== null;
-  }
-  const data: JsonValue[] = [];
-  for (const doc of kept) data.push(await shape(doc));
-  return { data, pagination: { hasMore: more, nextCursor: more ? (cursor ?? null) : null } };
+  const page = await listPage(collection, options, { limit: query.limit ?? 50, cursor: query.cursor }, shape, rest);
+  return { data: page.data, pagination: { hasMore: page.hasMore, nextCursor: page.nextCursor } };
 };
 
-const storePage = async <T extends Document>(collection: ReadCollection<T>, options: FindOptions) => {
-  try {
-    return await collection.find(options);
-  } catch (error) {
-    if (error instanceof InvalidCursorError) throw badCursor();
-    throw error;
-  }
-};
-
-/**
- * Splits equality filters between the store and the page: the first of `served` (key sets of declared indexes, most
- * selective first) whose keys are all filtered on goes to the store's `where`; the other filters are applied by `keep`.
- */
-export const splitFilters = (
-  filters: Readonly<Record<string, string | boolean | undefined>>,
-  served: readonly (readonly string[])[],
-): { where: Record<string, string | boolean>; rest: Record<string, string | boolean> } => {
-  const given = Object.fromEntries(Object.entries(filters).filter((e): e is [string, string | boolean] => e[1] !== undefined));
-  const keys = served.find((set) => set.every((k) => k in given)) ?? [];
-  const where: Record<string, string | boolean> = {};
-  const rest: Record<string, string | boolean> = {};
-  for (const [k, v] of Object.entries(given)) (keys.includes(k) ? where : rest)[k] = v;
-  return { where, rest };
-};
-
-export const matchesAll = (rest: Readonly<Record<string, string | boolean>>) => (doc: Readonly<Record<string, unknown>>): boolean =>
-  Object.entries(rest).every(([k, v]) => doc[k] === v);
+/** The filters that were given (query values are undefined when absent). */
+export const given = (filters: Readonly<Record<string, Scalar | undefined>>): Record<string, Scalar> =>
+  Object.fromEntries(Object.entries(filters).filter((e): e is [string, Scalar] => e[1] !== undefined));
 
 /** `contains`, case-insensitive (the clients' `search`). */
 export const containsFolded = (haystack: string | null | undefined, needle: string): boolean =>
