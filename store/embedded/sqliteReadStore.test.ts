@@ -134,6 +134,34 @@ describe('SqliteReadStore', () => {
     await store.close();
   });
 
+  it('drops the indexes a collection no longer declares when reopened, and keeps both sets of two definitions in one process', async () => {
+    const file = tempFile();
+    const indexesOf = async (): Promise<string[]> => {
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(file, { readonly: true });
+      try {
+        return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rm_things'").all() as { name: string }[])
+          .map((r) => r.name)
+          .filter((n) => n.includes('__i__'))
+          .sort();
+      } finally {
+        db.close();
+      }
+    };
+    const first = SqliteReadStore.open(file);
+    await first.transaction(async (tx) => tx.collection(def).put({ id: 'a', kind: 'x', rank: 1 }));
+    await first.close();
+    expect(await indexesOf()).toEqual(['rm_things__i____rank', 'rm_things__i__kind', 'rm_things__i__kind__rank']);
+    const narrower: CollectionDef = { name: 'things', indexes: [{ equal: ['kind'] }] };
+    const other: CollectionDef = { name: 'things', indexes: [{ equal: ['slug'] }] };
+    const second = SqliteReadStore.open(file);
+    await second.transaction(async (tx) => tx.collection(narrower).put({ id: 'b', kind: 'y' }));
+    await second.transaction(async (tx) => tx.collection(other).put({ id: 'c', slug: 'c' }));
+    await second.transaction(async (tx) => tx.collection(narrower).put({ id: 'd', kind: 'y' }));
+    await second.close();
+    expect(await indexesOf()).toEqual(['rm_things__i__kind', 'rm_things__i__slug']);
+  });
+
   it('works in memory with a single connection', async () => {
     const store = SqliteReadStore.open(':memory:');
     await store.transaction(async (tx) => {

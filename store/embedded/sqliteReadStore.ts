@@ -235,7 +235,9 @@ export class SqliteReadStore implements ReadStore {
     const table = quote(tableName(def.name));
     const db = this.writer.db;
     db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
-    const existing = db.prepare('SELECT name FROM sqlite_master WHERE type = ? AND tbl_name = ?').all('index', tableName(def.name)) as { name: string }[];
+    // Stale indexes go the first time this process writes the collection only: two definitions of one collection
+    // in one process then add up instead of dropping each other's indexes at every transaction.
+    const existing = have ? [] : (db.prepare('SELECT name FROM sqlite_master WHERE type = ? AND tbl_name = ?').all('index', tableName(def.name)) as { name: string }[]);
     for (const { name } of existing) {
       if (name.startsWith(indexPrefix(def.name)) && !wanted.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
     }
