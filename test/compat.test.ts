@@ -286,6 +286,13 @@ describe('sending and outbound messages', () => {
     expect(s.eventId).toMatch(/^msg_/);
     expect(s).toMatchObject({ messagesQueued: 1, endpoints: [{ id: ep.id, url: ctx.receiver.url }] });
     expectCompatError(await api('POST', '/api/send-event', { eventType: type.name, payload: {} }), 422, 'applicationId');
+    // endpointIds: only these of the subscribed endpoints (an id of none of them: nothing queued); another application
+    const app2 = await createApp();
+    await createEndpoint(app2.id as string);
+    const other = await createEndpoint(app2.id as string);
+    const only = expectOne(await api('POST', '/api/send-event', { applicationId: app2.id, eventType: type.name, payload: { n: 2 }, endpointIds: [other.id] }), 202, FIELDS.sendEvent);
+    expect(only).toMatchObject({ messagesQueued: 1, endpoints: [{ id: other.id, url: ctx.receiver.url }] });
+    expect(expectOne(await api('POST', '/api/send-event', { applicationId: app2.id, eventType: type.name, payload: {}, endpointIds: ['ep_none'] }), 202, FIELDS.sendEvent).messagesQueued).toBe(0);
     expectCompatError(await api('POST', '/api/send-event', { applicationId: app.id, eventType: uid('undefined'), payload: {} }), 422, 'eventType');
 
     const delivered = await (async () => {
