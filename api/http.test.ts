@@ -236,6 +236,12 @@ describe('GET /openapi.json', () => {
       expect(r.operationId).toMatch(r.path.startsWith('/api/organizations/{orgId}/') ? /^org\.[a-zA-Z]+\.[a-zA-Z]+$/ : /^api\.[a-zA-Z]+\.[a-zA-Z]+$/);
     }
 
+    // the error body each surface answers
+    const errorOf = (path: string, method: string) =>
+      (doc.paths[path]?.[method] as unknown as { responses: { default: { content: { 'application/json': { schema: { required: string[] } } } } } }).responses.default.content['application/json'].schema.required;
+    expect(errorOf('/api/webhook-applications', 'get')).toEqual(['error', 'message', 'code', 'details', 'requestId']);
+    expect(errorOf('/v1/applications', 'get')).toEqual(['error', 'requestId']);
+
     // path parameters are declared
     for (const r of allRoutes) {
       const op = doc.paths[r.path]?.[r.method.toLowerCase()];
