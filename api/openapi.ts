@@ -14,6 +14,23 @@ const errorSchema: JsonObject = {
   },
 };
 
+/** COMPAT.md's error body, answered on /api and /portal (api/errors.ts cloudErrorBody). */
+const cloudErrorSchema: JsonObject = {
+  type: 'object',
+  required: ['error', 'message', 'code', 'details', 'requestId'],
+  properties: {
+    error: { type: 'string' },
+    message: { type: 'string' },
+    code: { type: 'string' },
+    details: {
+      type: ['object', 'null'],
+      properties: { fieldErrors: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } } },
+    },
+    validationErrors: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+    requestId: { type: 'string' },
+  },
+};
+
 /** /openapi.json, generated from the same route table and schemas that validate requests. */
 export const openApiDocument = (routes: readonly AnyRoute[], version: string, serverUrl: string): JsonObject => {
   const paths: Record<string, Record<string, JsonObject>> = {};
@@ -30,7 +47,7 @@ export const openApiDocument = (routes: readonly AnyRoute[], version: string, se
         [String(r.response.status)]: r.response.schema
           ? { description: r.response.description ?? 'OK', content: { 'application/json': { schema: r.response.schema } } }
           : { description: r.response.description ?? 'OK' },
-        default: { description: 'Error', content: { 'application/json': { schema: errorSchema } } },
+        default: { description: 'Error', content: { 'application/json': { schema: /^\/(api|portal)\//.test(r.path) ? cloudErrorSchema : errorSchema } } },
       },
     };
     if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: r.body } } };
