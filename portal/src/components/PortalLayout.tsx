@@ -54,7 +54,7 @@ export const PortalLayout = ({ refreshInterval = 5000 }: { refreshInterval?: num
             <div className="hbp-spread" style={{ marginBottom: 12 }}>
               <h2 style={{ margin: 0 }}>Endpoints</h2>
               <button type="button" className="hbp-button hbp-button-primary" aria-expanded={adding} onClick={() => setAdding(!adding)}>
-                {adding ? 'Close' : 'Add endpoint'}
+                {adding ? 'Close' : 'New endpoint'}
               </button>
             </div>
             {adding ? <EndpointForm /> : null}
