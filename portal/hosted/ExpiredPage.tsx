@@ -8,9 +8,10 @@ export const ExpiredPage = ({ reason }: { reason: 'expired' | 'revoked' | 'missi
   return (
     <main className="hbp-app">
       <div className="hbp-card hbp-expired" role="alert" aria-labelledby="hbp-expired-title">
-        <div className="hbp-expired-icon" aria-hidden="true">
-          ⏱
-        </div>
+        <svg className="hbp-expired-icon" viewBox="0 0 48 48" width="48" height="48" aria-hidden="true">
+          <circle cx="24" cy="26" r="16" fill="none" stroke="currentColor" strokeWidth="3" />
+          <path d="M24 16v10l7 5M19 6h10" fill="none" stroke="currentColor" strokeWidth="3" strokeLinecap="round" />
+        </svg>
         <h1 id="hbp-expired-title">{title}</h1>
         <p className="hbp-muted">{detail}</p>
       </div>

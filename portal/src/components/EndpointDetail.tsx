@@ -39,13 +39,12 @@ export const EndpointDetail = ({ endpointId, onBack }: { endpointId: string; onB
       {editing ? <EndpointForm endpoint={endpoint} onSuccess={() => setEditing(false)} onCancel={() => setEditing(false)} /> : null}
       <div className="hbp-columns">
         <div>
-          <h3>Event types</h3>
+          <h3>Subscriptions</h3>
           <SubscriptionManager endpointId={endpointId} />
           <EndpointSecretRotation endpointId={endpointId} />
           <EndpointTest endpointId={endpointId} />
         </div>
         <div>
-          <h3>Health</h3>
           <EndpointHealth endpointId={endpointId} />
           <h3>Deliveries</h3>
           <MessageLog endpointId={endpointId} limit={10} refreshInterval={5000} />

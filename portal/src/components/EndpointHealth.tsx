@@ -28,10 +28,12 @@ export const EndpointHealth = ({ endpointId, refreshInterval = 30_000 }: Endpoin
   const loadMessage = usePortalStore((s) => s.loadMessage);
   const sample = useMemo(() => messages.filter((m) => m.attempts > 0).slice(0, LATENCY_SAMPLE), [messages]);
 
+  // Keyed by the ids, not the array: loading a message's attempts updates the messages and so the array.
+  const sampleIds = sample.map((m) => m.id).join(' ');
   useEffect(() => {
-    for (const m of sample) void loadMessage(m.id);
+    for (const id of sampleIds.split(' ').filter(Boolean)) void loadMessage(id);
     // Reload the sample whenever the list was reloaded.
-  }, [sample, loadMessage, loadedAt]);
+  }, [sampleIds, loadMessage, loadedAt]);
 
   const attempts = useMemo(() => sample.flatMap((m): PortalAttempt[] => details[m.id]?.attempts ?? []), [sample, details]);
   const now = loadedAt ?? Date.now();

@@ -1,7 +1,7 @@
+import { useEffect, useRef, useState } from 'react';
 import type { HealthBucket } from '../store/selectors';
 import { formatLatency } from './format';
 
-const W = 640;
 const H = 200;
 const PAD = { top: 12, right: 56, bottom: 28, left: 44 };
 
@@ -10,6 +10,16 @@ const timeLabel = (ms: number, spanMs: number) =>
 
 /** Success rate per time bucket as stacked bars (delivered / failed share) and mean latency as a line. */
 export const HealthChart = ({ buckets, spanMs, label }: { buckets: HealthBucket[]; spanMs: number; label: string }) => {
+  // Drawn at the width it is shown at, so labels keep their size on a phone.
+  const box = useRef<HTMLDivElement>(null);
+  const [W, setW] = useState(640);
+  useEffect(() => {
+    const el = box.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(([entry]) => entry && setW(Math.max(260, Math.round(entry.contentRect.width))));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const barW = plotW / Math.max(1, buckets.length);
@@ -20,6 +30,7 @@ export const HealthChart = ({ buckets, spanMs, label }: { buckets: HealthBucket[
     .filter((p): p is { x: number; y: number } => p !== null);
   const first = buckets[0];
   return (
+    <div ref={box}>
     <svg className="hbp-chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
       <title>{label}</title>
       {[0, 0.5, 1].map((share) => (
@@ -60,5 +71,6 @@ export const HealthChart = ({ buckets, spanMs, label }: { buckets: HealthBucket[
         </>
       ) : null}
     </svg>
+    </div>
   );
 };
