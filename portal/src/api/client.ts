@@ -40,10 +40,10 @@ const isRecord = (value: unknown): value is Json => typeof value === 'object' &&
 
 const unwrap = <T>(body: unknown): T => (isRecord(body) && 'data' in body ? body.data : body) as T;
 
-/** The attempts of GET /portal/messages/:id, wherever the server puts them (a list beside or inside `data`). */
+/** The attempts of GET /portal/messages/:id: `deliveryAttempts` in `data` (older servers: a list beside it). */
 const toDetail = (body: unknown): MessageDetail => {
   const data = unwrap<Json>(body);
-  const listed = [data.attemptList, data.attempts, isRecord(body) ? body.attempts : undefined].find(Array.isArray);
+  const listed = [data.deliveryAttempts, data.attemptList, data.attempts, isRecord(body) ? body.attempts : undefined].find(Array.isArray);
   const attempts = ((listed ?? []) as PortalAttempt[]).slice().sort((a, b) => a.attemptNumber - b.attemptNumber);
   const count = typeof data.attempts === 'number' ? data.attempts : attempts.length;
   return { message: { ...(data as unknown as PortalMessage), attempts: count }, attempts };

@@ -65,8 +65,8 @@ export const SubscriptionManager = ({ endpointId }: SubscriptionManagerProps) =>
             <fieldset key={group.category} className="hbp-group">
               <legend>{group.category}</legend>
               <label className="hbp-check">
-                <input type="checkbox" checked={all} onChange={(e) => toggleGroup(ids, e.target.checked)} aria-label={`All of ${group.category}`} />
-                <span className="hbp-muted">Whole category</span>
+                <input type="checkbox" checked={all} onChange={(e) => toggleGroup(ids, e.target.checked)} />
+                <span className="hbp-muted">All of {group.category}</span>
               </label>
               {group.eventTypes.map((et) => (
                 <label key={et.id} className="hbp-check" htmlFor={`${id}-${et.id}`}>
