@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { KeyboardEvent } from 'react';
 import { usePortalStore } from '../context';
 import { useApplication } from '../hooks/useApplication';
 import { EndpointDetail } from './EndpointDetail';
@@ -22,6 +23,16 @@ export const PortalLayout = ({ refreshInterval = 5000 }: { refreshInterval?: num
   const select = usePortalStore((s) => s.selectEndpoint);
   const [tab, setTab] = useState<Tab>('endpoints');
   const [adding, setAdding] = useState(false);
+  // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Tab moves on to the panel.
+  const onTabKey = (event: KeyboardEvent<HTMLButtonElement>) => {
+    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+    if (!step) return;
+    const index = (tabs.findIndex((t) => t.id === tab) + step + tabs.length) % tabs.length;
+    const next = tabs[index];
+    if (!next) return;
+    setTab(next.id);
+    document.getElementById(`hbp-tab-${next.id}`)?.focus();
+  };
 
   return (
     <div className="hbp-app">
@@ -39,6 +50,8 @@ export const PortalLayout = ({ refreshInterval = 5000 }: { refreshInterval?: num
             role="tab"
             id={`hbp-tab-${t.id}`}
             aria-selected={tab === t.id}
+            tabIndex={tab === t.id ? 0 : -1}
+            onKeyDown={onTabKey}
             aria-controls={`hbp-panel-${t.id}`}
             className="hbp-tab"
             onClick={() => setTab(t.id)}
