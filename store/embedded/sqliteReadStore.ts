@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { InvalidCursorError, UniqueConstraintError, UnindexedQueryError } from '../readStore';
-import type { CollectionDef, Document, FindOptions, Page, ReadCollection, ReadStore } from '../readStore';
+import { assertCountServed, assertServed, InvalidCursorError, UniqueConstraintError } from '../readStore';
+import type { CollectionDef, Document, FindOptions, IndexDef, Page, ReadCollection, ReadStore } from '../readStore';
 import type { ReadStoreTransaction, Scalar, WriteCollection } from '../readStore';
 import type { WalCheckpoint, WalCheckpointMode } from './walCheckpoint';
 import { checkpointWal } from './walCheckpoint';
@@ -9,7 +9,7 @@ import { noWriteLock } from './writeLock';
 
 /**
  * The embedded ReadStore: one SQLite file in WAL mode, one table `rm_<name>` (id, doc JSON) per collection with
- * an expression index per declared key. A file gets two connections: the writer, used only by transaction()
+ * one compound expression index per declared IndexDef: (json_extract(equal)…, json_extract(sort), id). A file gets two connections: the writer, used only by transaction()
  * (serialised by an in-process mutex) and by drops, and the reader, used by reads outside transactions, so that
  * those see committed data only. ':memory:' uses a single connection (reads then see a running transaction).
  */
@@ -34,14 +34,22 @@ const SQL_TABLE_EXISTS = "SELECT 1 AS x FROM sqlite_master WHERE type = 'table' 
 const quote = (identifier: string): string => `"${identifier.replaceAll('"', '""')}"`;
 const tableName = (collection: string): string => `rm_${collection}`;
 const uniqueIndexName = (collection: string, field: string): string => `rm_${collection}__u__${field}`;
-const indexName = (collection: string, field: string): string => `rm_${collection}__i__${field}`;
+const indexPrefix = (collection: string): string => `rm_${collection}__i__`;
+/** The name says the shape, so a changed declaration gets a new index and the old one is dropped. */
+const indexName = (collection: string, index: IndexDef): string =>
+  `${indexPrefix(collection)}${index.equal.join('.')}${index.sort && index.sort !== 'id' ? `__${index.sort}` : ''}`;
 /** The one spelling of a key's expression: queries must repeat the indexed expression exactly. */
 const expr = (key: string): string => (key === 'id' ? 'id' : `json_extract(doc, '$.${key}')`);
 
 function validateDef(def: CollectionDef): void {
   if (!COLLECTION_NAME.test(def.name)) throw new TypeError(`Invalid collection name: ${def.name}`);
-  for (const field of [...def.indexes, ...(def.unique ?? [])]) {
+  const fields = [...def.indexes.flatMap((index) => [...index.equal, ...(index.sort ? [index.sort] : [])]), ...(def.unique ?? [])];
+  for (const field of fields) {
     if (!FIELD_NAME.test(field)) throw new TypeError(`Invalid field name in ${def.name}: ${field}`);
+  }
+  for (const index of def.indexes) {
+    if (index.sort !== undefined && index.equal.includes(index.sort)) throw new TypeError(`Index of ${def.name} sorts on an equality key: ${index.sort}`);
+    if (index.equal.length === 0 && (index.sort ?? 'id') === 'id') throw new TypeError(`Empty index in ${def.name}: the id is indexed already`);
   }
 }
 
@@ -138,6 +146,7 @@ class SqlCollection<T extends Document> implements ReadCollection<T> {
   }
 
   async count(where?: Readonly<Record<string, Scalar>>): Promise<number> {
+    assertCountServed(this.def, where);
     const conditions: string[] = [];
     const params: SqlValue[] = [];
     this.where(where, conditions, params);
@@ -147,25 +156,12 @@ class SqlCollection<T extends Document> implements ReadCollection<T> {
   }
 
   async find(options: FindOptions = {}): Promise<Page<T>> {
-    const conditions: string[] = [];
-    const params: SqlValue[] = [];
-    this.where(options.where, conditions, params);
-    if (options.range) this.range(options.range, conditions, params);
-    const key = options.orderBy?.key ?? 'id';
-    const dir = options.orderBy?.direction ?? 'asc';
-    if (dir !== 'asc' && dir !== 'desc') throw new TypeError(`Invalid direction: ${String(dir)}`);
-    this.checkKey(key);
-    const cursor = options.cursor === undefined ? undefined : this.decode(options.cursor, key, dir);
-    const requested = options.limit ?? DEFAULT_LIMIT;
-    const limit = Number.isFinite(requested) ? Math.min(MAX_LIMIT, Math.max(1, Math.floor(requested))) : DEFAULT_LIMIT;
+    const query = this.compile(options);
     if (!this.ready()) return { items: [], nextCursor: null };
-
-    const select = key === 'id' ? 'id, doc' : `id, doc, ${expr(key)} AS s`;
+    const { key, dir, limit } = query;
     const rows: Row[] = [];
-    for (const segment of segments(key, dir, cursor)) {
-      const where = whereSql(segment.condition ? [...conditions, segment.condition] : conditions);
-      const sql = `SELECT ${select} FROM ${this.table}${where} ORDER BY ${segment.order} LIMIT ?`;
-      rows.push(...(this.run(sql).all(...params, ...segment.params, limit + 1 - rows.length) as Row[]));
+    for (const { sql, params } of query.parts) {
+      rows.push(...(this.run(sql).all(...params, limit + 1 - rows.length) as Row[]));
       if (rows.length > limit) break;
     }
     const more = rows.length > limit;
@@ -176,18 +172,43 @@ class SqlCollection<T extends Document> implements ReadCollection<T> {
     return { items, nextCursor: encode({ k: key, d: dir === 'asc' ? 'a' : 'd', v: last.s ?? null, id: last.id }) };
   }
 
-  protected run(sql: string): Database.Statement<SqlValue[]> {
-    return this.conn.statement(this.def.name, sql);
+  /** SQLite's plan of each statement `find(options)` may run (for tests and the bench). */
+  explain(options: FindOptions = {}): string[][] {
+    const query = this.compile(options);
+    if (!this.ready()) return [];
+    return query.parts.map(({ sql, params }) =>
+      (this.conn.db.prepare<SqlValue[]>(`EXPLAIN QUERY PLAN ${sql}`).all(...params, query.limit + 1) as { detail: string }[]).map((r) => r.detail),
+    );
   }
 
-  private checkKey(key: string): void {
-    if (key !== 'id' && !this.def.indexes.includes(key)) throw new UnindexedQueryError(this.def.name, key);
+  /** The statements of a find, in the order they are read: one or two index ranges (see segments). */
+  private compile(options: FindOptions): { key: string; dir: 'asc' | 'desc'; limit: number; parts: { sql: string; params: SqlValue[] }[] } {
+    assertServed(this.def, options);
+    const conditions: string[] = [];
+    const params: SqlValue[] = [];
+    this.where(options.where, conditions, params);
+    if (options.range) this.range(options.range, conditions, params);
+    const key = options.orderBy?.key ?? 'id';
+    const dir = options.orderBy?.direction ?? 'asc';
+    if (dir !== 'asc' && dir !== 'desc') throw new TypeError(`Invalid direction: ${String(dir)}`);
+    const cursor = options.cursor === undefined ? undefined : this.decode(options.cursor, key, dir);
+    const requested = options.limit ?? DEFAULT_LIMIT;
+    const limit = Number.isFinite(requested) ? Math.min(MAX_LIMIT, Math.max(1, Math.floor(requested))) : DEFAULT_LIMIT;
+    const select = key === 'id' ? 'id, doc' : `id, doc, ${expr(key)} AS s`;
+    const parts = segments(key, dir, cursor).map((segment) => {
+      const where = whereSql(segment.condition ? [...conditions, segment.condition] : conditions);
+      return { sql: `SELECT ${select} FROM ${this.table}${where} ORDER BY ${segment.order} LIMIT ?`, params: [...params, ...segment.params] };
+    });
+    return { key, dir, limit, parts };
+  }
+
+  protected run(sql: string): Database.Statement<SqlValue[]> {
+    return this.conn.statement(this.def.name, sql);
   }
 
   private where(where: FindOptions['where'], conditions: string[], params: SqlValue[]): void {
     for (const [key, value] of Object.entries(where ?? {})) {
       if (value === undefined) continue;
-      this.checkKey(key);
       const e = expr(key);
       if (value === null) conditions.push(`${e} IS NULL`);
       // json_extract gives 1/0 for true/false: the json_type test keeps the numbers 1 and 0 out.
@@ -201,7 +222,6 @@ class SqlCollection<T extends Document> implements ReadCollection<T> {
   }
 
   private range(range: NonNullable<FindOptions['range']>, conditions: string[], params: SqlValue[]): void {
-    this.checkKey(range.key);
     const e = expr(range.key);
     const { gt, gte, lt, lte } = range;
     const bounds = [['gt', '>', gt], ['gte', '>=', gte], ['lt', '<', lt], ['lte', '<=', lte]] as const;
@@ -272,13 +292,18 @@ export class SqliteReadStore implements ReadStore {
     private readonly writer: Connection,
     private readonly reader: Connection,
     private readonly writeLock: WriteLocking,
+    private readonly rehearseTransactions = false,
   ) {}
 
   /**
    * `writeLock`: shared with the other threads of this process that write the same file (see writeLock.ts).
    * `autoCheckpoint: false`: commits never checkpoint the WAL; another thread calls `checkpointWal()` regularly.
+   * `rehearseTransactions` (tests): every transaction body runs twice, the first run rolled back.
    */
-  static open(path: string, options: Readonly<{ writeLock?: WriteLocking; autoCheckpoint?: boolean }> = {}): SqliteReadStore {
+  static open(
+    path: string,
+    options: Readonly<{ writeLock?: WriteLocking; autoCheckpoint?: boolean; rehearseTransactions?: boolean }> = {},
+  ): SqliteReadStore {
     const writeLock = options.writeLock ?? noWriteLock;
     const db = new Database(path);
     try {
@@ -292,11 +317,12 @@ export class SqliteReadStore implements ReadStore {
       throw error;
     }
     const writer = new Connection(db);
-    if (path === ':memory:' || path === '') return new SqliteReadStore(writer, writer, writeLock);
+    const rehearse = options.rehearseTransactions ?? false;
+    if (path === ':memory:' || path === '') return new SqliteReadStore(writer, writer, writeLock, rehearse);
     const readerDb = new Database(path, { fileMustExist: true });
     readerDb.pragma('busy_timeout = 5000');
     readerDb.pragma('query_only = ON');
-    return new SqliteReadStore(writer, new Connection(readerDb), writeLock);
+    return new SqliteReadStore(writer, new Connection(readerDb), writeLock, rehearse);
   }
 
   collection<T extends Document>(def: CollectionDef): ReadCollection<T> {
@@ -313,7 +339,14 @@ export class SqliteReadStore implements ReadStore {
     return collection as unknown as ReadCollection<T>;
   }
 
-  transaction<R>(work: (tx: ReadStoreTransaction) => Promise<R>): Promise<R> {
+  async transaction<R>(work: (tx: ReadStoreTransaction) => Promise<R>): Promise<R> {
+    // The port lets an adapter run a body more than once (MongoDB's withTransaction does): the test hook
+    // runs it once in a transaction that is rolled back, then for real.
+    if (this.rehearseTransactions) await this.runTransaction(work, false);
+    return this.runTransaction(work, true);
+  }
+
+  private runTransaction<R>(work: (tx: ReadStoreTransaction) => Promise<R>, commit: boolean): Promise<R> {
     return this.exclusive(async () => {
       const db = this.writer.db;
       // Without blocking this thread while another one writes the file.
@@ -352,6 +385,11 @@ export class SqliteReadStore implements ReadStore {
       try {
         const result = await work(tx);
         active = false;
+        if (!commit) {
+          db.exec('ROLLBACK');
+          for (const name of created.keys()) this.forget(name);
+          return result;
+        }
         db.exec('COMMIT');
         for (const [name, indexes] of created) this.ensured.set(name, indexes);
         return result;
@@ -364,6 +402,12 @@ export class SqliteReadStore implements ReadStore {
         release();
       }
     });
+  }
+
+  /** SQLite's plan of each statement a find on `def` runs on the reader (embedded only: tests, bench). */
+  explainFind(def: CollectionDef, options: FindOptions = {}): string[][] {
+    this.collection(def);
+    return (this.readers.get(def) as SqlCollection<Document>).explain(options);
   }
 
   /** See walCheckpoint.ts. */
@@ -432,30 +476,41 @@ export class SqliteReadStore implements ReadStore {
     return true;
   }
 
-  /** Creates the table and any missing index inside the running transaction; `created` commits with it. */
+  /**
+   * Creates the table and any missing index inside the running transaction, and drops the indexes of this
+   * collection that are no longer declared (each costs every write); `created` commits with it.
+   */
   private ensureTable(def: CollectionDef, created: Map<string, Set<string>>): void {
-    const indexes = [...def.indexes.map((key) => `i:${key}`), ...(def.unique ?? []).map((key) => `u:${key}`)].filter(
-      (index) => index.slice(2) !== 'id',
-    );
+    const wanted = new Map<string, string>();
+    for (const index of def.indexes) {
+      const sort = index.sort && index.sort !== 'id' ? [expr(index.sort)] : [];
+      // (equal…, sort, id) serves `WHERE equal… ORDER BY sort, id` and the seek to a cursor from the index alone.
+      wanted.set(indexName(def.name, index), `${[...index.equal.map(expr), ...sort, 'id'].join(', ')}`);
+    }
+    for (const key of def.unique ?? []) if (key !== 'id') wanted.set(uniqueIndexName(def.name, key), '');
     const have = created.get(def.name) ?? this.ensured.get(def.name);
-    if (have && indexes.every((index) => have.has(index))) return;
+    if (have && [...wanted.keys()].every((name) => have.has(name))) return;
     const table = quote(tableName(def.name));
     const db = this.writer.db;
     db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
-    for (const index of indexes) {
-      if (have?.has(index)) continue;
-      const key = index.slice(2);
+    const existing = db.prepare('SELECT name FROM sqlite_master WHERE type = ? AND tbl_name = ?').all('index', tableName(def.name)) as { name: string }[];
+    for (const { name } of existing) {
+      if (name.startsWith(indexPrefix(def.name)) && !wanted.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
+    }
+    for (const [name, columns] of wanted) {
+      if (have?.has(name)) continue;
       try {
-        // (key, id) serves `ORDER BY key, id` and the seek to a cursor from the index alone.
-        const [unique, name, columns] = index.startsWith('u:')
-          ? ['UNIQUE ', uniqueIndexName(def.name, key), expr(key)]
-          : ['', indexName(def.name, key), `${expr(key)}, id`];
-        db.exec(`CREATE ${unique}INDEX IF NOT EXISTS ${quote(name)} ON ${table} (${columns})`);
+        if (columns) db.exec(`CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${table} (${columns})`);
+        else {
+          // Partial: null or missing values are not indexed, so any number of documents may have them.
+          const e = expr(name.slice(uniqueIndexName(def.name, '').length));
+          db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS ${quote(name)} ON ${table} (${e}) WHERE ${e} IS NOT NULL`);
+        }
       } catch (error) {
         throw mapConstraintError(def, error);
       }
     }
-    created.set(def.name, new Set([...(have ?? []), ...indexes]));
+    created.set(def.name, new Set([...(have ?? []), ...wanted.keys()]));
   }
 
   /** Forgets what is cached about a collection: created tables, and statements prepared against them. */
