@@ -30,6 +30,8 @@ export const launchBrowser = async (): Promise<TestBrowser> => {
     viewport: { width: 1280, height: 900 },
     timeout: 30_000,
   });
+  // Well under the test timeout, so a missing element fails with its locator rather than a bare timeout.
+  context.setDefaultTimeout(10_000);
   return {
     context,
     close: async () => {

@@ -64,7 +64,7 @@ describe('the hosted portal and @hookbase/portal in Chromium', () => {
     await page.getByText('No endpoints yet').waitFor();
     await screenshots(page, 'hosted-empty');
     await page.getByRole('tab', { name: 'Event types' }).click();
-    await page.getByText('order.shipped').waitFor();
+    await page.getByText('order.shipped', { exact: true }).waitFor();
     await screenshots(page, 'hosted-event-types');
     await page.getByRole('tab', { name: 'Endpoints' }).click();
     expect(pageErrors).toEqual([]);

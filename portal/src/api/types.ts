@@ -30,12 +30,12 @@ export interface CreatedEndpoint extends PortalEndpoint {
 
 export interface EndpointInput {
   url: string;
-  description?: string | null;
+  description?: string;
 }
 
 export interface EndpointPatch {
   url?: string;
-  description?: string | null;
+  description?: string;
   isDisabled?: boolean;
 }
 

@@ -43,12 +43,12 @@ export const EndpointForm = ({ endpoint, onSuccess, onCancel }: EndpointFormProp
     if (problem) return;
     setSaving(true);
     try {
-      const input = { url: url.trim(), description: description.trim() || null };
+      const text = description.trim();
       if (editing) {
-        const saved = await update(endpoint.id, input);
+        const saved = await update(endpoint.id, { url: url.trim(), description: text });
         onSuccess?.(saved, undefined);
       } else {
-        const { secret: newSecret, ...created } = await create(input);
+        const { secret: newSecret, ...created } = await create(text ? { url: url.trim(), description: text } : { url: url.trim() });
         setSecret(newSecret);
         setUrl('');
         setDescription('');

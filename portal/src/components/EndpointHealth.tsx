@@ -1,7 +1,6 @@
 import { useEffect, useMemo } from 'react';
 import type { PortalAttempt } from '../api/types';
 import { usePortalStore } from '../context';
-import { useEndpoint } from '../hooks/useEndpoint';
 import { useMessages } from '../hooks/useMessages';
 import { healthBuckets, successRate } from '../store/selectors';
 import { EmptyState } from './EmptyState';
@@ -22,7 +21,6 @@ const LATENCY_SAMPLE = 10;
 
 /** Success rate and latency of an endpoint's recent deliveries, over time. */
 export const EndpointHealth = ({ endpointId, refreshInterval = 30_000 }: EndpointHealthProps) => {
-  const { endpoint } = useEndpoint(endpointId);
   const { messages, isLoading, error, refresh, loadedAt } = useMessages({ endpointId, limit: 100, refreshInterval });
   const details = usePortalStore((s) => s.messageDetails);
   const loadMessage = usePortalStore((s) => s.loadMessage);
@@ -46,7 +44,8 @@ export const EndpointHealth = ({ endpointId, refreshInterval = 30_000 }: Endpoin
 
   const delivered = messages.filter((m) => m.status === 'success').length;
   const failed = messages.filter((m) => m.status === 'exhausted' || m.status === 'failed').length;
-  const rate = endpoint ? successRate(endpoint.totalSuccesses, endpoint.totalFailures) : successRate(delivered, failed);
+  // Over the same recent messages as the chart (reloaded with it), so the figure and the bars agree.
+  const rate = successRate(delivered, failed);
   const latencies = attempts.map((a) => a.latencyMs).filter((l): l is number => l !== null);
   const meanLatency = latencies.length ? latencies.reduce((s, l) => s + l, 0) / latencies.length : null;
   const rateText = rate === null ? '—' : `${Math.round(rate * 100)}%`;
@@ -56,7 +55,7 @@ export const EndpointHealth = ({ endpointId, refreshInterval = 30_000 }: Endpoin
       <div className="hbp-card-title">Health</div>
       <div className="hbp-stats">
         <div>
-          <div className="hbp-muted">Success rate</div>
+          <div className="hbp-muted">Success rate (recent)</div>
           <div className="hbp-stat-value" data-testid="hbp-success-rate">{rateText}</div>
         </div>
         <div>

@@ -21,6 +21,7 @@ export const PortalLayout = ({ refreshInterval = 5000 }: { refreshInterval?: num
   const { application } = useApplication();
   const selected = usePortalStore((s) => s.selectedEndpointId);
   const select = usePortalStore((s) => s.selectEndpoint);
+  const loadEndpoints = usePortalStore((s) => s.loadEndpoints);
   const [tab, setTab] = useState<Tab>('endpoints');
   const [adding, setAdding] = useState(false);
   // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Tab moves on to the panel.
@@ -61,7 +62,7 @@ export const PortalLayout = ({ refreshInterval = 5000 }: { refreshInterval?: num
         ))}
       </div>
       <div role="tabpanel" id={`hbp-panel-${tab}`} aria-labelledby={`hbp-tab-${tab}`}>
-        {tab === 'endpoints' && selected ? <EndpointDetail endpointId={selected} onBack={() => select(null)} /> : null}
+        {tab === 'endpoints' && selected ? <EndpointDetail endpointId={selected} onBack={() => (select(null), void loadEndpoints())} /> : null}
         {tab === 'endpoints' && !selected ? (
           <>
             <div className="hbp-spread" style={{ marginBottom: 12 }}>
