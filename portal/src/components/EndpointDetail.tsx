@@ -39,7 +39,6 @@ export const EndpointDetail = ({ endpointId, onBack }: { endpointId: string; onB
       {editing ? <EndpointForm endpoint={endpoint} onSuccess={() => setEditing(false)} onCancel={() => setEditing(false)} /> : null}
       <div className="hbp-columns">
         <div>
-          <h3>Subscriptions</h3>
           <SubscriptionManager endpointId={endpointId} />
           <EndpointSecretRotation endpointId={endpointId} />
           <EndpointTest endpointId={endpointId} />

@@ -46,7 +46,7 @@ export const HookbasePortal = ({ token, apiUrl, theme = 'light', onError, childr
   const mode = typeof theme === 'string' ? theme : (theme.mode ?? 'light');
   return (
     <PortalContext.Provider value={value}>
-      <div className={['hbp-root', className].filter(Boolean).join(' ')} data-theme={mode} style={themeStyle(theme)}>
+      <div className={['hbp-root', className].filter(Boolean).join(' ')} data-theme={mode} data-embedded={children ? '' : undefined} style={themeStyle(theme)}>
         {authError ? <AuthExpiredNotice error={authError} /> : (children ?? <PortalLayout />)}
       </div>
     </PortalContext.Provider>

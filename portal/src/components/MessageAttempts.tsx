@@ -29,7 +29,7 @@ export const MessageAttempts = ({ messageId }: { messageId: string }) => {
               {formatTime(a.attemptedAt)}
             </time>
           </div>
-          {a.error ? <div className="hbp-field-error">{a.error}</div> : null}
+          {a.error && a.error !== `HTTP ${a.responseStatus}` ? <div className="hbp-field-error">{a.error}</div> : null}
           {a.responseBody ? <pre className="hbp-response" aria-label={`Response body of attempt ${a.attemptNumber}`}>{a.responseBody}</pre> : null}
         </li>
       ))}

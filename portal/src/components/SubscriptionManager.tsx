@@ -52,6 +52,7 @@ export const SubscriptionManager = ({ endpointId }: SubscriptionManagerProps) =>
 
   return (
     <section className="hbp-card" aria-label="Subscriptions">
+      <div className="hbp-card-title">Event types received</div>
       <div className="hbp-note" role="status">
         {selected.length === 0
           ? 'All event types: nothing is selected, so this endpoint receives every event type.'
