@@ -14,17 +14,15 @@ export const MessageRow = ({ message, showEndpoint, onReplayed }: { message: Por
   return (
     <li className="hbp-message" data-message-id={message.id} data-status={message.status}>
       <div className="hbp-message-head">
-        <div style={{ minWidth: 0 }}>
-          <div className="hbp-message-type">{message.eventType}</div>
-          <div className="hbp-message-meta">
-            <time dateTime={message.createdAt} title={message.createdAt}>
-              {formatTime(message.createdAt)}
-            </time>
-            {` · ${message.attempts} attempt${message.attempts === 1 ? '' : 's'}`}
-            {showEndpoint ? ` · ${message.endpointUrl}` : ''}
-          </div>
-        </div>
+        <div className="hbp-message-type">{message.eventType}</div>
         <StatusBadge status={message.status} />
+        <div className="hbp-message-meta">
+          <time dateTime={message.createdAt} title={message.createdAt}>
+            {formatTime(message.createdAt)}
+          </time>
+          {` · ${message.attempts} attempt${message.attempts === 1 ? '' : 's'}`}
+          {showEndpoint ? <div className="hbp-mono">{message.endpointUrl}</div> : null}
+        </div>
       </div>
       <div className="hbp-row" style={{ marginTop: 6 }}>
         <button type="button" className="hbp-button" aria-expanded={open} aria-controls={`${id}-attempts`} onClick={() => setOpen(!open)}>
