@@ -127,6 +127,37 @@ export type DueDeliveryDoc = {
   dueAt: string;
 };
 
+export type StatusCounts = Record<DeliveryStatus, number>;
+
+/** Per endpoint delivery statistics (see deliveryStats.ts), kept by the outbound projection. */
+export type EndpointStatsDoc = {
+  id: string; // endpoint id
+  applicationId: string;
+  /** Deliveries to this endpoint by current status. */
+  deliveries: StatusCounts;
+  attemptsSucceeded: number;
+  attemptsFailed: number;
+  latencySumMs: number;
+  latencyMaxMs: number | null;
+  /** Attempt counts per latency bucket (LATENCY_BOUNDS_MS); trailing empty buckets omitted. */
+  latencyBuckets: number[];
+  lastSuccessAt: string | null;
+  lastFailureAt: string | null;
+  lastAttemptAt: string | null;
+  lastResponseStatus: number | null;
+  /** Failed attempts per UTC hour ('…T13:00:00.000Z'), the last FAILURE_HOURS_KEPT hours that had any. */
+  failuresByHour: Record<string, number>;
+};
+
+/** Per application statistics, kept by the outbound projection. */
+export type ApplicationStatsDoc = {
+  id: string; // application id
+  messagesSent: number;
+  lastEventAt: string | null;
+  /** The application's deliveries by current status: the outbound summary. */
+  deliveries: StatusCounts;
+};
+
 /** Newest first by creation time: the order of every list page. */
 const byCreated = (...equal: string[]) => ({ equal, sort: 'createdAt' });
 
@@ -161,8 +192,7 @@ export const collections = {
   },
   attempts: {
     name: 'attempts',
-    // By endpoint: the stats route's latency sample, until it reads a stats read model.
-    indexes: [{ equal: ['outboundMessageId'], sort: 'attemptedAt' }, { equal: ['endpointId'], sort: 'attemptedAt' }],
+    indexes: [{ equal: ['outboundMessageId'], sort: 'attemptedAt' }],
   },
   // Lists filter by one scope (an application or an endpoint) and optionally by event type and flag, newest first;
   // the projection reads an endpoint's set by id.
@@ -171,4 +201,6 @@ export const collections = {
   apiKeys: { name: 'api_keys', indexes: [{ equal: ['keyHash'] }] },
   portalTokens: { name: 'portal_tokens', indexes: [{ equal: ['tokenHash'] }, byCreated('applicationId')] },
   dueDeliveries: { name: 'due_deliveries', indexes: [{ equal: [], sort: 'dueAt' }] },
+  endpointStats: { name: 'endpoint_stats', indexes: [] },
+  applicationStats: { name: 'application_stats', indexes: [] },
 } as const satisfies Record<string, CollectionDef>;

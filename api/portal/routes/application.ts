@@ -13,7 +13,7 @@ export const portalApplicationRoutes = [
     response: { status: 200 },
     handle: async ({ deps, principal }) => ({
       status: 200,
-      body: { data: applicationOut(await requireApplication(deps, tokenApplication(principal)), deps.config.organizationId) },
+      body: { data: applicationOut(await requireApplication(deps, tokenApplication(principal)), deps.config.organization?.id ?? deps.config.organizationId) },
     }),
   }),
 ];
