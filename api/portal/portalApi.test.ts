@@ -252,5 +252,8 @@ describe('messages, attempts, replay and tests through the portal', () => {
     expect(failed.status).toBe(200);
     expect(failed.body).toMatchObject({ success: false, delivery: { status: 'failed', responseStatus: 500, errorMessage: expect.any(String) } });
     expect(data(await portal('POST', `/portal/endpoints/${bad.id}/verify`))).toEqual({ verified: false, error: expect.any(String) });
+    // the test's own event type (hookbase.ping, created by the first test without one) is not offered for subscription
+    expect((await hb.sdk.eventTypes.get('hookbase.ping')).name).toBe('hookbase.ping');
+    expect(data<{ id: string }[]>(await portal('GET', '/portal/event-types')).map((t) => t.id).sort()).toEqual(['shop.order.created', 'shop.order.paid', 'shop.user.created']);
   });
 });

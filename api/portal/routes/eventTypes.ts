@@ -1,6 +1,7 @@
 import type { JsonValue } from '../../../domain/json';
 import { collections } from '../../../projections/readModels';
 import type { EventTypeDoc, SubscriptionDoc } from '../../../projections/readModels';
+import { PING_EVENT_TYPE } from '../../commands/endpointOps';
 import { defineRoute } from '../../route';
 import { eventTypeOut } from '../mapping/eventTypes';
 import { tokenApplication } from '../principal';
@@ -10,7 +11,7 @@ export const portalEventTypeRoutes = [
     operationId: 'portal.eventType.list',
     method: 'GET',
     path: '/portal/event-types',
-    summary: "Every live event type; subscriptionCount counts the token's application's subscriptions to it",
+    summary: "Every live event type (but the test ping's); subscriptionCount counts the token's application's subscriptions to it",
     auth: 'portal',
     response: { status: 200 },
     handle: async ({ deps, principal }) => {
@@ -21,7 +22,11 @@ export const portalEventTypeRoutes = [
       let cursor: string | undefined;
       do {
         const page = await types.find({ where: { archived: false }, orderBy: { key: 'createdAt', direction: 'asc' }, limit: 500, cursor });
-        for (const t of page.items) data.push(eventTypeOut(t, await subs.count({ applicationId, eventTypeName: t.name })));
+        for (const t of page.items) {
+          // The type of "test endpoint" messages is ours, not one a customer subscribes to.
+          if (t.name === PING_EVENT_TYPE) continue;
+          data.push(eventTypeOut(t, await subs.count({ applicationId, eventTypeName: t.name })));
+        }
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
       return { status: 200, body: { data } };
