@@ -1,0 +1,163 @@
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_JSON_DEPTH } from '../../api/jsonLimits';
+import { eventually, startReceiver, startTestHookbase } from '../harness';
+import type { Receiver, TestHookbase } from '../harness';
+
+type ErrorBody = { error: { code: string; message: string; details: { field: string; rule: string; message: string }[] }; requestId: string };
+
+/**
+ * The input limits of API.md and the README, request by request: what is refused (with which status and error body,
+ * and without appending anything) and what is accepted and then delivered exactly as it was sent.
+ */
+describe('hostile input on /v1', () => {
+  let hb: TestHookbase;
+  let receiver: Receiver;
+  let appId = '';
+
+  /** Raw bytes (no JSON.stringify on our side), with the admin key. */
+  const raw = async (method: string, path: string, body: string | Buffer, contentType: string | null = 'application/json') => {
+    const headers: Record<string, string> = { authorization: `Bearer ${hb.apiKey}` };
+    if (contentType !== null) headers['content-type'] = contentType;
+    const res = await request(`${hb.url}${path}`, { method: method as 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
+    const text = await res.body.text();
+    return { status: res.statusCode, text, json: (text ? JSON.parse(text) : undefined) as unknown };
+  };
+  const send = (payloadText: string) => raw('POST', `/v1/applications/${appId}/messages`, `{"eventType":"input.probe","payload":${payloadText}}`);
+
+  /** Sends, waits for the webhook, returns the body as the receiver got it (text). */
+  const delivered = async (payloadText: string): Promise<string> => {
+    const before = receiver.received.length;
+    const res = await send(payloadText);
+    expect(res.status, res.text).toBe(202);
+    const hooks = await receiver.waitFor(before + 1);
+    return hooks[before]!.body;
+  };
+
+  /** The head once the dispatcher has recorded earlier deliveries (no append for 300 ms): refusals are compared to it. */
+  const quietHead = async () => {
+    let last = await hb.events.headPosition();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 300));
+      const now = await hb.events.headPosition();
+      if (now.commit === last.commit) return now;
+      last = now;
+    }
+  };
+
+  const expectRefused = async (res: { status: number; json: unknown }, status: number, code: string): Promise<ErrorBody> => {
+    expect(res.status).toBe(status);
+    const body = res.json as ErrorBody;
+    expect(body.error.code).toBe(code);
+    expect(typeof body.requestId).toBe('string');
+    return body;
+  };
+
+  beforeAll(async () => {
+    hb = await startTestHookbase();
+    receiver = await startReceiver();
+    appId = (await hb.sdk.applications.create({ name: 'Input' })).id;
+    await hb.sdk.eventTypes.create({ name: 'input.probe' });
+    await hb.sdk.endpoints.create(appId, { url: receiver.url });
+  });
+  afterAll(async () => {
+    await hb.stop();
+    await receiver.close();
+  });
+
+  it('refuses a body nested 5,000 levels deep with 400 naming the limit (it answered 500: stack overflow)', async () => {
+    const before = await quietHead();
+    for (const body of [`${'['.repeat(5000)}${']'.repeat(5000)}`, `{"eventType":"input.probe","payload":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`]) {
+      const res = await raw('POST', `/v1/applications/${appId}/messages`, body);
+      const err = await expectRefused(res, 400, 'json_too_deep');
+      expect(err.error.message).toContain(`${MAX_JSON_DEPTH} levels`);
+      expect(err.error.details[0]).toMatchObject({ rule: 'max_depth' });
+    }
+    expect(await hb.events.headPosition()).toEqual(before);
+  });
+
+  it('accepts a payload at the nesting limit and delivers it as sent', async () => {
+    // The body is level 1 and the payload level 2: the payload may hold 62 more levels.
+    const payload = `${'['.repeat(MAX_JSON_DEPTH - 1)}${']'.repeat(MAX_JSON_DEPTH - 1)}`;
+    expect(JSON.parse(await delivered(payload)).data).toEqual(JSON.parse(payload));
+    const tooDeep = `${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`;
+    await expectRefused(await send(tooDeep), 400, 'json_too_deep');
+  });
+
+  it('refuses a number out of the range of a double with 422 naming the field (it was delivered as null)', async () => {
+    const before = await quietHead();
+    const res = await send('{"order":{"amounts":[1,1e400]}}');
+    const err = await expectRefused(res, 422, 'validation_failed');
+    expect(err.error.details).toEqual([expect.objectContaining({ field: 'payload.order.amounts[1]', rule: 'finite_number' })]);
+    await expectRefused(await send('-1e400'), 422, 'validation_failed');
+    expect(await hb.events.headPosition()).toEqual(before);
+    // Numbers a double holds go through as numbers (JSON has no -0: it arrives as 0, as from every JSON encoder).
+    expect(JSON.parse(await delivered('[1.7976931348623157e308,5e-324,1e-400]')).data).toEqual([1.7976931348623157e308, 5e-324, 0]);
+  });
+
+  it('delivers lone surrogates as the escapes that were sent', async () => {
+    const body = await delivered('{"s":"a\\ud800b\\udfff"}');
+    expect(body).toContain('"s":"a\\ud800b\\udfff"');
+    expect((JSON.parse(body) as { data: { s: string } }).data.s).toBe('a\ud800b\udfff');
+  });
+
+  it('keeps __proto__ and constructor keys as data: delivered as sent, no prototype polluted', async () => {
+    const payload = '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"nested":{"__proto__":[1]}}';
+    const body = await delivered(payload);
+    const data = (JSON.parse(body) as { data: Record<string, unknown> }).data;
+    expect(Object.keys(data)).toEqual(['__proto__', 'constructor', 'nested']);
+    expect(JSON.stringify(data)).toBe(JSON.stringify(JSON.parse(payload)));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // The stored message reads back the same through the API.
+    const { data: messages } = await hb.sdk.messages.list(appId, { limit: 1 });
+    expect(JSON.stringify(messages[0]!.payload)).toBe(JSON.stringify(JSON.parse(payload)));
+  });
+
+  it('takes the last of duplicate keys (as JSON.parse) and delivers that one object', async () => {
+    const body = await delivered('{"k":1,"k":2}');
+    expect(body).toContain('"data":{"k":2}');
+  });
+
+  it('accepts a body of exactly 256 KiB and refuses one byte more with 413, appending nothing', async () => {
+    const limit = 256 * 1024;
+    const frame = (n: number) => `{"eventType":"input.probe","payload":{"s":"${'x'.repeat(n)}"}}`;
+    const atLimit = frame(limit - frame(0).length);
+    expect(Buffer.byteLength(atLimit)).toBe(limit);
+    expect((await raw('POST', `/v1/applications/${appId}/messages`, atLimit)).status).toBe(202);
+    const before = await quietHead();
+    await expectRefused(await raw('POST', `/v1/applications/${appId}/messages`, frame(limit - frame(0).length + 1)), 413, 'payload_too_large');
+    expect(await hb.events.headPosition()).toEqual(before);
+  });
+
+  it('refuses bodies that are not JSON: wrong content types 415, broken JSON or UTF-8 400', async () => {
+    const before = await quietHead();
+    const path = `/v1/applications/${appId}/messages`;
+    const ok = '{"eventType":"input.probe","payload":{}}';
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml']) {
+      await expectRefused(await raw('POST', path, ok, type), 415, 'unsupported_media_type');
+    }
+    for (const body of ['{', '{"a":1}garbage', 'nul\u0000l', '"\\ud800', "{'a':1}"]) {
+      await expectRefused(await raw('POST', path, body), 400, 'malformed_json');
+    }
+    const notUtf8 = Buffer.concat([Buffer.from('{"eventType":"input.probe","payload":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]);
+    const err = await expectRefused(await raw('POST', path, notUtf8), 400, 'malformed_json');
+    expect(err.error.message).toContain('UTF-8');
+    expect(await hb.events.headPosition()).toEqual(before);
+  });
+
+  it('answers 404 with the error body for broken percent-escapes in a path', async () => {
+    for (const segment of ['%', '%zz', '%E0%A4%A', '%ED%A0%80', '%C0%AF']) {
+      const res = await request(`${hb.url}/v1/applications/${segment}`, { headers: { authorization: `Bearer ${hb.apiKey}` } });
+      const text = await res.body.text();
+      expect(res.statusCode, segment).toBe(404);
+      expect((JSON.parse(text) as ErrorBody).error.code).toMatch(/not_found/);
+    }
+  });
+
+  it('stores a huge string whole and delivers it byte for byte', async () => {
+    const s = '😀é\u0000'.repeat(20_000);
+    const body = await delivered(JSON.stringify({ s }));
+    expect((JSON.parse(body) as { data: { s: string } }).data.s).toBe(s);
+    await eventually(async () => (await hb.sdk.messages.list(appId, { limit: 1 })).data[0]?.payload !== undefined);
+  });
+});
