@@ -154,6 +154,23 @@ describe('hostile input on /v1', () => {
     }
   });
 
+  it('answers a request line past 16 KiB with 431 and the error body (Node answered an empty 431)', async () => {
+    const res = await request(`${hb.url}/v1/applications?cursor=${'x'.repeat(20_000)}`, { headers: { authorization: `Bearer ${hb.apiKey}` } });
+    const body = JSON.parse(await res.body.text()) as ErrorBody;
+    expect(res.statusCode).toBe(431);
+    expect(body.error.code).toBe('headers_too_large');
+    expect(res.headers['x-request-id']).toBe(body.requestId);
+  });
+
+  it('keeps __proto__ keys in metadata as data', async () => {
+    const res = await raw('POST', '/v1/applications', '{"name":"proto","metadata":{"__proto__":{"admin":"true"},"constructor":"x"}}');
+    expect(res.status, res.text).toBe(201);
+    const app = res.json as { id: string; metadata: Record<string, unknown> };
+    expect(JSON.stringify(app.metadata)).toBe('{"__proto__":{"admin":"true"},"constructor":"x"}');
+    const again = await hb.request('GET', `/v1/applications/${app.id}`);
+    expect(again.text).toContain('"metadata":{"__proto__":{"admin":"true"},"constructor":"x"}');
+  });
+
   it('stores a huge string whole and delivers it byte for byte', async () => {
     const s = '😀é\u0000'.repeat(20_000);
     const body = await delivered(JSON.stringify({ s }));
