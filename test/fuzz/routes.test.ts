@@ -13,7 +13,7 @@ import type { FuzzRequest, Operation, Pools } from './routeFuzz';
  */
 const LONG = process.env.HOOKBASE_FUZZ === 'long';
 const SEED = Number(process.env.HOOKBASE_FUZZ_SEED ?? (LONG ? Date.now() % 2 ** 31 : 20261129));
-const RUNS_PER_ROUTE = Number(process.env.HOOKBASE_FUZZ_RUNS ?? (LONG ? 500 : 40));
+const RUNS_PER_ROUTE = Number(process.env.HOOKBASE_FUZZ_RUNS ?? (LONG ? 500 : 25));
 const REQUEST_TIMEOUT_MS = 10_000;
 
 // The roles that answer requests; no dispatcher, so nothing appends events in the background between two requests.
