@@ -21,6 +21,8 @@ export type HookbaseConfig = Readonly<{
   allowPrivateNetworks: boolean;
   rateLimits: RateLimits;
   publicUrl: string;
+  /** SQLite `synchronous` of the embedded event store: FULL (default, a 202 survives power loss) or NORMAL (HOOKBASE_EVENTS_SYNC). */
+  eventsSync: 'FULL' | 'NORMAL';
 }>;
 
 export class ConfigError extends Error {
@@ -80,6 +82,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
   } catch (error) {
     throw new ConfigError(error instanceof Error ? error.message : String(error));
   }
+  const eventsSync = (e.HOOKBASE_EVENTS_SYNC || 'full').toUpperCase();
+  if (eventsSync !== 'FULL' && eventsSync !== 'NORMAL') throw new ConfigError(`HOOKBASE_EVENTS_SYNC must be full or normal (got "${e.HOOKBASE_EVENTS_SYNC}").`);
   const advertisedHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     port,
@@ -99,6 +103,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
       sendsPerMinute: positiveInt('HOOKBASE_RATE_LIMIT_SENDS', e.HOOKBASE_RATE_LIMIT_SENDS, 10_000),
       portalTokensPerHour: positiveInt('HOOKBASE_RATE_LIMIT_PORTAL_TOKENS', e.HOOKBASE_RATE_LIMIT_PORTAL_TOKENS, 100),
     },
+    eventsSync,
     publicUrl: (e.HOOKBASE_PUBLIC_URL || `http://${advertisedHost.includes(':') ? `[${advertisedHost}]` : advertisedHost}:${port}`).replace(/\/$/, ''),
   };
 };
