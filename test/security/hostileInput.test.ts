@@ -129,6 +129,37 @@ describe('hostile input on /v1', () => {
     expect(await hb.events.headPosition()).toEqual(before);
   });
 
+  it('refuses a chunked body (no content-length) past the limit with 413, without reading it all', async () => {
+    const before = await quietHead();
+    let sent = 0;
+    // 1 MiB in 16 KiB chunks, then it would go on for 64 MiB: the server must answer long before.
+    async function* endless(): AsyncGenerator<Buffer> {
+      yield Buffer.from('{"eventType":"input.probe","payload":"');
+      for (let i = 0; i < 4096 && sent < 64 * 1024 * 1024; i++) {
+        sent += 16 * 1024;
+        yield Buffer.alloc(16 * 1024, 0x61);
+      }
+      yield Buffer.from('"}');
+    }
+    const started = Date.now();
+    const res = await request(`${hb.url}/v1/applications/${appId}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hb.apiKey}`, 'content-type': 'application/json' },
+      body: endless(),
+      signal: AbortSignal.timeout(10_000),
+    }).catch((error: unknown) => error as Error);
+    if (res instanceof Error) {
+      // The server may close the connection while the client still writes; what matters is it stopped reading early.
+      expect(sent).toBeLessThan(64 * 1024 * 1024);
+    } else {
+      const body = JSON.parse(await res.body.text()) as ErrorBody;
+      expect(res.statusCode).toBe(413);
+      expect(body.error.code).toBe('payload_too_large');
+    }
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await hb.events.headPosition()).toEqual(before);
+  });
+
   it('refuses bodies that are not JSON: wrong content types 415, broken JSON or UTF-8 400', async () => {
     const before = await quietHead();
     const path = `/v1/applications/${appId}/messages`;
