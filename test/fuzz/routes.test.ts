@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../domain/json';
 import { startTestHookbase } from '../harness';
 import type { TestHookbase } from '../harness';
+import { hostileJsonText } from './hostileJson';
 import { errorBodyProblem, operationsOf, requestsFor, send } from './routeFuzz';
 import type { FuzzRequest, Operation, Pools } from './routeFuzz';
 
@@ -97,6 +98,28 @@ describe('fuzzing every route of /openapi.json', () => {
       );
     }
   }, LONG ? 3_600_000 : 180_000);
+
+  it('stores and answers an accepted payload exactly as it was parsed', async () => {
+    // A fresh application: the DELETEs of the previous property may have removed the fixture's.
+    const appId = (await hb.sdk.applications.create({ name: 'Fuzz payloads' })).id;
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(hostileJsonText(4), async (payloadText) => {
+        const body = `{"eventType":"fuzz.any","payload":${payloadText}}`;
+        const sent = await send(hb.url, { method: 'POST', path: `/v1/applications/${appId}/messages`, contentType: 'application/json', body: Buffer.from(body), auth: `Bearer ${hb.apiKey}`, idempotencyKey: null }, REQUEST_TIMEOUT_MS);
+        expect(sent.status, `${payloadText.slice(0, 300)} → ${sent.text.slice(0, 300)}`).toBeLessThan(500);
+        if (sent.status !== 202) return;
+        accepted++;
+        const expected = JSON.stringify((JSON.parse(body) as { payload: unknown }).payload);
+        expect(JSON.stringify((JSON.parse(sent.text) as { payload: unknown }).payload)).toBe(expected);
+        const id = (JSON.parse(sent.text) as { id: string }).id;
+        const read = await send(hb.url, { method: 'GET', path: `/v1/applications/${appId}/messages/${id}`, contentType: undefined, body: null, auth: `Bearer ${hb.apiKey}`, idempotencyKey: null }, REQUEST_TIMEOUT_MS);
+        expect(JSON.stringify((JSON.parse(read.text) as { payload: unknown }).payload)).toBe(expected);
+      }),
+      { seed: SEED, numRuns: LONG ? 2_000 : 100 },
+    );
+    expect(accepted).toBeGreaterThan(10);
+  }, LONG ? 3_600_000 : 120_000);
 
   it('reached past validation: most routes answered 2xx at least once', () => {
     const ok = operations.filter((o) => (statuses.get(o.operationId) ?? []).some((s) => s < 300));

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../api/jsonLimits';
@@ -145,7 +146,7 @@ describe('hostile input on /v1', () => {
     const res = await request(`${hb.url}/v1/applications/${appId}/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${hb.apiKey}`, 'content-type': 'application/json' },
-      body: endless(),
+      body: Readable.from(endless()),
       signal: AbortSignal.timeout(10_000),
     }).catch((error: unknown) => error as Error);
     if (res instanceof Error) {
