@@ -36,12 +36,14 @@ const readRaw = (ctx: Context, limit: number): Promise<Buffer> => {
     req.once('error', (error: Error) => {
       if (settled) return;
       settled = true;
-      reject(error);
+      // Node reports a client that hung up mid-body as an 'aborted' error: a 4xx too (see 'close' below).
+      reject(new HttpError(400, 'request_aborted', `The request was aborted before its body was read (${error.message}).`));
     });
     req.once('close', () => {
       if (settled) return;
       settled = true;
-      reject(new Error('The request was aborted before its body was read.'));
+      // The client went away: a 4xx (nobody reads it), not a 500 in the metrics and the error log.
+      reject(new HttpError(400, 'request_aborted', 'The request was aborted before its body was read.'));
     });
   });
 };

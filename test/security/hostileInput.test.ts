@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +160,26 @@ describe('hostile input on /v1', () => {
     }
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await hb.events.headPosition()).toEqual(before);
+  });
+
+  it('counts a client that hangs up in the middle of its body as a 4xx, not a 500', async () => {
+    const { port } = new URL(hb.url);
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write(
+            `POST /v1/applications/${appId}/messages HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${hb.apiKey}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"eventType":`,
+          );
+          setTimeout(() => socket.destroy(), 100);
+        });
+        socket.on('close', () => resolve());
+        socket.on('error', () => {});
+      });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const metrics = await (await fetch(`${hb.url}/metrics`)).text();
+    expect(metrics).toMatch(/hookbase_http_requests_total\{method="POST",status="400"\} [1-9]/);
+    expect(metrics).not.toMatch(/status="500"/);
   });
 
   it('refuses bodies that are not JSON: wrong content types 415, broken JSON or UTF-8 400', async () => {
