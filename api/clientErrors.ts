@@ -1,6 +1,14 @@
+import type { ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import { newId } from '../domain/ids';
 import { errorBody } from './errors';
+
+/**
+ * Slow clients (slowloris): headers must arrive within 10 s and the whole request within 30 s (256 KiB at most), or
+ * the request is answered 408 (below) and the connection closed. Node's defaults (60 s and 300 s, checked every 30 s)
+ * let a few hundred slow connections hold the server for minutes.
+ */
+export const HTTP_SERVER_LIMITS: ServerOptions = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 };
 
 /**
  * Requests Node's HTTP parser refuses before koa sees them (a request line or headers past 16 KiB, bytes that are

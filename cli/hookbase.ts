@@ -11,7 +11,7 @@ import { derivedKeyId } from '../domain/ids';
 import { generateMasterKey, parseMasterKey } from '../domain/secretBox';
 import { streams } from '../domain/streams';
 import { createServer } from '../api/app';
-import { answerClientError } from '../api/clientErrors';
+import { answerClientError, HTTP_SERVER_LIMITS } from '../api/clientErrors';
 import { hashCredential } from '../api/auth';
 import type { ApiDeps } from '../api/deps';
 import { Metrics } from '../api/metrics';
@@ -165,7 +165,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const starting = (_req: IncomingMessage, res: ServerResponse): void => {
     res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"starting"}');
   };
-  const server: Server = createHttpServer(starting);
+  const server: Server = createHttpServer(HTTP_SERVER_LIMITS, starting);
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -182,6 +182,26 @@ describe('hostile input on /v1', () => {
     expect(metrics).not.toMatch(/status="500"/);
   });
 
+  it('answers 408 with the error body to a client that sends its headers byte by byte (slowloris)', async () => {
+    const { port } = new URL(hb.url);
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        const head = `GET /v1/applications HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${hb.apiKey}\r\nx-slow: ${'s'.repeat(500)}`;
+        let i = 0;
+        const timer = setInterval(() => (i < head.length && !socket.destroyed ? socket.write(head[i++]!) : clearInterval(timer)), 200);
+        socket.on('close', () => clearInterval(timer));
+      });
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      socket.on('close', () => resolve(text));
+      socket.on('error', () => {});
+    });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect((JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as ErrorBody).error.code).toBe('request_timeout');
+  }, 30_000);
+
   it('refuses bodies that are not JSON: wrong content types 415, broken JSON or UTF-8 400', async () => {
     const before = await quietHead();
     const path = `/v1/applications/${appId}/messages`;
