@@ -100,12 +100,13 @@ describe('fuzzing every route of /openapi.json', () => {
   }, LONG ? 3_600_000 : 180_000);
 
   it('stores and answers an accepted payload exactly as it was parsed', async () => {
-    // A fresh application: the DELETEs of the previous property may have removed the fixture's.
+    // A fresh application and event type: the DELETEs of the previous property may have removed or archived the fixture's.
     const appId = (await hb.sdk.applications.create({ name: 'Fuzz payloads' })).id;
+    await hb.sdk.eventTypes.create({ name: 'fuzz.payloads' });
     let accepted = 0;
     await fc.assert(
       fc.asyncProperty(hostileJsonText(4), async (payloadText) => {
-        const body = `{"eventType":"fuzz.any","payload":${payloadText}}`;
+        const body = `{"eventType":"fuzz.payloads","payload":${payloadText}}`;
         const sent = await send(hb.url, { method: 'POST', path: `/v1/applications/${appId}/messages`, contentType: 'application/json', body: Buffer.from(body), auth: `Bearer ${hb.apiKey}`, idempotencyKey: null }, REQUEST_TIMEOUT_MS);
         expect(sent.status, `${payloadText.slice(0, 300)} → ${sent.text.slice(0, 300)}`).toBeLessThan(500);
         if (sent.status !== 202) return;
