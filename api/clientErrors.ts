@@ -1,7 +1,7 @@
 import type { ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import { newId } from '../domain/ids';
-import { errorBody } from './errors';
+import { cloudErrorBody, errorBody, usesCloudErrors } from './errors';
 
 /**
  * Slow clients (slowloris): headers must arrive within 10 s and the whole request within 30 s (256 KiB at most), or
@@ -15,7 +15,7 @@ export const HTTP_SERVER_LIMITS: ServerOptions = { headersTimeout: 10_000, reque
  * not HTTP) are answered, like every other refusal, with API.md's error body and a request id — Node's own answer
  * is an empty 431 or 400 — and the connection is closed.
  */
-export const answerClientError = (error: Error & { code?: string }, socket: Socket): void => {
+export const answerClientError = (error: Error & { code?: string; rawPacket?: Buffer }, socket: Socket): void => {
   if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
   const [status, reason, code, message] =
     error.code === 'HPE_HEADER_OVERFLOW'
@@ -24,7 +24,9 @@ export const answerClientError = (error: Error & { code?: string }, socket: Sock
         ? [408, 'Request Timeout', 'request_timeout', 'The request did not arrive in time.']
         : [400, 'Bad Request', 'malformed_http', 'The request is not valid HTTP/1.1.'];
   const requestId = newId('req');
-  const body = JSON.stringify(errorBody(code, message, [], requestId));
+  // The error body of the surface the request line names, when the parser kept it (/api and /portal: COMPAT.md's).
+  const path = /^[A-Z]+ (\/[^ ?]*)/.exec(error.rawPacket?.subarray(0, 256).toString('latin1') ?? '')?.[1] ?? '';
+  const body = JSON.stringify(usesCloudErrors(path) ? cloudErrorBody(status, code, message, [], requestId) : errorBody(code, message, [], requestId));
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
       `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,

@@ -37,7 +37,8 @@ export const errorBody = (code: string, message: string, details: readonly Error
 export const cloudErrorBody = (status: number, code: string, message: string, details: readonly ErrorDetail[], requestId: string) => {
   const base = { error: message, message, code, requestId };
   if (status !== 400 && status !== 422) return { ...base, details: null };
-  const fieldErrors: Record<string, string[]> = {};
+  // No prototype: a field may be named `__proto__` or `constructor` (the fuzz found a 500 here).
+  const fieldErrors: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   for (const d of details) (fieldErrors[d.field] ??= []).push(d.message);
   return { ...base, details: { fieldErrors }, validationErrors: fieldErrors };
 };

@@ -1,4 +1,4 @@
-import { validationError } from '../../domain/errors';
+import { conflict, validationError } from '../../domain/errors';
 import { outboundDecider } from '../../domain/outbound/decide';
 import { streams } from '../../domain/streams';
 import { eventTypeDecider } from '../../domain/eventType/decide';
@@ -18,6 +18,8 @@ export const PING_EVENT_TYPE = 'hookbase.ping';
 export const testEndpoint = async (deps: ApiDeps, appIdOrUid: string, endpointId: string, eventType?: string): Promise<OutboundDoc> => {
   const app = await requireApplication(deps, appIdOrUid);
   await requireEndpoint(deps, app.id, endpointId);
+  // Refused before anything is appended: a disabled application's messages reach no endpoint.
+  if (app.disabled) throw conflict('application_disabled', 'The application is disabled: enable it to test its endpoints.');
   const type = eventType ?? PING_EVENT_TYPE;
   if (type === PING_EVENT_TYPE) await ensurePingType(deps);
   const { message } = await sendMessage(deps, app.id, { eventType: type, payload: { test: true, endpointId } }, endpointId);

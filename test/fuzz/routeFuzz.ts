@@ -162,18 +162,31 @@ export const send = async (baseUrl: string, r: FuzzRequest, timeoutMs: number): 
   return { status: res.statusCode, text: await res.body.text() };
 };
 
-/** API.md's error body: `{error: {code, message, details[]}, requestId}`; returns what is wrong, or null. */
-export const errorBodyProblem = (text: string): string | null => {
+/**
+ * The error body of the surface a path belongs to; returns what is wrong, or null. `/v1`: API.md's
+ * `{error: {code, message, details[]}, requestId}`; `/api` and `/portal`: COMPAT.md's `{error: "<message>", message,
+ * code, details, requestId}`.
+ */
+export const errorBodyProblem = (text: string, path = '/v1'): string | null => {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     return `not JSON: ${text.slice(0, 200)}`;
   }
+  const snake = (v: unknown): boolean => typeof v === 'string' && /^[a-z][a-z0-9_]*$/.test(v);
+  const filled = (v: unknown): boolean => typeof v === 'string' && v !== '';
+  if (/^\/(api|portal)(\/|$)/.test(path)) {
+    const b = body as { error?: unknown; message?: unknown; code?: unknown; requestId?: unknown };
+    if (!filled(b.error) || !filled(b.message)) return `error/message missing: ${text.slice(0, 200)}`;
+    if (!snake(b.code)) return `code is not snake_case: ${text.slice(0, 200)}`;
+    if (!filled(b.requestId)) return `requestId missing: ${text.slice(0, 200)}`;
+    return null;
+  }
   const b = body as { error?: { code?: unknown; message?: unknown; details?: unknown }; requestId?: unknown };
-  if (typeof b.error?.code !== 'string' || !/^[a-z][a-z0-9_]*$/.test(b.error.code)) return `error.code is not snake_case: ${text.slice(0, 200)}`;
-  if (typeof b.error.message !== 'string' || b.error.message === '') return `error.message missing: ${text.slice(0, 200)}`;
-  if (!Array.isArray(b.error.details)) return `error.details is not an array: ${text.slice(0, 200)}`;
-  if (typeof b.requestId !== 'string' || b.requestId === '') return `requestId missing: ${text.slice(0, 200)}`;
+  if (!snake(b.error?.code)) return `error.code is not snake_case: ${text.slice(0, 200)}`;
+  if (!filled(b.error?.message)) return `error.message missing: ${text.slice(0, 200)}`;
+  if (!Array.isArray(b.error?.details)) return `error.details is not an array: ${text.slice(0, 200)}`;
+  if (!filled(b.requestId)) return `requestId missing: ${text.slice(0, 200)}`;
   return null;
 };
