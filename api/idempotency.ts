@@ -12,7 +12,7 @@ import type { RouteResponse } from './route';
  */
 type IdempotencyDoc = { id: string; requestHash: string; status: number; body: SealedSecret | null; headers: Record<string, string>; expiresAt: string };
 
-const idempotencyKeys: CollectionDef = { name: 'idempotency_keys', indexes: ['expiresAt'] };
+const idempotencyKeys: CollectionDef = { name: 'idempotency_keys', indexes: [{ equal: [], sort: 'expiresAt' }] };
 const TTL_MS = 24 * 3600 * 1000;
 
 const inFlight = new Map<string, Promise<RouteResponse>>();

@@ -290,6 +290,34 @@ describe('POST .../messages/{id}/resend and GET .../messages/{id}/history', () =
 });
 
 describe('/v1/applications/{appId}/outbound', () => {
+  it('pages through every filter combination, each delivery once, whether an index serves it whole or in part', async () => {
+    const app = await newApp('Outbound filters');
+    const both = await newEndpoint(app, {});
+    const shippedOnly = await newEndpoint(app, { eventTypes: [SHIPPED] });
+    const sent: Message[] = [];
+    for (let i = 0; i < 7; i++) sent.push(await send({ eventType: i % 3 === 0 ? SHIPPED : CREATED, payload: i % 3 === 0 ? {} : order(`ord_f${i}`) }, app));
+    const deliveries = sent.flatMap((m) => m.outbound.map((o) => ({ ...o, messageId: m.id, eventType: m.eventType })));
+    const filters: Record<string, string>[] = [
+      {},
+      { status: 'pending' },
+      { endpointId: both },
+      { endpointId: shippedOnly, status: 'pending' },
+      { eventType: CREATED },
+      { eventType: SHIPPED, endpointId: both },
+      { eventType: SHIPPED, status: 'pending', endpointId: shippedOnly },
+      { messageId: sent[3]?.id ?? '', endpointId: both },
+      { status: 'success' },
+    ];
+    for (const filter of filters) {
+      const query = new URLSearchParams(filter).toString();
+      const { seen } = await pageThrough<Outbound>(`/v1/applications/${app}/outbound${query ? `?${query}` : ''}`, () => {}, { limit: 2, maxPages: 20 });
+      const expected = deliveries.filter((d) => Object.entries(filter).every(([k, v]) => d[k as keyof typeof d] === v));
+      // Every matching delivery, once, and no other.
+      expect(seen.map((o) => o.id).sort(), query).toEqual(expected.map((d) => d.id).sort());
+      expect(new Set(seen.map((o) => o.id)).size).toBe(seen.length);
+    }
+  });
+
   it('lists deliveries with filters, gets one, lists its attempts, and retries it (202, RetryRequested)', async () => {
     const m = await send({ eventType: CREATED, payload: order('ord_out') });
     const mine = m.outbound.find((o) => o.endpointId === createdOnly);

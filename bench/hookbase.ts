@@ -22,13 +22,14 @@ export const startBenchHookbase = async (
   dataDir: string,
   dispatcher: Partial<DispatcherConfig> = {},
   apiKey = `bench_${randomBytes(16).toString('hex')}`,
+  roles = 'api,projections,dispatcher',
 ): Promise<BenchHookbase> => {
   const config = loadConfig({
     HOOKBASE_PORT: '0',
     HOOKBASE_HOST: '127.0.0.1',
     HOOKBASE_DATA_DIR: dataDir,
     HOOKBASE_API_KEY: apiKey,
-    HOOKBASE_ROLES: 'api,projections,dispatcher',
+    HOOKBASE_ROLES: roles,
     HOOKBASE_ALLOW_PRIVATE_NETWORKS: 'true',
     // The defaults (1000 requests and 10 000 sends a minute per key) would turn the benchmark into a 429 test.
     HOOKBASE_RATE_LIMIT_API: '1000000000',

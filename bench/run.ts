@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --events 1000000]`: Hookbase against its baselines, on this machine, side by
+ * `npm run bench [-- --quick] [-- --events 1000000] [-- --messages 1000000] [-- --only reads]`: Hookbase against its baselines, on this machine, side by
  * side in one process tree (DESIGN.md, "Performance: how it is measured").
  *
  * This process runs what is measured: Hookbase (in-process, every role, embedded store in a temp dir) and the
@@ -24,6 +24,7 @@ import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import type { EventStore, Position } from '../store/eventStore';
 import { barePosts, bareSqliteRead, startKoaBaseline } from './baselines';
+import { benchReadModels } from './readModels';
 import type { SqliteReadResult } from './baselines';
 import type { LoadResult } from './load';
 import type { BenchHookbase } from './hookbase';
@@ -37,9 +38,15 @@ import { mib, ms, num, perSecond, renderTable } from './stats';
 // ---------------------------------------------------------------------------------------------------------------
 // options
 
-const USAGE = `usage: npm run bench [-- --quick] [-- --events N] [-- --dispatcher JSON]
-  --quick            a shorter run (< 40 s): rougher figures
+const FULL_MESSAGES = 1_000_000;
+const QUICK_MESSAGES = 20_000;
+
+const USAGE = `usage: npm run bench [-- --quick] [-- --events N] [-- --messages N] [-- --only reads] [-- --dispatcher JSON]
+  --quick            a shorter run (< 40 s without figure 6): rougher figures
   --events N         also append N small events through the EventStore port, project them, and report RSS after
+  --messages N       figure 6 (list pages and stats at scale) seeds N messages × 3 endpoints
+                     (default ${FULL_MESSAGES} in a full run, ${QUICK_MESSAGES} with --quick; 0 skips figure 6)
+  --only reads       figure 6 alone
   --dispatcher JSON  overrides of the dispatcher's tuning, for profiling (e.g. '{"maxQueuedPerEndpoint":100000}');
                      the figures are then not those of the defaults, and the run says so`;
 
@@ -49,6 +56,8 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     events: { type: 'string' },
     dispatcher: { type: 'string' },
+    messages: { type: 'string' },
+    only: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -62,6 +71,17 @@ if (!Number.isInteger(extraEvents) || extraEvents < 0) {
   console.error(`--events must be a whole number (got "${flags.events}")\n${USAGE}`);
   process.exit(2);
 }
+
+const readMessages = flags.messages === undefined ? (flags.quick ? QUICK_MESSAGES : FULL_MESSAGES) : Number(flags.messages);
+if (!Number.isInteger(readMessages) || readMessages < 0) {
+  console.error(`--messages must be a whole number (got "${flags.messages}")\n${USAGE}`);
+  process.exit(2);
+}
+if (flags.only !== undefined && flags.only !== 'reads') {
+  console.error(`--only: the only value is "reads" (got "${flags.only}")\n${USAGE}`);
+  process.exit(2);
+}
+const ONLY_READS = flags.only === 'reads';
 
 let dispatcherOverrides: Partial<DispatcherConfig> = {};
 try {
@@ -271,6 +291,11 @@ const main = async (): Promise<void> => {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
+  if (ONLY_READS) {
+    await readModelsFigure();
+    printResults(started);
+    return;
+  }
   console.log(`clients: ${CLIENTS} keep-alive connections (undici Pool) in a child process; everything on 127.0.0.1`);
   const overridden = Object.keys(dispatcherOverrides).length > 0;
   console.log(`dispatcher: ${overridden ? `defaults OVERRIDDEN by --dispatcher ${JSON.stringify(dispatcherOverrides)}` : 'defaults'} (duePollMs ${dispatcherOverrides.duePollMs ?? 50})\n`);
@@ -552,6 +577,19 @@ const main = async (): Promise<void> => {
     hb = null;
   }
 
+  await readModelsFigure();
+  printResults(started);
+};
+
+/** 6. list pages and stats at `readMessages` messages (bench/readModels.ts). */
+const readModelsFigure = async (): Promise<void> => {
+  if (readMessages === 0) return;
+  const figure = await benchReadModels(readMessages, QUICK ? 100 : 300, log);
+  rows.push(...figure.rows);
+  notes.push(...figure.notes);
+};
+
+const printResults = (started: number): void => {
   console.log('');
   const figure = (r: Row) => Number(r.name.split('.')[0]);
   console.log(renderTable([...rows].sort((a, b) => figure(a) - figure(b))));
@@ -571,7 +609,8 @@ const cleanup = async (): Promise<void> => {
   dataDir = null;
 };
 
-const budgetMs = (QUICK ? 90_000 : 300_000) + extraEvents / 2;
+// Figure 6 seeds and projects ~4.3 events per message (up to several ms per message on a loaded machine).
+const budgetMs = (ONLY_READS ? 60_000 : QUICK ? 90_000 : 300_000) + extraEvents / 2 + readMessages * 10;
 const watchdog = setTimeout(() => {
   console.error(`bench: still running after ${budgetMs / 1000} s; giving up`);
   void cleanup().finally(() => process.exit(1));

@@ -30,7 +30,7 @@ afterEach(async () => {
 
 const outboundDoc = (id: string) => h.reads.collection<OutboundDoc>(collections.outbound).get(id);
 const attemptsOf = async (id: string) =>
-  (await h.reads.collection<AttemptDoc>(collections.attempts).find({ where: { outboundMessageId: id }, limit: 100 })).items.sort((a, b) => a.attemptNumber - b.attemptNumber);
+  (await h.reads.collection<AttemptDoc>(collections.attempts).find({ where: { outboundMessageId: id }, orderBy: { key: 'attemptedAt', direction: 'asc' }, limit: 100 })).items.sort((a, b) => a.attemptNumber - b.attemptNumber);
 const settled = (id: string, status: OutboundDoc['status']): Promise<OutboundDoc> =>
   waitFor(`${id} ${status}`, async () => {
     const doc = await outboundDoc(id);

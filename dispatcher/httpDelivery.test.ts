@@ -152,7 +152,7 @@ describe('Dispatcher: SSRF at delivery time', () => {
     await h.dispatcher({ allowPrivateNetworks: false, lookup: fakeDns({ 'rebind.test': '127.0.0.1' }), retryScheduleMs: [] });
     const sent = await sendMessage(h, [ep], { maxAttempts: 1 });
     const attempt = await waitFor('attempt recorded', async () => {
-      const page = await h.reads.collection<AttemptDoc>(collections.attempts).find({ where: { outboundMessageId: sent.outboundIds[0]! } });
+      const page = await h.reads.collection<AttemptDoc>(collections.attempts).find({ where: { outboundMessageId: sent.outboundIds[0]! }, orderBy: { key: 'attemptedAt', direction: 'asc' } });
       return page.items[0];
     });
     expect(attempt).toMatchObject({ responseStatus: null, error: `Blocked: rebind.test resolves to 127.0.0.1, a loopback address; ${HINT}` });

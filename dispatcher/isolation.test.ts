@@ -52,7 +52,7 @@ describe('per-endpoint queues', () => {
     // buffer); the rest of its deliveries were handed to the due-queue (no attempt made) instead of holding the
     // subscription.
     expect(hanging.requests.length).toBeLessThanOrEqual(4);
-    const waiting = await h.reads.collection<OutboundDoc>(collections.outbound).find({ where: { endpointId: slow.id, status: 'pending' }, limit: 100 });
+    const waiting = await h.reads.collection<OutboundDoc>(collections.outbound).find({ where: { endpointId: slow.id, status: 'pending' }, orderBy: { key: 'createdAt', direction: 'asc' }, limit: 100 });
     expect(waiting.items.filter((o) => o.attempts === 0 && o.nextAttemptAt !== null).length).toBeGreaterThanOrEqual(20);
   });
 

@@ -6,7 +6,7 @@ import type { CollectionDef, ReadStore } from '../store/readStore';
  * its lease does. A lease is written in a read-store transaction, so claims by several instances are serialised;
  * a crashed instance's leases expire.
  */
-export const deliveryLeases = { name: 'delivery_leases', indexes: ['expiresAt'] } as const satisfies CollectionDef;
+export const deliveryLeases = { name: 'delivery_leases', indexes: [{ equal: [], sort: 'expiresAt' }] } as const satisfies CollectionDef;
 
 export type LeaseDoc = {
   id: string; // outbound id
@@ -112,7 +112,7 @@ export class LeaseReleaser {
 
 /** Deletes leases that expired before `beforeMs` (they block nothing; this only keeps the collection small). */
 export const sweepExpiredLeases = async (reads: ReadStore, beforeMs: number, limit = 500): Promise<number> => {
-  const page = await reads.collection<LeaseDoc>(deliveryLeases).find({ range: { key: 'expiresAt', lt: iso(beforeMs) }, limit });
+  const page = await reads.collection<LeaseDoc>(deliveryLeases).find({ range: { key: 'expiresAt', lt: iso(beforeMs) }, orderBy: { key: 'expiresAt', direction: 'asc' }, limit });
   if (page.items.length === 0) return 0;
   return reads.transaction(async (tx) => {
     const leases = tx.collection<LeaseDoc>(deliveryLeases);

@@ -4,6 +4,7 @@ import type { ReadStoreTransaction, WriteCollection } from '../store/readStore';
 import { collections } from './readModels';
 import type { AttemptDoc, DueDeliveryDoc, MessageDoc, OutboundDoc } from './readModels';
 import { projection } from './projection';
+import { DeliveryStatsWriter } from './deliveryStats';
 
 export const messagesProjection = projection('messages', [collections.messages], ['MessageSent', 'MessageResent'], async (event, tx) => {
   const messages = tx.collection<MessageDoc>(collections.messages);
@@ -18,11 +19,14 @@ export const messagesProjection = projection('messages', [collections.messages],
 
 const putPending = async (
   outbound: WriteCollection<OutboundDoc>,
+  stats: DeliveryStatsWriter,
   refs: readonly OutboundRef[],
   m: { messageId: string; applicationId: string; eventType: string },
   createdAt: string,
 ): Promise<void> => {
   for (const ref of refs) {
+    const previous = await outbound.get(ref.outboundId);
+    await stats.statusChanged({ endpointId: ref.endpointId, applicationId: m.applicationId }, previous?.status ?? null, 'pending');
     await outbound.put({
       id: ref.outboundId,
       applicationId: m.applicationId,
@@ -43,40 +47,59 @@ const putPending = async (
   }
 };
 
-const patch = async (tx: ReadStoreTransaction, ref: DeliveryRef, change: Partial<OutboundDoc>): Promise<void> => {
+const patch = async (tx: ReadStoreTransaction, stats: DeliveryStatsWriter, ref: DeliveryRef, change: Partial<OutboundDoc>): Promise<void> => {
   const outbound = tx.collection<OutboundDoc>(collections.outbound);
   const doc = await outbound.get(ref.outboundId);
-  if (doc) await outbound.put({ ...doc, ...change });
+  if (!doc) return;
+  if (change.status !== undefined) await stats.statusChanged(doc, doc.status, change.status);
+  await outbound.put({ ...doc, ...change });
 };
 
+/** The deliveries, and the delivery statistics that follow from them (deliveryStats.ts). */
 export const outboundProjection = projection(
   'outbound',
-  [collections.outbound],
+  [collections.outbound, collections.endpointStats, collections.applicationStats],
   ['MessageSent', 'MessageResent', 'AttemptSucceeded', 'AttemptFailed', 'RetryScheduled', 'DeliveryExhausted', 'RetryRequested'],
   async (event, tx) => {
     const outbound = tx.collection<OutboundDoc>(collections.outbound);
+    const stats = new DeliveryStatsWriter(tx);
     switch (event.type) {
       case 'MessageSent':
-        return putPending(outbound, event.data.outbound, event.data, event.data.timestamp);
+        await stats.messageSent(event.data.applicationId, event.data.timestamp);
+        await putPending(outbound, stats, event.data.outbound, event.data, event.data.timestamp);
+        break;
       case 'MessageResent':
-        return putPending(outbound, event.data.outbound, event.data, event.data.resentAt);
-      case 'AttemptSucceeded': {
-        const d = event.data;
-        return patch(tx, d, { status: 'success', attempts: d.attemptNumber, lastAttemptAt: d.attemptedAt, nextAttemptAt: null, lastResponseStatus: d.responseStatus, lastError: null, deliveredAt: d.attemptedAt });
-      }
+        await putPending(outbound, stats, event.data.outbound, event.data, event.data.resentAt);
+        break;
+      case 'AttemptSucceeded':
       case 'AttemptFailed': {
         const d = event.data;
-        return patch(tx, d, { status: 'failed', attempts: d.attemptNumber, lastAttemptAt: d.attemptedAt, nextAttemptAt: null, lastResponseStatus: d.responseStatus, lastError: d.error });
+        const ok = event.type === 'AttemptSucceeded';
+        await stats.attempt({ ...d, ok });
+        await patch(tx, stats, d, {
+          status: ok ? 'success' : 'failed',
+          attempts: d.attemptNumber,
+          lastAttemptAt: d.attemptedAt,
+          nextAttemptAt: null,
+          lastResponseStatus: d.responseStatus,
+          lastError: event.type === 'AttemptFailed' ? event.data.error : null,
+          ...(ok ? { deliveredAt: d.attemptedAt } : {}),
+        });
+        break;
       }
       case 'RetryScheduled':
-        return patch(tx, event.data, { nextAttemptAt: event.data.dueAt });
+        await patch(tx, stats, event.data, { nextAttemptAt: event.data.dueAt });
+        break;
       case 'DeliveryExhausted':
-        return patch(tx, event.data, { status: 'exhausted', nextAttemptAt: null });
+        await patch(tx, stats, event.data, { status: 'exhausted', nextAttemptAt: null });
+        break;
       case 'RetryRequested':
-        return patch(tx, event.data, { nextAttemptAt: event.data.requestedAt });
+        await patch(tx, stats, event.data, { nextAttemptAt: event.data.requestedAt });
+        break;
       default:
         return;
     }
+    await stats.flush();
   },
 );
 

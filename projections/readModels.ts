@@ -96,14 +96,71 @@ export type DueDeliveryDoc = {
   dueAt: string;
 };
 
+export type StatusCounts = Record<DeliveryStatus, number>;
+
+/** Per endpoint delivery statistics (see deliveryStats.ts), kept by the outbound projection. */
+export type EndpointStatsDoc = {
+  id: string; // endpoint id
+  applicationId: string;
+  /** Deliveries to this endpoint by current status. */
+  deliveries: StatusCounts;
+  attemptsSucceeded: number;
+  attemptsFailed: number;
+  latencySumMs: number;
+  latencyMaxMs: number | null;
+  /** Attempt counts per latency bucket (LATENCY_BOUNDS_MS); trailing empty buckets omitted. */
+  latencyBuckets: number[];
+  lastSuccessAt: string | null;
+  lastFailureAt: string | null;
+  lastAttemptAt: string | null;
+  lastResponseStatus: number | null;
+  /** Failed attempts per UTC hour ('…T13:00:00.000Z'), the last FAILURE_HOURS_KEPT hours that had any. */
+  failuresByHour: Record<string, number>;
+};
+
+/** Per application statistics, kept by the outbound projection. */
+export type ApplicationStatsDoc = {
+  id: string; // application id
+  messagesSent: number;
+  lastEventAt: string | null;
+  /** The application's deliveries by current status: the outbound summary. */
+  deliveries: StatusCounts;
+};
+
+/** Newest first by creation time: the order of every list page. */
+const byCreated = (...equal: string[]) => ({ equal, sort: 'createdAt' });
+
+/**
+ * One IndexDef per query shape the API, the dispatcher and the projections make (see store/readStore.ts): a
+ * query no index here serves throws UnindexedQueryError. Each index costs every write of its collection.
+ */
 export const collections = {
-  applications: { name: 'applications', indexes: ['uid', 'createdAt'], unique: ['uid'] },
-  eventTypes: { name: 'event_types', indexes: ['category', 'archived', 'createdAt'] },
-  endpoints: { name: 'endpoints', indexes: ['applicationId', 'createdAt', 'disabled'] },
-  messages: { name: 'messages', indexes: ['applicationId', 'eventType', 'timestamp'] },
-  outbound: { name: 'outbound', indexes: ['applicationId', 'messageId', 'endpointId', 'status', 'eventType', 'createdAt'] },
-  attempts: { name: 'attempts', indexes: ['outboundMessageId', 'applicationId', 'endpointId', 'attemptedAt'] },
-  apiKeys: { name: 'api_keys', indexes: ['keyHash'] },
-  portalTokens: { name: 'portal_tokens', indexes: ['tokenHash', 'applicationId'] },
-  dueDeliveries: { name: 'due_deliveries', indexes: ['dueAt', 'endpointId'] },
+  applications: { name: 'applications', indexes: [byCreated()], unique: ['uid'] },
+  eventTypes: {
+    name: 'event_types',
+    indexes: [byCreated(), byCreated('archived'), byCreated('category'), byCreated('category', 'archived')],
+  },
+  // By id too: the fan-out of every send reads an application's endpoints in id (creation) order.
+  endpoints: { name: 'endpoints', indexes: [byCreated('applicationId'), { equal: ['applicationId'] }] },
+  messages: { name: 'messages', indexes: [{ equal: ['applicationId'], sort: 'timestamp' }, { equal: ['applicationId', 'eventType'], sort: 'timestamp' }] },
+  outbound: {
+    name: 'outbound',
+    indexes: [
+      byCreated('applicationId'),
+      byCreated('applicationId', 'status'),
+      byCreated('applicationId', 'eventType'),
+      byCreated('endpointId'),
+      byCreated('endpointId', 'status'),
+      byCreated('messageId'),
+    ],
+  },
+  attempts: {
+    name: 'attempts',
+    indexes: [{ equal: ['outboundMessageId'], sort: 'attemptedAt' }],
+  },
+  apiKeys: { name: 'api_keys', indexes: [{ equal: ['keyHash'] }] },
+  portalTokens: { name: 'portal_tokens', indexes: [{ equal: ['tokenHash'] }, byCreated('applicationId')] },
+  dueDeliveries: { name: 'due_deliveries', indexes: [{ equal: [], sort: 'dueAt' }] },
+  endpointStats: { name: 'endpoint_stats', indexes: [] },
+  applicationStats: { name: 'application_stats', indexes: [] },
 } as const satisfies Record<string, CollectionDef>;

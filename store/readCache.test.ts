@@ -4,7 +4,7 @@ import { ReadCache } from './readCache';
 import type { CollectionDef, Document, ReadCollection, ReadStore } from './readStore';
 
 type App = { id: string; name: string; tags: string[] };
-const apps: CollectionDef = { name: 'apps', indexes: ['name'] };
+const apps: CollectionDef = { name: 'apps', indexes: [{ equal: ['name'] }] };
 const other: CollectionDef = { name: 'other', indexes: [] };
 
 describe('ReadCache', () => {

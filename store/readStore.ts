@@ -1,26 +1,41 @@
 /**
  * The ReadStore port: documents by id in named collections, shaped so that the embedded (SQLite) adapter and
- * a MongoDB adapter are interchangeable. Queries are deliberately narrow: equality on declared indexes, one
- * range and one order on a single key, cursor pages.
+ * a MongoDB adapter are interchangeable. Queries are deliberately narrow, and each one must be served by one
+ * declared compound index (see IndexDef): equality on the index's keys, then one range and one order on its
+ * sort key, cursor pages. A query that no declared index serves throws UnindexedQueryError, so a slow query
+ * fails in the first test that makes it rather than in production at a million documents.
  */
 
 export type Scalar = string | number | boolean | null;
 
 export type Document = Readonly<{ id: string }> & Readonly<Record<string, unknown>>;
 
+/**
+ * One compound index, for one query shape: equality on every key of `equal` (in any order in the query), then
+ * a range and/or order on `sort`, ties broken by id. An adapter builds it as (equal…, sort, id) — e.g. MongoDB
+ * `{a: 1, b: 1, createdAt: 1, _id: 1}`. `sort` defaults to 'id' (the index is then (equal…, id)).
+ */
+export type IndexDef = Readonly<{ equal: readonly string[]; sort?: string }>;
+
 export type CollectionDef = Readonly<{
   name: string;
-  /** Top-level fields that may be used in `where`, `range` and `orderBy`. */
-  indexes: readonly string[];
-  /** Fields whose values must be unique across the collection (a put that breaks it throws UniqueConstraintError). */
+  /** The query shapes this collection serves; every find/count must match one (see servingIndex). */
+  indexes: readonly IndexDef[];
+  /**
+   * Top-level fields whose non-null values must be unique across the collection (a put that breaks it throws
+   * UniqueConstraintError). Null or missing values are not indexed, so any number of documents may have them
+   * (MongoDB: a unique index with a `partialFilterExpression` on the field's type). A unique field may also be
+   * queried by equality alone without an IndexDef.
+   */
   unique?: readonly string[];
 }>;
 
 export type Range = Readonly<{ key: string; gt?: Scalar; gte?: Scalar; lt?: Scalar; lte?: Scalar }>;
 
 export type FindOptions = Readonly<{
-  /** Equality on indexed fields; a value of null matches missing or null. */
+  /** Equality on an index's `equal` keys; a value of null matches missing or null. */
   where?: Readonly<Record<string, Scalar>>;
+  /** On the order key (orderBy.key, or 'id' without orderBy): a range is read in its index order. */
   range?: Range;
   /** Default: by id ascending. Ties are broken by id in the same direction. */
   orderBy?: Readonly<{ key: string; direction: 'asc' | 'desc' }>;
@@ -35,6 +50,10 @@ export type Page<T> = Readonly<{ items: T[]; nextCursor: string | null }>;
 export interface ReadCollection<T extends Document> {
   get(id: string): Promise<T | null>;
   find(options?: FindOptions): Promise<Page<T>>;
+  /**
+   * Documents matching `where`, served by an index whose `equal` keys are exactly where's keys (any sort key).
+   * Without `where` it counts the whole collection: an adapter may take time proportional to its size.
+   */
   count(where?: Readonly<Record<string, Scalar>>): Promise<number>;
 }
 
@@ -54,7 +73,13 @@ export interface ReadStoreTransaction {
 export interface ReadStore {
   /** Reads see committed data only. */
   collection<T extends Document>(def: CollectionDef): ReadCollection<T>;
-  /** Runs `work` atomically: every write inside it and the checkpoint commit together or not at all. */
+  /**
+   * Runs `work` atomically: every write inside it and the checkpoint commit together or not at all.
+   * `work` may run more than once (MongoDB's `withTransaction` retries a body after a transient error): only
+   * the last run's writes commit, and each run sees none of an earlier run's writes. So a body must have no
+   * effect outside `tx` (no cache updates, no messages, no counters in memory) — do those after it resolves.
+   * Indexes are created outside transactions where the engine demands it (MongoDB).
+   */
   transaction<R>(work: (tx: ReadStoreTransaction) => Promise<R>): Promise<R>;
   getCheckpoint(projection: string): Promise<string | null>;
   /** Drops a collection's documents and index definitions (used by rebuilds and tests). */
@@ -74,12 +99,18 @@ export class UniqueConstraintError extends Error {
   }
 }
 
+/** A query that no declared index serves. `shape` is the index it would need. */
 export class UnindexedQueryError extends Error {
   constructor(
     readonly collection: string,
-    readonly field: string,
+    readonly shape: Readonly<{ equal: readonly string[]; sort: string }>,
+    detail = '',
   ) {
-    super(`Field ${field} of ${collection} is not declared as an index`);
+    const equal = [...shape.equal].sort();
+    super(
+      `No declared index of ${collection} serves this query${detail ? ` (${detail})` : ''}: ` +
+        `declare { equal: ${JSON.stringify(equal)}, sort: ${JSON.stringify(shape.sort)} }`,
+    );
     this.name = 'UnindexedQueryError';
   }
 }
@@ -91,3 +122,46 @@ export class InvalidCursorError extends Error {
     this.name = 'InvalidCursorError';
   }
 }
+
+const sameKeys = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((key) => b.includes(key));
+
+/**
+ * The declared index that serves equality on `equalKeys` ordered (and ranged) by `sortKey`, or, for a count
+ * (`sortKey` undefined), any index with exactly those equality keys. A lone equality on a unique field is
+ * served by its unique index. Every adapter calls this before running a find or a count.
+ */
+export const servingIndex = (def: CollectionDef, equalKeys: readonly string[], sortKey: string | undefined): IndexDef | undefined => {
+  const found = def.indexes.find((index) => sameKeys(index.equal, equalKeys) && (sortKey === undefined || (index.sort ?? 'id') === sortKey));
+  if (found) return found;
+  const [only] = equalKeys;
+  if (equalKeys.length === 1 && only !== undefined && def.unique?.includes(only) && (sortKey === undefined || sortKey === 'id')) {
+    return { equal: [only] };
+  }
+  if (equalKeys.length === 0 && (sortKey === undefined || sortKey === 'id')) return { equal: [] };
+  return undefined;
+};
+
+/** Throws UnindexedQueryError unless one declared index serves `options` (a find) — the shared rule. */
+export const assertServed = (def: CollectionDef, options: FindOptions): IndexDef => {
+  const equal = Object.entries(options.where ?? {})
+    .filter(([, value]) => value !== undefined)
+    .map(([key]) => key);
+  const sort = options.orderBy?.key ?? 'id';
+  if (options.range && options.range.key !== sort) {
+    throw new UnindexedQueryError(def.name, { equal, sort: options.range.key }, `a range on ${options.range.key} must be ordered by ${options.range.key}`);
+  }
+  const index = servingIndex(def, equal, sort);
+  if (!index) throw new UnindexedQueryError(def.name, { equal, sort });
+  return index;
+};
+
+/** Throws UnindexedQueryError unless an index has exactly `where`'s keys as its equality keys (a count). */
+export const assertCountServed = (def: CollectionDef, where: Readonly<Record<string, Scalar>> | undefined): IndexDef => {
+  const equal = Object.entries(where ?? {})
+    .filter(([, value]) => value !== undefined)
+    .map(([key]) => key);
+  const index = servingIndex(def, equal, undefined);
+  if (!index) throw new UnindexedQueryError(def.name, { equal, sort: 'id' }, 'count');
+  return index;
+};

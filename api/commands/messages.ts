@@ -99,11 +99,20 @@ export const requireMessage = async (deps: ApiDeps, applicationId: string, messa
   return doc;
 };
 
-export const outboundOfMessage = async (deps: ApiDeps, message: MessageDoc): Promise<OutboundDoc[]> => {
-  const page = await deps.reads
-    .collection<OutboundDoc>(collections.outbound)
-    .find({ where: { messageId: message.id }, orderBy: { key: 'createdAt', direction: 'asc' }, limit: 1000 });
-  return page.items;
+/**
+ * The message's deliveries, oldest first (fan-out, then resends): read by id from the ids the message keeps,
+ * which costs a list page of 50 messages about half of what 50 indexed finds by messageId do.
+ */
+export const outboundOfMessage = (deps: ApiDeps, message: MessageDoc): Promise<OutboundDoc[]> => outboundByIds(deps, message.outboundIds);
+
+const outboundByIds = async (deps: ApiDeps, ids: readonly string[]): Promise<OutboundDoc[]> => {
+  const outbound = deps.reads.collection<OutboundDoc>(collections.outbound);
+  const found: OutboundDoc[] = [];
+  for (const id of ids) {
+    const doc = await outbound.get(id);
+    if (doc) found.push(doc);
+  }
+  return found.sort((a, b) => (a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 };
 
 export const resendMessage = async (deps: ApiDeps, appIdOrUid: string, messageId: string): Promise<OutboundDoc[]> => {
@@ -116,8 +125,7 @@ export const resendMessage = async (deps: ApiDeps, appIdOrUid: string, messageId
     metadata: metadataOf(deps),
   });
   await readYourWrites(deps, position);
-  const ids = new Set(outbound.map((o) => o.outboundId));
-  return (await outboundOfMessage(deps, message)).filter((o) => ids.has(o.id));
+  return outboundByIds(deps, outbound.map((o) => o.outboundId));
 };
 
 export const requireOutbound = async (deps: ApiDeps, applicationId: string, outboundId: string): Promise<OutboundDoc> => {

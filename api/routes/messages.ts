@@ -6,7 +6,7 @@ import { requireApplication } from '../commands/common';
 import { messageHistory, outboundOfMessage, requireMessage, requireOutbound, resendMessage, retryOutbound, sendMessage } from '../commands/messages';
 import type { MessageIn } from '../commands/messages';
 import type { ApiDeps } from '../deps';
-import { listPage, listQuerySchema, listResponseSchema } from '../pagination';
+import { listPage, listQuerySchema, listResponseSchema, splitFilters } from '../pagination';
 import type { ListQuery } from '../pagination';
 import { defineRoute } from '../route';
 import { attemptOut, messageOut, outboundOut, schemas } from '../shapes';
@@ -108,13 +108,17 @@ export const messageRoutes = [
     response: { status: 200, schema: listResponseSchema(schemas.OutboundMessage) },
     handle: async ({ deps, params, query }) => {
       const app = await requireApplication(deps, params.appId ?? '');
-      const where: Record<string, string> = { applicationId: app.id };
-      for (const key of ['status', 'endpointId', 'messageId', 'eventType'] as const) {
+      const filters: Record<string, string> = {};
+      for (const key of ['messageId', 'endpointId', 'status', 'eventType'] as const) {
         const value = query[key];
-        if (value !== undefined) where[key] = value;
+        if (value !== undefined) filters[key] = value;
       }
+      filters.applicationId = app.id;
+      // The outbound indexes serve each filter alone (with the application) and endpoint with status; other
+      // combinations are read through the most selective of them and checked here (see splitFilters).
+      const { where, rest } = splitFilters(collections.outbound, filters, 'createdAt');
       const outbound = deps.reads.collection<OutboundDoc>(collections.outbound);
-      return { status: 200, body: await listPage(outbound, { where, orderBy: { key: 'createdAt', direction: 'desc' } }, query, outboundOut) };
+      return { status: 200, body: await listPage(outbound, { where, orderBy: { key: 'createdAt', direction: 'desc' } }, query, outboundOut, rest) };
     },
   }),
   defineRoute({
