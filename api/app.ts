@@ -147,7 +147,7 @@ export const createServer = (options: ServerOptions): Koa => {
     const key = ctx.get('idempotency-key');
     const response =
       ctx.method === 'POST' && key
-        ? await withIdempotencyKey(deps.reads, deps.masterKey, subjectOf(principal, ctx), key, requestHash(ctx.method, ctx.path, raw), deps.now(), () => route.handle(request))
+        ? await withIdempotencyKey(deps.ops, deps.masterKey, subjectOf(principal, ctx), key, requestHash(ctx.method, ctx.path, raw), deps.now(), () => route.handle(request))
         : await route.handle(request);
     send(ctx, response);
   });

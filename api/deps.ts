@@ -19,6 +19,8 @@ export type ApiConfig = Readonly<{
 export type ApiDeps = Readonly<{
   events: EventStore;
   reads: ReadStore;
+  /** Operational state (idempotency answers): never a read model, so a rebuild never drops it. */
+  ops: ReadStore;
   progress: ProjectionProgress;
   masterKey: Buffer;
   config: ApiConfig;

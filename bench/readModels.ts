@@ -13,7 +13,7 @@ import { eventMetadata } from '../domain/events';
 import type { HookbaseEvent } from '../domain/events';
 import { newId } from '../domain/ids';
 import { streams } from '../domain/streams';
-import { allProjections, CheckpointPoller } from '../projections';
+import { ProgressWatcher } from '../projections/progressWatcher';
 import { createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase } from './hookbase';
 import type { BenchHookbase } from './hookbase';
 import type { Row } from './stats';
@@ -101,8 +101,10 @@ const seed = async (hb: BenchHookbase, messages: number, log: (line: string) => 
   log(`6. seeded ${messages} messages, ${events} events in ${ms(appendMs)}; waiting for the projections`);
 
   const t1 = performance.now();
-  const poller = new CheckpointPoller(hb.reads, allProjections.map((p) => p.name), 1_000);
-  const projected = await poller.waitFor(await hb.events.headPosition(), 3_600_000);
+  const progress = new ProgressWatcher(hb.reads);
+  await progress.start(1_000);
+  const projected = await progress.waitFor(await hb.events.headPosition(), 3_600_000);
+  progress.close();
   return { appId, endpointIds, sampleOutbound, events, appendMs, projectMs: performance.now() - t1, projected };
 };
 

@@ -19,7 +19,8 @@ import type { DispatcherConfig } from '../dispatcher/config';
 import { eventMetadata } from '../domain/events';
 import { newId } from '../domain/ids';
 import { streams } from '../domain/streams';
-import { allProjections, CheckpointPoller, collections, ProjectionRunner, resetProjections } from '../projections';
+import { allProjections, collections, ProjectionRunner, resetProjections } from '../projections';
+import { ProgressWatcher } from '../projections/progressWatcher';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import type { EventStore, Position } from '../store/eventStore';
@@ -555,7 +556,10 @@ const main = async (): Promise<void> => {
       }
     });
     const projected = await phase(async () => {
-      const caughtUp = await new CheckpointPoller(hb2.reads, allProjections.map((p) => p.name), 200).waitFor(await hb2.events.headPosition(), timeoutMs);
+      const progress = new ProgressWatcher(hb2.reads);
+      await progress.start(200);
+      const caughtUp = await progress.waitFor(await hb2.events.headPosition(), timeoutMs);
+      progress.close();
       const dispatched = await waitDispatcherIdle(hb2.events, timeoutMs);
       return caughtUp && dispatched;
     });

@@ -26,7 +26,7 @@ describe('a background thread running the projections', () => {
   const start = async (): Promise<{ events: SqliteEventStore; reads: SqliteReadStore; thread: BackgroundThread; lines: string[] }> => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hookbase-thread-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const locks = { events: new WriteLock(), reads: new WriteLock() };
+    const locks = { events: new WriteLock(), reads: new WriteLock(), ops: new WriteLock() };
     const events = SqliteEventStore.open(join(dataDir, 'events.db'), { writeLock: locks.events, autoCheckpoint: false });
     const reads = SqliteReadStore.open(join(dataDir, 'read-models.db'), { writeLock: locks.reads, autoCheckpoint: false });
     const commitSignal = newCommitSignal();
@@ -46,6 +46,7 @@ describe('a background thread running the projections', () => {
       locks,
       log: (line) => lines.push(line),
       stopTimeoutMs: 1_000,
+      owner: 'test-process',
     });
     cleanups.push(async () => {
       await thread.stop();

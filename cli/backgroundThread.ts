@@ -24,13 +24,15 @@ import type { ReadStore } from '../store/readStore';
 /** What crosses to the worker: plain data only (a test's `lookup` or `random` function cannot). */
 export type WorkerDispatcherConfig = Omit<DispatcherConfig, 'lookup' | 'random'>;
 /** One lock per SQLite file, shared by every thread that writes it. */
-export type EmbeddedWriteLocks = Readonly<{ events: WriteLock; reads: WriteLock }>;
+export type EmbeddedWriteLocks = Readonly<{ events: WriteLock; reads: WriteLock; ops: WriteLock }>;
 export type BackgroundWorkerData = Readonly<{
   dataDir: string;
   masterKey: Uint8Array;
   projections: boolean;
   dispatcher: WorkerDispatcherConfig | null;
-  locks: Readonly<{ events: SharedArrayBuffer; reads: SharedArrayBuffer }>;
+  locks: Readonly<{ events: SharedArrayBuffer; reads: SharedArrayBuffer; ops: SharedArrayBuffer }>;
+  /** Who this process is in the projections' lease. */
+  owner: string;
   /** The other threads' connections do not checkpoint the WAL files: this thread does, this often (null: not this one). */
   checkpointEveryMs: number | null;
   /** The counters on which every thread of this Hookbase announces its commits (see joinCommitSignal). */
@@ -74,8 +76,10 @@ export type BackgroundThreadOptions = Readonly<{
   log: (line: string) => void;
   /** How long `stop` waits for attempts in flight (the dispatcher's stopTimeoutMs) before it ends the thread. */
   stopTimeoutMs: number;
-  /** Called with the collections each projection batch touched, before the commands waiting for it go on. */
+  /** Called after each projection batch the thread commits (the progress watcher looks again). */
   onProgress?: (touched: readonly string[]) => void;
+  /** Who this process is in the projections' lease. */
+  owner: string;
 }>;
 
 /** Slots of the commit signal: one per thread of a Hookbase (main, projections, dispatcher, WAL checkpoints). */
@@ -148,7 +152,8 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
     masterKey: new Uint8Array(options.masterKey),
     projections: options.projections,
     dispatcher: options.dispatcher,
-    locks: { events: options.locks.events.buffer, reads: options.locks.reads.buffer },
+    locks: { events: options.locks.events.buffer, reads: options.locks.reads.buffer, ops: options.locks.ops.buffer },
+    owner: options.owner,
     checkpointEveryMs: options.checkpointEveryMs,
     commitSignal: options.commitSignal,
     commitSlot: options.commitSlot,

@@ -11,6 +11,8 @@ import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import { WriteLock } from '../store/embedded/writeLock';
 import { positionToString } from '../store/eventStore';
 import { joinCommitSignal } from './backgroundThread';
+import { watchDataDir } from './dataDirWatcher';
+import { OPERATIONAL_FILE } from './operational';
 import type { BackgroundWorkerData, ToMain, ToWorker } from './backgroundThread';
 
 const port = parentPort;
@@ -22,14 +24,18 @@ const log = (line: string): void => send({ type: 'log', line });
 // No commit of these connections checkpoints the WAL: that is one thread's job (below), so nobody else waits for it.
 const events = SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events), autoCheckpoint: false });
 const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'), { writeLock: new WriteLock(data.locks.reads), autoCheckpoint: false });
+const ops = SqliteReadStore.open(join(data.dataDir, OPERATIONAL_FILE), { writeLock: new WriteLock(data.locks.ops), autoCheckpoint: false });
 // A thread with a subscription listens for the others' commits; one that only checkpoints needs no role's code.
 const leaveCommitSignal = joinCommitSignal(data.commitSignal, data.commitSlot, events, { listen: data.projections || data.dispatcher !== null });
 
+// Commits of other processes on the data dir wake this thread's subscriptions (dataDirWatcher.ts).
+const watch = data.projections || data.dispatcher !== null ? watchDataDir(data.dataDir, [{ file: 'events.db', onChange: () => events.notifyCommitted() }]) : null;
 const projections = data.projections ? await import('../projections') : null;
-const runner = projections ? new projections.ProjectionRunner(events, reads, projections.allProjections, log) : null;
+const leadershipModule = data.projections ? await import('../projections/leadership') : null;
+const runner = projections && leadershipModule ? new leadershipModule.ProjectionLeadership(events, reads, ops, projections.allProjections, { owner: data.owner, log }) : null;
 runner?.onProgress((position, touched) => send({ type: 'progress', position: positionToString(position), touched: [...touched] }));
 const dispatcherModule = data.dispatcher ? await import('../dispatcher/dispatcher') : null;
-const dispatcher = dispatcherModule && data.dispatcher ? new dispatcherModule.Dispatcher({ events, reads, masterKey: Buffer.from(data.masterKey), config: data.dispatcher, log }) : null;
+const dispatcher = dispatcherModule && data.dispatcher ? new dispatcherModule.Dispatcher({ events, reads, ops, masterKey: Buffer.from(data.masterKey), config: data.dispatcher, log }) : null;
 
 // Checkpointing a WAL file copies pages and syncs the file (tens of ms): on a thread of its own, where it delays
 // neither requests, nor projections that commands wait for, nor deliveries.
@@ -39,7 +45,7 @@ const checkpoints =
     ? null
     : setInterval(() => {
         try {
-          for (const store of [events, reads]) {
+          for (const store of [events, reads, ops]) {
             // SQLite's own threshold (1000 pages, 4 MiB): past it, make sure the WAL starts over.
             if (store.checkpointWal('passive').walPages > 1000) store.checkpointWal('restart');
           }
@@ -52,9 +58,11 @@ const stop = async (): Promise<void> => {
   if (checkpoints) clearInterval(checkpoints);
   await dispatcher?.stop();
   await runner?.stop();
+  watch?.close();
   leaveCommitSignal();
   await events.close();
   await reads.close();
+  await ops.close();
   // Ends this thread only; whatever is left (a socket undici keeps) must not keep it alive.
   process.exit(0);
 };
@@ -64,8 +72,8 @@ port.on('message', (message: ToWorker) => {
 });
 
 await runner?.start();
-// Where the read models stand: a command that appended nothing new waits for no batch.
-if (runner) send({ type: 'progress', position: positionToString(runner.position), touched: [] });
+// Where the read models stand (the progress document): the main thread looks at it again.
+if (runner) send({ type: 'progress', position: '0/0', touched: [] });
 await dispatcher?.start();
 // Whatever the other threads committed while we were starting: read it now.
 events.notifyCommitted();

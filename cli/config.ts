@@ -80,6 +80,13 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
   } catch (error) {
     throw new ConfigError(error instanceof Error ? error.message : String(error));
   }
+  const masterKey = e.HOOKBASE_MASTER_KEY || null;
+  if (store === 'esdb' && masterKey === null) {
+    throw new ConfigError(
+      'HOOKBASE_MASTER_KEY is required with HOOKBASE_STORE=esdb: processes that do not share a data dir must all use the same key. ' +
+        'Make one with `openssl rand -base64 32` and give that value to every process.',
+    );
+  }
   const advertisedHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     port,
@@ -91,7 +98,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
     roles: roles as Role[],
     backgroundThread,
     apiKey,
-    masterKey: e.HOOKBASE_MASTER_KEY || null,
+    masterKey,
     retryScheduleMs,
     allowPrivateNetworks: bool('HOOKBASE_ALLOW_PRIVATE_NETWORKS', e.HOOKBASE_ALLOW_PRIVATE_NETWORKS),
     rateLimits: {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
@@ -8,18 +9,19 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import { join } from 'node:path';
 import { apiKeyDecider } from '../domain/access/access';
 import { derivedKeyId } from '../domain/ids';
-import { generateMasterKey, parseMasterKey } from '../domain/secretBox';
 import { streams } from '../domain/streams';
 import { createServer } from '../api/app';
 import { hashCredential } from '../api/auth';
 import type { ApiDeps } from '../api/deps';
 import { Metrics } from '../api/metrics';
-import { MemoryRateLimiter } from '../api/rateLimit';
+import type { RateLimiter } from '../api/rateLimit';
 import { Dispatcher } from '../dispatcher/dispatcher';
 import { defaultDispatcherConfig } from '../dispatcher/config';
 import type { DispatcherConfig } from '../dispatcher/config';
-import { allProjections, CheckpointPoller, collections, ProjectionRunner } from '../projections';
-import type { ApiKeyDoc, ProjectionProgress } from '../projections';
+import { allProjections, collections } from '../projections';
+import type { ApiKeyDoc, ProjectionProgress, ProjectionStatus } from '../projections';
+import { ProjectionLeadership } from '../projections/leadership';
+import { ProgressWatcher } from '../projections/progressWatcher';
 import { handleCommand } from '../store/commandHandler';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
@@ -32,6 +34,9 @@ import type { HookbaseConfig } from './config';
 import { COMMIT_SIGNAL_SLOTS, joinCommitSignal, newCommitSignal, startBackgroundThread } from './backgroundThread';
 import type { BackgroundThread, EmbeddedWriteLocks } from './backgroundThread';
 import { ConfigError } from './config';
+import { DataVersion, watchDataDir } from './dataDirWatcher';
+import { createOnce, loadMasterKey } from './masterKey';
+import { OPERATIONAL_FILE, openOperationalRateLimiter } from './operational';
 
 export const VERSION = '0.1.0';
 
@@ -42,6 +47,8 @@ export type RunningHookbase = Readonly<{
   generatedApiKey: string | null;
   events: EventStore;
   reads: ReadStore;
+  /** Operational state (leases, idempotency answers, rate limits): not derived from events, kept through rebuilds. */
+  ops: ReadStore;
   close: () => Promise<void>;
 }>;
 
@@ -66,15 +73,7 @@ const lookupFrom = (resolve: (hostname: string) => Promise<string[]>): LookupFun
     );
   }) as LookupFunction;
 
-/** The master key from the environment, or generated once into the data dir (mode 0600). */
-const loadMasterKey = (config: HookbaseConfig): Buffer => {
-  if (config.masterKey) return parseMasterKey(config.masterKey);
-  const file = join(config.dataDir, 'master.key');
-  if (!existsSync(file)) writeFileSync(file, `${generateMasterKey()}\n`, { mode: 0o600, flag: 'wx' });
-  return parseMasterKey(readFileSync(file, 'utf8').trim());
-};
-
-type Stores = Readonly<{ events: EventStore; reads: ReadStore; locks: EmbeddedWriteLocks | null }>;
+type Stores = Readonly<{ events: EventStore; reads: ReadStore; ops: ReadStore; locks: EmbeddedWriteLocks | null }>;
 
 /**
  * Which roles run on worker threads of their own (embedded store, HOOKBASE_BACKGROUND_THREAD=worker): the
@@ -100,13 +99,18 @@ const openStores = (config: HookbaseConfig, autoCheckpoint: boolean): Stores => 
     throw new ConfigError('HOOKBASE_STORE=esdb: the EventStoreDB and MongoDB adapters are not part of this build yet; use HOOKBASE_STORE=embedded.');
   }
   // Shared with the worker threads, which open the same two files.
-  const locks: EmbeddedWriteLocks = { events: new WriteLock(), reads: new WriteLock() };
+  const locks: EmbeddedWriteLocks = { events: new WriteLock(), reads: new WriteLock(), ops: new WriteLock() };
   return {
     events: SqliteEventStore.open(join(config.dataDir, 'events.db'), { writeLock: locks.events, autoCheckpoint }),
     reads: SqliteReadStore.open(join(config.dataDir, 'read-models.db'), { writeLock: locks.reads, autoCheckpoint }),
+    // Operational state apart from the read models: a rebuild drops read-models.db's tables, never this file's.
+    ops: SqliteReadStore.open(join(config.dataDir, OPERATIONAL_FILE), { writeLock: locks.ops, autoCheckpoint }),
     locks,
   };
 };
+
+/** Who this process is in leases (unique per process on the host). */
+const processOwnerId = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
 /** How often a worker thread checkpoints the two WAL files (they grow by what is written meanwhile). */
 const WAL_CHECKPOINT_EVERY_MS = 250;
@@ -143,8 +147,9 @@ const bootstrapApiKey = async (config: HookbaseConfig, events: EventStore, reads
   const file = join(config.dataDir, 'api-key');
   if (existsSync(file) || (await reads.collection<ApiKeyDoc>(collections.apiKeys).count()) > 0) return null;
   const key = `hb_sk_${randomBytes(24).toString('base64url')}`;
+  // Of API processes starting at once on a new data dir, one generates the key.
+  if (!createOnce(file, `${key}\n`)) return null;
   await registerApiKey(events, key, 'generated at first start');
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
   await progress.waitFor(await events.headPosition(), 10_000);
   return key;
 };
@@ -155,7 +160,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey(config);
   const onThread = backgroundRoles(config, options);
-  const { events, reads, locks } = openStores(config, !(onThread.projections || onThread.dispatcher));
+  const { events, reads, ops, locks } = openStores(config, !(onThread.projections || onThread.dispatcher));
   const metrics = new Metrics();
   const has = (role: string) => config.roles.includes(role as never);
   let ready = false;
@@ -174,10 +179,21 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const publicUrl = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
 
   const dispatcherConfig = dispatcherConfigOf(config, options);
+  const owner = processOwnerId();
   let leaveCommitSignal = (): void => {};
-  // The API's reads of what every send looks up, in memory between changes: only where this process runs the
-  // projections and so hears of every change (ReadCache).
-  const apiReads = has('projections') ? new ReadCache(reads, [collections.applications, collections.eventTypes, collections.endpoints]) : null;
+  const cleanups: Array<() => void> = [];
+
+  // Read-your-writes: one watcher of the projections' progress document for every command of this process,
+  // wherever the projections run. On the embedded store, SQLite's data_version tells it (and the cache below)
+  // whether anything was committed to the read models since it last looked.
+  const readModelsVersion = config.store === 'embedded' ? new DataVersion(join(config.dataDir, 'read-models.db')) : null;
+  if (readModelsVersion) cleanups.push(() => readModelsVersion.close());
+  let apiReads: ReadCache | null = null;
+  const watcher = new ProgressWatcher(reads, (changed) => apiReads?.invalidate(changed), log, readModelsVersion ? () => readModelsVersion.current() : null);
+  // The API's reads of what every send looks up, in memory between changes; valid in any process, since the
+  // watcher hears of every change before the commands that wait for it go on (ReadCache).
+  apiReads = has('api') ? new ReadCache(reads, [collections.applications, collections.eventTypes, collections.endpoints], 10_000, () => watcher.fresh()) : null;
+
   const threads: BackgroundThread[] = [];
   let projectionThread: BackgroundThread | null = null;
   if ((onThread.projections || onThread.dispatcher) && events instanceof SqliteEventStore && locks) {
@@ -186,7 +202,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     // This thread listens only if a role that subscribes stays here.
     const listen = (has('projections') && !onThread.projections) || (has('dispatcher') && !onThread.dispatcher);
     leaveCommitSignal = joinCommitSignal(commitSignal, COMMIT_SIGNAL_SLOTS.main, events, { listen });
-    const common = { dataDir: config.dataDir, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs };
+    const common = { dataDir: config.dataDir, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs, owner };
     // One thread per role, and one that checkpoints the WAL files (stopped last: threads stop in reverse order).
     // It boots while the others do (awaited below; a failure meanwhile is not an unhandled rejection).
     const walThread = startBackgroundThread({ ...common, name: 'WAL checkpoint', commitSlot: COMMIT_SIGNAL_SLOTS.walCheckpoints, projections: false, dispatcher: null, checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS });
@@ -194,7 +210,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     if (onThread.projections) {
       projectionThread = await startBackgroundThread({
         ...common,
-        onProgress: (touched) => apiReads?.invalidate(touched),
+        onProgress: () => watcher.poke(),
         name: 'projections',
         commitSlot: COMMIT_SIGNAL_SLOTS.projections,
         projections: true,
@@ -208,30 +224,44 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     }
     threads.unshift(await walThread);
   }
-  const runner = has('projections') && !projectionThread?.projections ? new ProjectionRunner(events, reads, allProjections, log) : null;
-  runner?.onProgress((_position, touched) => apiReads?.invalidate(touched));
-  await runner?.start();
-  const projections = runner ?? projectionThread?.projections ?? null;
-  if (projections) {
+  // Commits of other processes on this data dir: wake this thread's subscriptions, look at the progress again.
+  if (config.store === 'embedded' && events instanceof SqliteEventStore) {
+    const watch = watchDataDir(config.dataDir, [
+      { file: 'events.db', onChange: () => events.notifyCommitted() },
+      { file: 'read-models.db', onChange: () => watcher.poke() },
+    ]);
+    cleanups.push(() => watch.close());
+  }
+  // Projections here: active while this process holds the lease, a standby otherwise (leadership.ts).
+  const leadership = has('projections') && !projectionThread?.projections ? new ProjectionLeadership(events, reads, ops, allProjections, { owner, log }) : null;
+  leadership?.onProgress(() => watcher.poke());
+  await leadership?.start();
+  await watcher.start();
+  const projectionStatus: (() => Promise<ProjectionStatus[]>) | null = leadership ? () => leadership.status() : (projectionThread?.projections?.status ?? null);
+  if (projectionStatus) {
     metrics.gauge('hookbase_projection_lag', 'Events of $all not yet in each read model', async () =>
-      Object.fromEntries((await projections.status()).map((s) => [`projection="${s.name}"`, s.lag])),
+      Object.fromEntries((await projectionStatus()).map((s) => [`projection="${s.name}"`, s.lag])),
     );
   }
-  const progress: ProjectionProgress = projections ?? new CheckpointPoller(reads, allProjections.map((p) => p.name));
+  const progress: ProjectionProgress = watcher;
 
   let generatedApiKey: string | null = null;
   let api: ApiDeps | undefined;
   if (has('api')) {
     generatedApiKey = await bootstrapApiKey(config, events, reads, progress);
+    const rateLimits = openOperationalRateLimiter(config.dataDir, OPERATIONAL_FILE);
+    cleanups.push(rateLimits.close);
+    const rateLimiter: RateLimiter = rateLimits.limiter;
     api = {
       events,
       reads: apiReads ?? reads,
+      ops,
       progress,
       masterKey,
-      rateLimiter: new MemoryRateLimiter(),
+      rateLimiter,
       now: () => new Date(),
       log,
-      projectionStatus: projections ? () => projections.status() : undefined,
+      projectionStatus: projectionStatus ?? undefined,
       lookup: options.resolveHost,
       config: {
         publicUrl,
@@ -244,7 +274,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     };
   }
 
-  const dispatcher = has('dispatcher') && !onThread.dispatcher ? new Dispatcher({ events, reads, masterKey, log, config: dispatcherConfig }) : null;
+  const dispatcher = has('dispatcher') && !onThread.dispatcher ? new Dispatcher({ events, reads, ops, masterKey, log, config: dispatcherConfig }) : null;
   await dispatcher?.start();
 
   const app = createServer({ api, rateLimits: config.rateLimits, metrics, healthy: () => ready, version: VERSION, log });
@@ -265,9 +295,12 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     for (const thread of [...threads].reverse()) await thread.stop();
     leaveCommitSignal();
     await dispatcher?.stop();
-    await runner?.stop();
+    await leadership?.stop();
+    watcher.close();
+    for (const cleanup of cleanups) cleanup();
     await events.close();
     await reads.close();
+    await ops.close();
   };
-  return { url, port, generatedApiKey, events, reads, close };
+  return { url, port, generatedApiKey, events, reads, ops, close };
 };

@@ -87,6 +87,17 @@ export class CircuitBreaker {
     return admission;
   }
 
+  /**
+   * Another dispatcher half-opened the circuit first (our HalfOpenCircuit decided nothing): its probe decides, and
+   * this one waits a cooldown before it may probe in turn (if that one died probing). Returns when to try again.
+   */
+  yieldProbe(now: number): number {
+    this.probing = false;
+    this.state = 'open';
+    this.probeAt = now + this.config.cooldownMs;
+    return this.probeAt;
+  }
+
   /** The probe did not run (the dispatcher stopped, the lease was lost): another may. */
   abandon(): void {
     if (!this.probing) return;
@@ -102,8 +113,13 @@ export class CircuitBreaker {
     return wasClosed ? [] : [{ kind: 'close' }];
   }
 
-  onFailure(now: number, error: string): Transition[] {
-    this.consecutiveFailures++;
+  /**
+   * `streak`: the endpoint's failure streak as every dispatcher counted it (circuitFailures.ts), this failure
+   * included; without it, this breaker's own count.
+   */
+  onFailure(now: number, error: string, streak?: Readonly<{ consecutive: number; failingSince: number }>): Transition[] {
+    this.consecutiveFailures = Math.max(this.consecutiveFailures + 1, streak?.consecutive ?? 0);
+    if (streak && (this.failingSince === null || streak.failingSince < this.failingSince)) this.failingSince = streak.failingSince;
     this.failingSince ??= now;
     if (now - this.failingSince >= this.config.disableAfterMs) {
       const reason = `Every attempt failed for ${describeDuration(now - this.failingSince)} (last error: ${error})`;

@@ -55,13 +55,13 @@ describe('crash safety', () => {
     const ep = await createEndpoint(h, { url: r.url });
     const acks: string[] = [];
     // The first dispatcher's acks are lost; the second one's are counted.
-    const lossy = new Dispatcher({ events: withAcks(h.events, () => false), reads: h.reads, masterKey: h.masterKey, config: testConfig() });
+    const lossy = new Dispatcher({ events: withAcks(h.events, () => false), reads: h.reads, ops: h.ops, masterKey: h.masterKey, config: testConfig() });
     await lossy.start();
     const sent = await sendMessage(h, [ep]);
     await settled(h, sent.outboundIds[0]!, 'success');
     await lossy.stop();
 
-    const second = new Dispatcher({ events: withAcks(h.events, (pe) => (acks.push(pe.event.streamId), true)), reads: h.reads, masterKey: h.masterKey, config: testConfig() });
+    const second = new Dispatcher({ events: withAcks(h.events, (pe) => (acks.push(pe.event.streamId), true)), reads: h.reads, ops: h.ops, masterKey: h.masterKey, config: testConfig() });
     await second.start();
     try {
       await waitFor('redelivered event acked', () => acks.includes(streams.message(sent.messageId)));
@@ -84,7 +84,7 @@ describe('crash safety', () => {
       },
     });
     const start = async () => {
-      const d = new Dispatcher({ events: counting, reads: h.reads, masterKey: h.masterKey, config: testConfig() });
+      const d = new Dispatcher({ events: counting, reads: h.reads, ops: h.ops, masterKey: h.masterKey, config: testConfig() });
       await d.start();
       return d;
     };

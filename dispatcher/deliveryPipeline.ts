@@ -15,7 +15,10 @@ import type { Aggregate } from '../store/commandHandler';
 import { aggregateStream, handleCommand } from '../store/commandHandler';
 import type { EventStore } from '../store/eventStore';
 import { WrongExpectedVersionError } from '../store/eventStore';
-import type { CircuitBreakers, Transition } from './circuitBreaker';
+import type { ReadStore } from '../store/readStore';
+import type { CircuitBreaker, CircuitBreakers, Transition } from './circuitBreaker';
+import { addFailure, endStreak } from './circuitFailures';
+import type { FailureStreak } from './circuitFailures';
 import type { DispatcherConfig } from './config';
 import type { EndpointQueue, EndpointQueues } from './endpointQueue';
 import type { EndpointViews } from './endpointView';
@@ -63,6 +66,8 @@ export type PipelineDeps = Readonly<{
   queues: EndpointQueues;
   breakers: CircuitBreakers;
   endpoints: EndpointViews;
+  /** Where failure streaks are shared with the other dispatchers (the operational store); none: this one's only. */
+  ops?: ReadStore;
   /** Aborted when the dispatcher stops waiting for attempts in flight. */
   cancel: AbortSignal;
   log: (line: string) => void;
@@ -169,7 +174,11 @@ export class DeliveryPipeline {
       breaker.abandon();
       return 'skipped';
     }
-    if (probe) await this.announce(endpoint.id, { type: 'HalfOpenCircuit', data: { endpointId: endpoint.id }, metadata: { now: iso(Date.now()) } });
+    // Of dispatchers that would probe at once, one appends the half-opening (against the stream's revision; the
+    // decider has nothing to say to a circuit already half-open): the others wait for its answer.
+    if (probe && !(await this.announce(endpoint.id, { type: 'HalfOpenCircuit', data: { endpointId: endpoint.id }, metadata: { now: iso(Date.now()) } }))) {
+      return this.defer(p, outbound, breaker.yieldProbe(Date.now()));
+    }
 
     // 5. the request: signed with every valid secret, webhook-id = message id on every attempt
     const body = webhookBody(p.message);
@@ -192,7 +201,7 @@ export class DeliveryPipeline {
     // 6. record the outcome first (invariant 2), then announce what it changed for the endpoint
     const now = Date.now();
     const outcome = toAttemptOutcome(result);
-    const transitions = outcome.kind === 'succeeded' ? breaker.onSuccess(now) : breaker.onFailure(now, outcome.error);
+    const transitions = outcome.kind === 'succeeded' ? await this.succeeded(endpoint.id, breaker, now) : breaker.onFailure(now, outcome.error, await this.sharedStreak(endpoint.id, now));
     const retryAfter = result.kind === 'failed' ? result.retryAfterSeconds : null;
     const recorded = await this.record(p, outbound, outcome, endpoint.retryDelays, retryAfter);
     if (result.kind === 'failed' && result.gone) {
@@ -260,7 +269,7 @@ export class DeliveryPipeline {
     }
   }
 
-  private announceTransition(endpointId: string, t: Transition, nowMs: number): Promise<void> {
+  private announceTransition(endpointId: string, t: Transition, nowMs: number): Promise<boolean> {
     const metadata = { now: iso(nowMs) };
     switch (t.kind) {
       case 'open':
@@ -283,12 +292,32 @@ export class DeliveryPipeline {
     }
   }
 
-  /** Endpoint events are announcements: a failure to append one is logged, never fails the delivery. */
-  private async announce(endpointId: string, command: EndpointCommand): Promise<void> {
+  /** Counts a failure in the streak every dispatcher shares; undefined (this breaker's count) if that fails. */
+  private async sharedStreak(endpointId: string, now: number): Promise<FailureStreak | undefined> {
+    if (!this.deps.ops) return undefined;
     try {
-      await handleCommand(this.deps.events, streams.endpoint(endpointId), endpointDecider, command);
+      return await addFailure(this.deps.ops, endpointId, now);
+    } catch (error) {
+      this.deps.log(`dispatcher: could not share a failure of ${endpointId}: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
+
+  /** A success ends the shared streak too, when this dispatcher knew of one. */
+  private async succeeded(endpointId: string, breaker: CircuitBreaker, now: number): Promise<Transition[]> {
+    const hadFailures = breaker.consecutiveFailures > 0 || breaker.state !== 'closed';
+    if (hadFailures && this.deps.ops) await endStreak(this.deps.ops, endpointId).catch(() => {});
+    return breaker.onSuccess(now);
+  }
+
+  /** Endpoint events are announcements: a failure to append one is logged, never fails the delivery. True when it appended an event (false: the stream already said so, or the append failed). */
+  private async announce(endpointId: string, command: EndpointCommand): Promise<boolean> {
+    try {
+      const result = await handleCommand(this.deps.events, streams.endpoint(endpointId), endpointDecider, command);
+      return result.events.length > 0;
     } catch (error) {
       this.deps.log(`dispatcher: could not record ${command.type} for ${endpointId}: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
     }
   }
 }

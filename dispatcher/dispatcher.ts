@@ -21,6 +21,8 @@ import { SubscriptionConsumer, ensureDispatcherGroup } from './subscriptionConsu
 export type DispatcherDeps = Readonly<{
   events: EventStore;
   reads: ReadStore;
+  /** Operational state (delivery leases): apart from the read models, so a rebuild never drops a lease. */
+  ops: ReadStore;
   masterKey: Buffer;
   config: DispatcherConfig;
   log?: (line: string) => void;
@@ -66,6 +68,7 @@ export class Dispatcher {
     });
     this.pipeline = new DeliveryPipeline({
       events,
+      ops: deps.ops,
       masterKey,
       config,
       http: this.http,
@@ -76,7 +79,7 @@ export class Dispatcher {
       log: this.log,
     });
     this.consumer = new SubscriptionConsumer(events, (e, _retryCount, first) => this.onMessageEvent(e, first), config.subscriptionBufferSize, this.log);
-    this.poller = new DuePoller({ events, reads, config, pipeline: this.pipeline, queues: this.queues, breakers, log: this.log });
+    this.poller = new DuePoller({ events, reads, ops: deps.ops, config, pipeline: this.pipeline, queues: this.queues, breakers, log: this.log });
     this.queues.onRoom = () => this.poller.wake();
   }
 

@@ -18,6 +18,8 @@ import { maxAttemptsFor } from './retrySchedule';
 export type DuePollerDeps = Readonly<{
   events: EventStore;
   reads: ReadStore;
+  /** Where the delivery leases are (the operational store). */
+  ops: ReadStore;
   config: DispatcherConfig;
   pipeline: DeliveryPipeline;
   queues: EndpointQueues;
@@ -73,7 +75,7 @@ export class DuePoller {
   private readonly runningByEndpoint = new Map<string, number>();
 
   constructor(private readonly deps: DuePollerDeps) {
-    this.releaser = new LeaseReleaser(deps.reads, (error) => deps.log(`dispatcher: releasing leases failed: ${message(error)}`));
+    this.releaser = new LeaseReleaser(deps.ops, (error) => deps.log(`dispatcher: releasing leases failed: ${message(error)}`));
   }
 
   start(): void {
@@ -132,7 +134,7 @@ export class DuePoller {
   async poll(): Promise<'done' | 'more' | 'blocked'> {
     const { reads, config, queues, breakers } = this.deps;
     const now = Date.now();
-    if (++this.polls % SWEEP_EVERY === 0) await sweepExpiredLeases(reads, now - config.leaseMs);
+    if (++this.polls % SWEEP_EVERY === 0) await sweepExpiredLeases(this.deps.ops, now - config.leaseMs);
     const due = reads.collection<DueDeliveryDoc>(collections.dueDeliveries);
     const budget = new Map<string, number>();
     const picked: DueDeliveryDoc[] = [];
@@ -176,7 +178,7 @@ export class DuePoller {
       cursor = found.nextCursor;
     }
     const leaseUntil = now + config.leaseMs;
-    const claimed = await claimDueDeliveries(reads, picked, config.instanceId, config.leaseMs, now);
+    const claimed = await claimDueDeliveries(this.deps.ops, picked, config.instanceId, config.leaseMs, now);
     for (const doc of claimed) {
       const ep = doc.endpointId;
       this.runningByEndpoint.set(ep, (this.runningByEndpoint.get(ep) ?? 0) + 1);
@@ -215,7 +217,7 @@ export class DuePoller {
   }
 
   private async run(doc: DueDeliveryDoc, claimedUntil: number): Promise<void> {
-    const { reads, config, pipeline, log } = this.deps;
+    const { config, pipeline, log } = this.deps;
     const owner = config.instanceId;
     let leaseUntil = claimedUntil;
     let result: DeliveryResult | 'failed' = 'failed';
@@ -237,7 +239,7 @@ export class DuePoller {
           // The lease as claimed usually covers the request: no transaction then.
           if (leaseUntil - Date.now() >= ms + LEASE_MARGIN_MS) return true;
           const until = Date.now() + ms + config.leaseMs;
-          if (!(await renewLease(reads, doc.id, owner, doc.attemptNumber, until))) return false;
+          if (!(await renewLease(this.deps.ops, doc.id, owner, doc.attemptNumber, until))) return false;
           leaseUntil = until;
           return true;
         },

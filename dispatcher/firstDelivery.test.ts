@@ -70,7 +70,7 @@ describe('first attempts on a server that restarts retry counts', () => {
     const r = await receiver();
     const ep = await createEndpoint(h, { url: r.url });
     const acked: string[] = [];
-    const dispatcher = new Dispatcher({ events: zeroCountReplays(h.events, acked), reads: h.reads, masterKey: h.masterKey, config: testConfig() });
+    const dispatcher = new Dispatcher({ events: zeroCountReplays(h.events, acked), reads: h.reads, ops: h.ops, masterKey: h.masterKey, config: testConfig() });
     await dispatcher.start();
     try {
       // Sent while the dispatcher runs: its first delivery is a first delivery indeed.

@@ -61,6 +61,8 @@ export type Harness = {
   /** The event store's file: another connection to it is another process, as far as the store can tell. */
   eventsPath: string;
   reads: ReadStore;
+  /** The operational store (delivery leases), a file of its own as in a deployment. */
+  ops: ReadStore;
   masterKey: Buffer;
   runner: ProjectionRunner;
   /** Starts a dispatcher on the harness stores (stopped by `close`). */
@@ -74,15 +76,17 @@ export const openHarness = async (): Promise<Harness> => {
   const base = join(tmpdir(), `hookbase-dispatcher-${randomBytes(6).toString('hex')}`);
   const masterKey = parseMasterKey(generateMasterKey());
   const reads = SqliteReadStore.open(`${base}-reads.sqlite`);
+  const ops = SqliteReadStore.open(`${base}-ops.sqlite`);
   const dispatchers: Dispatcher[] = [];
   const h: Harness = {
     events: SqliteEventStore.open(`${base}-events.sqlite`),
     eventsPath: `${base}-events.sqlite`,
     reads,
+    ops,
     masterKey,
     runner: null as unknown as ProjectionRunner,
     async dispatcher(overrides = {}) {
-      const d = new Dispatcher({ events: h.events, reads, masterKey, config: testConfig(overrides) });
+      const d = new Dispatcher({ events: h.events, reads, ops, masterKey, config: testConfig(overrides) });
       dispatchers.push(d);
       await d.start();
       return d;
@@ -100,7 +104,8 @@ export const openHarness = async (): Promise<Harness> => {
       await h.runner.stop();
       await h.events.close();
       await reads.close();
-      for (const file of [`${base}-events.sqlite`, `${base}-reads.sqlite`]) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+      await ops.close();
+      for (const file of [`${base}-events.sqlite`, `${base}-reads.sqlite`, `${base}-ops.sqlite`]) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
     },
   };
   h.runner = new ProjectionRunner(h.events, reads, allProjections);

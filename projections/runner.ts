@@ -3,6 +3,7 @@ import { upcast } from '../domain/events';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../store/eventStore';
 import { comparePositions, positionFromString, positionToString, START } from '../store/eventStore';
 import type { ReadStore, ReadStoreTransaction } from '../store/readStore';
+import { FencedOutError, projectionProgress, recordBatch, recordPosition } from './progress';
 import type { Projection } from './projection';
 
 export type ProjectionStatus = Readonly<{ name: string; position: string | null; lag: number; state: 'running' | 'stopped' | 'catching_up' }>;
@@ -103,16 +104,23 @@ export class ProjectionRunner implements ProjectionProgress {
   private readonly progressListeners = new Set<ProgressListener>();
   private running = false;
   private retryDelayMs = 100;
+  private readonly fencedListeners = new Set<(error: FencedOutError) => void>();
 
+  /**
+   * `owner`: the lease holder this runner writes for (see leadership.ts); each batch commits only while the
+   * progress document still names it. Null for a runner that is the only one by construction (tests, rebuilds).
+   */
   constructor(
     private readonly events: EventStore,
     private readonly reads: ReadStore,
     readonly projections: readonly Projection[],
     private readonly log: (line: string) => void = () => {},
+    private readonly owner: string | null = null,
   ) {}
 
   async start(): Promise<void> {
     this.running = true;
+    this.checkpoints.clear();
     let from: Position | null = null;
     for (const p of this.projections) {
       const stored = await this.reads.getCheckpoint(p.name);
@@ -121,8 +129,15 @@ export class ProjectionRunner implements ProjectionProgress {
       if (from === null || comparePositions(position, from) < 0) from = position;
     }
     // Commands that wait for what the checkpoints already cover go on at once: no batch may come.
+    await recordPosition(this.reads, this.owner, from ?? START);
     this.waiters.advance(from ?? START);
     this.subscribe();
+  }
+
+  /** Called when a batch was refused because another runner took the lease over; this runner has stopped. */
+  onFenced(listener: (error: FencedOutError) => void): () => void {
+    this.fencedListeners.add(listener);
+    return () => void this.fencedListeners.delete(listener);
   }
 
   private subscribe(): void {
@@ -136,6 +151,13 @@ export class ProjectionRunner implements ProjectionProgress {
         onCheckpoint: (position) => this.waiters.advance(position),
         onDropped: (error) => {
           if (!this.running) return;
+          if (error instanceof FencedOutError) {
+            this.log(`projections: ${error.message}; standing by`);
+            void this.stop().then(() => {
+              for (const listener of this.fencedListeners) listener(error);
+            });
+            return;
+          }
           // The client does not resubscribe: we do, from the last checkpoint, with backoff.
           this.log(`projections: subscription dropped (${error.message}); resubscribing in ${this.retryDelayMs} ms`);
           setTimeout(() => this.running && this.subscribe(), this.retryDelayMs).unref();
@@ -172,6 +194,8 @@ export class ProjectionRunner implements ProjectionProgress {
           await tx.setCheckpoint(p.name, positionToString(last.position));
         }
       }
+      // The one document every process watches, and the lease's fence: refused if another runner took over.
+      await recordBatch(inner, this.owner, last.position, touched);
     });
     for (const p of this.projections) {
       if (comparePositions(last.position, this.checkpoints.get(p.name) ?? START) > 0) this.checkpoints.set(p.name, last.position);
@@ -218,27 +242,5 @@ export const resetProjections = async (reads: ReadStore, projections: readonly P
     for (const c of p.collections) await reads.dropCollection(c.name);
     await reads.deleteCheckpoint(p.name);
   }
+  await reads.dropCollection(projectionProgress.name);
 };
-
-/** Read-your-writes for a process that does not run the projections: polls their checkpoints. */
-export class CheckpointPoller implements ProjectionProgress {
-  constructor(
-    private readonly reads: ReadStore,
-    private readonly names: readonly string[],
-    private readonly intervalMs = 20,
-  ) {}
-
-  async waitFor(position: Position, timeoutMs = 5_000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      let behind = false;
-      for (const name of this.names) {
-        const cp = await this.reads.getCheckpoint(name);
-        if (cp === null || comparePositions(positionFromString(cp), position) < 0) behind = true;
-      }
-      if (!behind) return true;
-      if (Date.now() >= deadline) return false;
-      await new Promise((r) => setTimeout(r, this.intervalMs));
-    }
-  }
-}

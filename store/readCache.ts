@@ -4,8 +4,11 @@ import type { CollectionDef, Document, FindOptions, Page, ReadCollection, ReadSt
  * A ReadStore that keeps the answers of a few small, rarely changing collections in memory (every send reads its
  * application, its event type and the application's endpoints). Correct only where this process hears of every
  * change: `invalidate` is called with the collections each projection batch touched before the commands waiting
- * for that batch are answered, so a command still reads its own writes. Answers are deep-frozen and shared: no
- * caller can change what the next one gets (an attempt throws a TypeError), and no read pays for a copy.
+ * for that batch are answered, so a command still reads its own writes. Where other processes write the read
+ * models, `isFresh` says before each answer whether the cache heard of every change committed so far (on the
+ * embedded store a look at SQLite's data_version); when it has not, the answer is read from the store and not
+ * kept. Answers are deep-frozen and shared: no caller can change what the next one gets (an attempt throws a
+ * TypeError), and no read pays for a copy.
  */
 export class ReadCache implements ReadStore {
   private readonly cached = new Map<string, CachedCollection<Document>>();
@@ -14,8 +17,9 @@ export class ReadCache implements ReadStore {
     private readonly inner: ReadStore,
     collections: readonly CollectionDef[],
     private readonly maxEntriesPerCollection = 10_000,
+    isFresh: () => boolean = () => true,
   ) {
-    for (const def of collections) this.cached.set(def.name, new CachedCollection(inner.collection(def), maxEntriesPerCollection));
+    for (const def of collections) this.cached.set(def.name, new CachedCollection(inner.collection(def), maxEntriesPerCollection, isFresh));
   }
 
   collection<T extends Document>(def: CollectionDef): ReadCollection<T> {
@@ -58,6 +62,7 @@ class CachedCollection<T extends Document> implements ReadCollection<T> {
   constructor(
     private readonly inner: ReadCollection<T>,
     private readonly maxEntries: number,
+    private readonly isFresh: () => boolean,
   ) {}
 
   get(id: string): Promise<T | null> {
@@ -70,6 +75,8 @@ class CachedCollection<T extends Document> implements ReadCollection<T> {
 
   /** The kept answer for `key`, or `read` it, freeze it and keep it unless a change came meanwhile. */
   private async through<V>(map: Map<string, V>, key: string, read: () => Promise<V>): Promise<V> {
+    // Something was committed that this cache has not heard of yet: answer from the store, keep nothing.
+    if (!this.isFresh()) return deepFreeze(await read());
     let value = map.get(key);
     if (value === undefined) {
       const generation = this.generation;

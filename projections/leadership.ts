@@ -1,0 +1,151 @@
+import type { EventStore } from '../store/eventStore';
+import type { CollectionDef, ReadStore } from '../store/readStore';
+import { claimProgress } from './progress';
+import type { Projection } from './projection';
+import type { ProgressListener, ProjectionStatus } from './runner';
+import { ProjectionRunner, projectionStatusFromCheckpoints } from './runner';
+
+/**
+ * Only one projections process writes the read models at a time. The lease is a document in the operational
+ * store (owner, expiresAt), renewed every third of its term; another process waits as a standby and takes it when
+ * it runs out (the holder died). A lease alone cannot stop a holder that was paused past its term from writing one
+ * more batch, so taking over also writes the new owner into the progress document in the read store, and every
+ * batch commits only while that document names its runner (progress.ts): the read models never see two writers.
+ */
+export const projectionLeases = { name: 'projection_leases', indexes: [] } as const satisfies CollectionDef;
+
+const LEASE_ID = 'projections';
+
+export type ProjectionLeaseDoc = { id: string; owner: string; expiresAt: number };
+
+export type LeadershipOptions = Readonly<{
+  /** Who we are in the lease (unique per process). */
+  owner: string;
+  /** How long a lease lasts unless renewed: a standby takes over at most this long (plus a check) after a death. */
+  leaseMs?: number;
+  /** How often a standby looks at the lease. */
+  standbyCheckMs?: number;
+  log?: (line: string) => void;
+  now?: () => number;
+}>;
+
+/** Takes the lease if it is free, expired or already ours; true when we hold it until `now + leaseMs`. */
+export const acquireProjectionLease = async (ops: ReadStore, owner: string, leaseMs: number, now: number): Promise<boolean> =>
+  ops.transaction(async (tx) => {
+    const leases = tx.collection<ProjectionLeaseDoc>(projectionLeases);
+    const lease = await leases.get(LEASE_ID);
+    if (lease && lease.owner !== owner && lease.expiresAt > now) return false;
+    await leases.put({ id: LEASE_ID, owner, expiresAt: now + leaseMs });
+    return true;
+  });
+
+/** Gives the lease up if it is ours (a clean stop: the standby need not wait for it to run out). */
+export const releaseProjectionLease = async (ops: ReadStore, owner: string): Promise<void> => {
+  await ops.transaction(async (tx) => {
+    const leases = tx.collection<ProjectionLeaseDoc>(projectionLeases);
+    const lease = await leases.get(LEASE_ID);
+    if (lease?.owner === owner) await leases.delete(LEASE_ID);
+  });
+};
+
+export const projectionLeaseHolder = async (ops: ReadStore): Promise<ProjectionLeaseDoc | null> => ops.collection<ProjectionLeaseDoc>(projectionLeases).get(LEASE_ID);
+
+/** The projections of a process: active while it holds the lease, a standby otherwise. */
+export class ProjectionLeadership {
+  private runner: ProjectionRunner | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private turn: Promise<void> = Promise.resolve();
+  private readonly listeners = new Set<ProgressListener>();
+  private readonly leaseMs: number;
+  private readonly standbyCheckMs: number;
+  private readonly log: (line: string) => void;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly reads: ReadStore,
+    private readonly ops: ReadStore,
+    readonly projections: readonly Projection[],
+    readonly options: LeadershipOptions,
+  ) {
+    this.leaseMs = options.leaseMs ?? 3_000;
+    this.standbyCheckMs = options.standbyCheckMs ?? 500;
+    this.log = options.log ?? (() => {});
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Whether this process writes the read models now. */
+  get active(): boolean {
+    return this.runner !== null;
+  }
+
+  /** Tries for the lease once, then keeps renewing it (active) or looking at it (standby). */
+  async start(): Promise<void> {
+    await this.tick();
+    this.schedule();
+  }
+
+  /** Calls `listener` after each batch this process commits (while active). */
+  onProgress(listener: ProgressListener): void {
+    this.listeners.add(listener);
+    this.runner?.onProgress(listener);
+  }
+
+  status(): Promise<ProjectionStatus[]> {
+    return projectionStatusFromCheckpoints(this.events, this.reads, this.projections, this.active);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const delay = this.runner ? Math.floor(this.leaseMs / 3) : this.standbyCheckMs;
+    this.timer = setTimeout(() => {
+      this.turn = this.turn.then(() => this.tick()).then(() => this.schedule());
+    }, delay);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    let held: boolean;
+    try {
+      held = await acquireProjectionLease(this.ops, this.options.owner, this.leaseMs, this.now());
+    } catch (error) {
+      this.log(`projections: the lease could not be read or renewed (${error instanceof Error ? error.message : String(error)})`);
+      held = false;
+    }
+    if (held && !this.runner) await this.becomeActive();
+    else if (!held && this.runner) await this.standBy('the lease went to another process');
+  }
+
+  private async becomeActive(): Promise<void> {
+    // From now on only our batches commit: a former holder that wakes up finds itself fenced out.
+    await claimProgress(this.reads, this.options.owner);
+    const runner = new ProjectionRunner(this.events, this.reads, this.projections, this.log, this.options.owner);
+    for (const listener of this.listeners) runner.onProgress(listener);
+    runner.onFenced(() => {
+      if (this.runner === runner) this.runner = null;
+    });
+    this.runner = runner;
+    this.log(`projections: ${this.options.owner} holds the lease and writes the read models`);
+    await runner.start();
+  }
+
+  private async standBy(why: string): Promise<void> {
+    const runner = this.runner;
+    this.runner = null;
+    this.log(`projections: standing by (${why})`);
+    await runner?.stop();
+  }
+
+  /** Stops; with `release`, gives the lease up so that a standby takes over at once. */
+  async stop(release = true): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.turn;
+    const wasActive = this.runner !== null;
+    await this.runner?.stop();
+    this.runner = null;
+    if (release && wasActive) await releaseProjectionLease(this.ops, this.options.owner).catch(() => {});
+  }
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DataVersion } from '../cli/dataDirWatcher';
+import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
+import { positionFromString } from '../store/eventStore';
+import { ReadCache } from '../store/readCache';
+import { recordBatch } from './progress';
+import { ProgressWatcher } from './progressWatcher';
+import type { ApplicationDoc } from './readModels';
+import { collections } from './readModels';
+
+const app = (name: string): ApplicationDoc => ({ id: 'app_1', name, uid: null, metadata: {}, createdAt: '2026-11-29T00:00:00.000Z', updatedAt: '2026-11-29T00:00:00.000Z' });
+
+/** What the projections process does: a batch's writes and the progress document in one transaction. */
+const projectBatch = (writer: SqliteReadStore, doc: ApplicationDoc, position: string) =>
+  writer.transaction(async (tx) => {
+    await tx.collection<ApplicationDoc>(collections.applications).put(doc);
+    await recordBatch(tx, null, positionFromString(position), new Set([collections.applications.name]));
+  });
+
+describe('ProgressWatcher and a ReadCache in a process that does not run the projections', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('answers from the store, never from memory, once another connection committed what it has not read yet', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookbase-progress-'));
+    dirs.push(dir);
+    const file = join(dir, 'read-models.db');
+    const writer = SqliteReadStore.open(file);
+    await projectBatch(writer, app('first'), '1/1');
+    const reader = SqliteReadStore.open(file);
+    const version = new DataVersion(file);
+    let cache: ReadCache | null = null;
+    // No poke but the ones made here and by `fresh`: the slow timer stays out of the way.
+    const watcher = new ProgressWatcher(reader, (changed) => cache?.invalidate(changed), () => {}, () => version.current());
+    await watcher.start(60_000);
+    cache = new ReadCache(reader, [collections.applications], 100, () => watcher.fresh());
+    const apps = cache.collection<ApplicationDoc>(collections.applications);
+    try {
+      expect((await apps.get('app_1'))?.name).toBe('first');
+      expect(watcher.position).toEqual(positionFromString('1/1'));
+
+      // Committed by the other connection; the watcher was not told. The next answer is the new one all the same.
+      await projectBatch(writer, app('second'), '2/2');
+      expect((await apps.get('app_1'))?.name).toBe('second');
+      // `fresh` asked the watcher to look: it reads the document, forgets the collection, commands go on.
+      expect(await watcher.waitFor(positionFromString('2/2'), 1_000)).toBe(true);
+      expect((await apps.get('app_1'))?.name).toBe('second');
+      const readsBefore = watcher.reads;
+      expect((await apps.get('app_1'))?.name).toBe('second');
+      expect(watcher.reads).toBe(readsBefore);
+    } finally {
+      watcher.close();
+      version.close();
+      await reader.close();
+      await writer.close();
+    }
+  });
+});
