@@ -21,6 +21,8 @@ import { eventTypeRoutes } from './routes/eventTypes';
 import { messageRoutes } from './routes/messages';
 import { portalTokenRoutes } from './routes/portalTokens';
 import { validateBody, validateQuery } from './validation';
+import { hostedPortal, isPortalApiPath, portalCors, portalRoutes } from './portal';
+import { assertMayWrite } from './portal/principal';
 
 export const v1Routes: readonly AnyRoute[] = [
   ...applicationRoutes,
@@ -70,7 +72,10 @@ const routeNotFound = (ctx: Context): HttpError => new HttpError(404, 'route_not
 
 export const createServer = (options: ServerOptions): Koa => {
   const app = new Koa({ proxy: false });
-  const table = v1Routes.map(compileRoute);
+  const table = [...v1Routes, ...portalRoutes].map(compileRoute);
+  const hosted = options.api
+    ? hostedPortal({ dir: options.api.config.hostedPortalDir, apiOrigin: new URL(options.api.config.publicUrl).origin })
+    : null;
   const apiKeys = new ApiKeyCache();
   const { metrics } = options;
 
@@ -103,15 +108,18 @@ export const createServer = (options: ServerOptions): Koa => {
     const deps = options.api;
     if (!deps) throw new HttpError(404, 'route_not_found', 'This process does not run the api role.');
     if (ctx.method === 'GET' && ctx.path === '/openapi.json') {
-      ctx.body = openApiDocument(v1Routes, options.version, deps.config.publicUrl);
+      ctx.body = openApiDocument([...v1Routes, ...portalRoutes], options.version, deps.config.publicUrl);
       return;
     }
+    // The hosted portal page and its assets; CORS (and preflights) for the portal API only.
+    if (hosted && (await hosted(ctx))) return;
+    if (isPortalApiPath(ctx.path) && portalCors(ctx)) return;
     const match = matchRoute(table, ctx.method, ctx.path);
-    // A miss under /v1 or /portal/v1 is still a /v1 response: authenticated and charged like the rest (API.md).
+    // A miss under /v1 or /portal/ is still a response of that API: authenticated and charged like the rest (API.md).
     const auth =
       match !== null && match !== 'method_not_allowed'
         ? match.route.auth
-        : /^\/portal\/v1(\/|$)/.test(ctx.path) ? 'portal' : /^\/v1(\/|$)/.test(ctx.path) ? 'admin' : null;
+        : isPortalApiPath(ctx.path) ? 'portal' : /^\/v1(\/|$)/.test(ctx.path) ? 'admin' : null;
     if (auth === null) throw routeNotFound(ctx);
 
     // 1. who is calling — the general rate limit is charged even for bad credentials (by address)
@@ -127,6 +135,7 @@ export const createServer = (options: ServerOptions): Koa => {
     const limits = options.rateLimits;
     await charge(deps, ctx, 'api', subjectOf(principal, ctx), limits.apiPerMinute, 60_000);
     if (authError) throw authError;
+    if (auth === 'portal') assertMayWrite(principal, ctx.method);
     if (match === null) throw routeNotFound(ctx);
     if (match === 'method_not_allowed') throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`);
     const { route, params } = match;

@@ -6,7 +6,7 @@ import { HttpError } from './errors';
 
 export type Principal =
   | Readonly<{ kind: 'admin'; keyId: string }>
-  | Readonly<{ kind: 'portal'; tokenId: string; applicationId: string }>
+  | Readonly<{ kind: 'portal'; tokenId: string; applicationId: string; scopes: readonly ('read' | 'write')[] }>
   | Readonly<{ kind: 'anonymous' }>;
 
 /** API keys and portal tokens are looked up by hash; the clear text is never stored or logged. */
@@ -17,7 +17,7 @@ export const bearerToken = (authorization: string): string | null => {
   return m ? (m[1] ?? null) : null;
 };
 
-const unauthorized = (message: string): HttpError => new HttpError(401, 'unauthorized', message, [], { 'WWW-Authenticate': 'Bearer' });
+const unauthorized = (message: string, code = 'unauthorized'): HttpError => new HttpError(401, code, message, [], { 'WWW-Authenticate': 'Bearer' });
 
 /**
  * Valid API keys seen in the last second, by hash: a busy client's every request would otherwise look its key up
@@ -63,7 +63,9 @@ export const authenticatePortalToken = async (reads: ReadStore, authorization: s
   if (!token) throw unauthorized('Send the portal token as "Authorization: Bearer <portal token>".');
   const page = await reads.collection<PortalTokenDoc>(collections.portalTokens).find({ where: { tokenHash: hashCredential(token) }, limit: 1 });
   const doc = page.items[0];
-  if (!doc || doc.revoked) throw unauthorized('The portal token is not valid.');
-  if (doc.expiresAt <= now.toISOString()) throw unauthorized('The portal token has expired; ask for a new one.');
-  return { kind: 'portal', tokenId: doc.id, applicationId: doc.applicationId };
+  if (!doc) throw unauthorized('The portal token is not valid.');
+  // Distinct codes, so that a portal can say "this link was revoked" or "this link has expired" rather than fail.
+  if (doc.revoked) throw unauthorized('The portal token has been revoked; ask for a new link.', 'token_revoked');
+  if (doc.expiresAt <= now.toISOString()) throw unauthorized('The portal token has expired; ask for a new link.', 'token_expired');
+  return { kind: 'portal', tokenId: doc.id, applicationId: doc.applicationId, scopes: doc.scopes ?? ['read', 'write'] };
 };

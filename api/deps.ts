@@ -13,6 +13,12 @@ export type ApiConfig = Readonly<{
   /** How long a command waits for the read models to include its events. */
   readYourWritesTimeoutMs: number;
   version: string;
+  /** The one organization the cloud-compatible /api answers for (HOOKBASE_ORG_ID, HOOKBASE_ORG_NAME). */
+  organization?: Readonly<{ id: string; name: string; slug: string }>;
+  /** The one organization the cloud-compatible surfaces name (default org_default). */
+  organizationId?: string;
+  /** Where the hosted portal's build lives (default portal/dist/hosted in the repository). */
+  hostedPortalDir?: string;
 }>;
 
 /** What the API needs from the rest of the system: the two ports, the projections' progress, and a clock. */

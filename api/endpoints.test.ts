@@ -269,7 +269,7 @@ describe('PATCH /v1/applications/{appId}/endpoints/{id}', () => {
 });
 
 describe('PUT /v1/applications/{appId}/endpoints/{id}/subscriptions', () => {
-  it('replaces the filter: 200 Endpoint, EndpointSubscriptionsChanged; [] = every type', async () => {
+  it('replaces the filter: 200 Endpoint, one subscription event per pair changed; [] = every type', async () => {
     const { id } = await createEndpoint({ url: URL_OK, eventTypes: [CREATED] });
     const before = await hb.events.headPosition();
     const res = await hb.request('PUT', `${eps()}/${id}/subscriptions`, { eventTypes: [SHIPPED] });
@@ -277,8 +277,12 @@ describe('PUT /v1/applications/{appId}/endpoints/{id}/subscriptions', () => {
     endpointShape(res.body);
     expect(res.body).toMatchObject({ id, eventTypes: [SHIPPED] });
     const appended = await eventsSince(before);
-    expect(appended.map((e) => [e.streamId, e.type])).toEqual([[`endpoint-${id}`, 'EndpointSubscriptionsChanged']]);
-    expect(appended[0]?.data).toMatchObject({ endpointId: id, eventTypes: [SHIPPED] });
+    expect(appended.map((e) => [e.streamId, e.type])).toEqual([
+      [`endpoint-${id}`, 'EndpointSubscriptionRemoved'],
+      [`endpoint-${id}`, 'EndpointSubscriptionAdded'],
+    ]);
+    expect(appended[0]?.data).toMatchObject({ endpointId: id, eventType: CREATED, subscriptionId: expect.stringMatching(/^sub_/) });
+    expect(appended[1]?.data).toMatchObject({ endpointId: id, applicationId: appId, eventType: SHIPPED, subscriptionId: expect.stringMatching(/^sub_/) });
 
     const all = await hb.request('PUT', `${eps()}/${id}/subscriptions`, { eventTypes: [] });
     expect(all.body).toMatchObject({ eventTypes: [] });

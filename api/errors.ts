@@ -29,6 +29,20 @@ export const errorBody = (code: string, message: string, details: readonly Error
   requestId,
 });
 
+/**
+ * COMPAT.md's error body, for the cloud-compatible surfaces (/portal and /api): `error` is the message string;
+ * validation failures give `details: {fieldErrors}` and the same map in `validationErrors` (older clients).
+ */
+export const cloudErrorBody = (code: string, message: string, details: readonly ErrorDetail[], requestId: string) => {
+  const base = { error: message, message, code, requestId };
+  if (details.length === 0) return { ...base, details: null };
+  const fieldErrors: Record<string, string[]> = {};
+  for (const d of details) (fieldErrors[d.field] ??= []).push(d.message);
+  return { ...base, details: { fieldErrors }, validationErrors: fieldErrors };
+};
+
+export const usesCloudErrors = (path: string): boolean => path.startsWith('/portal/') || path.startsWith('/api/');
+
 /** First in the chain: every failure leaves as API.md's error body, with the request id. */
 export const errorMiddleware = (log: (line: string) => void) => async (ctx: Context, next: Next): Promise<void> => {
   try {
@@ -38,19 +52,20 @@ export const errorMiddleware = (log: (line: string) => void) => async (ctx: Cont
     }
   } catch (error) {
     const requestId = String(ctx.state.requestId ?? '');
+    const body = usesCloudErrors(ctx.path) ? cloudErrorBody : errorBody;
     if (error instanceof HttpError) {
       ctx.status = error.status;
       for (const [k, v] of Object.entries(error.headers)) ctx.set(k, v);
-      ctx.body = errorBody(error.code, error.message, error.details, requestId);
+      ctx.body = body(error.code, error.message, error.details, requestId);
     } else if (error instanceof DomainError) {
       ctx.status = STATUS_OF_KIND[error.kind];
-      ctx.body = errorBody(error.code, error.message, error.details, requestId);
+      ctx.body = body(error.code, error.message, error.details, requestId);
     } else {
       // Never echo internals (they could hold secrets); the request id ties the log line to the answer.
       const message = error instanceof Error ? error.message : String(error);
       log(`error ${requestId} ${ctx.method} ${ctx.path}: ${message}`);
       ctx.status = 500;
-      ctx.body = errorBody('internal_error', 'Something went wrong on our side; retry, and report the request id if it persists.', [], requestId);
+      ctx.body = body('internal_error', 'Something went wrong on our side; retry, and report the request id if it persists.', [], requestId);
     }
   }
 };

@@ -3,6 +3,7 @@ import { apiAssertions, awayFromWindowEdge, expectErrorBody, useTestHookbase } f
 import type { ErrorBody, Res } from '../test/apiAssertions';
 import type { TestHookbase } from '../test/harness';
 import { v1Routes } from './app';
+import { portalRoutes } from './portal/portalRoutes';
 
 // What every request meets whatever its route: auth, rate limits, body parsing, idempotency keys, errors,
 // and the operational routes (/openapi.json, /health, /metrics).
@@ -224,14 +225,15 @@ describe('GET /openapi.json', () => {
     expect(doc.info.version).toEqual(expect.any(String));
 
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`));
-    const table = v1Routes.map((r) => `${r.method} ${r.path} ${r.operationId}`);
+    const routes = [...v1Routes, ...portalRoutes];
+    const table = routes.map((r) => `${r.method} ${r.path} ${r.operationId}`);
     expect(documented.sort()).toEqual([...table].sort());
-    const ids = v1Routes.map((r) => r.operationId);
+    const ids = routes.map((r) => r.operationId);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ids) expect(id).toMatch(/^v1\.[a-zA-Z]+\.[a-zA-Z]+$/);
+    for (const id of ids) expect(id).toMatch(/^(v1|portal)\.[a-zA-Z]+\.[a-zA-Z]+$/);
 
     // path parameters are declared
-    for (const r of v1Routes) {
+    for (const r of routes) {
       const op = doc.paths[r.path]?.[r.method.toLowerCase()];
       const names = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       for (const name of names) expect(op?.parameters).toContainEqual(expect.objectContaining({ name, in: 'path' }));

@@ -70,6 +70,9 @@ describe('POST /v1/applications/{appId}/portal-tokens', () => {
       tokenId: t.id,
       applicationId: app,
       tokenHash: createHash('sha256').update(t.token).digest('hex'),
+      tokenPrefix: t.token.slice(0, 13),
+      name: null,
+      scopes: ['read', 'write'],
       expiresAt: t.expiresAt,
       createdAt: expect.any(String),
     });

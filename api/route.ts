@@ -25,7 +25,7 @@ export type Route<B = unknown, Q = unknown> = Readonly<{
   /** OpenAPI-style template: `/v1/applications/{appId}`. */
   path: string;
   summary: string;
-  /** Who may call it; 'portal' routes are under /portal/v1 and scoped to the token's application. */
+  /** Who may call it; 'portal' routes are under /portal/ and scoped to the token's application. */
   auth: 'admin' | 'portal' | 'public';
   /** Named rate-limit bucket charged in addition to the general one (e.g. 'sends'). */
   rateLimit?: 'sends' | 'portal_tokens';

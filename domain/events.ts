@@ -2,7 +2,8 @@ import type { ApiKeyEvent, PortalTokenEvent } from './access/access';
 import type { ApplicationEvent, ApplicationUidClaimed } from './application/application';
 import type { EndpointEvent } from './endpoint/endpoint';
 import type { EventTypeEvent } from './eventType/eventType';
-import type { JsonObject } from './json';
+import { derivedSubscriptionId } from './ids';
+import type { JsonObject, JsonValue } from './json';
 import type { MessageEvent } from './message/message';
 import type { OutboundEvent } from './outbound/outbound';
 
@@ -31,9 +32,13 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>>
   EventTypeUpdated: 1,
   EventTypeArchived: 1,
   EventTypeUnarchived: 1,
-  EndpointCreated: 1,
-  EndpointUpdated: 1,
+  EndpointCreated: 2,
+  EndpointUpdated: 2,
   EndpointSubscriptionsChanged: 1,
+  EndpointSubscriptionAdded: 1,
+  EndpointSubscriptionEnabled: 1,
+  EndpointSubscriptionDisabled: 1,
+  EndpointSubscriptionRemoved: 1,
   EndpointSecretRotated: 1,
   EndpointDisabled: 1,
   EndpointEnabled: 1,
@@ -50,14 +55,32 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>>
   RetryRequested: 1,
   ApiKeyCreated: 1,
   ApiKeyRevoked: 1,
-  PortalTokenCreated: 1,
+  PortalTokenCreated: 2,
   PortalTokenRevoked: 1,
 };
 
 type Upcaster = (data: JsonObject) => JsonObject;
 
+const names = (value: JsonValue | undefined): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+
 /** `UPCASTERS[type][v]` turns data of version v into version v + 1. */
-const UPCASTERS: Partial<Record<HookbaseEventType, Record<number, Upcaster>>> = {};
+const UPCASTERS: Partial<Record<HookbaseEventType, Record<number, Upcaster>>> = {
+  // v1 endpoints had an `eventTypes` filter; v2 keeps subscriptions, each with an id (derived for these).
+  EndpointCreated: {
+    1: ({ eventTypes, ...rest }) => ({
+      ...rest,
+      subscriptions: names(eventTypes).map((eventType) => ({ subscriptionId: derivedSubscriptionId(String(rest.endpointId), eventType), eventType })),
+    }),
+  },
+  EndpointUpdated: {
+    1: ({ eventTypes, ...rest }) => ({ ...rest, legacyEventTypes: names(eventTypes) }),
+  },
+  // v1 portal tokens had neither name nor scopes: they could do everything.
+  PortalTokenCreated: {
+    1: (data) => ({ ...data, tokenPrefix: null, name: null, scopes: ['read', 'write'] }),
+  },
+};
 
 export const isHookbaseEventType = (type: string): type is HookbaseEventType => Object.hasOwn(CURRENT_SCHEMA_VERSION, type);
 

@@ -1,7 +1,7 @@
 import { hash, randomFillSync } from 'node:crypto';
 
 /** Every id carries a prefix that says what it is. */
-export type IdPrefix = 'app' | 'ep' | 'msg' | 'out' | 'att' | 'key' | 'ptk' | 'req';
+export type IdPrefix = 'app' | 'ep' | 'msg' | 'out' | 'att' | 'key' | 'ptk' | 'sub' | 'req';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: sorts like the numbers it encodes
 
@@ -82,6 +82,15 @@ export const derivedMessageId = (applicationId: string, eventId: string): string
 export const derivedKeyId = (keyHash: string): string => {
   const digest = hash('sha256', `apikey\u0000${keyHash}`, 'buffer');
   return `key_${encodeBytes(digest, 26)}`;
+};
+
+/**
+ * The id of a subscription that events written before subscriptions had ids imply (an endpoint's `eventTypes`
+ * filter): derived from (endpoint, event type), so every upcast of the same old event names the same subscription.
+ */
+export const derivedSubscriptionId = (endpointId: string, eventType: string): string => {
+  const digest = hash('sha256', `subscription\u0000${endpointId}\u0000${eventType}`, 'buffer');
+  return `sub_${encodeBytes(digest, 26)}`;
 };
 
 export const hasPrefix = (id: string, prefix: IdPrefix): boolean => id.startsWith(`${prefix}_`) && id.length > prefix.length + 1;

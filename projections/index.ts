@@ -3,6 +3,7 @@ import { credentialsProjection } from './credentials';
 import { endpointsProjection } from './endpoints';
 import { attemptsProjection, dueDeliveriesProjection, messagesProjection, outboundProjection } from './messages';
 import type { Projection } from './projection';
+import { subscriptionsProjection } from './subscriptions';
 
 export const allProjections: readonly Projection[] = [
   applicationsProjection,
@@ -13,6 +14,7 @@ export const allProjections: readonly Projection[] = [
   attemptsProjection,
   dueDeliveriesProjection,
   credentialsProjection,
+  subscriptionsProjection,
 ];
 
 export * from './projection';

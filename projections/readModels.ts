@@ -25,7 +25,12 @@ export type EndpointDoc = {
   applicationId: string;
   url: string;
   description: string;
+  /** The event types of the enabled subscriptions (API.md's `eventTypes`). */
   eventTypes: string[];
+  /** Every subscription, enabled or not: 0 = every event type. Absent in documents of older versions. */
+  subscriptionCount?: number;
+  /** The aggregate's subscriptions, folded again on the next event. Absent in documents of older versions. */
+  subscriptions?: { id: string; eventType: string; enabled: boolean; createdAt: string; updatedAt: string }[];
   headers: Record<string, string>;
   rateLimitPerSecond: number | null;
   timeoutSeconds: number;
@@ -82,9 +87,35 @@ export type AttemptDoc = {
   attemptedAt: string;
 };
 
+/** One (endpoint, event type) pair; `eventTypeName` is also the event type's id (event types are keyed by name). */
+export type SubscriptionDoc = {
+  id: string;
+  endpointId: string;
+  applicationId: string;
+  eventTypeName: string;
+  isEnabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** Which application an endpoint belongs to, for events that do not say (the subscriptions projection's own). */
+export type SubscriptionOwnerDoc = { id: string; applicationId: string };
+
 export type ApiKeyDoc = { id: string; name: string; keyHash: string; revoked: boolean; createdAt: string };
 
-export type PortalTokenDoc = { id: string; applicationId: string; tokenHash: string; expiresAt: string; revoked: boolean; createdAt: string };
+export type PortalTokenDoc = {
+  id: string;
+  applicationId: string;
+  tokenHash: string;
+  /** The first characters of the token (null for tokens made before prefixes were kept); absent in older documents. */
+  tokenPrefix?: string | null;
+  name?: string | null;
+  /** Absent in documents of older versions: both scopes. */
+  scopes?: ('read' | 'write')[];
+  expiresAt: string;
+  revoked: boolean;
+  createdAt: string;
+};
 
 /** The due-queue of deliveries waiting for their next attempt (retries and manual retries). */
 export type DueDeliveryDoc = {
@@ -130,6 +161,11 @@ export type ApplicationStatsDoc = {
 /** Newest first by creation time: the order of every list page. */
 const byCreated = (...equal: string[]) => ({ equal, sort: 'createdAt' });
 
+const subscriptionListIndexes = () =>
+  [[], ['applicationId'], ['endpointId']].flatMap((scope) =>
+    [[], ['eventTypeName'], ['isEnabled'], ['eventTypeName', 'isEnabled']].map((extra) => byCreated(...scope, ...extra)),
+  );
+
 /**
  * One IndexDef per query shape the API, the dispatcher and the projections make (see store/readStore.ts): a
  * query no index here serves throws UnindexedQueryError. Each index costs every write of its collection.
@@ -158,6 +194,10 @@ export const collections = {
     name: 'attempts',
     indexes: [{ equal: ['outboundMessageId'], sort: 'attemptedAt' }],
   },
+  // Lists filter by one scope (an application or an endpoint) and optionally by event type and flag, newest first;
+  // the projection reads an endpoint's set by id.
+  subscriptions: { name: 'subscriptions', indexes: [...subscriptionListIndexes(), { equal: ['endpointId'] }] },
+  subscriptionOwners: { name: 'subscription_owners', indexes: [] },
   apiKeys: { name: 'api_keys', indexes: [{ equal: ['keyHash'] }] },
   portalTokens: { name: 'portal_tokens', indexes: [{ equal: ['tokenHash'] }, byCreated('applicationId')] },
   dueDeliveries: { name: 'due_deliveries', indexes: [{ equal: [], sort: 'dueAt' }] },

@@ -33,7 +33,7 @@ const checkUrl = async (deps: ApiDeps, url: string | undefined): Promise<void> =
 };
 
 /** A filter may only name event types that exist and are not archived. */
-const checkEventTypes = async (deps: ApiDeps, eventTypes: readonly string[] | undefined): Promise<void> => {
+export const checkEventTypes = async (deps: ApiDeps, eventTypes: readonly string[] | undefined): Promise<void> => {
   if (!eventTypes) return;
   const types = deps.reads.collection<EventTypeDoc>(collections.eventTypes);
   for (const [i, name] of eventTypes.entries()) {
@@ -44,7 +44,10 @@ const checkEventTypes = async (deps: ApiDeps, eventTypes: readonly string[] | un
   }
 };
 
-const run = async (deps: ApiDeps, endpointId: string, command: EndpointCommand): Promise<EndpointDoc> => {
+/** One fresh id per event type named: the decider uses those of the pairs that are new. */
+const newSubscriptionIds = (eventTypes: readonly string[] | undefined): string[] | undefined => eventTypes?.map(() => newId('sub'));
+
+export const runEndpointCommand = async (deps: ApiDeps, endpointId: string, command: EndpointCommand): Promise<EndpointDoc> => {
   const { position } = await handleCommand(deps.events, streams.endpoint(endpointId), endpointDecider, command);
   await readYourWrites(deps, position);
   const doc = await deps.reads.collection<EndpointDoc>(collections.endpoints).get(endpointId);
@@ -58,9 +61,9 @@ export const createEndpoint = async (deps: ApiDeps, appIdOrUid: string, input: E
   await checkEventTypes(deps, input.eventTypes);
   const secret = generateSigningSecret();
   const endpointId = newId('ep');
-  const endpoint = await run(deps, endpointId, {
+  const endpoint = await runEndpointCommand(deps, endpointId, {
     type: 'CreateEndpoint',
-    data: { ...input, endpointId, applicationId: app.id, secret: sealSecret(deps.masterKey, secret) },
+    data: { ...input, endpointId, applicationId: app.id, secret: sealSecret(deps.masterKey, secret), subscriptionIds: newSubscriptionIds(input.eventTypes) },
     metadata: metadataOf(deps),
   });
   return { endpoint, secret };
@@ -71,14 +74,18 @@ export const updateEndpoint = async (deps: ApiDeps, appIdOrUid: string, endpoint
   await requireEndpoint(deps, app.id, endpointId);
   await checkUrl(deps, patch.url);
   await checkEventTypes(deps, patch.eventTypes);
-  return run(deps, endpointId, { type: 'UpdateEndpoint', data: { ...patch, endpointId }, metadata: metadataOf(deps) });
+  return runEndpointCommand(deps, endpointId, { type: 'UpdateEndpoint', data: { ...patch, endpointId, subscriptionIds: newSubscriptionIds(patch.eventTypes) }, metadata: metadataOf(deps) });
 };
 
 export const setSubscriptions = async (deps: ApiDeps, appIdOrUid: string, endpointId: string, eventTypes: string[]): Promise<EndpointDoc> => {
   const app = await requireApplication(deps, appIdOrUid);
   await requireEndpoint(deps, app.id, endpointId);
   await checkEventTypes(deps, eventTypes);
-  return run(deps, endpointId, { type: 'SetEndpointSubscriptions', data: { endpointId, eventTypes }, metadata: metadataOf(deps) });
+  return runEndpointCommand(deps, endpointId, {
+    type: 'SetEndpointSubscriptions',
+    data: { endpointId, eventTypes, subscriptionIds: newSubscriptionIds(eventTypes) },
+    metadata: metadataOf(deps),
+  });
 };
 
 export const rotateSecret = async (
@@ -90,7 +97,7 @@ export const rotateSecret = async (
   const app = await requireApplication(deps, appIdOrUid);
   await requireEndpoint(deps, app.id, endpointId);
   const secret = generateSigningSecret();
-  const doc = await run(deps, endpointId, {
+  const doc = await runEndpointCommand(deps, endpointId, {
     type: 'RotateEndpointSecret',
     data: { endpointId, secret: sealSecret(deps.masterKey, secret), gracePeriodSeconds },
     metadata: metadataOf(deps),
@@ -105,7 +112,7 @@ export const setEndpointEnabled = async (deps: ApiDeps, appIdOrUid: string, endp
   const command: EndpointCommand = enabled
     ? { type: 'EnableEndpoint', data: { endpointId }, metadata: metadataOf(deps) }
     : { type: 'DisableEndpoint', data: { endpointId, reason: 'Disabled by a user.' }, metadata: metadataOf(deps) };
-  return run(deps, endpointId, command);
+  return runEndpointCommand(deps, endpointId, command);
 };
 
 export const deleteEndpoint = async (deps: ApiDeps, appIdOrUid: string, endpointId: string): Promise<void> => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { upcast } from '../events';
 import { deciderSpec } from '../testing/deciderSpec';
 import type { ApiKeyCreated, ApiKeyRevoked, PortalTokenCreated, PortalTokenRevoked } from './access';
 import { apiKeyDecider, portalTokenDecider } from './access';
@@ -58,36 +59,56 @@ describe('portal token decider', () => {
   const spec = deciderSpec(portalTokenDecider);
   const created: PortalTokenCreated = {
     type: 'PortalTokenCreated',
-    data: { tokenId: 'ptk_1', applicationId: 'app_1', tokenHash: 'sha256:def', expiresAt: '2026-01-08T00:00:00.000Z', createdAt: EARLIER },
+    data: {
+      tokenId: 'ptk_1', applicationId: 'app_1', tokenHash: 'sha256:def', tokenPrefix: 'whpt_abc', name: null, scopes: ['read', 'write'],
+      expiresAt: '2026-01-08T00:00:00.000Z', createdAt: EARLIER,
+    },
   };
+  const create = (extra: { name?: string | null; scopes?: string[] } = {}) =>
+    ({
+      type: 'CreatePortalToken',
+      data: { tokenId: 'ptk_1', applicationId: 'app_1', tokenHash: 'sha256:def', tokenPrefix: 'whpt_abc', expiresAt: '2026-01-08T00:00:00.000Z', ...extra },
+      metadata: meta,
+    }) as const;
   const revoked: PortalTokenRevoked = { type: 'PortalTokenRevoked', data: { tokenId: 'ptk_1', applicationId: 'app_1', revokedAt: EARLIER } };
 
-  it('creates a token for an application', () => {
+  it('creates a token for an application: unnamed, both scopes by default', () => {
     const state = spec
       .given([])
-      .when({
-        type: 'CreatePortalToken',
-        data: { tokenId: 'ptk_1', applicationId: 'app_1', tokenHash: 'sha256:def', expiresAt: '2026-01-08T00:00:00.000Z' },
-        metadata: meta,
-      })
-      .then([
-        {
-          type: 'PortalTokenCreated',
-          data: { tokenId: 'ptk_1', applicationId: 'app_1', tokenHash: 'sha256:def', expiresAt: '2026-01-08T00:00:00.000Z', createdAt: NOW },
-        },
-      ]);
+      .when(create())
+      .then([{ ...created, data: { ...created.data, createdAt: NOW } }]);
     expect(state).toEqual({ status: 'active', ownerId: 'app_1' });
   });
 
-  it('refuses to create the same token twice', () => {
+  it('keeps a name and the scopes asked for, each once, in a fixed order', () => {
     spec
-      .given([created])
-      .when({
-        type: 'CreatePortalToken',
-        data: { tokenId: 'ptk_1', applicationId: 'app_1', tokenHash: 'sha256:def', expiresAt: '2026-01-08T00:00:00.000Z' },
-        metadata: meta,
-      })
-      .thenThrows({ kind: 'conflict', code: 'portal_token_exists' });
+      .given([])
+      .when(create({ name: ' Support desk ', scopes: ['write', 'read', 'write'] }))
+      .then([{ ...created, data: { ...created.data, name: 'Support desk', scopes: ['read', 'write'], createdAt: NOW } }]);
+    spec
+      .given([])
+      .when(create({ scopes: ['read'] }))
+      .then([{ ...created, data: { ...created.data, scopes: ['read'], createdAt: NOW } }]);
+  });
+
+  it.each([
+    [{ scopes: [] }, 'scopes', 'min_items'],
+    [{ scopes: ['read', 'admin'] }, 'scopes[1]', 'enum'],
+    [{ name: '   ' }, 'name', 'required'],
+  ])('refuses %j', (extra, field, rule) => {
+    spec.given([]).when(create(extra)).thenThrows({ kind: 'validation', code: 'validation_failed', field, rule });
+  });
+
+  it('reads a v1 token (no name, no scopes) as one with both scopes', () => {
+    const v1 = { tokenId: 'ptk_1', applicationId: 'app_1', tokenHash: 'h', expiresAt: NOW, createdAt: EARLIER };
+    expect(upcast('PortalTokenCreated', v1, { schemaVersion: 1 })).toEqual({
+      type: 'PortalTokenCreated',
+      data: { ...v1, tokenPrefix: null, name: null, scopes: ['read', 'write'] },
+    });
+  });
+
+  it('refuses to create the same token twice', () => {
+    spec.given([created]).when(create()).thenThrows({ kind: 'conflict', code: 'portal_token_exists' });
   });
 
   it('revokes a token, naming the application it belonged to', () => {

@@ -1,5 +1,6 @@
 import type { Command, Decider, Event } from '../decider';
-import { assertNever, conflict, notFound } from '../errors';
+import { assertNever, conflict, notFound, validationError } from '../errors';
+import { requireText } from '../validation';
 
 // API keys and portal tokens: only hashes of the secrets enter events.
 
@@ -7,9 +8,26 @@ export type ApiKeyCreated = Event<'ApiKeyCreated', { keyId: string; name: string
 export type ApiKeyRevoked = Event<'ApiKeyRevoked', { keyId: string; revokedAt: string }>;
 export type ApiKeyEvent = ApiKeyCreated | ApiKeyRevoked;
 
+/** What a portal token allows: `read` the application's endpoints, messages and attempts; `write` change them. */
+export type PortalScope = 'read' | 'write';
+export const PORTAL_SCOPES: readonly PortalScope[] = ['read', 'write'];
+
+/**
+ * v2 adds `name`, `scopes` and `tokenPrefix` (the token's first characters, to tell tokens apart in a list);
+ * a v1 token is upcast as unnamed, with both scopes and no prefix.
+ */
 export type PortalTokenCreated = Event<
   'PortalTokenCreated',
-  { tokenId: string; applicationId: string; tokenHash: string; expiresAt: string; createdAt: string }
+  {
+    tokenId: string;
+    applicationId: string;
+    tokenHash: string;
+    tokenPrefix: string | null;
+    name: string | null;
+    scopes: PortalScope[];
+    expiresAt: string;
+    createdAt: string;
+  }
 >;
 export type PortalTokenRevoked = Event<'PortalTokenRevoked', { tokenId: string; applicationId: string; revokedAt: string }>;
 export type PortalTokenEvent = PortalTokenCreated | PortalTokenRevoked;
@@ -52,7 +70,22 @@ export const apiKeyDecider: Decider<CredentialState, ApiKeyCommand, ApiKeyEvent>
   },
 };
 
-export type CreatePortalToken = Command<'CreatePortalToken', { tokenId: string; applicationId: string; tokenHash: string; expiresAt: string }>;
+export type CreatePortalToken = Command<
+  'CreatePortalToken',
+  { tokenId: string; applicationId: string; tokenHash: string; tokenPrefix: string; expiresAt: string; name?: string | null; scopes?: readonly string[] }
+>;
+
+/** Known scopes, each once, at least one; none given means both. */
+export const requireScopes = (field: string, scopes: readonly string[] | undefined): PortalScope[] => {
+  if (scopes === undefined) return [...PORTAL_SCOPES];
+  if (scopes.length === 0) throw validationError(field, 'min_items', `${field} must name at least one of ${PORTAL_SCOPES.join(', ')}.`);
+  scopes.forEach((scope, i) => {
+    if (!(PORTAL_SCOPES as readonly string[]).includes(scope)) {
+      throw validationError(`${field}[${i}]`, 'enum', `${field}[${i}] must be one of ${PORTAL_SCOPES.join(', ')}, not ${JSON.stringify(scope)}.`);
+    }
+  });
+  return PORTAL_SCOPES.filter((s) => scopes.includes(s));
+};
 export type RevokePortalToken = Command<'RevokePortalToken', { tokenId: string }>;
 export type PortalTokenCommand = CreatePortalToken | RevokePortalToken;
 
@@ -62,8 +95,13 @@ export const portalTokenDecider: Decider<CredentialState, PortalTokenCommand, Po
     const now = command.metadata.now;
     switch (command.type) {
       case 'CreatePortalToken':
+      {
         if (state.status !== 'empty') throw conflict('portal_token_exists', `Portal token ${command.data.tokenId} already exists.`);
-        return [{ type: 'PortalTokenCreated', data: { ...command.data, createdAt: now } }];
+        const { tokenId, applicationId, tokenHash, tokenPrefix, expiresAt } = command.data;
+        const name = command.data.name == null ? null : requireText('name', command.data.name);
+        const scopes = requireScopes('scopes', command.data.scopes);
+        return [{ type: 'PortalTokenCreated', data: { tokenId, applicationId, tokenHash, tokenPrefix, name, scopes, expiresAt, createdAt: now } }];
+      }
       case 'RevokePortalToken':
         if (state.status === 'empty') throw notFound('portal token', command.data.tokenId);
         return state.status === 'revoked'

@@ -2,8 +2,10 @@ import type { Command, Decider } from '../decider';
 import { assertNever, conflict, notFound, validationError } from '../errors';
 import type { JsonObject } from '../json';
 import type { SealedSecret } from '../secretBox';
+import { requireEventTypeName } from '../validation';
 import type { EndpointEvent, EndpointSettings, EndpointState } from './endpoint';
 import { evolveEndpoint, initialEndpointState } from './endpoint';
+import { subscriptionChanges } from './subscriptions';
 import {
   DEFAULT_TIMEOUT_SECONDS,
   requireEndpointUrl,
@@ -17,6 +19,7 @@ import {
 export type EndpointInput = {
   url: string;
   description?: string;
+  /** The enabled subscriptions wanted, by event type (empty = every event type). */
   eventTypes?: string[];
   headers?: Record<string, string>;
   rateLimitPerSecond?: number | null;
@@ -25,12 +28,19 @@ export type EndpointInput = {
   metadata?: JsonObject;
 };
 
+/** New ids for the subscriptions a command may add: `subscriptionIds[i]` is for `eventTypes[i]` (if it is new). */
+type NewSubscriptionIds = { subscriptionIds?: readonly string[] };
+
 export type CreateEndpoint = Command<
   'CreateEndpoint',
-  EndpointInput & { endpointId: string; applicationId: string; disabled?: boolean; secret: SealedSecret }
+  EndpointInput & NewSubscriptionIds & { endpointId: string; applicationId: string; disabled?: boolean; secret: SealedSecret }
 >;
-export type UpdateEndpoint = Command<'UpdateEndpoint', Partial<EndpointInput> & { endpointId: string; disabled?: boolean }>;
-export type SetEndpointSubscriptions = Command<'SetEndpointSubscriptions', { endpointId: string; eventTypes: string[] }>;
+export type UpdateEndpoint = Command<'UpdateEndpoint', Partial<EndpointInput> & NewSubscriptionIds & { endpointId: string; disabled?: boolean }>;
+/** API.md's PUT subscriptions: the enabled set becomes exactly `eventTypes`. */
+export type SetEndpointSubscriptions = Command<'SetEndpointSubscriptions', NewSubscriptionIds & { endpointId: string; eventTypes: string[] }>;
+export type Subscribe = Command<'Subscribe', { endpointId: string; subscriptionId: string; eventType: string }>;
+export type SetSubscriptionEnabled = Command<'SetSubscriptionEnabled', { endpointId: string; subscriptionId: string; enabled: boolean }>;
+export type Unsubscribe = Command<'Unsubscribe', { endpointId: string; subscriptionId: string }>;
 export type RotateEndpointSecret = Command<'RotateEndpointSecret', { endpointId: string; secret: SealedSecret; gracePeriodSeconds: number }>;
 export type DisableEndpoint = Command<'DisableEndpoint', { endpointId: string; reason: string }>;
 export type EnableEndpoint = Command<'EnableEndpoint', { endpointId: string }>;
@@ -43,6 +53,9 @@ export type EndpointCommand =
   | CreateEndpoint
   | UpdateEndpoint
   | SetEndpointSubscriptions
+  | Subscribe
+  | SetSubscriptionEnabled
+  | Unsubscribe
   | RotateEndpointSecret
   | DisableEndpoint
   | EnableEndpoint
@@ -54,7 +67,6 @@ export type EndpointCommand =
 const settingsFrom = (input: Partial<EndpointInput>, base: EndpointSettings): EndpointSettings => ({
   url: input.url === undefined ? base.url : requireEndpointUrl('url', input.url),
   description: input.description ?? base.description,
-  eventTypes: input.eventTypes === undefined ? base.eventTypes : requireEventTypeFilter('eventTypes', input.eventTypes),
   headers: input.headers === undefined ? base.headers : requireHeaders('headers', input.headers),
   rateLimitPerSecond: input.rateLimitPerSecond === undefined ? base.rateLimitPerSecond : requireRateLimit('rateLimitPerSecond', input.rateLimitPerSecond),
   timeoutSeconds: input.timeoutSeconds === undefined ? base.timeoutSeconds : requireTimeout('timeoutSeconds', input.timeoutSeconds),
@@ -65,12 +77,32 @@ const settingsFrom = (input: Partial<EndpointInput>, base: EndpointSettings): En
 const DEFAULTS: EndpointSettings = {
   url: '',
   description: '',
-  eventTypes: [],
   headers: {},
   rateLimitPerSecond: null,
   timeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
   retryDelays: null,
   metadata: {},
+};
+
+const settingsOf = (endpoint: EndpointSettings): EndpointSettings => ({
+  url: endpoint.url,
+  description: endpoint.description,
+  headers: endpoint.headers,
+  rateLimitPerSecond: endpoint.rateLimitPerSecond,
+  timeoutSeconds: endpoint.timeoutSeconds,
+  retryDelays: endpoint.retryDelays,
+  metadata: endpoint.metadata,
+});
+
+/** The event types named (checked, without duplicates) and the new id offered for each. */
+const filterWithIds = (eventTypes: readonly string[], ids: readonly string[] = []): { names: string[]; newIds: Map<string, string> } => {
+  const names = requireEventTypeFilter('eventTypes', eventTypes);
+  const newIds = new Map<string, string>();
+  eventTypes.forEach((name, i) => {
+    const id = ids[i];
+    if (id !== undefined && !newIds.has(name)) newIds.set(name, id);
+  });
+  return { names, newIds };
 };
 
 const addSeconds = (iso: string, seconds: number): string => new Date(Date.parse(iso) + seconds * 1000).toISOString();
@@ -82,34 +114,56 @@ export const decideEndpoint = (command: EndpointCommand, state: EndpointState): 
     if (state.status !== 'empty') throw conflict('endpoint_exists', `Endpoint ${id} already exists.`);
     const d = command.data;
     if (d.url === undefined) throw validationError('url', 'required', 'url is required.');
+    const settings = settingsFrom(d, DEFAULTS);
+    const { names, newIds } = filterWithIds(d.eventTypes ?? [], d.subscriptionIds);
     return [
       {
         type: 'EndpointCreated',
-        data: {
-          ...settingsFrom(d, DEFAULTS),
-          endpointId: id,
-          applicationId: d.applicationId,
-          disabled: d.disabled ?? false,
-          secret: d.secret,
-          createdAt: now,
-        },
+        data: { ...settings, endpointId: id, applicationId: d.applicationId, disabled: d.disabled ?? false, secret: d.secret, createdAt: now, subscriptions: [] },
       },
+      ...subscriptionChanges([], { endpointId: id, applicationId: d.applicationId, now }, names, newIds),
     ];
   }
   if (state.status !== 'active') throw notFound('endpoint', id);
   const endpoint = state.endpoint;
+  const ids = { endpointId: id, applicationId: endpoint.applicationId, now };
   switch (command.type) {
     case 'UpdateEndpoint': {
-      const { endpointId: _id, disabled, ...input } = command.data;
-      const events: EndpointEvent[] = [{ type: 'EndpointUpdated', data: { ...settingsFrom(input, endpoint), endpointId: id, updatedAt: now } }];
+      const { endpointId: _id, disabled, eventTypes, subscriptionIds, ...input } = command.data;
+      const settings = settingsFrom(input, settingsOf(endpoint));
+      const filter = eventTypes === undefined ? null : filterWithIds(eventTypes, subscriptionIds);
+      const events: EndpointEvent[] = [{ type: 'EndpointUpdated', data: { ...settings, endpointId: id, updatedAt: now, legacyEventTypes: null } }];
+      if (filter) events.push(...subscriptionChanges(endpoint.subscriptions, ids, filter.names, filter.newIds));
       if (disabled === true && !endpoint.disabled) events.push({ type: 'EndpointDisabled', data: { endpointId: id, reason: 'Disabled by a user.', disabledAt: now } });
       if (disabled === false && endpoint.disabled) events.push({ type: 'EndpointEnabled', data: { endpointId: id, enabledAt: now } });
       return events;
     }
-    case 'SetEndpointSubscriptions':
-      return [
-        { type: 'EndpointSubscriptionsChanged', data: { endpointId: id, eventTypes: requireEventTypeFilter('eventTypes', command.data.eventTypes), changedAt: now } },
-      ];
+    case 'SetEndpointSubscriptions': {
+      const { names, newIds } = filterWithIds(command.data.eventTypes, command.data.subscriptionIds);
+      return subscriptionChanges(endpoint.subscriptions, ids, names, newIds);
+    }
+    case 'Subscribe': {
+      const { subscriptionId, eventType } = command.data;
+      requireEventTypeName('eventType', eventType);
+      const existing = endpoint.subscriptions.find((s) => s.eventType === eventType);
+      if (existing) throw conflict('subscription_exists', `Endpoint ${id} is already subscribed to ${eventType} (subscription ${existing.id}).`);
+      return [{ type: 'EndpointSubscriptionAdded', data: { endpointId: id, applicationId: endpoint.applicationId, subscriptionId, eventType, addedAt: now } }];
+    }
+    case 'SetSubscriptionEnabled': {
+      const { subscriptionId, enabled } = command.data;
+      const sub = endpoint.subscriptions.find((s) => s.id === subscriptionId);
+      if (!sub) throw notFound('subscription', subscriptionId);
+      if (sub.enabled === enabled) return [];
+      return enabled
+        ? [{ type: 'EndpointSubscriptionEnabled', data: { endpointId: id, subscriptionId, eventType: sub.eventType, enabledAt: now } }]
+        : [{ type: 'EndpointSubscriptionDisabled', data: { endpointId: id, subscriptionId, eventType: sub.eventType, disabledAt: now } }];
+    }
+    case 'Unsubscribe': {
+      const { subscriptionId } = command.data;
+      const sub = endpoint.subscriptions.find((s) => s.id === subscriptionId);
+      if (!sub) throw notFound('subscription', subscriptionId);
+      return [{ type: 'EndpointSubscriptionRemoved', data: { endpointId: id, subscriptionId, eventType: sub.eventType, removedAt: now } }];
+    }
     case 'RotateEndpointSecret': {
       const grace = command.data.gracePeriodSeconds;
       if (!Number.isInteger(grace) || grace < 0 || grace > 7 * 86_400) {

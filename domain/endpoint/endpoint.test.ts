@@ -18,7 +18,6 @@ const secret3: SealedSecret = { alg: 'A256GCM', iv: 'aXYz', tag: 'dGFnMw==', dat
 const settings: EndpointSettings = {
   url: 'https://example.com/hooks',
   description: '',
-  eventTypes: [],
   headers: {},
   rateLimitPerSecond: null,
   timeoutSeconds: 15,
@@ -28,16 +27,21 @@ const settings: EndpointSettings = {
 
 const created: EndpointCreated = {
   type: 'EndpointCreated',
-  data: { ...settings, endpointId: 'ep_1', applicationId: 'app_1', disabled: false, secret: secret1, createdAt: CREATED_AT },
+  data: { ...settings, endpointId: 'ep_1', applicationId: 'app_1', disabled: false, secret: secret1, createdAt: CREATED_AT, subscriptions: [] },
 };
+const updated = (data: Partial<EndpointSettings> = {}) =>
+  ({ type: 'EndpointUpdated', data: { ...settings, ...data, endpointId: 'ep_1', updatedAt: NOW, legacyEventTypes: null } }) as const;
 const disabled: EndpointDisabled = { type: 'EndpointDisabled', data: { endpointId: 'ep_1', reason: 'Too many failures.', disabledAt: CREATED_AT } };
 const deleted: EndpointDeleted = { type: 'EndpointDeleted', data: { endpointId: 'ep_1', deletedAt: CREATED_AT } };
 
-const create = (input: Partial<EndpointInput> & { disabled?: boolean } = {}): CreateEndpoint => ({
+const create = (input: Partial<EndpointInput> & { disabled?: boolean; subscriptionIds?: string[] } = {}): CreateEndpoint => ({
   type: 'CreateEndpoint',
   data: { url: 'https://example.com/hooks', endpointId: 'ep_1', applicationId: 'app_1', secret: secret1, ...input },
   metadata: meta,
 });
+
+const added = (subscriptionId: string, eventType: string, addedAt = NOW) =>
+  ({ type: 'EndpointSubscriptionAdded', data: { endpointId: 'ep_1', applicationId: 'app_1', subscriptionId, eventType, addedAt } }) as const;
 
 const invalid = (field: string, rule: string) => ({ kind: 'validation', code: 'validation_failed', field, rule }) as const;
 
@@ -50,7 +54,7 @@ describe('endpoint decider', () => {
         .then([{ ...created, data: { ...created.data, createdAt: NOW } }]);
     });
 
-    it('keeps every setting given, normalizing the url and removing duplicate event types', () => {
+    it('keeps every setting given, normalizing the url; each event type named becomes a subscription, once', () => {
       const state = spec
         .given([])
         .when(
@@ -58,6 +62,7 @@ describe('endpoint decider', () => {
             url: 'HTTPS://Example.com:443/a?b=c',
             description: 'Orders',
             eventTypes: ['order.created', 'order.paid', 'order.created'],
+            subscriptionIds: ['sub_1', 'sub_2', 'sub_3'],
             headers: { 'X-Api-Key': 'k' },
             rateLimitPerSecond: 10,
             timeoutSeconds: 60,
@@ -72,7 +77,6 @@ describe('endpoint decider', () => {
             data: {
               url: 'https://example.com/a?b=c',
               description: 'Orders',
-              eventTypes: ['order.created', 'order.paid'],
               headers: { 'X-Api-Key': 'k' },
               rateLimitPerSecond: 10,
               timeoutSeconds: 60,
@@ -83,10 +87,17 @@ describe('endpoint decider', () => {
               disabled: true,
               secret: secret1,
               createdAt: NOW,
+              subscriptions: [],
             },
           },
+          added('sub_1', 'order.created'),
+          added('sub_2', 'order.paid'),
         ]);
       expect(state).toMatchObject({ status: 'active', endpoint: { id: 'ep_1', disabled: true, previousSecrets: [], updatedAt: NOW } });
+      expect(state.status === 'active' && state.endpoint.subscriptions).toEqual([
+        { id: 'sub_1', eventType: 'order.created', enabled: true, createdAt: NOW, updatedAt: NOW },
+        { id: 'sub_2', eventType: 'order.paid', enabled: true, createdAt: NOW, updatedAt: NOW },
+      ]);
     });
 
     it('accepts plain http', () => {
@@ -190,6 +201,9 @@ describe('endpoint decider', () => {
     const commands: EndpointCommand[] = [
       { type: 'UpdateEndpoint', data: { endpointId: 'ep_1', description: 'x' }, metadata: meta },
       { type: 'SetEndpointSubscriptions', data: { endpointId: 'ep_1', eventTypes: [] }, metadata: meta },
+      { type: 'Subscribe', data: { endpointId: 'ep_1', subscriptionId: 'sub_1', eventType: 'a.b' }, metadata: meta },
+      { type: 'SetSubscriptionEnabled', data: { endpointId: 'ep_1', subscriptionId: 'sub_1', enabled: false }, metadata: meta },
+      { type: 'Unsubscribe', data: { endpointId: 'ep_1', subscriptionId: 'sub_1' }, metadata: meta },
       { type: 'RotateEndpointSecret', data: { endpointId: 'ep_1', secret: secret2, gracePeriodSeconds: 60 }, metadata: meta },
       { type: 'DisableEndpoint', data: { endpointId: 'ep_1', reason: 'x' }, metadata: meta },
       { type: 'EnableEndpoint', data: { endpointId: 'ep_1' }, metadata: meta },
@@ -210,7 +224,7 @@ describe('endpoint decider', () => {
       spec
         .given([created])
         .when({ type: 'UpdateEndpoint', data: { endpointId: 'ep_1', description: 'New', timeoutSeconds: 30 }, metadata: meta })
-        .then([{ type: 'EndpointUpdated', data: { ...settings, description: 'New', timeoutSeconds: 30, endpointId: 'ep_1', updatedAt: NOW } }]);
+        .then([updated({ description: 'New', timeoutSeconds: 30 })]);
     });
 
     it('can clear the rate limit and the retry schedule with null', () => {
@@ -218,7 +232,7 @@ describe('endpoint decider', () => {
       spec
         .given([given])
         .when({ type: 'UpdateEndpoint', data: { endpointId: 'ep_1', rateLimitPerSecond: null, retryDelays: null }, metadata: meta })
-        .then([{ type: 'EndpointUpdated', data: { ...settings, endpointId: 'ep_1', updatedAt: NOW } }]);
+        .then([updated()]);
     });
 
     it('validates the url', () => {
@@ -240,7 +254,7 @@ describe('endpoint decider', () => {
         .given([created])
         .when({ type: 'UpdateEndpoint', data: { endpointId: 'ep_1', disabled: true }, metadata: meta })
         .then([
-          { type: 'EndpointUpdated', data: { ...settings, endpointId: 'ep_1', updatedAt: NOW } },
+          updated(),
           { type: 'EndpointDisabled', data: { endpointId: 'ep_1', reason: 'Disabled by a user.', disabledAt: NOW } },
         ]);
       expect(state).toMatchObject({ status: 'active', endpoint: { disabled: true, disabledReason: 'Disabled by a user.' } });
@@ -250,7 +264,7 @@ describe('endpoint decider', () => {
       spec
         .given([created, disabled])
         .when({ type: 'UpdateEndpoint', data: { endpointId: 'ep_1', disabled: true }, metadata: meta })
-        .then([{ type: 'EndpointUpdated', data: { ...settings, endpointId: 'ep_1', updatedAt: NOW } }]);
+        .then([updated()]);
     });
 
     it('with disabled: false also enables a disabled endpoint', () => {
@@ -258,7 +272,7 @@ describe('endpoint decider', () => {
         .given([created, disabled])
         .when({ type: 'UpdateEndpoint', data: { endpointId: 'ep_1', disabled: false }, metadata: meta })
         .then([
-          { type: 'EndpointUpdated', data: { ...settings, endpointId: 'ep_1', updatedAt: NOW } },
+          updated(),
           { type: 'EndpointEnabled', data: { endpointId: 'ep_1', enabledAt: NOW } },
         ]);
       expect(state).toMatchObject({ status: 'active', endpoint: { disabled: false, disabledReason: null } });
@@ -268,24 +282,7 @@ describe('endpoint decider', () => {
       spec
         .given([created])
         .when({ type: 'UpdateEndpoint', data: { endpointId: 'ep_1', disabled: false }, metadata: meta })
-        .then([{ type: 'EndpointUpdated', data: { ...settings, endpointId: 'ep_1', updatedAt: NOW } }]);
-    });
-  });
-
-  describe('SetEndpointSubscriptions', () => {
-    it('replaces the event type filter, without duplicates', () => {
-      const state = spec
-        .given([created])
-        .when({ type: 'SetEndpointSubscriptions', data: { endpointId: 'ep_1', eventTypes: ['a.b', 'c', 'a.b'] }, metadata: meta })
-        .then([{ type: 'EndpointSubscriptionsChanged', data: { endpointId: 'ep_1', eventTypes: ['a.b', 'c'], changedAt: NOW } }]);
-      expect(state).toMatchObject({ status: 'active', endpoint: { eventTypes: ['a.b', 'c'], updatedAt: NOW } });
-    });
-
-    it('rejects a bad event type name', () => {
-      spec
-        .given([created])
-        .when({ type: 'SetEndpointSubscriptions', data: { endpointId: 'ep_1', eventTypes: ['-bad'] }, metadata: meta })
-        .thenThrows(invalid('eventTypes[0]', 'pattern'));
+        .then([updated()]);
     });
   });
 
@@ -403,21 +400,28 @@ describe('endpoint decider', () => {
   });
 
   describe('endpointWants', () => {
-    it('an empty filter means every event type', () => {
+    it('an endpoint without any subscription receives every event type', () => {
+      expect(endpointWants({ eventTypes: [], subscriptionCount: 0, disabled: false }, 'anything.at.all')).toBe(true);
+      // A document written before subscriptions had flags: an empty filter, no count.
       expect(endpointWants({ eventTypes: [], disabled: false }, 'anything.at.all')).toBe(true);
     });
 
-    it('a filter lets through only the types it lists, matched exactly', () => {
-      const endpoint = { eventTypes: ['order.created', 'order.paid'], disabled: false };
+    it('otherwise only the types of its enabled subscriptions, matched exactly', () => {
+      const endpoint = { eventTypes: ['order.created', 'order.paid'], subscriptionCount: 3, disabled: false };
       expect(endpointWants(endpoint, 'order.paid')).toBe(true);
       expect(endpointWants(endpoint, 'order.refunded')).toBe(false);
       expect(endpointWants(endpoint, 'order')).toBe(false);
       expect(endpointWants(endpoint, 'Order.paid')).toBe(false);
+      expect(endpointWants({ eventTypes: ['order.paid'], disabled: false }, 'order.created')).toBe(false);
+    });
+
+    it('an endpoint whose subscriptions are all disabled receives nothing', () => {
+      expect(endpointWants({ eventTypes: [], subscriptionCount: 2, disabled: false }, 'order.paid')).toBe(false);
     });
 
     it('a disabled endpoint wants nothing', () => {
-      expect(endpointWants({ eventTypes: [], disabled: true }, 'order.paid')).toBe(false);
-      expect(endpointWants({ eventTypes: ['order.paid'], disabled: true }, 'order.paid')).toBe(false);
+      expect(endpointWants({ eventTypes: [], subscriptionCount: 0, disabled: true }, 'order.paid')).toBe(false);
+      expect(endpointWants({ eventTypes: ['order.paid'], subscriptionCount: 1, disabled: true }, 'order.paid')).toBe(false);
     });
   });
 });

@@ -1,12 +1,12 @@
 import type { Event } from '../decider';
 import type { JsonObject } from '../json';
 import type { SealedSecret } from '../secretBox';
+import type { Subscription, SubscriptionEvent, SubscriptionRef } from './subscriptions';
+import { enabledEventTypes, evolveSubscriptions, replaceSubscriptions, subscriptionEventTime } from './subscriptions';
 
 export type EndpointSettings = {
   url: string;
   description: string;
-  /** Empty = every event type. */
-  eventTypes: string[];
   headers: { [name: string]: string };
   rateLimitPerSecond: number | null;
   timeoutSeconds: number;
@@ -15,11 +15,17 @@ export type EndpointSettings = {
   metadata: JsonObject;
 };
 
+/**
+ * v2. `subscriptions`: those the endpoint starts with. Written empty since v2 (each subscription is an
+ * EndpointSubscriptionAdded event after this one); a v1 event's `eventTypes` filter is upcast into it.
+ */
 export type EndpointCreated = Event<
   'EndpointCreated',
-  EndpointSettings & { endpointId: string; applicationId: string; disabled: boolean; secret: SealedSecret; createdAt: string }
+  EndpointSettings & { endpointId: string; applicationId: string; disabled: boolean; secret: SealedSecret; createdAt: string; subscriptions: SubscriptionRef[] }
 >;
-export type EndpointUpdated = Event<'EndpointUpdated', EndpointSettings & { endpointId: string; updatedAt: string }>;
+/** v2. `legacyEventTypes`: null since v2; a v1 event carried the whole filter, which it then replaced. */
+export type EndpointUpdated = Event<'EndpointUpdated', EndpointSettings & { endpointId: string; updatedAt: string; legacyEventTypes: string[] | null }>;
+/** Written before subscriptions were events (no longer written): the filter became exactly `eventTypes`. */
 export type EndpointSubscriptionsChanged = Event<'EndpointSubscriptionsChanged', { endpointId: string; eventTypes: string[]; changedAt: string }>;
 export type EndpointSecretRotated = Event<
   'EndpointSecretRotated',
@@ -42,6 +48,7 @@ export type EndpointEvent =
   | EndpointCreated
   | EndpointUpdated
   | EndpointSubscriptionsChanged
+  | SubscriptionEvent
   | EndpointSecretRotated
   | EndpointDisabled
   | EndpointEnabled
@@ -59,6 +66,8 @@ export type Endpoint = Readonly<
     disabled: boolean;
     disabledReason: string | null;
     circuit: CircuitState;
+    /** Empty = every event type; otherwise the enabled ones say which. */
+    subscriptions: readonly Subscription[];
     secret: SealedSecret;
     previousSecrets: readonly PreviousSecret[];
     createdAt: string;
@@ -79,18 +88,39 @@ const change = (state: EndpointState, patch: Partial<Endpoint>): EndpointState =
 export const evolveEndpoint = (state: EndpointState, event: EndpointEvent): EndpointState => {
   switch (event.type) {
     case 'EndpointCreated': {
-      const { endpointId, createdAt, ...rest } = event.data;
+      const { endpointId, createdAt, subscriptions, ...rest } = event.data;
       return {
         status: 'active',
-        endpoint: { ...rest, id: endpointId, disabledReason: null, circuit: 'closed', previousSecrets: [], createdAt, updatedAt: createdAt },
+        endpoint: {
+          ...rest,
+          id: endpointId,
+          disabledReason: null,
+          circuit: 'closed',
+          subscriptions: subscriptions.map((s) => ({ id: s.subscriptionId, eventType: s.eventType, enabled: true, createdAt, updatedAt: createdAt })),
+          previousSecrets: [],
+          createdAt,
+          updatedAt: createdAt,
+        },
       };
     }
     case 'EndpointUpdated': {
-      const { endpointId: _id, updatedAt, ...settings } = event.data;
-      return change(state, { ...settings, updatedAt });
+      if (state.status !== 'active') return state;
+      const { endpointId, updatedAt, legacyEventTypes, ...settings } = event.data;
+      const subscriptions = legacyEventTypes === null ? state.endpoint.subscriptions : replaceSubscriptions(state.endpoint.subscriptions, endpointId, legacyEventTypes, updatedAt);
+      return change(state, { ...settings, subscriptions, updatedAt });
     }
-    case 'EndpointSubscriptionsChanged':
-      return change(state, { eventTypes: event.data.eventTypes, updatedAt: event.data.changedAt });
+    case 'EndpointSubscriptionsChanged': {
+      if (state.status !== 'active') return state;
+      const { endpointId, eventTypes, changedAt } = event.data;
+      return change(state, { subscriptions: replaceSubscriptions(state.endpoint.subscriptions, endpointId, eventTypes, changedAt), updatedAt: changedAt });
+    }
+    case 'EndpointSubscriptionAdded':
+    case 'EndpointSubscriptionEnabled':
+    case 'EndpointSubscriptionDisabled':
+    case 'EndpointSubscriptionRemoved': {
+      if (state.status !== 'active') return state;
+      return change(state, { subscriptions: evolveSubscriptions(state.endpoint.subscriptions, event), updatedAt: subscriptionEventTime(event) });
+    }
     case 'EndpointSecretRotated': {
       if (state.status !== 'active') return state;
       const stillValid = state.endpoint.previousSecrets.filter((p) => p.expiresAt > event.data.rotatedAt);
@@ -120,6 +150,25 @@ export const evolveEndpoint = (state: EndpointState, event: EndpointEvent): Endp
   }
 };
 
-/** Whether an endpoint receives a message of this event type (an empty filter means every type). */
-export const endpointWants = (endpoint: Pick<Endpoint, 'eventTypes' | 'disabled'>, eventType: string): boolean =>
-  !endpoint.disabled && (endpoint.eventTypes.length === 0 || endpoint.eventTypes.includes(eventType));
+/**
+ * What a read model keeps to route messages: `eventTypes`, the enabled subscriptions' event types, and
+ * `subscriptionCount`, every subscription enabled or not (absent in documents written before subscriptions had
+ * flags, when every subscription was enabled).
+ */
+export type RoutingFilter = Readonly<{ disabled: boolean; eventTypes: readonly string[]; subscriptionCount?: number }>;
+
+export const routingFilterOf = (endpoint: Pick<Endpoint, 'disabled' | 'subscriptions'>): { disabled: boolean; eventTypes: string[]; subscriptionCount: number } => ({
+  disabled: endpoint.disabled,
+  eventTypes: enabledEventTypes(endpoint.subscriptions),
+  subscriptionCount: endpoint.subscriptions.length,
+});
+
+/**
+ * Whether an endpoint receives a message of this event type: one with no subscription at all receives every type;
+ * otherwise the types of its enabled subscriptions (all of them disabled: nothing).
+ */
+export const endpointWants = (endpoint: RoutingFilter, eventType: string): boolean => {
+  if (endpoint.disabled) return false;
+  const count = endpoint.subscriptionCount ?? endpoint.eventTypes.length;
+  return count === 0 || endpoint.eventTypes.includes(eventType);
+};

@@ -1,0 +1,3 @@
+export { portalRoutes } from './portalRoutes';
+export { hostedPortal } from './hosted';
+export { isPortalApiPath, portalCors } from './cors';
