@@ -21,6 +21,7 @@ import { eventTypeRoutes } from './routes/eventTypes';
 import { messageRoutes } from './routes/messages';
 import { portalTokenRoutes } from './routes/portalTokens';
 import { validateBody, validateQuery } from './validation';
+import { compatRoutes } from './compat';
 import { hostedPortal, isPortalApiPath, portalCors, portalRoutes } from './portal';
 import { assertMayWrite } from './portal/principal';
 
@@ -32,6 +33,9 @@ export const v1Routes: readonly AnyRoute[] = [
   ...portalTokenRoutes,
   ...adminRoutes,
 ];
+
+/** Every route served: /v1 (API.md), the portal API and the cloud-compatible /api (COMPAT.md), over the same commands and queries. */
+export const allRoutes: readonly AnyRoute[] = [...v1Routes, ...portalRoutes, ...compatRoutes];
 
 export type ServerOptions = Readonly<{
   /** Undefined in a process without the api role: it serves only /health and /metrics. */
@@ -72,7 +76,7 @@ const routeNotFound = (ctx: Context): HttpError => new HttpError(404, 'route_not
 
 export const createServer = (options: ServerOptions): Koa => {
   const app = new Koa({ proxy: false });
-  const table = [...v1Routes, ...portalRoutes].map(compileRoute);
+  const table = allRoutes.map(compileRoute);
   const hosted = options.api
     ? hostedPortal({ dir: options.api.config.hostedPortalDir, apiOrigin: new URL(options.api.config.publicUrl).origin })
     : null;
@@ -108,7 +112,7 @@ export const createServer = (options: ServerOptions): Koa => {
     const deps = options.api;
     if (!deps) throw new HttpError(404, 'route_not_found', 'This process does not run the api role.');
     if (ctx.method === 'GET' && ctx.path === '/openapi.json') {
-      ctx.body = openApiDocument([...v1Routes, ...portalRoutes], options.version, deps.config.publicUrl);
+      ctx.body = openApiDocument(allRoutes, options.version, deps.config.publicUrl);
       return;
     }
     // The hosted portal page and its assets; CORS (and preflights) for the portal API only.
@@ -119,7 +123,7 @@ export const createServer = (options: ServerOptions): Koa => {
     const auth =
       match !== null && match !== 'method_not_allowed'
         ? match.route.auth
-        : isPortalApiPath(ctx.path) ? 'portal' : /^\/v1(\/|$)/.test(ctx.path) ? 'admin' : null;
+        : isPortalApiPath(ctx.path) ? 'portal' : /^\/(v1|api)(\/|$)/.test(ctx.path) ? 'admin' : null;
     if (auth === null) throw routeNotFound(ctx);
 
     // 1. who is calling — the general rate limit is charged even for bad credentials (by address)

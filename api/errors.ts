@@ -30,12 +30,13 @@ export const errorBody = (code: string, message: string, details: readonly Error
 });
 
 /**
- * COMPAT.md's error body, for the cloud-compatible surfaces (/portal and /api): `error` is the message string;
- * validation failures give `details: {fieldErrors}` and the same map in `validationErrors` (older clients).
+ * COMPAT.md's error body, for the cloud-compatible surfaces (/portal and /api): `error` is the message string. A
+ * validation failure (400/422) gives `details: {fieldErrors}` (empty when no field is to blame, e.g. malformed JSON)
+ * and the same map in `validationErrors` (older clients); any other error has `details: null`.
  */
-export const cloudErrorBody = (code: string, message: string, details: readonly ErrorDetail[], requestId: string) => {
+export const cloudErrorBody = (status: number, code: string, message: string, details: readonly ErrorDetail[], requestId: string) => {
   const base = { error: message, message, code, requestId };
-  if (details.length === 0) return { ...base, details: null };
+  if (status !== 400 && status !== 422) return { ...base, details: null };
   const fieldErrors: Record<string, string[]> = {};
   for (const d of details) (fieldErrors[d.field] ??= []).push(d.message);
   return { ...base, details: { fieldErrors }, validationErrors: fieldErrors };
@@ -52,20 +53,22 @@ export const errorMiddleware = (log: (line: string) => void) => async (ctx: Cont
     }
   } catch (error) {
     const requestId = String(ctx.state.requestId ?? '');
-    const body = usesCloudErrors(ctx.path) ? cloudErrorBody : errorBody;
+    const cloud = usesCloudErrors(ctx.path);
+    const body = (status: number, code: string, message: string, details: readonly ErrorDetail[]) =>
+      cloud ? cloudErrorBody(status, code, message, details, requestId) : errorBody(code, message, details, requestId);
     if (error instanceof HttpError) {
       ctx.status = error.status;
       for (const [k, v] of Object.entries(error.headers)) ctx.set(k, v);
-      ctx.body = body(error.code, error.message, error.details, requestId);
+      ctx.body = body(error.status, error.code, error.message, error.details);
     } else if (error instanceof DomainError) {
       ctx.status = STATUS_OF_KIND[error.kind];
-      ctx.body = body(error.code, error.message, error.details, requestId);
+      ctx.body = body(STATUS_OF_KIND[error.kind], error.code, error.message, error.details);
     } else {
       // Never echo internals (they could hold secrets); the request id ties the log line to the answer.
       const message = error instanceof Error ? error.message : String(error);
       log(`error ${requestId} ${ctx.method} ${ctx.path}: ${message}`);
       ctx.status = 500;
-      ctx.body = body('internal_error', 'Something went wrong on our side; retry, and report the request id if it persists.', [], requestId);
+      ctx.body = body(500, 'internal_error', 'Something went wrong on our side; retry, and report the request id if it persists.', []);
     }
   }
 };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { apiAssertions, awayFromWindowEdge, expectErrorBody, useTestHookbase } from '../test/apiAssertions';
 import type { ErrorBody, Res } from '../test/apiAssertions';
 import type { TestHookbase } from '../test/harness';
-import { v1Routes } from './app';
+import { allRoutes, v1Routes } from './app';
 import { portalRoutes } from './portal/portalRoutes';
 
 // What every request meets whatever its route: auth, rate limits, body parsing, idempotency keys, errors,
@@ -216,7 +216,7 @@ describe('Idempotency-Key', () => {
 });
 
 describe('GET /openapi.json', () => {
-  it('describes every route of the table with its operationId, method and path', async () => {
+  it('describes every route of the table (/v1 and the compat /api) with its operationId, method and path', async () => {
     const res = await raw('GET', '/openapi.json');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -225,15 +225,19 @@ describe('GET /openapi.json', () => {
     expect(doc.info.version).toEqual(expect.any(String));
 
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`));
-    const routes = [...v1Routes, ...portalRoutes];
-    const table = routes.map((r) => `${r.method} ${r.path} ${r.operationId}`);
+    const table = allRoutes.map((r) => `${r.method} ${r.path} ${r.operationId}`);
     expect(documented.sort()).toEqual([...table].sort());
-    const ids = routes.map((r) => r.operationId);
+    expect(table.filter((r) => r.includes(' /api/')).length).toBeGreaterThan(40);
+    const ids = allRoutes.map((r) => r.operationId);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ids) expect(id).toMatch(/^(v1|portal)\.[a-zA-Z]+\.[a-zA-Z]+$/);
+    for (const r of [...v1Routes, ...portalRoutes]) expect(r.operationId).toMatch(/^(v1|portal)\.[a-zA-Z]+\.[a-zA-Z]+$/);
+    for (const r of portalRoutes) expect(allRoutes).toContain(r);
+    for (const r of allRoutes.filter((r) => r.path.startsWith('/api/'))) {
+      expect(r.operationId).toMatch(r.path.startsWith('/api/organizations/{orgId}/') ? /^org\.[a-zA-Z]+\.[a-zA-Z]+$/ : /^api\.[a-zA-Z]+\.[a-zA-Z]+$/);
+    }
 
     // path parameters are declared
-    for (const r of routes) {
+    for (const r of allRoutes) {
       const op = doc.paths[r.path]?.[r.method.toLowerCase()];
       const names = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       for (const name of names) expect(op?.parameters).toContainEqual(expect.objectContaining({ name, in: 'path' }));

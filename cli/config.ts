@@ -21,6 +21,8 @@ export type HookbaseConfig = Readonly<{
   allowPrivateNetworks: boolean;
   rateLimits: RateLimits;
   publicUrl: string;
+  /** The organization the cloud-compatible /api answers for (COMPAT.md, the MCP server). */
+  organization: Readonly<{ id: string; name: string; slug: string }>;
 }>;
 
 export class ConfigError extends Error {
@@ -87,6 +89,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
         'Make one with `openssl rand -base64 32` and give that value to every process.',
     );
   }
+  const orgName = e.HOOKBASE_ORG_NAME || 'Hookbase';
+  const organization = { id: e.HOOKBASE_ORG_ID || 'org_default', name: orgName, slug: orgName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'hookbase' };
   const advertisedHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     port,
@@ -106,6 +110,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
       sendsPerMinute: positiveInt('HOOKBASE_RATE_LIMIT_SENDS', e.HOOKBASE_RATE_LIMIT_SENDS, 10_000),
       portalTokensPerHour: positiveInt('HOOKBASE_RATE_LIMIT_PORTAL_TOKENS', e.HOOKBASE_RATE_LIMIT_PORTAL_TOKENS, 100),
     },
+    organization,
     publicUrl: (e.HOOKBASE_PUBLIC_URL || `http://${advertisedHost.includes(':') ? `[${advertisedHost}]` : advertisedHost}:${port}`).replace(/\/$/, ''),
   };
 };

@@ -270,6 +270,8 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
         bodyLimitBytes: 256 * 1024,
         readYourWritesTimeoutMs: 5_000,
         version: VERSION,
+        organization: config.organization,
+        organizationId: config.organization.id,
       },
     };
   }

@@ -27,6 +27,8 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>>
   ApplicationCreated: 1,
   ApplicationUpdated: 1,
   ApplicationDeleted: 1,
+  ApplicationDisabled: 1,
+  ApplicationEnabled: 1,
   ApplicationUidClaimed: 1,
   EventTypeCreated: 1,
   EventTypeUpdated: 1,

@@ -5,18 +5,32 @@ import { projection } from './projection';
 export const applicationsProjection = projection(
   'applications',
   [collections.applications],
-  ['ApplicationCreated', 'ApplicationUpdated', 'ApplicationDeleted'],
+  ['ApplicationCreated', 'ApplicationUpdated', 'ApplicationDeleted', 'ApplicationDisabled', 'ApplicationEnabled'],
   async (event, tx) => {
     const apps = tx.collection<ApplicationDoc>(collections.applications);
     switch (event.type) {
       case 'ApplicationCreated': {
         const d = event.data;
-        await apps.put({ id: d.applicationId, name: d.name, uid: d.uid, metadata: d.metadata, createdAt: d.createdAt, updatedAt: d.createdAt });
+        await apps.put({
+          id: d.applicationId, name: d.name, uid: d.uid, metadata: d.metadata, disabled: false, disabledReason: null, disabledAt: null,
+          createdAt: d.createdAt, updatedAt: d.createdAt,
+        });
         return;
       }
       case 'ApplicationUpdated': {
         const app = await apps.get(event.data.applicationId);
         if (app) await apps.put({ ...app, name: event.data.name, metadata: event.data.metadata, updatedAt: event.data.updatedAt });
+        return;
+      }
+      case 'ApplicationDisabled': {
+        const app = await apps.get(event.data.applicationId);
+        const d = event.data;
+        if (app) await apps.put({ ...app, disabled: true, disabledReason: d.reason, disabledAt: d.disabledAt, updatedAt: d.disabledAt });
+        return;
+      }
+      case 'ApplicationEnabled': {
+        const app = await apps.get(event.data.applicationId);
+        if (app) await apps.put({ ...app, disabled: false, disabledReason: null, disabledAt: null, updatedAt: event.data.enabledAt });
         return;
       }
       case 'ApplicationDeleted':

@@ -6,7 +6,18 @@ import type { CollectionDef } from '../store/readStore';
 
 // The read models: one collection per query shape the API needs. Disposable: a replay of `$all` rebuilds them.
 
-export type ApplicationDoc = { id: string; name: string; uid: string | null; metadata: JsonObject; createdAt: string; updatedAt: string };
+export type ApplicationDoc = {
+  id: string;
+  name: string;
+  uid: string | null;
+  metadata: JsonObject;
+  /** Absent in documents projected before applications could be disabled (= false). */
+  disabled?: boolean;
+  disabledReason?: string | null;
+  disabledAt?: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
 
 export type EventTypeDoc = {
   id: string; // the name
@@ -171,13 +182,25 @@ const subscriptionListIndexes = () =>
  * query no index here serves throws UnindexedQueryError. Each index costs every write of its collection.
  */
 export const collections = {
-  applications: { name: 'applications', indexes: [byCreated()], unique: ['uid'] },
+  // By id, all or enabled/disabled: the /api list walks them in id (creation) order (api/compat).
+  applications: { name: 'applications', indexes: [byCreated(), { equal: ['disabled'] }], unique: ['uid'] },
   eventTypes: {
     name: 'event_types',
-    indexes: [byCreated(), byCreated('archived'), byCreated('category'), byCreated('category', 'archived')],
+    indexes: [
+      byCreated(), byCreated('archived'), byCreated('category'), byCreated('category', 'archived'),
+      // By name (the id), for /api's filtered and searched lists (api/compat).
+      { equal: ['archived'] }, { equal: ['category'] }, { equal: ['category', 'archived'] },
+    ],
   },
   // By id too: the fan-out of every send reads an application's endpoints in id (creation) order.
-  endpoints: { name: 'endpoints', indexes: [byCreated('applicationId'), { equal: ['applicationId'] }] },
+  endpoints: {
+    name: 'endpoints',
+    indexes: [
+      byCreated('applicationId'), { equal: ['applicationId'] },
+      // /api's list: by application or not, disabled or by circuit state (api/compat; the other filter is applied while paging).
+      byCreated(), byCreated('disabled'), byCreated('circuit'), byCreated('applicationId', 'disabled'), byCreated('applicationId', 'circuit'),
+    ],
+  },
   messages: { name: 'messages', indexes: [{ equal: ['applicationId'], sort: 'timestamp' }, { equal: ['applicationId', 'eventType'], sort: 'timestamp' }] },
   outbound: {
     name: 'outbound',
@@ -188,6 +211,9 @@ export const collections = {
       byCreated('endpointId'),
       byCreated('endpointId', 'status'),
       byCreated('messageId'),
+      // /api's lists, export and summary across applications (api/compat).
+      byCreated(),
+      byCreated('status'),
     ],
   },
   attempts: {

@@ -106,6 +106,21 @@ export const updateApplication = async (deps: ApiDeps, idOrUid: string, patch: {
   return requireApplication(deps, app.id);
 };
 
+/** Disabling stops deliveries of the application's new messages (they fan out to no endpoint) until it is enabled. */
+export const setApplicationDisabled = async (deps: ApiDeps, idOrUid: string, disabled: boolean, reason: string | null): Promise<ApplicationDoc> => {
+  const app = await requireApplication(deps, idOrUid);
+  const { position } = await handleCommand(
+    deps.events,
+    streams.application(app.id),
+    applicationDecider,
+    disabled
+      ? { type: 'DisableApplication', data: { applicationId: app.id, reason }, metadata: metadataOf(deps) }
+      : { type: 'EnableApplication', data: { applicationId: app.id }, metadata: metadataOf(deps) },
+  );
+  await readYourWrites(deps, position);
+  return requireApplication(deps, app.id);
+};
+
 /** Deleting an application deletes its endpoints too: they stop receiving, pending retries included. */
 export const deleteApplication = async (deps: ApiDeps, idOrUid: string): Promise<void> => {
   const app = await requireApplication(deps, idOrUid);

@@ -35,7 +35,8 @@ export const testEndpointAndWait = async (deps: ApiDeps, applicationId: string, 
     attempt = page.items[0] ?? null;
     if (attempt === null) await sleep(wait);
   }
-  const timestamp = Math.floor(Date.parse(attempt?.attemptedAt ?? deps.now().toISOString()) / 1000);
+  // The attempt is recorded when its answer came: its request was signed latencyMs earlier.
+  const timestamp = Math.floor((Date.parse(attempt?.attemptedAt ?? deps.now().toISOString()) - (attempt?.latencyMs ?? 0)) / 1000);
   const secret = openSecret(deps.masterKey, endpoint.secret);
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
   const value = `v1,${createHmac('sha256', key).update(`${message.id}.${timestamp}.${webhookBody(message)}`).digest('base64')}`;

@@ -17,7 +17,8 @@ import { ajv } from '../validation';
 import { HttpError } from '../errors';
 import { metadataOf, readYourWrites, requireApplication } from './common';
 
-export type MessageIn = { eventType: string; payload: JsonValue; eventId?: string | null };
+/** `endpointIds` (the compat surface's send-event): only these of the subscribed endpoints receive it. */
+export type MessageIn = { eventType: string; payload: JsonValue; eventId?: string | null; endpointIds?: readonly string[] };
 
 const validators = new Map<string, ValidateFunction>();
 
@@ -40,7 +41,7 @@ const checkPayload = async (deps: ApiDeps, eventType: string, payload: JsonValue
 };
 
 /** Fan-out is decided at send time from the endpoints read model: who is subscribed now receives it. */
-const fanOut = async (deps: ApiDeps, applicationId: string, eventType: string, only?: string): Promise<OutboundRef[]> => {
+const fanOut = async (deps: ApiDeps, applicationId: string, eventType: string, only?: string, among?: readonly string[]): Promise<OutboundRef[]> => {
   const endpoints = deps.reads.collection<EndpointDoc>(collections.endpoints);
   const refs: OutboundRef[] = [];
   let cursor: string | undefined;
@@ -49,6 +50,7 @@ const fanOut = async (deps: ApiDeps, applicationId: string, eventType: string, o
     const page = await endpoints.find({ where: { applicationId }, limit: 500, cursor });
     for (const ep of page.items) {
       if (only !== undefined ? ep.id !== only : !endpointWants(ep, eventType)) continue;
+      if (among !== undefined && !among.includes(ep.id)) continue;
       const delays = ep.retryDelays ?? deps.config.retryScheduleMs;
       refs.push({ outboundId: newId('out'), endpointId: ep.id, endpointUrl: ep.url, maxAttempts: delays.length + 1 });
     }
@@ -64,7 +66,8 @@ export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: Mess
   await checkPayload(deps, input.eventType, input.payload);
   const eventId = input.eventId ?? null;
   const messageId = eventId === null ? newId('msg') : derivedMessageId(app.id, eventId);
-  const outbound = await fanOut(deps, app.id, input.eventType, onlyEndpoint);
+  // A disabled application's messages are kept and reach no endpoint.
+  const outbound = app.disabled ? [] : await fanOut(deps, app.id, input.eventType, onlyEndpoint, input.endpointIds);
   try {
     // With an eventId the stream's creation is the idempotency check, forever and across instances.
     const metadata = metadataOf(deps);
@@ -118,7 +121,7 @@ const outboundByIds = async (deps: ApiDeps, ids: readonly string[]): Promise<Out
 export const resendMessage = async (deps: ApiDeps, appIdOrUid: string, messageId: string): Promise<OutboundDoc[]> => {
   const app = await requireApplication(deps, appIdOrUid);
   const message = await requireMessage(deps, app.id, messageId);
-  const outbound = await fanOut(deps, app.id, message.eventType);
+  const outbound = app.disabled ? [] : await fanOut(deps, app.id, message.eventType);
   const { position } = await handleCommand(deps.events, streams.message(messageId), messageDecider, {
     type: 'ResendMessage',
     data: { messageId, outbound },

@@ -141,8 +141,47 @@ describe('application decider', () => {
         .then([{ type: 'ApplicationUpdated', data: { applicationId: 'app_1', name: 'Acme Corp', metadata: { plan: 'pro' }, updatedAt: NOW } }]);
       expect(state).toEqual({
         status: 'active',
-        application: { id: 'app_1', name: 'Acme Corp', uid: 'acme', metadata: { plan: 'pro' }, createdAt: '2025-12-31T00:00:00.000Z', updatedAt: NOW },
+        application: {
+          id: 'app_1', name: 'Acme Corp', uid: 'acme', metadata: { plan: 'pro' }, disabled: false, disabledReason: null, disabledAt: null,
+          createdAt: '2025-12-31T00:00:00.000Z', updatedAt: NOW,
+        },
       });
+    });
+  });
+
+  describe('DisableApplication / EnableApplication', () => {
+    const disabled = { type: 'ApplicationDisabled' as const, data: { applicationId: 'app_1', reason: 'unpaid', disabledAt: NOW } };
+
+    it('disables with a reason, and the state says so', () => {
+      const state = spec
+        .given([created])
+        .when({ type: 'DisableApplication', data: { applicationId: 'app_1', reason: ' unpaid ' }, metadata: meta })
+        .then([disabled]);
+      expect(state).toMatchObject({ status: 'active', application: { disabled: true, disabledReason: 'unpaid', disabledAt: NOW, updatedAt: NOW } });
+    });
+
+    it('appends nothing when already disabled for the same reason; a new reason is a new event', () => {
+      spec.given([created, disabled]).when({ type: 'DisableApplication', data: { applicationId: 'app_1', reason: 'unpaid' }, metadata: meta }).then([]);
+      spec
+        .given([created, disabled])
+        .when({ type: 'DisableApplication', data: { applicationId: 'app_1', reason: null }, metadata: { now: LATER } })
+        .then([{ type: 'ApplicationDisabled', data: { applicationId: 'app_1', reason: null, disabledAt: LATER } }]);
+    });
+
+    it('enables a disabled application, clearing the reason; nothing when it is enabled', () => {
+      const state = spec
+        .given([created, disabled])
+        .when({ type: 'EnableApplication', data: { applicationId: 'app_1' }, metadata: { now: LATER } })
+        .then([{ type: 'ApplicationEnabled', data: { applicationId: 'app_1', enabledAt: LATER } }]);
+      expect(state).toMatchObject({ application: { disabled: false, disabledReason: null, disabledAt: null, updatedAt: LATER } });
+      spec.given([created]).when({ type: 'EnableApplication', data: { applicationId: 'app_1' }, metadata: meta }).then([]);
+    });
+
+    it('is not found on a deleted application', () => {
+      spec
+        .given([created, deleted])
+        .when({ type: 'DisableApplication', data: { applicationId: 'app_1', reason: null }, metadata: meta })
+        .thenThrows({ kind: 'not_found', code: 'application_not_found' });
     });
   });
 });

@@ -11,8 +11,10 @@ export type CreateApplication = Command<
 >;
 export type UpdateApplication = Command<'UpdateApplication', { applicationId: string; name?: string; metadata?: JsonObject }>;
 export type DeleteApplication = Command<'DeleteApplication', { applicationId: string }>;
+export type DisableApplication = Command<'DisableApplication', { applicationId: string; reason: string | null }>;
+export type EnableApplication = Command<'EnableApplication', { applicationId: string }>;
 
-export type ApplicationCommand = CreateApplication | UpdateApplication | DeleteApplication;
+export type ApplicationCommand = CreateApplication | UpdateApplication | DeleteApplication | DisableApplication | EnableApplication;
 
 export const decideApplication = (command: ApplicationCommand, state: ApplicationState): ApplicationEvent[] => {
   const now = command.metadata.now;
@@ -48,6 +50,16 @@ export const decideApplication = (command: ApplicationCommand, state: Applicatio
         },
       ];
     }
+    case 'DisableApplication': {
+      if (state.status !== 'active') throw notFound('application', command.data.applicationId);
+      const reason = command.data.reason === null ? null : requireText('disabledReason', command.data.reason, 1024);
+      const app = state.application;
+      if (app.disabled && app.disabledReason === reason) return [];
+      return [{ type: 'ApplicationDisabled', data: { applicationId: app.id, reason, disabledAt: now } }];
+    }
+    case 'EnableApplication':
+      if (state.status !== 'active') throw notFound('application', command.data.applicationId);
+      return state.application.disabled ? [{ type: 'ApplicationEnabled', data: { applicationId: state.application.id, enabledAt: now } }] : [];
     case 'DeleteApplication':
       if (state.status !== 'active') throw notFound('application', command.data.applicationId);
       return [{ type: 'ApplicationDeleted', data: { applicationId: state.application.id, deletedAt: now } }];

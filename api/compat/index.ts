@@ -1,0 +1,26 @@
+import type { AnyRoute } from '../route';
+import { applicationRoutes } from './applications.routes';
+import { endpointRoutes } from './endpoints.routes';
+import { eventTypeRoutes } from './eventTypes.routes';
+import { messageRoutes } from './messages.routes';
+import { analyticsRoute, authRoutes } from './organizations.routes';
+import { portalTokenRoutes } from './portalTokens.routes';
+import { subscriptionRoutes } from './subscriptions.routes';
+import { underOrganization } from './wire';
+
+const resourceRoutes: readonly AnyRoute[] = [
+  ...applicationRoutes,
+  ...eventTypeRoutes,
+  ...endpointRoutes,
+  ...subscriptionRoutes,
+  ...messageRoutes,
+  ...portalTokenRoutes,
+];
+
+/** COMPAT.md's /api surface: every resource route, the same again under /api/organizations/{orgId}, and the MCP server's two. */
+export const compatRoutes: readonly AnyRoute[] = [
+  ...authRoutes,
+  ...resourceRoutes,
+  ...resourceRoutes.map(underOrganization),
+  underOrganization(analyticsRoute),
+];

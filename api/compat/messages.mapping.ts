@@ -1,0 +1,150 @@
+import { validationError } from '../../domain/errors';
+import type { JsonObject, JsonValue } from '../../domain/json';
+import type { AttemptDoc, OutboundDoc } from '../../projections/readModels';
+import type { MessageIn } from '../commands/messages';
+import type { Schema } from '../route';
+
+// Sending and outbound messages on the compat surface ⇄ ours. Their "outbound message" is our delivery (out_…).
+
+export type SendEventBody = {
+  applicationId?: string;
+  eventType?: string;
+  payload?: JsonValue;
+  eventId?: string | null;
+  endpointIds?: string[] | null;
+  metadata?: JsonObject | null;
+  idempotencyKey?: string | null;
+};
+
+/**
+ * A message belongs to one application here, so applicationId is required (422 naming it). A body
+ * `idempotencyKey` without an `eventId` is taken as the eventId: the same key sends once, forever. `metadata` is
+ * accepted and not kept.
+ */
+export const sendEventIn = (body: SendEventBody): { application: string; input: MessageIn } => {
+  if (body.applicationId === undefined || body.applicationId === '') {
+    throw validationError('applicationId', 'required', 'applicationId is required: a message belongs to one application on this server.');
+  }
+  if (body.eventType === undefined) throw validationError('eventType', 'required', 'eventType is required.');
+  if (body.payload === undefined) throw validationError('payload', 'required', 'payload is required.');
+  const eventId = body.eventId ?? body.idempotencyKey ?? null;
+  return {
+    application: body.applicationId,
+    input: { eventType: body.eventType, payload: body.payload, eventId, ...(body.endpointIds ? { endpointIds: body.endpointIds } : {}) },
+  };
+};
+
+export const sendEventOut = (messageId: string, endpoints: readonly { id: string; url: string }[]): JsonObject => ({
+  eventId: messageId,
+  messagesQueued: endpoints.length,
+  endpoints: endpoints.map((e) => ({ id: e.id, url: e.url })),
+});
+
+export type CompatStatus = 'pending' | 'processing' | 'success' | 'failed' | 'exhausted' | 'dlq';
+
+/** Our statuses for theirs: `dlq` is `exhausted`; `processing` is none of ours (an attempt in flight stays `pending`). */
+export const statusIn = (status: CompatStatus | undefined): string | null | undefined => {
+  if (status === undefined) return undefined;
+  if (status === 'dlq') return 'exhausted';
+  if (status === 'processing') return null;
+  return status;
+};
+
+export type OutboundExtras = Readonly<{ eventId: string | null; lastResponseBody: string | null }>;
+
+export const outboundOut = (o: OutboundDoc, x: OutboundExtras): JsonObject => ({
+  id: o.id,
+  messageId: o.messageId,
+  eventId: x.eventId,
+  applicationId: o.applicationId,
+  endpointId: o.endpointId,
+  endpointUrl: o.endpointUrl,
+  eventType: o.eventType,
+  status: o.status,
+  attempts: o.attempts,
+  maxAttempts: o.maxAttempts,
+  lastAttemptAt: o.lastAttemptAt,
+  nextAttemptAt: o.nextAttemptAt,
+  lastResponseStatus: o.lastResponseStatus,
+  lastResponseBody: x.lastResponseBody,
+  lastError: o.lastError,
+  deliveredAt: o.deliveredAt,
+  createdAt: o.createdAt,
+  updatedAt: o.lastAttemptAt ?? o.createdAt,
+});
+
+/** Response headers are not recorded by our deliveries: null. */
+export const attemptOut = (a: AttemptDoc): JsonObject => ({
+  id: a.id,
+  outboundMessageId: a.outboundMessageId,
+  attemptNumber: a.attemptNumber,
+  responseStatus: a.responseStatus,
+  responseBody: a.responseBody,
+  responseHeaders: null,
+  error: a.error,
+  latencyMs: a.latencyMs,
+  attemptedAt: a.attemptedAt,
+});
+
+export const replayOut = (outboundId: string): JsonObject => ({ originalMessageId: outboundId, newMessageId: outboundId, status: 'pending' });
+
+const CSV_COLUMNS = ['id', 'messageId', 'eventId', 'applicationId', 'endpointId', 'endpointUrl', 'eventType', 'status', 'attempts', 'maxAttempts', 'lastAttemptAt', 'nextAttemptAt', 'lastResponseStatus', 'lastError', 'deliveredAt', 'createdAt'] as const;
+
+const csvCell = (value: JsonValue | undefined): string => {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** RFC 4180: a header line, then one line per row, CRLF. */
+export const toCsv = (rows: readonly JsonObject[]): string =>
+  [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\r\n') + '\r\n';
+
+const str: Schema = { type: 'string' };
+const nStr: Schema = { type: ['string', 'null'] };
+const int: Schema = { type: 'integer' };
+const nInt: Schema = { type: ['integer', 'null'] };
+
+const OUTBOUND_FIELDS: Record<string, Schema> = {
+  id: str, messageId: str, eventId: nStr, applicationId: str, endpointId: str, endpointUrl: str, eventType: str,
+  status: { enum: ['pending', 'processing', 'success', 'failed', 'exhausted'] }, attempts: int, maxAttempts: int, lastAttemptAt: nStr,
+  nextAttemptAt: nStr, lastResponseStatus: nInt, lastResponseBody: nStr, lastError: nStr, deliveredAt: nStr, createdAt: str, updatedAt: str,
+};
+export const outboundSchema: Schema = { type: 'object', required: Object.keys(OUTBOUND_FIELDS), properties: OUTBOUND_FIELDS };
+
+const ATTEMPT_FIELDS: Record<string, Schema> = {
+  id: str, outboundMessageId: str, attemptNumber: int, responseStatus: nInt, responseBody: nStr, responseHeaders: { type: ['object', 'null'] },
+  error: nStr, latencyMs: { type: 'number' }, attemptedAt: str,
+};
+export const attemptSchema: Schema = { type: 'object', required: Object.keys(ATTEMPT_FIELDS), properties: ATTEMPT_FIELDS };
+
+export const sendEventSchema: Schema = {
+  type: 'object',
+  required: ['eventId', 'messagesQueued', 'endpoints'],
+  properties: { eventId: str, messagesQueued: int, endpoints: { type: 'array', items: { type: 'object', required: ['id', 'url'], properties: { id: str, url: str } } } },
+};
+
+export const replaySchema: Schema = {
+  type: 'object',
+  required: ['originalMessageId', 'newMessageId', 'status'],
+  properties: { originalMessageId: str, newMessageId: str, status: { const: 'pending' } },
+};
+
+export const summarySchema: Schema = {
+  type: 'object',
+  required: ['pending', 'processing', 'success', 'failed', 'exhausted', 'dlq', 'total'],
+  properties: { pending: int, processing: int, success: int, failed: int, exhausted: int, dlq: int, total: int },
+};
+
+export const sendEventBodySchema: Schema = {
+  type: 'object',
+  properties: {
+    applicationId: { type: 'string' },
+    eventType: { type: 'string', minLength: 1, maxLength: 256 },
+    payload: {},
+    eventId: { type: ['string', 'null'], minLength: 1, maxLength: 256 },
+    endpointIds: { type: ['array', 'null'], items: { type: 'string' } },
+    metadata: { type: ['object', 'null'] },
+    idempotencyKey: { type: ['string', 'null'], minLength: 1, maxLength: 256 },
+  },
+};
