@@ -33,10 +33,10 @@ import type { ReadStore } from '../store/readStore';
 import type { HookbaseConfig } from './config';
 import { COMMIT_SIGNAL_SLOTS, joinCommitSignal, newCommitSignal, startBackgroundThread } from './backgroundThread';
 import type { BackgroundThread, EmbeddedWriteLocks } from './backgroundThread';
-import { ConfigError } from './config';
 import { DataVersion, watchDataDir } from './dataDirWatcher';
 import { createOnce, loadMasterKey } from './masterKey';
 import { OPERATIONAL_FILE, openOperationalRateLimiter } from './operational';
+import { openProductionStores } from './productionStores';
 
 export const VERSION = '0.1.0';
 
@@ -95,9 +95,6 @@ const backgroundRoles = (config: HookbaseConfig, options: StartOptions): Readonl
 
 /** `autoCheckpoint: false` when a worker thread checkpoints both files for us (off the API's thread). */
 const openStores = (config: HookbaseConfig, autoCheckpoint: boolean): Stores => {
-  if (config.store === 'esdb') {
-    throw new ConfigError('HOOKBASE_STORE=esdb: the EventStoreDB and MongoDB adapters are not part of this build yet; use HOOKBASE_STORE=embedded.');
-  }
   // Shared with the worker threads, which open the same two files.
   const locks: EmbeddedWriteLocks = { events: new WriteLock(), reads: new WriteLock(), ops: new WriteLock() };
   return {
@@ -160,7 +157,9 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey(config);
   const onThread = backgroundRoles(config, options);
-  const { events, reads, ops, locks } = openStores(config, !(onThread.projections || onThread.dispatcher));
+  // HOOKBASE_STORE=esdb: EventStoreDB and MongoDB (cli/productionStores.ts); fails here, naming a server it cannot reach.
+  const production = config.store === 'esdb' ? await openProductionStores(config, log) : null;
+  const { events, reads, ops, locks } = production ? { ...production, locks: null } : openStores(config, !(onThread.projections || onThread.dispatcher));
   const metrics = new Metrics();
   const has = (role: string) => config.roles.includes(role as never);
   let ready = false;
@@ -232,6 +231,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     ]);
     cleanups.push(() => watch.close());
   }
+  if (production) cleanups.push(production.watchProgress(() => watcher.poke()));
   // Projections here: active while this process holds the lease, a standby otherwise (leadership.ts).
   const leadership = has('projections') && !projectionThread?.projections ? new ProjectionLeadership(events, reads, ops, allProjections, { owner, log }) : null;
   leadership?.onProgress(() => watcher.poke());
@@ -249,7 +249,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   let api: ApiDeps | undefined;
   if (has('api')) {
     generatedApiKey = await bootstrapApiKey(config, events, reads, progress);
-    const rateLimits = openOperationalRateLimiter(config.dataDir, OPERATIONAL_FILE);
+    const rateLimits = production ? { limiter: production.rateLimiter, close: () => {} } : openOperationalRateLimiter(config.dataDir, OPERATIONAL_FILE);
     cleanups.push(rateLimits.close);
     const rateLimiter: RateLimiter = rateLimits.limiter;
     api = {

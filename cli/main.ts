@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import { startHookbase, VERSION } from './hookbase';
+import { PositionsUnsupportedError } from '../store/clientSemantics';
+import { StoreUnreachableError } from '../store/unreachable';
 
 /** `hookbase` / `npm start`: every role of API.md in one process unless HOOKBASE_ROLES says otherwise. */
 const main = async (): Promise<void> => {
@@ -37,6 +39,11 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(`hookbase: ${error.message}`);
     process.exit(2);
+  }
+  // A server that cannot be reached, or that Hookbase cannot work with: the message says which and why.
+  if (error instanceof StoreUnreachableError || error instanceof PositionsUnsupportedError) {
+    console.error(`hookbase: ${error.message}`);
+    process.exit(1);
   }
   console.error(error);
   process.exit(1);

@@ -94,8 +94,8 @@ describe('two dispatchers on one data dir', () => {
     const ep = await createEndpoint(h, { url: r.url });
     // A second connection to the file: to the store it is another process.
     const otherEvents = SqliteEventStore.open(h.eventsPath);
-    const here = new Dispatcher({ events: h.events, reads: h.reads, masterKey: h.masterKey, config: testConfig() });
-    const there = new Dispatcher({ events: otherEvents, reads: h.reads, masterKey: h.masterKey, config: testConfig() });
+    const here = new Dispatcher({ events: h.events, reads: h.reads, ops: h.ops, masterKey: h.masterKey, config: testConfig() });
+    const there = new Dispatcher({ events: otherEvents, reads: h.reads, ops: h.ops, masterKey: h.masterKey, config: testConfig() });
     await here.start();
     await there.start();
     try {

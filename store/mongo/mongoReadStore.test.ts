@@ -1,0 +1,316 @@
+import { MongoBulkWriteError, MongoError } from 'mongodb';
+import type { Db, Document as BsonDocument, MongoClient } from 'mongodb';
+import { describe, expect, it } from 'vitest';
+import { InvalidCursorError, UniqueConstraintError, UnindexedQueryError } from '../readStore';
+import type { CollectionDef } from '../readStore';
+import { MongoReadStore } from './mongoReadStore';
+import { databaseOf } from './connect';
+import { cursorAfter, decodeCursor, encodeCursor, indexKey, planFind, uniqueIndex } from './query';
+
+/**
+ * Unit tests of the MongoDB adapter: the query each find builds, and the calls the adapter makes, against a
+ * stand-in of the driver at its edge (Db, Collection, ClientSession). No server runs here.
+ */
+
+const messages: CollectionDef = {
+  name: 'messages',
+  indexes: [{ equal: ['appId'], sort: 'createdAt' }, { equal: ['appId', 'eventType'], sort: 'createdAt' }, { equal: ['status'] }],
+  unique: ['uid'],
+};
+
+describe('MongoDB adapter: the query of each find', () => {
+  it('equality keys, then the sort key and _id in the same direction, limit clamped', () => {
+    const plan = planFind(messages, { where: { appId: 'app_1', eventType: 'order.created' }, orderBy: { key: 'createdAt', direction: 'desc' }, limit: 5000 });
+    expect(plan.segments).toEqual([{ filter: { appId: 'app_1', eventType: 'order.created' }, sort: { createdAt: -1, _id: -1 } }]);
+    expect(plan.limit).toBe(1000);
+    expect(planFind(messages, { where: { status: 'failed' } }).segments).toEqual([{ filter: { status: 'failed' }, sort: { _id: 1 } }]);
+    expect(planFind(messages).limit).toBe(50);
+    expect(planFind(messages, { limit: 0 }).limit).toBe(1);
+  });
+
+  it('a null equality matches null or missing; a range is on the sort key', () => {
+    const plan = planFind(messages, { where: { appId: null }, range: { key: 'createdAt', gte: '2026-01-01', lt: '2026-02-01' }, orderBy: { key: 'createdAt', direction: 'asc' } });
+    expect(plan.segments).toEqual([{ filter: { appId: null, createdAt: { $gte: '2026-01-01', $lt: '2026-02-01' } }, sort: { createdAt: 1, _id: 1 } }]);
+  });
+
+  it('after a cursor on a non-null value: one range query ascending, then the nulls descending', () => {
+    const cursor = encodeCursor({ k: 'createdAt', d: 'a', v: '2026-01-05', id: 'msg_9' });
+    const asc = planFind(messages, { where: { appId: 'a' }, orderBy: { key: 'createdAt', direction: 'asc' }, cursor });
+    expect(asc.segments).toEqual([
+      {
+        filter: { $and: [{ appId: 'a' }, { createdAt: { $gte: '2026-01-05' }, $or: [{ createdAt: { $gt: '2026-01-05' } }, { _id: { $gt: 'msg_9' } }] }] },
+        sort: { createdAt: 1, _id: 1 },
+      },
+    ]);
+    const descCursor = encodeCursor({ k: 'createdAt', d: 'd', v: '2026-01-05', id: 'msg_9' });
+    const desc = planFind(messages, { where: { appId: 'a' }, orderBy: { key: 'createdAt', direction: 'desc' }, cursor: descCursor });
+    expect(desc.segments).toEqual([
+      {
+        filter: { $and: [{ appId: 'a' }, { createdAt: { $lte: '2026-01-05' }, $or: [{ createdAt: { $lt: '2026-01-05' } }, { _id: { $lt: 'msg_9' } }] }] },
+        sort: { createdAt: -1, _id: -1 },
+      },
+      { filter: { $and: [{ appId: 'a' }, { createdAt: null }] }, sort: { _id: -1 } },
+    ]);
+  });
+
+  it('after a cursor on a null value: the remaining nulls by id, then (ascending) every non-null value', () => {
+    const asc = planFind(messages, { where: { appId: 'a' }, orderBy: { key: 'createdAt', direction: 'asc' }, cursor: encodeCursor({ k: 'createdAt', d: 'a', v: null, id: 'msg_3' }) });
+    expect(asc.segments).toEqual([
+      { filter: { $and: [{ appId: 'a' }, { createdAt: null, _id: { $gt: 'msg_3' } }] }, sort: { _id: 1 } },
+      { filter: { $and: [{ appId: 'a' }, { createdAt: { $ne: null } }] }, sort: { createdAt: 1, _id: 1 } },
+    ]);
+    const desc = planFind(messages, { where: { appId: 'a' }, orderBy: { key: 'createdAt', direction: 'desc' }, cursor: encodeCursor({ k: 'createdAt', d: 'd', v: null, id: 'msg_3' }) });
+    expect(desc.segments).toEqual([{ filter: { $and: [{ appId: 'a' }, { createdAt: null, _id: { $lt: 'msg_3' } }] }, sort: { _id: -1 } }]);
+  });
+
+  it('orders by id alone with a cursor on _id; refuses a cursor of another order and an unindexed query', () => {
+    const byId = planFind(messages, { where: { status: 'x' }, cursor: encodeCursor({ k: 'id', d: 'a', v: null, id: 'm5' }) });
+    expect(byId.segments).toEqual([{ filter: { $and: [{ status: 'x' }, { _id: { $gt: 'm5' } }] }, sort: { _id: 1 } }]);
+    expect(() => planFind(messages, { where: { status: 'x' }, cursor: encodeCursor({ k: 'createdAt', d: 'a', v: 1, id: 'm' }) })).toThrow(InvalidCursorError);
+    expect(() => planFind(messages, { where: { status: 'x' }, cursor: 'not-base64-json' })).toThrow(InvalidCursorError);
+    expect(() => planFind(messages, { where: { eventType: 'a' } })).toThrow(UnindexedQueryError);
+    expect(() => decodeCursor('m', encodeCursor({ k: 'n', d: 'a', v: 3, id: 'x' }), 'n', 'desc')).toThrow(InvalidCursorError);
+  });
+
+  it('the next cursor carries the last sort value and id', () => {
+    const plan = planFind(messages, { where: { appId: 'a' }, orderBy: { key: 'createdAt', direction: 'desc' } });
+    expect(decodeCursor('messages', cursorAfter(plan, { _id: 'msg_2', createdAt: '2026-03-01' }), 'createdAt', 'desc')).toEqual({ k: 'createdAt', d: 'd', v: '2026-03-01', id: 'msg_2' });
+    expect(decodeCursor('messages', cursorAfter(plan, { _id: 'msg_1' }), 'createdAt', 'desc').v).toBeNull();
+  });
+
+  it('declares each index as (equal…, sort, _id) and unique fields as partial indexes that leave nulls out', () => {
+    expect(indexKey({ equal: ['appId', 'eventType'], sort: 'createdAt' })).toEqual({ appId: 1, eventType: 1, createdAt: 1, _id: 1 });
+    expect(Object.keys(indexKey({ equal: ['appId', 'eventType'], sort: 'createdAt' }))).toEqual(['appId', 'eventType', 'createdAt', '_id']);
+    expect(indexKey({ equal: ['status'] })).toEqual({ status: 1, _id: 1 });
+    expect(uniqueIndex('uid')).toEqual({ key: { uid: 1 }, partialFilterExpression: { uid: { $type: ['string', 'number', 'bool'] } } });
+  });
+
+  it('takes the database from the URL path', () => {
+    expect(databaseOf('mongodb://mongodb:27017/hookbase?replicaSet=rs0')).toBe('hookbase');
+    expect(databaseOf('mongodb+srv://u:p@cluster.example/prod_hb')).toBe('prod_hb');
+    expect(databaseOf('mongodb://localhost:27017')).toBe('hookbase');
+  });
+});
+
+/** The driver at the adapter's edge: collections in memory that record every call. */
+class FakeDriver {
+  readonly calls: { collection: string; op: string; args: unknown[] }[] = [];
+  readonly data = new Map<string, Map<string, BsonDocument>>();
+  bulkError: Error | null = null;
+  transactionsStarted = 0;
+
+  private docs(name: string): Map<string, BsonDocument> {
+    let docs = this.data.get(name);
+    if (!docs) this.data.set(name, (docs = new Map()));
+    return docs;
+  }
+
+  db(): Db {
+    const collection = (name: string) => ({
+      createIndexes: async (...args: unknown[]) => void this.calls.push({ collection: name, op: 'createIndexes', args }),
+      drop: async () => {
+        this.calls.push({ collection: name, op: 'drop', args: [] });
+        this.data.delete(name);
+      },
+      findOne: async (filter: { _id: string }, ...rest: unknown[]) => {
+        this.calls.push({ collection: name, op: 'findOne', args: [filter, ...rest] });
+        return this.docs(name).get(filter._id) ?? null;
+      },
+      find: (filter: unknown, options: { limit: number }) => {
+        this.calls.push({ collection: name, op: 'find', args: [filter, options] });
+        return { toArray: async () => [...this.docs(name).values()].slice(0, options.limit) };
+      },
+      countDocuments: async (...args: unknown[]) => {
+        this.calls.push({ collection: name, op: 'countDocuments', args });
+        return this.docs(name).size;
+      },
+      bulkWrite: async (ops: { replaceOne?: { replacement: BsonDocument }; updateOne?: { filter: { _id: string }; update: { $set: BsonDocument } } }[], ...rest: unknown[]) => {
+        this.calls.push({ collection: name, op: 'bulkWrite', args: [ops, ...rest] });
+        if (this.bulkError) throw this.bulkError;
+        for (const op of ops) {
+          if (op.replaceOne) this.docs(name).set(String(op.replaceOne.replacement._id), op.replaceOne.replacement);
+          if (op.updateOne) this.docs(name).set(op.updateOne.filter._id, { _id: op.updateOne.filter._id, ...op.updateOne.update.$set });
+        }
+      },
+    });
+    return { collection } as unknown as Db;
+  }
+
+  client(): MongoClient {
+    const session = {
+      // What the driver's withTransaction does with a body's error: run it again when labelled transient.
+      withTransaction: async (fn: () => Promise<unknown>) => {
+        for (;;) {
+          this.transactionsStarted++;
+          try {
+            return await fn();
+          } catch (error) {
+            if (error instanceof MongoError && error.hasErrorLabel('TransientTransactionError')) continue;
+            throw error;
+          }
+        }
+      },
+      endSession: async () => {},
+    };
+    return { startSession: () => session } as unknown as MongoClient;
+  }
+}
+
+describe('MongoDB adapter: calls to the driver', () => {
+  const setup = (options = {}) => {
+    const driver = new FakeDriver();
+    return { driver, store: new MongoReadStore(driver.client(), driver.db(), options) };
+  };
+
+  it('creates the declared indexes once, at the first write (outside the transaction), and runs a find as the planned queries with limit + 1', async () => {
+    const { driver, store } = setup();
+    const c = store.collection(messages);
+    await c.find({ where: { status: 'sent' } });
+    // A read creates nothing: a dropped collection must not come back with its old indexes.
+    expect(driver.calls.filter((call) => call.op === 'createIndexes')).toEqual([]);
+    driver.calls.length = 0;
+    await store.transaction(async (tx) => {
+      await tx.collection(messages).put({ id: 'm1', appId: 'a' });
+      await tx.collection(messages).put({ id: 'm2', appId: 'a' });
+    });
+    expect(driver.calls.map((call) => call.op)).toEqual(['createIndexes', 'bulkWrite']);
+    const indexCalls = driver.calls.filter((call) => call.op === 'createIndexes');
+    expect(indexCalls).toHaveLength(1);
+    expect(indexCalls[0]?.collection).toBe('rm_messages');
+    expect(indexCalls[0]?.args[0]).toEqual([
+      { key: { appId: 1, createdAt: 1, _id: 1 } },
+      { key: { appId: 1, eventType: 1, createdAt: 1, _id: 1 } },
+      { key: { status: 1, _id: 1 } },
+      { key: { uid: 1 }, partialFilterExpression: { uid: { $type: ['string', 'number', 'bool'] } }, unique: true, name: 'hb_u_uid' },
+    ]);
+    driver.calls.length = 0;
+    await c.find({ where: { appId: 'a' }, orderBy: { key: 'createdAt', direction: 'desc' }, limit: 20 });
+    await c.find({ where: { status: 'sent' } });
+    const finds = driver.calls.filter((call) => call.op === 'find');
+    expect(finds.map((f) => f.args)).toEqual([
+      [{ appId: 'a' }, { sort: { createdAt: -1, _id: -1 }, limit: 21 }],
+      [{ status: 'sent' }, { sort: { _id: 1 }, limit: 51 }],
+    ]);
+  });
+
+  it('buffers a transaction’s writes into one bulkWrite per collection and one for the checkpoints', async () => {
+    const { driver, store } = setup();
+    const other: CollectionDef = { name: 'stats', indexes: [] };
+    await store.transaction(async (tx) => {
+      const m = tx.collection(messages);
+      await m.put({ id: 'msg_1', appId: 'a' });
+      await m.put({ id: 'msg_2', appId: 'a' });
+      await tx.collection(other).put({ id: 's', n: 1 });
+      await m.delete('msg_0');
+      expect(await m.get('msg_2')).toEqual({ id: 'msg_2', appId: 'a' });
+      expect(await m.get('msg_0')).toBeNull();
+      await tx.setCheckpoint('messages', '10/10');
+      expect(await tx.getCheckpoint('messages')).toBe('10/10');
+    });
+    const writes = driver.calls.filter((call) => call.op === 'bulkWrite');
+    expect(writes.map((w) => w.collection)).toEqual(['rm_messages', 'rm_stats', 'hookbase_checkpoints']);
+    expect(writes[0]?.args[0]).toEqual([
+      { replaceOne: { filter: { _id: 'msg_1' }, replacement: { appId: 'a', _id: 'msg_1' }, upsert: true } },
+      { replaceOne: { filter: { _id: 'msg_2' }, replacement: { appId: 'a', _id: 'msg_2' }, upsert: true } },
+      { deleteOne: { filter: { _id: 'msg_0' } } },
+    ]);
+    expect(writes[0]?.args[1]).toMatchObject({ ordered: true, session: expect.anything() });
+    expect(writes[2]?.args[0]).toEqual([{ updateOne: { filter: { _id: 'messages' }, update: { $set: { position: '10/10' } }, upsert: true } }]);
+    // No read went to the server for what the transaction had written itself.
+    expect(driver.calls.filter((call) => call.op === 'findOne')).toEqual([]);
+  });
+
+  it('flushes the buffer before a query inside the transaction, so that it sees its own writes', async () => {
+    const { driver, store } = setup();
+    await store.transaction(async (tx) => {
+      await tx.collection(messages).put({ id: 'msg_1', status: 'x' });
+      await tx.collection(messages).count({ status: 'x' });
+    });
+    expect(driver.calls.filter((c) => c.op === 'bulkWrite' || c.op === 'countDocuments').map((c) => c.op)).toEqual(['bulkWrite', 'countDocuments']);
+  });
+
+  it('maps a duplicate key on a unique index to UniqueConstraintError', async () => {
+    const { driver, store } = setup();
+    driver.bulkError = new MongoBulkWriteError(
+      { message: 'E11000 duplicate key error collection: hookbase.rm_messages index: hb_u_uid dup key: { uid: "u1" }', code: 11000, writeErrors: [] },
+      { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {} } as never,
+    );
+    const failing = store.transaction(async (tx) => tx.collection(messages).put({ id: 'm', uid: 'u1' }));
+    await expect(failing).rejects.toBeInstanceOf(UniqueConstraintError);
+    await expect(failing).rejects.toMatchObject({ collection: 'messages', field: 'uid' });
+  });
+
+  it('with rehearseTransactions, runs each body twice through the driver’s retry, the first run abandoned', async () => {
+    const { driver, store } = setup({ rehearseTransactions: true });
+    let runs = 0;
+    const result = await store.transaction(async (tx) => {
+      runs++;
+      await tx.collection(messages).put({ id: `run${runs}` });
+      return runs;
+    });
+    expect(result).toBe(2);
+    expect(driver.transactionsStarted).toBe(2);
+  });
+});
+
+describe('MongoDB adapter: index declarations', () => {
+  it('leaves out an index that would be only _id (MongoDB has it and refuses it again)', async () => {
+    const driver = new FakeDriver();
+    const store = new MongoReadStore(driver.client(), driver.db());
+    await store.transaction((tx) => tx.collection({ name: 'plain', indexes: [{ equal: [] }, { equal: [], sort: 'dueAt' }] }).put({ id: 'x' }));
+    expect(driver.calls.find((c) => c.op === 'createIndexes')?.args[0]).toEqual([{ key: { dueAt: 1, _id: 1 } }]);
+  });
+});
+
+describe('MongoDB adapter: dropping a collection', () => {
+  it('forgets its indexes: the next write declares those of the definition it is given then', async () => {
+    const driver = new FakeDriver();
+    const store = new MongoReadStore(driver.client(), driver.db());
+    const strict: CollectionDef = { name: 'people', indexes: [{ equal: ['email'] }], unique: ['email'] };
+    const relaxed: CollectionDef = { name: 'people', indexes: [{ equal: ['email'] }] };
+    await store.transaction((tx) => tx.collection(strict).put({ id: 'a', email: 'x' }));
+    await store.dropCollection('people');
+    await store.collection(strict).find();
+    await store.transaction((tx) => tx.collection(relaxed).put({ id: 'c', email: 'x' }));
+    expect(driver.calls.filter((c) => c.op === 'createIndexes' || c.op === 'drop').map((c) => [c.op, c.args[0]])).toEqual([
+      ['createIndexes', [{ key: { email: 1, _id: 1 } }, { key: { email: 1 }, partialFilterExpression: { email: { $type: ['string', 'number', 'bool'] } }, unique: true, name: 'hb_u_email' }]],
+      ['drop', undefined],
+      ['createIndexes', [{ key: { email: 1, _id: 1 } }]],
+    ]);
+  });
+});
+
+describe('MongoDB adapter: read-your-writes through a change stream', () => {
+  it('calls back on every change of the watched collection, reopens after an error, and stops', async () => {
+    const { EventEmitter } = await import('node:events');
+    const streams: (InstanceType<typeof EventEmitter> & { closed: boolean; pipeline: unknown })[] = [];
+    const db = {
+      collection: (name: string) => ({
+        watch: (pipeline: unknown) => {
+          const stream = Object.assign(new EventEmitter(), { closed: false, pipeline, name, close: async () => void (stream.closed = true) });
+          streams.push(stream);
+          return stream;
+        },
+      }),
+    } as unknown as Db;
+    const store = new MongoReadStore({} as MongoClient, db);
+    let changes = 0;
+    const lines: string[] = [];
+    const stop = store.watchCollection('projection_progress', () => changes++, (line) => lines.push(line));
+    expect(streams).toHaveLength(1);
+    streams[0]?.emit('change', { operationType: 'replace' });
+    streams[0]?.emit('change', { operationType: 'update' });
+    expect(changes).toBe(2);
+    streams[0]?.emit('error', new Error('primary stepped down'));
+    expect(streams[0]?.closed).toBe(true);
+    expect(lines[0]).toContain('primary stepped down');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // Reopened, with one call for what may have been missed meanwhile.
+    expect(streams).toHaveLength(2);
+    expect(changes).toBe(3);
+    streams[1]?.emit('change', {});
+    expect(changes).toBe(4);
+    stop();
+    expect(streams[1]?.closed).toBe(true);
+  });
+});
