@@ -1,7 +1,9 @@
-import type { EventStore } from '../store/eventStore';
+import type { EventStore, Position } from '../store/eventStore';
 import type { CollectionDef, ReadStore } from '../store/readStore';
 import { claimProgress } from './progress';
 import type { Projection } from './projection';
+import { Rebuild } from './rebuild';
+import { claimRebuildJob, currentRebuildJob } from './rebuildJobs';
 import type { ProgressListener, ProjectionStatus } from './runner';
 import { ProjectionRunner, projectionStatusFromCheckpoints } from './runner';
 
@@ -57,6 +59,8 @@ export class ProjectionLeadership {
   private stopped = false;
   private turn: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<ProgressListener>();
+  /** The rebuild this process runs (rebuild.ts), and its end. */
+  private rebuild: { jobId: string; rebuild: Rebuild; done: Promise<void> } | null = null;
   private readonly leaseMs: number;
   private readonly standbyCheckMs: number;
   private readonly log: (line: string) => void;
@@ -116,6 +120,63 @@ export class ProjectionLeadership {
     }
     if (held && !this.runner) await this.becomeActive();
     else if (!held && this.runner) await this.standBy('the lease went to another process');
+    if (held && this.runner) await this.pickUpRebuild();
+  }
+
+  /** Starts the requested rebuild (or one a former lease holder left running), unless this process runs one. */
+  private async pickUpRebuild(): Promise<void> {
+    if (this.rebuild) return;
+    let job;
+    try {
+      job = await currentRebuildJob(this.ops);
+      if (!job) return;
+      // Pending, or left running by a former lease holder (or by this process's previous run): from the start.
+      job = await claimRebuildJob(this.ops, job.id, this.options.owner, new Date(this.now()));
+    } catch (error) {
+      this.log(`projections: rebuild jobs could not be read (${error instanceof Error ? error.message : String(error)})`);
+      return;
+    }
+    if (!job) return;
+    const wanted = new Set(job.names);
+    const projections = wanted.size === 0 ? this.projections : this.projections.filter((p) => wanted.has(p.name));
+    const rebuild = new Rebuild({
+      events: this.events,
+      reads: this.reads,
+      ops: this.ops,
+      job,
+      projections,
+      owner: this.options.owner,
+      log: this.log,
+      host: {
+        livePosition: () => this.runner?.position ?? null,
+        withLiveStopped: (work) => this.withLiveStopped(work),
+      },
+    });
+    const entry = { jobId: job.id, rebuild, done: Promise.resolve() };
+    entry.done = rebuild.run().finally(() => {
+      if (this.rebuild === entry) this.rebuild = null;
+    });
+    this.rebuild = entry;
+  }
+
+  /** Between two lease ticks: renews the lease, stops the live runner, runs `work`, starts a live runner again. */
+  private withLiveStopped(work: (stoppedAt: Position) => Promise<void>): Promise<void> {
+    const turn = this.turn.then(async () => {
+      const runner = this.runner;
+      if (this.stopped || !runner) throw new Error('this process no longer holds the projections lease');
+      if (!(await acquireProjectionLease(this.ops, this.options.owner, this.leaseMs, this.now()))) {
+        throw new Error('the projections lease went to another process');
+      }
+      this.runner = null;
+      await runner.stop();
+      try {
+        await work(runner.position);
+      } finally {
+        if (!this.stopped) await this.becomeActive();
+      }
+    });
+    this.turn = turn.catch(() => {});
+    return turn;
   }
 
   private async becomeActive(): Promise<void> {
@@ -132,6 +193,7 @@ export class ProjectionLeadership {
   }
 
   private async standBy(why: string): Promise<void> {
+    this.rebuild?.rebuild.cancel(`the projections lease went to another process (${why})`);
     const runner = this.runner;
     this.runner = null;
     this.log(`projections: standing by (${why})`);
@@ -142,6 +204,8 @@ export class ProjectionLeadership {
   async stop(release = true): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.rebuild?.rebuild.cancel('the projections process is stopping');
+    await this.rebuild?.done;
     await this.turn;
     const wasActive = this.runner !== null;
     await this.runner?.stop();

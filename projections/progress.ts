@@ -74,3 +74,17 @@ export const recordPosition = async (reads: ReadStore, owner: string | null, pos
 };
 
 export const progressPosition = (doc: ProgressDoc | null): Position => (doc ? positionFromString(doc.position) : START);
+
+/**
+ * In a rebuild's swap transaction: marks `swapped` collections as changed (every process's ReadCache forgets them)
+ * without moving the position; refused like a batch if `owner` lost the lease. `marker` is new each swap: a
+ * watcher compares the values, and a rebuilt collection may end where the old one did.
+ */
+export const recordSwap = async (tx: ReadStoreTransaction, owner: string | null, swapped: readonly string[], marker: string): Promise<void> => {
+  const docs = tx.collection<ProgressDoc>(projectionProgress);
+  const doc = (await docs.get(PROGRESS_ID)) ?? { id: PROGRESS_ID, position: positionToString(START), changed: {}, owner: null };
+  if (owner !== null && doc.owner !== owner) throw new FencedOutError(owner, doc.owner);
+  const changed = { ...doc.changed };
+  for (const name of swapped) changed[name] = marker;
+  await docs.put({ ...doc, changed });
+};

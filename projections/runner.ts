@@ -15,7 +15,8 @@ export interface ProjectionProgress {
 }
 
 type Waiter = { position: Position; resolve: (ok: boolean) => void; timer: NodeJS.Timeout };
-export type ProgressListener = (position: Position, touched: ReadonlySet<string>) => void;
+/** `events`: how many events of `$all` the batch carried (for a rebuild's rate). */
+export type ProgressListener = (position: Position, touched: ReadonlySet<string>, events: number) => void;
 
 /** Commands waiting until the projections passed their events' position (invariant 5). */
 export class PositionWaiters implements ProjectionProgress {
@@ -202,7 +203,7 @@ export class ProjectionRunner implements ProjectionProgress {
     }
     this.retryDelayMs = 100;
     // Listeners first: a cache is cleared before the commands waiting for this batch go on.
-    for (const listener of this.progressListeners) listener(last.position, touched);
+    for (const listener of this.progressListeners) listener(last.position, touched, batch.length);
     this.waiters.advance(last.position);
     // A catch-up over many batches would otherwise never let timers and sockets run (better-sqlite3 is synchronous).
     await yieldToEventLoop();

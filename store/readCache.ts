@@ -27,6 +27,11 @@ export class ReadCache implements ReadStore {
   }
 
   /** Forgets what is kept of these collections (they changed). */
+  /** The store behind the cache. */
+  get uncached(): ReadStore {
+    return this.inner;
+  }
+
   invalidate(collections: Iterable<string>): void {
     for (const name of collections) this.cached.get(name)?.clear();
   }
@@ -42,6 +47,11 @@ export class ReadCache implements ReadStore {
   async dropCollection(name: string): Promise<void> {
     await this.inner.dropCollection(name);
     this.invalidate([name]);
+  }
+
+  async replaceCollections(renames: readonly Readonly<{ from: string; to: string }>[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void> {
+    await this.inner.replaceCollections(renames, finish);
+    this.invalidate(renames.map((r) => r.to));
   }
 
   deleteCheckpoint(projection: string): Promise<void> {

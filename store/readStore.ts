@@ -86,6 +86,14 @@ export interface ReadStore {
   dropCollection(name: string): Promise<void>;
   /** Removes a projection checkpoint. */
   deleteCheckpoint(projection: string): Promise<void>;
+  /**
+   * Swaps rebuilt collections in (a zero-downtime rebuild, projections/rebuild.ts): each `to` is dropped and
+   * `from` takes its name, with its documents and indexes; `finish` then runs in a transaction (checkpoints, the
+   * progress document). The embedded adapter does all of it in one SQLite transaction, so readers see either the
+   * old collections or the new ones. MongoDB renames each collection (`dropTarget`), then runs `finish`: a reader
+   * may meet some collections renamed before others for the few milliseconds that takes.
+   */
+  replaceCollections(renames: readonly Readonly<{ from: string; to: string }>[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -177,6 +177,40 @@ export class SqliteReadStore implements ReadStore {
     });
   }
 
+  async replaceCollections(renames: readonly Readonly<{ from: string; to: string }>[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void> {
+    for (const { from, to } of renames) {
+      if (!COLLECTION_NAME.test(from) || !COLLECTION_NAME.test(to)) throw new TypeError(`Invalid collection name: ${from} or ${to}`);
+    }
+    // One transaction: the renames, the indexes under their new names and `finish` commit together.
+    await this.transaction(async (tx) => {
+      const db = this.writer.db;
+      for (const { from, to } of renames) {
+        db.exec(`DROP TABLE IF EXISTS ${quote(tableName(to))}`);
+        if (!this.writer.statement(GLOBAL, SQL_TABLE_EXISTS).get(tableName(from))) continue;
+        db.exec(`ALTER TABLE ${quote(tableName(from))} RENAME TO ${quote(tableName(to))}`);
+        // SQLite cannot rename an index: each is created again under the name the live collection's declaration
+        // gives it (a cost proportional to the collection, paid inside the swap).
+        const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").all(tableName(to)) as { name: string; sql: string }[];
+        for (const index of indexes) {
+          const prefix = index.name.startsWith(indexPrefix(from)) ? indexPrefix(from) : uniqueIndexName(from, '');
+          if (!index.name.startsWith(prefix)) continue;
+          const renamed = (prefix === indexPrefix(from) ? indexPrefix(to) : uniqueIndexName(to, '')) + index.name.slice(prefix.length);
+          db.exec(`DROP INDEX ${quote(index.name)}`);
+          db.exec(index.sql.replace(quote(index.name), quote(renamed)).replace(`INDEX ${index.name} `, `INDEX ${quote(renamed)} `));
+        }
+      }
+      for (const { from, to } of renames) {
+        this.forget(from);
+        this.forget(to);
+      }
+      await finish(tx);
+    });
+    for (const { from, to } of renames) {
+      this.forget(from);
+      this.forget(to);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     const release = await this.mutex.lock();

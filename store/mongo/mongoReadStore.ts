@@ -106,6 +106,19 @@ export class MongoReadStore implements ReadStore {
     }
   }
 
+  async replaceCollections(renames: readonly Readonly<{ from: string; to: string }>[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void> {
+    this.assertOpen();
+    for (const { from, to } of renames) {
+      if (!COLLECTION_NAME.test(from) || !COLLECTION_NAME.test(to)) throw new TypeError(`Invalid collection name: ${from} or ${to}`);
+      for (const key of this.ensured.keys()) if (key.startsWith(`${from}\n`) || key.startsWith(`${to}\n`)) this.ensured.delete(key);
+      const exists = (await this.db.listCollections({ name: collectionName(from) }, { nameOnly: true }).toArray()).length > 0;
+      // A shadow that no event wrote was never created: the rebuilt collection is empty.
+      if (exists) await this.db.renameCollection(collectionName(from), collectionName(to), { dropTarget: true });
+      else await this.dropCollection(to);
+    }
+    await this.transaction(finish);
+  }
+
   /**
    * Calls `onChange` whenever a document of `name` changes, through a change stream (no polling): meant for a
    * collection of one watched document. Reopened after an error, with a call of `onChange`, since changes may
