@@ -67,7 +67,13 @@ export const addTailCommand = (program: Command): void => {
     const client = clientOf(opts);
     const appId = opts.app ? (await client.sdk.applications.get(opts.app)).id : null;
     const colour = process.stdout.isTTY === true && !process.env.NO_COLOR && !client.json;
-    let after = opts.fromStart ? '' : 'now';
+    let after = '';
+    if (!opts.fromStart) {
+      // Where "now" is, once: the loop below then asks for what comes after it.
+      const head = (await client.call('GET', '/v1/admin/deliveries?after=now')) as { nextAfter: string | null };
+      after = head.nextAfter ?? '';
+    }
+    process.stderr.write(`Following deliveries${after ? ` after position ${after}` : ' from the start'}${appId ? ` of ${appId}` : ''} (Ctrl-C stops).\n`);
     let shown = 0;
     for (;;) {
       const query = new URLSearchParams({ wait: '20', ...(after ? { after } : {}) });
@@ -159,7 +165,7 @@ export const addProjectionCommands = (program: Command): void => {
       progress.update(positionNumber(job.position), positionNumber(job.headPosition), describeJob(job));
       await sleep(250);
     }
-    progress.finish(job.state === 'done' ? `Rebuilt ${job.names.join(', ')}: ${describeJob(job)}` : `Rebuild failed: ${job.error ?? 'unknown error'}`);
+    progress.finish(job.state === 'done' ? `Rebuilt ${job.names.length > 0 ? job.names.join(', ') : 'every read model'}: ${describeJob(job)}` : `Rebuild failed: ${job.error ?? 'unknown error'}`);
     if (client.json) print(client, job, () => '');
     if (job.state === 'failed') process.exitCode = EXIT_FAILURE;
   });
