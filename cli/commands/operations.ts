@@ -131,8 +131,10 @@ export const addAuditCommands = (program: Command): void => {
   });
 };
 
-const describeJob = (job: RebuildJob): string =>
-  `${job.processedEvents} events, ${Math.round(job.eventsPerSecond)} events/s${job.etaSeconds !== null && job.etaSeconds !== undefined ? `, ETA ${Math.ceil(job.etaSeconds)} s` : ''} (${job.state})`;
+const describeJob = (job: RebuildJob): string => {
+  const eta = job.state !== 'done' && job.etaSeconds !== null && job.etaSeconds !== undefined ? `, ETA ${Math.ceil(job.etaSeconds)} s` : '';
+  return `${job.processedEvents} events, ${Math.round(job.eventsPerSecond)} events/s${eta} (${job.state})`;
+};
 
 const positionNumber = (p: string | null): number => (p === null ? 0 : Number(p.split('/')[0]));
 
