@@ -2,7 +2,7 @@ import type { EventStore, Position } from '../store/eventStore';
 import type { CollectionDef, ReadStore } from '../store/readStore';
 import { claimProgress } from './progress';
 import type { Projection } from './projection';
-import { Rebuild } from './rebuild';
+import { LeaseLostError, Rebuild } from './rebuild';
 import { claimRebuildJob, currentRebuildJob } from './rebuildJobs';
 import type { ProgressListener, ProjectionStatus } from './runner';
 import { ProjectionRunner, projectionStatusFromCheckpoints } from './runner';
@@ -163,9 +163,9 @@ export class ProjectionLeadership {
   private withLiveStopped(work: (stoppedAt: Position) => Promise<void>): Promise<void> {
     const turn = this.turn.then(async () => {
       const runner = this.runner;
-      if (this.stopped || !runner) throw new Error('this process no longer holds the projections lease');
+      if (this.stopped || !runner) throw new LeaseLostError('this process no longer holds the projections lease');
       if (!(await acquireProjectionLease(this.ops, this.options.owner, this.leaseMs, this.now()))) {
-        throw new Error('the projections lease went to another process');
+        throw new LeaseLostError('the projections lease went to another process');
       }
       this.runner = null;
       await runner.stop();

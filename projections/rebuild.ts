@@ -37,6 +37,14 @@ export type RebuildOptions = Readonly<{
 
 const REPORT_EVERY_MS = 500;
 
+/** This process stopped writing the read models during a rebuild: the job is left to the next lease holder. */
+export class LeaseLostError extends Error {
+  constructor(why: string) {
+    super(why);
+    this.name = 'LeaseLostError';
+  }
+}
+
 /**
  * One zero-downtime rebuild: the projections run again from the start of `$all` into shadow collections (shadow.ts)
  * while the live ones keep serving; once the shadow reached the live runner, that runner stops for a moment, the
@@ -51,7 +59,10 @@ export class Rebuild {
 
   constructor(private readonly options: RebuildOptions) {}
 
-  /** Stops the rebuild (the lease went elsewhere); `run` then fails the job. */
+  /**
+   * Stops the rebuild because this process stops writing the read models (lease lost, shutdown): the job goes back
+   * to pending, and the next lease holder starts it again.
+   */
   cancel(why: string): void {
     this.cancelled = why;
   }
@@ -95,7 +106,7 @@ export class Rebuild {
       for (;;) {
         this.throwIfCancelled();
         const live = host.livePosition();
-        if (live === null) throw new Error('this process no longer holds the projections lease');
+        if (live === null) throw new LeaseLostError('this process no longer holds the projections lease');
         if (comparePositions(runner.position, live) >= 0) break;
         await sleep(50);
       }
@@ -127,12 +138,16 @@ export class Rebuild {
       log(`projections: rebuild ${job.id} failed (${message})`);
       await this.runner?.stop().catch(() => {});
       await this.cleanUp(shadow).catch(() => {});
-      await updateRebuildJob(ops, job.id, owner, { state: 'failed', error: message, finishedAt: new Date().toISOString() }).catch(() => false);
+      const requeue = this.cancelled !== null || error instanceof LeaseLostError;
+      const change: Partial<RebuildJobDoc> = requeue
+        ? { state: 'pending', runner: null, position: null, processedEvents: 0, eventsPerSecond: 0, etaSeconds: null, startedAt: null }
+        : { state: 'failed', error: message, finishedAt: new Date().toISOString() };
+      await updateRebuildJob(ops, job.id, owner, change).catch(() => false);
     }
   }
 
   private throwIfCancelled(): void {
-    if (this.cancelled !== null) throw new Error(this.cancelled);
+    if (this.cancelled !== null) throw new LeaseLostError(this.cancelled);
   }
 
   /** Drops the shadow's collections (after a swap: only those no event created), checkpoints and progress. */

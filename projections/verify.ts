@@ -13,8 +13,8 @@ export type VerifyReport = Readonly<{ clean: boolean; checkedDocuments: number; 
 export const WHOLE_DOCUMENT = '*';
 
 const FOLD_BATCH = 500;
-/** How many times differences are looked at again after the live read models moved on. */
-const RECHECKS = 10;
+/** How long differences are looked at again while the live read models keep moving on (under load). */
+const RECHECK_MS = 10_000;
 const PAGE = 1000;
 
 /** JSON with keys in order: two documents written in different key orders are still equal. */
@@ -98,7 +98,8 @@ export const verifyReadModels = async (
       differences.push(...compareDocuments(def.name, doc.id, doc, await found.get(doc.id)));
     }
   }
-  for (let round = 0; round < RECHECKS && differences.length > 0; round++) {
+  const recheckUntil = Date.now() + RECHECK_MS;
+  while (differences.length > 0 && Date.now() < recheckUntil) {
     const before = progressPosition(await readProgress(live));
     if (comparePositions(before, folded) > 0) {
       await fold(events, scratch, projections, folded, before);

@@ -466,5 +466,39 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
       await store.dropCollection(name);
       await store.dropCollection(fresh('neverexisted'));
     });
+
+    it('replaces collections by renamed ones, indexes and unique fields included, with the finishing writes', async () => {
+      const live: CollectionDef = { name: fresh('live'), indexes: [{ equal: ['status'], sort: 'n' }], unique: ['tag'] };
+      const shadow: CollectionDef = { ...live, name: fresh('shadow') };
+      const gone: CollectionDef = { ...live, name: fresh('gone') };
+      const neverWritten = fresh('nevershadow');
+      const projection = fresh('proj');
+      await putAll(live, [{ id: 'old', status: 'a', n: 1, tag: 't1' }]);
+      await putAll(gone, [{ id: 'stale', status: 'a', n: 1 }]);
+      await putAll(shadow, [
+        { id: 'new1', status: 'a', n: 2, tag: 't1' },
+        { id: 'new2', status: 'a', n: 1, tag: 't2' },
+      ]);
+      const liveReads = store.collection<Item>(live);
+      expect(await liveReads.get('old')).not.toBeNull();
+      await store.replaceCollections(
+        [
+          { from: shadow.name, to: live.name },
+          { from: neverWritten, to: gone.name },
+        ],
+        (tx) => tx.setCheckpoint(projection, '42'),
+      );
+      expect(await store.getCheckpoint(projection)).toBe('42');
+      expect(await liveReads.get('old')).toBeNull();
+      expect(ids((await liveReads.find({ where: { status: 'a' }, orderBy: { key: 'n', direction: 'asc' } })).items)).toEqual(['new2', 'new1']);
+      expect(await store.collection(shadow).count()).toBe(0);
+      expect(await store.collection(gone).count()).toBe(0);
+      // The unique field still holds under the live name, and writes go on there.
+      await expect(putAll(live, [{ id: 'dup', tag: 't2' }])).rejects.toBeInstanceOf(UniqueConstraintError);
+      await putAll(live, [{ id: 'new3', status: 'a', n: 0, tag: 't3' }]);
+      expect(ids((await liveReads.find({ where: { status: 'a' }, orderBy: { key: 'n', direction: 'asc' } })).items)).toEqual(['new3', 'new2', 'new1']);
+      await store.dropCollection(live.name);
+      await store.deleteCheckpoint(projection);
+    });
   });
 }

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { JsonObject } from '../domain/json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startReceiver, startTestHookbase } from './harness';
 import type { Receiver, TestHookbase } from './harness';
 import { appAnswers } from './readModelAnswers';
 
 type Verify = { clean: boolean; checkedDocuments: number; differences: { collection: string; id: string; field: string; expected: unknown; found: unknown }[] };
-type ExportLine = { stream: string; revision: string; position: string; type: string; recordedAt: string; data: Record<string, unknown>; metadata: Record<string, unknown> };
+type ExportLine = { stream: string; revision: string; position: string; type: string; recordedAt: string; data: JsonObject; metadata: JsonObject };
 
 // The auditor's tools: the drift check and the export of an application's history (issue 12 item 3).
 describe('audit verify and export', () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidCursorError, type CollectionDef, type Document, type FindOptions } from '../readStore';
 import { readStoreContract } from '../readStore.contract';
@@ -131,6 +132,48 @@ describe('SqliteReadStore', () => {
       check({ where: { kind: 'k2' }, orderBy: { key: 'id', direction }, limit: 5 }, /rm_things__i__kind/);
     }
     expect(plans.length).toBeGreaterThan(20);
+    await store.close();
+  });
+
+  it('swaps a rebuilt table in under the live name with its indexes named for it, in one commit a reader sees whole', async () => {
+    const file = tempFile();
+    const store = SqliteReadStore.open(file);
+    const shadow: CollectionDef = { ...def, name: 'shadow__things' };
+    const other = { name: 'others', indexes: [] } as const satisfies CollectionDef;
+    await store.transaction(async (tx) => {
+      await tx.collection(def).put({ id: 'old', kind: 'even', rank: 1, slug: 'old' });
+      await tx.collection(other).put({ id: 'old' });
+      await tx.collection(shadow).put({ id: 'new', kind: 'even', rank: 2, slug: 'new' });
+      await tx.collection({ ...other, name: 'shadow__others' }).put({ id: 'new' });
+    });
+    // Another connection on the file (another process): it never sees one table swapped and the other not.
+    const reader = new Database(file, { readonly: true });
+    const seen = new Set<string>();
+    const look = (): void => {
+      const things = (reader.prepare('SELECT id FROM rm_things').all() as { id: string }[]).map((r) => r.id).join();
+      const others = (reader.prepare('SELECT id FROM rm_others').all() as { id: string }[]).map((r) => r.id).join();
+      seen.add(`${things}|${others}`);
+    };
+    look();
+    await store.replaceCollections(
+      [
+        { from: 'shadow__things', to: 'things' },
+        { from: 'shadow__others', to: 'others' },
+      ],
+      async (tx) => {
+        look();
+        await tx.setCheckpoint('things', '7');
+      },
+    );
+    look();
+    expect([...seen]).toEqual(['old|old', 'new|new']);
+    const indexes = (reader.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    expect(indexes.filter((n) => n.includes('shadow'))).toEqual([]);
+    expect(indexes.filter((n) => n.startsWith('rm_things__'))).toHaveLength(def.indexes.length + 1);
+    for (const plan of store.explainFind(def, { where: { kind: 'even' }, orderBy: { key: 'rank', direction: 'asc' } })) {
+      expect(plan.join('\n')).toContain('rm_things__i__kind__rank');
+    }
+    reader.close();
     await store.close();
   });
 
