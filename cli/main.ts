@@ -13,8 +13,16 @@ const fail = (message: string, exitCode: number, json: unknown, asJson: boolean)
 
 const main = async (argv: readonly string[]): Promise<void> => {
   const asJson = argv.includes('--json');
+  const program = buildProgram();
+  // serve is the default command (`hookbase --port 9000`): a word that names no command is a mistake, not serve's.
+  const first = argv[0];
+  if (first !== undefined && first !== 'help' && !first.startsWith('-') && !program.commands.some((c) => c.name() === first || c.aliases().includes(first))) {
+    process.stderr.write(`error: unknown command '${first}' (see hookbase --help)\nUsage: hookbase ${program.usage()}\n`);
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
   try {
-    await buildProgram().parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here too (exit code 0); every other parser error is a usage error.

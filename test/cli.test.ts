@@ -183,7 +183,8 @@ describe('hookbase (client commands, as child processes)', () => {
   });
 
   it('usage mistakes exit 2 with the usage line; failed calls exit 1', async () => {
-    const [unknownFlag, extraArg, missing, badJson, badLimit, noKey, unreachable, notFound] = await Promise.all([
+    const [unknownCommand, unknownFlag, extraArg, missing, badJson, badLimit, noKey, unreachable, notFound] = await Promise.all([
+      runCli(['aps', 'list'], env),
       runCli(['apps', 'list', '--bogus'], env),
       runCli(['keys', 'list', 'extra'], env),
       runCli(['send', '--app', 'acme', '--type', 'invoice.paid'], env),
@@ -193,6 +194,9 @@ describe('hookbase (client commands, as child processes)', () => {
       runCli(['apps', 'list', '--json'], { ...env, HOOKBASE_URL: 'http://127.0.0.1:1' }),
       runCli(['apps', 'get', 'app_doesnotexist', '--json'], env),
     ]);
+    expect(unknownCommand.code).toBe(2);
+    expect(unknownCommand.stderr).toContain("unknown command 'aps'");
+    expect(unknownCommand.stderr).toContain('Usage: hookbase [options] [command]');
     expect(unknownFlag).toMatchObject({ code: 2, stdout: '' });
     expect(unknownFlag.stderr).toContain("unknown option '--bogus'");
     expect(unknownFlag.stderr).toContain('Usage: hookbase apps list [options]');
