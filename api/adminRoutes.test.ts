@@ -130,9 +130,9 @@ describe('/v1/admin/deliveries', () => {
 
   it('are in /openapi.json', async () => {
     const doc = (await hb.request('GET', '/openapi.json')).body as { paths: Record<string, Record<string, { operationId: string }>> };
-    expect(doc.paths['/v1/admin/api-keys']?.post?.operationId).toBe('v1.admin.apiKey.create');
-    expect(doc.paths['/v1/admin/api-keys']?.get?.operationId).toBe('v1.admin.apiKey.list');
-    expect(doc.paths['/v1/admin/api-keys/{keyId}']?.delete?.operationId).toBe('v1.admin.apiKey.revoke');
+    expect(doc.paths['/v1/admin/api-keys']?.post?.operationId).toBe('v1.apiKey.create');
+    expect(doc.paths['/v1/admin/api-keys']?.get?.operationId).toBe('v1.apiKey.list');
+    expect(doc.paths['/v1/admin/api-keys/{keyId}']?.delete?.operationId).toBe('v1.apiKey.revoke');
     expect(doc.paths['/v1/admin/deliveries']?.get?.operationId).toBe('v1.admin.deliveries');
   });
 });

@@ -9,7 +9,7 @@ const apiKeySchema = {
 
 export const apiKeyRoutes = [
   defineRoute<{ name: string }>({
-    operationId: 'v1.admin.apiKey.create',
+    operationId: 'v1.apiKey.create',
     method: 'POST',
     path: '/v1/admin/api-keys',
     summary: 'A new admin API key; key is in this answer only (only its hash is kept)',
@@ -25,7 +25,7 @@ export const apiKeyRoutes = [
     },
   }),
   defineRoute({
-    operationId: 'v1.admin.apiKey.list',
+    operationId: 'v1.apiKey.list',
     method: 'GET',
     path: '/v1/admin/api-keys',
     summary: 'Every admin API key, oldest first, revoked ones included (never the key itself)',
@@ -34,7 +34,7 @@ export const apiKeyRoutes = [
     handle: async ({ deps }) => ({ status: 200, body: { data: await listApiKeys(deps) } }),
   }),
   defineRoute({
-    operationId: 'v1.admin.apiKey.revoke',
+    operationId: 'v1.apiKey.revoke',
     method: 'DELETE',
     path: '/v1/admin/api-keys/{keyId}',
     summary: 'Revoke an admin API key (it stops working within a second); revoking twice is not an error',
