@@ -169,9 +169,14 @@ export class ProjectionLeadership {
       }
       this.runner = null;
       await runner.stop();
+      // The swap may outlast a lease term (SQLite builds the indexes again): keep the lease meanwhile.
+      const renewal = setInterval(() => {
+        void acquireProjectionLease(this.ops, this.options.owner, this.leaseMs, this.now()).catch(() => false);
+      }, Math.floor(this.leaseMs / 3));
       try {
         await work(runner.position);
       } finally {
+        clearInterval(renewal);
         if (!this.stopped) await this.becomeActive();
       }
     });

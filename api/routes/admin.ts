@@ -35,7 +35,7 @@ export const adminRoutes = [
     },
   }),
   defineRoute<{ names?: string[] }>({
-    operationId: 'v1.admin.projections.rebuild',
+    operationId: 'v1.admin.rebuildProjections',
     method: 'POST',
     path: '/v1/admin/projections/rebuild',
     summary:
@@ -61,7 +61,7 @@ export const adminRoutes = [
     },
   }),
   defineRoute({
-    operationId: 'v1.admin.projections.rebuild.get',
+    operationId: 'v1.admin.getRebuild',
     method: 'GET',
     path: '/v1/admin/projections/rebuild/{jobId}',
     summary: 'A rebuild: state (pending, running, swapping, done, failed), position, head, events/s, ETA',
@@ -74,7 +74,7 @@ export const adminRoutes = [
     },
   }),
   defineRoute({
-    operationId: 'v1.admin.audit.verify',
+    operationId: 'v1.admin.verifyReadModels',
     method: 'POST',
     path: '/v1/admin/audit/verify',
     summary: 'Fold the event log afresh and compare it with every read-model document: what differs (collection, id, field, expected, found)',
@@ -83,7 +83,7 @@ export const adminRoutes = [
     handle: async ({ deps }) => ({ status: 200, body: (await verifyAll(deps)) as unknown as JsonValue }),
   }),
   defineRoute({
-    operationId: 'v1.admin.audit.export',
+    operationId: 'v1.admin.exportApplication',
     method: 'GET',
     path: '/v1/admin/audit/export/{appId}',
     summary: "An application's full history from the event store as JSON Lines {stream, revision, position, type, recordedAt, data}, in commit order",

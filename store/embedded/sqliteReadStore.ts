@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { CollectionDef, Document, FindOptions, ReadCollection, ReadStore, ReadStoreTransaction, WriteCollection } from '../readStore';
 import type { WalCheckpoint, WalCheckpointMode } from './walCheckpoint';
@@ -197,6 +198,8 @@ export class SqliteReadStore implements ReadStore {
           const renamed = (prefix === indexPrefix(from) ? indexPrefix(to) : uniqueIndexName(to, '')) + index.name.slice(prefix.length);
           db.exec(`DROP INDEX ${quote(index.name)}`);
           db.exec(index.sql.replace(quote(index.name), quote(renamed)).replace(`INDEX ${index.name} `, `INDEX ${quote(renamed)} `));
+          // Each index of a large collection takes a while: let this thread's timers (the lease's renewal) run.
+          await yieldToEventLoop();
         }
       }
       for (const { from, to } of renames) {
