@@ -20,6 +20,7 @@ const SERVE_FLAGS: readonly (readonly [flag: string, value: string, description:
   ['public-url', '<url>', 'base of magic links (HOOKBASE_PUBLIC_URL)'],
   ['org-id', '<id>', 'organization id of the cloud-compatible API (HOOKBASE_ORG_ID)'],
   ['org-name', '<name>', 'organization name (HOOKBASE_ORG_NAME)'],
+  ['events-sync', '<mode>', 'full or normal: fsync of each commit of the embedded event store (HOOKBASE_EVENTS_SYNC, on integ)'],
 ];
 
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
