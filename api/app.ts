@@ -15,7 +15,9 @@ import type { RateLimits } from './rateLimit';
 import { compileRoute, matchRoute } from './route';
 import type { AnyRoute, RouteResponse } from './route';
 import { adminRoutes } from './routes/admin';
+import { apiKeyRoutes } from './routes/apiKeys';
 import { applicationRoutes } from './routes/applications';
+import { deliveryRoutes } from './routes/deliveries';
 import { endpointRoutes } from './routes/endpoints';
 import { eventTypeRoutes } from './routes/eventTypes';
 import { messageRoutes } from './routes/messages';
@@ -32,6 +34,8 @@ export const v1Routes: readonly AnyRoute[] = [
   ...messageRoutes,
   ...portalTokenRoutes,
   ...adminRoutes,
+  ...apiKeyRoutes,
+  ...deliveryRoutes,
 ];
 
 /** Every route served: /v1 (API.md), the portal API and the cloud-compatible /api (COMPAT.md), over the same commands and queries. */

@@ -1,50 +1,44 @@
-import { ConfigError, loadConfig } from './config';
-import { startHookbase, VERSION } from './hookbase';
+import { CommanderError } from 'commander';
+import { ConfigError } from './config';
+import { cliErrorOf, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './commands/context';
+import { buildProgram } from './program';
 import { PositionsUnsupportedError } from '../store/clientSemantics';
 import { StoreUnreachableError } from '../store/unreachable';
 
-/** `hookbase` / `npm start`: every role of API.md in one process unless HOOKBASE_ROLES says otherwise. */
-const main = async (): Promise<void> => {
-  const argv = process.argv.slice(2);
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(`hookbase ${VERSION}\n\nUsage: hookbase [--port N] [--host H] [--data-dir D] [--roles api,projections,dispatcher] [--allow-private-networks]\nEvery flag mirrors a HOOKBASE_* variable (see README).`);
-    return;
-  }
-  const config = loadConfig(process.env, argv);
-  const hookbase = await startHookbase(config);
-  console.log(`Hookbase ${VERSION} listening on ${hookbase.url}`);
-  console.log(`  roles: ${config.roles.join(', ')}`);
-  console.log(`  store: ${config.store} (data in ${config.dataDir})`);
-  if (hookbase.generatedApiKey) {
-    console.log(`  API key (shown once, also saved to ${config.dataDir}/api-key):\n\n    ${hookbase.generatedApiKey}\n`);
-  }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: stopping`);
-    hookbase.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+const fail = (message: string, exitCode: number, json: unknown, asJson: boolean): void => {
+  process.stderr.write(`hookbase: ${message}\n`);
+  if (asJson) process.stdout.write(`${JSON.stringify(json)}\n`);
+  process.exitCode = exitCode;
 };
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(`hookbase: ${error.message}`);
-    process.exit(2);
+const main = async (argv: readonly string[]): Promise<void> => {
+  const asJson = argv.includes('--json');
+  const program = buildProgram();
+  // serve is the default command (`hookbase --port 9000`): a word that names no command is a mistake, not serve's.
+  const first = argv[0];
+  if (first !== undefined && first !== 'help' && !first.startsWith('-') && !program.commands.some((c) => c.name() === first || c.aliases().includes(first))) {
+    process.stderr.write(`error: unknown command '${first}' (see hookbase --help)\nUsage: hookbase ${program.usage()}\n`);
+    process.exitCode = EXIT_USAGE;
+    return;
   }
-  // A server that cannot be reached, or that Hookbase cannot work with: the message says which and why.
-  if (error instanceof StoreUnreachableError || error instanceof PositionsUnsupportedError) {
-    console.error(`hookbase: ${error.message}`);
-    process.exit(1);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too (exit code 0); every other parser error is a usage error.
+      process.exitCode = error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+      return;
+    }
+    if (error instanceof ConfigError) return fail(error.message, EXIT_USAGE, { error: { code: 'invalid_configuration', message: error.message } }, asJson);
+    // A server that cannot be reached, or that Hookbase cannot work with: the message says which and why.
+    if (error instanceof StoreUnreachableError || error instanceof PositionsUnsupportedError) {
+      return fail(error.message, EXIT_FAILURE, { error: { code: 'store_unreachable', message: error.message } }, asJson);
+    }
+    const known = cliErrorOf(error);
+    if (known) return fail(known.message, known.exitCode, known.json, asJson);
+    console.error(error);
+    process.exitCode = EXIT_FAILURE;
   }
-  console.error(error);
-  process.exit(1);
-});
+};
+
+await main(process.argv.slice(2));

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The package's bin, as `npx hookbase` runs it. */
+export const HOOKBASE_BIN = fileURLToPath(new URL('../bin/hookbase.mjs', import.meta.url));
+
+export type CliResult = { code: number | null; stdout: string; stderr: string };
+
+/** Runs `hookbase <args>` as a child process and waits for it to exit (killed after timeoutMs). */
+export const runCli = (args: readonly string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliResult> =>
+  new Promise((resolve, reject) => {
+    const child = startCli(args, env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`hookbase ${args.join(' ')} did not exit in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      // 'exit' may come before the pipes are drained.
+      setImmediate(() => resolve({ code, stdout, stderr }));
+    });
+  });
+
+/** `hookbase <args>` started, not awaited (serve, tail). Without a TTY, as a script runs it; NO_COLOR unset. */
+export const startCli = (args: readonly string[], env: Record<string, string> = {}): ChildProcess => {
+  const { HOOKBASE_URL: _url, HOOKBASE_API_KEY: _key, HOOKBASE_DATA_DIR: _dir, ...rest } = process.env;
+  return spawn(process.execPath, [HOOKBASE_BIN, ...args], { cwd: ROOT, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+};
+
+/** The one JSON document a `--json` command printed. */
+export const json = <T = Record<string, unknown>>(result: CliResult): T => {
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch {
+    throw new Error(`not JSON (exit ${result.code}):\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  }
+};
+
+/** JSON Lines: each non-empty line parsed. */
+export const jsonLines = <T = Record<string, unknown>>(text: string): T[] =>
+  text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as T);
