@@ -13,7 +13,9 @@ import { streams } from '../domain/streams';
 import { createServer } from '../api/app';
 import { hashCredential } from '../api/auth';
 import type { ApiDeps } from '../api/deps';
-import { Metrics } from '../api/metrics';
+import type { Logger } from 'pino';
+import { createLogger, lineLogger } from '../observability/logger';
+import { collectProcessMetrics, renderMetrics, threadMetrics } from '../observability/metrics';
 import type { RateLimiter } from '../api/rateLimit';
 import { Dispatcher } from '../dispatcher/dispatcher';
 import { defaultDispatcherConfig } from '../dispatcher/config';
@@ -53,6 +55,9 @@ export type RunningHookbase = Readonly<{
 }>;
 
 export type StartOptions = Readonly<{
+  /** JSON logs (pino); by default to stdout at HOOKBASE_LOG_LEVEL. */
+  logger?: Logger;
+  /** Where the roles' plain log lines go; by default info lines of `logger`. */
   log?: (line: string) => void;
   /** Overrides of the dispatcher's tuning (tests use short cooldowns and leases). */
   dispatcher?: Partial<DispatcherConfig>;
@@ -153,14 +158,15 @@ const bootstrapApiKey = async (config: HookbaseConfig, events: EventStore, reads
 
 /** The composition root: the only place that knows which adapters exist and which roles run. */
 export const startHookbase = async (config: HookbaseConfig, options: StartOptions = {}): Promise<RunningHookbase> => {
-  const log = options.log ?? ((line: string) => console.log(line));
+  const logger = options.logger ?? createLogger();
+  const log = options.log ?? lineLogger(logger);
+  collectProcessMetrics();
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey(config);
   const onThread = backgroundRoles(config, options);
   // HOOKBASE_STORE=esdb: EventStoreDB and MongoDB (cli/productionStores.ts); fails here, naming a server it cannot reach.
   const production = config.store === 'esdb' ? await openProductionStores(config, log) : null;
   const { events, reads, ops, locks } = production ? { ...production, locks: null } : openStores(config, !(onThread.projections || onThread.dispatcher));
-  const metrics = new Metrics();
   const has = (role: string) => config.roles.includes(role as never);
   let ready = false;
 
@@ -239,9 +245,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   await watcher.start();
   const projectionStatus: (() => Promise<ProjectionStatus[]>) | null = leadership ? () => leadership.status() : (projectionThread?.projections?.status ?? null);
   if (projectionStatus) {
-    metrics.gauge('hookbase_projection_lag', 'Events of $all not yet in each read model', async () =>
-      Object.fromEntries((await projectionStatus()).map((s) => [`projection="${s.name}"`, s.lag])),
-    );
+    cleanups.push(threadMetrics.projectionLag.add(async () => Object.fromEntries((await projectionStatus()).map((s) => [s.name, s.lag]))));
   }
   const progress: ProjectionProgress = watcher;
 
@@ -279,7 +283,8 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const dispatcher = has('dispatcher') && !onThread.dispatcher ? new Dispatcher({ events, reads, ops, masterKey, log, config: dispatcherConfig }) : null;
   await dispatcher?.start();
 
-  const app = createServer({ api, rateLimits: config.rateLimits, metrics, healthy: () => ready, version: VERSION, log });
+  const metrics = () => renderMetrics(threads.map((t) => () => t.metrics()));
+  const app = createServer({ api, rateLimits: config.rateLimits, metrics, logger, healthy: () => ready, version: VERSION, log });
   server.off('request', starting);
   server.on('request', app.callback());
   ready = true;
