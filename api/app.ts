@@ -13,8 +13,8 @@ import type { Logger } from 'pino';
 import { threadMetrics } from '../observability/metrics';
 import { openApiDocument } from './openapi';
 import type { RateLimits } from './rateLimit';
-import { compileRoute, matchRoute } from './route';
 import type { AnyRoute, RouteResponse } from './route';
+import { routeMatcher } from './router';
 import { adminRoutes } from './routes/admin';
 import { applicationRoutes } from './routes/applications';
 import { endpointRoutes } from './routes/endpoints';
@@ -80,7 +80,7 @@ const routeNotFound = (ctx: Context): HttpError => new HttpError(404, 'route_not
 
 export const createServer = (options: ServerOptions): Koa => {
   const app = new Koa({ proxy: false });
-  const table = allRoutes.map(compileRoute);
+  const routes = routeMatcher(allRoutes);
   const hosted = options.api
     ? hostedPortal({ dir: options.api.config.hostedPortalDir, apiOrigin: new URL(options.api.config.publicUrl).origin })
     : null;
@@ -131,7 +131,7 @@ export const createServer = (options: ServerOptions): Koa => {
       return;
     }
     if (isPortalApiPath(ctx.path) && portalCors(ctx)) return;
-    const match = matchRoute(table, ctx.method, ctx.path);
+    const match = routes.match(ctx.method, ctx.path);
     if (match !== null && match !== 'method_not_allowed') ctx.state.route = match.route.path;
     // A miss under /v1 or /portal/ is still a response of that API: authenticated and charged like the rest (API.md).
     const auth =

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compatRoutes } from '../api/compat';
-import { compileRoute, matchRoute } from '../api/route';
+import { routeMatcher } from '../api/router';
 import { startReceiver, startTestHookbase } from './harness';
 import type { Receiver, TestHookbase } from './harness';
 import { expectCompatError, expectList, expectOne, expectShape, FIELDS } from './compatShapes';
@@ -31,12 +31,12 @@ afterAll(async () => {
   await failing?.close();
 });
 
-const table = compatRoutes.map(compileRoute);
+const matcher = routeMatcher(compatRoutes);
 /** Which /api routes the suite drove, with which answer statuses (by operation id). */
 const driven = new Map<string, Set<number>>();
 const api = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
   const res = await hb.request(method, path, body, headers);
-  const match = matchRoute(table, method, path.split('?')[0] ?? path);
+  const match = matcher.match(method, path.split('?')[0] ?? path);
   if (match !== null && match !== 'method_not_allowed') driven.set(match.route.operationId, (driven.get(match.route.operationId) ?? new Set()).add(res.status));
   return res;
 };
