@@ -23,6 +23,8 @@ export type HookbaseConfig = Readonly<{
   publicUrl: string;
   /** The organization the cloud-compatible /api answers for (COMPAT.md, the MCP server). */
   organization: Readonly<{ id: string; name: string; slug: string }>;
+  /** Uid (or id) of the application whose endpoints receive the operational webhooks (api/operational). */
+  operationalApp: string;
 }>;
 
 export class ConfigError extends Error {
@@ -111,6 +113,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
       portalTokensPerHour: positiveInt('HOOKBASE_RATE_LIMIT_PORTAL_TOKENS', e.HOOKBASE_RATE_LIMIT_PORTAL_TOKENS, 100),
     },
     organization,
+    operationalApp: e.HOOKBASE_OPERATIONAL_APP || 'hookbase-operational',
     publicUrl: (e.HOOKBASE_PUBLIC_URL || `http://${advertisedHost.includes(':') ? `[${advertisedHost}]` : advertisedHost}:${port}`).replace(/\/$/, ''),
   };
 };

@@ -13,6 +13,7 @@ import { streams } from '../domain/streams';
 import { createServer } from '../api/app';
 import { hashCredential } from '../api/auth';
 import type { ApiDeps } from '../api/deps';
+import { OperationalWebhooks } from '../api/operational/operationalWebhooks';
 import type { Logger } from 'pino';
 import { createLogger, lineLogger } from '../observability/logger';
 import { collectProcessMetrics, renderMetrics, threadMetrics } from '../observability/metrics';
@@ -205,7 +206,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     const { lookup: _lookup, random: _random, ...plain } = dispatcherConfig;
     const commitSignal = newCommitSignal();
     // This thread listens only if a role that subscribes stays here.
-    const listen = (has('projections') && !onThread.projections) || (has('dispatcher') && !onThread.dispatcher);
+    const listen = has('api') || (has('projections') && !onThread.projections) || (has('dispatcher') && !onThread.dispatcher);
     leaveCommitSignal = joinCommitSignal(commitSignal, COMMIT_SIGNAL_SLOTS.main, events, { listen });
     const common = { dataDir: config.dataDir, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs, owner };
     // One thread per role, and one that checkpoints the WAL files (stopped last: threads stop in reverse order).
@@ -283,6 +284,10 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const dispatcher = has('dispatcher') && !onThread.dispatcher ? new Dispatcher({ events, reads, ops, masterKey, log, config: dispatcherConfig }) : null;
   await dispatcher?.start();
 
+  // Operational webhooks: in every api process (the group hands each event to one of them).
+  const operational = api ? new OperationalWebhooks(api, config.operationalApp, log) : null;
+  await operational?.start();
+
   const metrics = () => renderMetrics(threads.map((t) => () => t.metrics()));
   const app = createServer({ api, rateLimits: config.rateLimits, metrics, logger, healthy: () => ready, version: VERSION, log });
   server.off('request', starting);
@@ -300,6 +305,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     });
     // In the reverse order of starting: the dispatcher, the projections, then the WAL checkpoints.
     for (const thread of [...threads].reverse()) await thread.stop();
+    await operational?.stop();
     leaveCommitSignal();
     await dispatcher?.stop();
     await leadership?.stop();
