@@ -2,10 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{domain,store,projections,dispatcher,api,cli,sdk/src,portal/src,test}/**/*.test.ts'],
+    include: ['{domain,store,observability,projections,dispatcher,api,cli,sdk/src,portal/src,test}/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Collects the test Hookbases' logs and scans them for issued credentials at the end (test/logCollector.ts).
+    globalSetup: ['test/globalSetup.ts'],
     reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
   },
 });

@@ -9,11 +9,12 @@ import { findApplication } from './commands/common';
 import type { ApiDeps } from './deps';
 import { errorMiddleware, HttpError } from './errors';
 import { requestHash, withIdempotencyKey } from './idempotency';
-import type { Metrics } from './metrics';
+import type { Logger } from 'pino';
+import { threadMetrics } from '../observability/metrics';
 import { openApiDocument } from './openapi';
 import type { RateLimits } from './rateLimit';
-import { compileRoute, matchRoute } from './route';
 import type { AnyRoute, RouteResponse } from './route';
+import { routeMatcher } from './router';
 import { adminRoutes } from './routes/admin';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { applicationRoutes } from './routes/applications';
@@ -45,7 +46,10 @@ export type ServerOptions = Readonly<{
   /** Undefined in a process without the api role: it serves only /health and /metrics. */
   api?: ApiDeps;
   rateLimits: RateLimits;
-  metrics: Metrics;
+  /** The Prometheus exposition of this process (every thread's metrics). */
+  metrics: () => Promise<Readonly<{ contentType: string; text: string }>>;
+  /** Request lines (with their request id) go here. */
+  logger: Logger;
   /** True once every role of the process runs. */
   healthy: () => boolean;
   version: string;
@@ -80,12 +84,12 @@ const routeNotFound = (ctx: Context): HttpError => new HttpError(404, 'route_not
 
 export const createServer = (options: ServerOptions): Koa => {
   const app = new Koa({ proxy: false });
-  const table = allRoutes.map(compileRoute);
+  const routes = routeMatcher(allRoutes);
   const hosted = options.api
     ? hostedPortal({ dir: options.api.config.hostedPortalDir, apiOrigin: new URL(options.api.config.publicUrl).origin })
     : null;
   const apiKeys = new ApiKeyCache();
-  const { metrics } = options;
+  const { logger } = options;
 
   app.use(async (ctx, next) => {
     const requestId = newId('req');
@@ -95,13 +99,18 @@ export const createServer = (options: ServerOptions): Koa => {
     try {
       await next();
     } finally {
-      metrics.inc('hookbase_http_requests_total', 'HTTP requests answered', { method: ctx.method, status: String(ctx.status) });
-      metrics.inc('hookbase_http_request_ms_total', 'Time spent answering HTTP requests (ms)', {}, performance.now() - started);
+      const seconds = (performance.now() - started) / 1000;
+      // The route's template, not the path: one series per route, not per resource.
+      const route = typeof ctx.state.route === 'string' ? ctx.state.route : 'unmatched';
+      threadMetrics.httpRequestSeconds.observe({ route, method: ctx.method, status: String(ctx.status) }, seconds);
+      // The path without its query string: a query may carry a token (a magic link's).
+      logger.info({ requestId, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10 }, 'request');
     }
   });
   app.use(errorMiddleware(options.log));
 
   app.use(async (ctx) => {
+    if (ctx.method === 'GET' && (ctx.path === '/health' || ctx.path === '/metrics' || ctx.path === '/openapi.json')) ctx.state.route = ctx.path;
     if (ctx.method === 'GET' && ctx.path === '/health') {
       const ok = options.healthy();
       ctx.status = ok ? 200 : 503;
@@ -109,8 +118,9 @@ export const createServer = (options: ServerOptions): Koa => {
       return;
     }
     if (ctx.method === 'GET' && ctx.path === '/metrics') {
-      ctx.type = 'text/plain; version=0.0.4';
-      ctx.body = await metrics.render();
+      const { contentType, text } = await options.metrics();
+      ctx.type = contentType;
+      ctx.body = text;
       return;
     }
     const deps = options.api;
@@ -120,9 +130,13 @@ export const createServer = (options: ServerOptions): Koa => {
       return;
     }
     // The hosted portal page and its assets; CORS (and preflights) for the portal API only.
-    if (hosted && (await hosted(ctx))) return;
+    if (hosted && (await hosted(ctx))) {
+      ctx.state.route = 'hosted_portal';
+      return;
+    }
     if (isPortalApiPath(ctx.path) && portalCors(ctx)) return;
-    const match = matchRoute(table, ctx.method, ctx.path);
+    const match = routes.match(ctx.method, ctx.path);
+    if (match !== null && match !== 'method_not_allowed') ctx.state.route = match.route.path;
     // A miss under /v1 or /portal/ is still a response of that API: authenticated and charged like the rest (API.md).
     const auth =
       match !== null && match !== 'method_not_allowed'

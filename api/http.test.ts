@@ -280,10 +280,11 @@ describe('operations', () => {
     const res = await raw('GET', '/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(res.text).toContain('# TYPE hookbase_http_requests_total counter');
-    expect(res.text).toMatch(/^hookbase_http_requests_total\{method="GET",status="200"\} \d+$/m);
-    for (const line of res.text.trimEnd().split('\n')) {
-      expect(line).toMatch(/^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? -?[0-9.e+-]+)$/);
+    // prom-client's histogram of request latency, by route template, method and status
+    expect(res.text).toContain('# TYPE hookbase_http_request_duration_seconds histogram');
+    expect(res.text).toMatch(/^hookbase_http_request_duration_seconds_count\{route="\/v1\/applications",method="GET",status="200"\} \d+$/m);
+    for (const line of res.text.trimEnd().split('\n').filter((l) => l !== '')) {
+      expect(line).toMatch(/^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? (-?[0-9.e+-]+|\+Inf|NaN))$/);
     }
   });
 

@@ -11,6 +11,7 @@ import { waitAsync } from '../store/embedded/writeLock';
 import type { Position } from '../store/eventStore';
 import { positionFromString } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
+import type { MetricsSnapshot } from '../observability/metrics';
 
 /**
  * The embedded deployment runs the projections and the dispatcher each on a worker thread of its own, and the WAL
@@ -40,9 +41,10 @@ export type BackgroundWorkerData = Readonly<{
   commitSignal: SharedArrayBuffer;
   commitSlot: number;
 }>;
-export type ToWorker = { type: 'stop' };
+export type ToWorker = { type: 'stop' } | { type: 'metrics'; id: number };
 export type ToMain =
   | { type: 'progress'; position: string; touched: string[] }
+  | { type: 'metrics'; id: number; snapshot: MetricsSnapshot }
   | { type: 'log'; line: string }
   | { type: 'started' };
 
@@ -55,6 +57,8 @@ export type BackgroundThread = Readonly<{
   /** The worker running now (a new one after a restart); null between a death and its restart, and once stopped. */
   worker: () => Worker | null;
   stop: () => Promise<void>;
+  /** The thread's own metrics registry, for the main thread's /metrics. */
+  metrics: () => Promise<MetricsSnapshot | null>;
 }>;
 
 export type BackgroundThreadOptions = Readonly<{
@@ -163,6 +167,9 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
     commitSlot: options.commitSlot,
   };
   const waiters = new PositionWaiters();
+  // Scrapes of /metrics waiting for this thread's registry, by request id.
+  const metricRequests = new Map<number, (snapshot: MetricsSnapshot | null) => void>();
+  let nextMetricRequest = 0;
   let worker: Worker | null = null;
   let stopping = false;
   let restartDelayMs = 1_000;
@@ -182,6 +189,10 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
             return;
           case 'log':
             log(message.line);
+            return;
+          case 'metrics':
+            metricRequests.get(message.id)?.(message.snapshot);
+            metricRequests.delete(message.id);
             return;
           case 'started':
             started = true;
@@ -231,5 +242,21 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
     await exited;
     clearTimeout(timer);
   };
-  return { projections, worker: () => worker, stop };
+  /** This thread's metrics registry as JSON (null when it is not running or does not answer within a second). */
+  const metrics = (): Promise<MetricsSnapshot | null> =>
+    new Promise((resolve) => {
+      const w = worker;
+      if (!w || stopping) return resolve(null);
+      const id = nextMetricRequest++;
+      const timer = setTimeout(() => {
+        metricRequests.delete(id);
+        resolve(null);
+      }, 1_000);
+      metricRequests.set(id, (snapshot) => {
+        clearTimeout(timer);
+        resolve(snapshot);
+      });
+      w.postMessage({ type: 'metrics', id } satisfies ToWorker);
+    });
+  return { projections, worker: () => worker, stop, metrics };
 };

@@ -13,6 +13,7 @@ import { positionToString } from '../store/eventStore';
 import { joinCommitSignal } from './backgroundThread';
 import { watchDataDir } from './dataDirWatcher';
 import { OPERATIONAL_FILE } from './operational';
+import { threadMetrics } from '../observability/metrics';
 import type { BackgroundWorkerData, ToMain, ToWorker } from './backgroundThread';
 
 const port = parentPort;
@@ -69,6 +70,9 @@ const stop = async (): Promise<void> => {
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'stop') void stop();
+  if (message.type === 'metrics') {
+    void threadMetrics.registry.getMetricsAsJSON().then((snapshot) => send({ type: 'metrics', id: message.id, snapshot }));
+  }
 });
 
 await runner?.start();

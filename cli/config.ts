@@ -26,6 +26,9 @@ export type HookbaseConfig = Readonly<{
 
   /** SQLite `synchronous` of the embedded event store: FULL (default, a 202 survives power loss) or NORMAL (HOOKBASE_EVENTS_SYNC). */
   eventsSync: 'FULL' | 'NORMAL';
+
+  /** Uid (or id) of the application whose endpoints receive the operational webhooks (api/operational). */
+  operationalApp: string;
 }>;
 
 export class ConfigError extends Error {
@@ -119,6 +122,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
     organization,
 
     eventsSync,
+
+    operationalApp: e.HOOKBASE_OPERATIONAL_APP || 'hookbase-operational',
     publicUrl: (e.HOOKBASE_PUBLIC_URL || `http://${advertisedHost.includes(':') ? `[${advertisedHost}]` : advertisedHost}:${port}`).replace(/\/$/, ''),
   };
 };

@@ -14,7 +14,10 @@ import { createServer } from '../api/app';
 import { answerClientError, HTTP_SERVER_LIMITS } from '../api/clientErrors';
 import { hashCredential } from '../api/auth';
 import type { ApiDeps } from '../api/deps';
-import { Metrics } from '../api/metrics';
+import { OperationalWebhooks } from '../api/operational/operationalWebhooks';
+import type { Logger } from 'pino';
+import { createLogger, lineLogger } from '../observability/logger';
+import { collectProcessMetrics, renderMetrics, threadMetrics } from '../observability/metrics';
 import type { RateLimiter } from '../api/rateLimit';
 import { Dispatcher } from '../dispatcher/dispatcher';
 import { defaultDispatcherConfig } from '../dispatcher/config';
@@ -53,6 +56,9 @@ export type RunningHookbase = Readonly<{
 }>;
 
 export type StartOptions = Readonly<{
+  /** JSON logs (pino); by default to stdout at HOOKBASE_LOG_LEVEL. */
+  logger?: Logger;
+  /** Where the roles' plain log lines go; by default info lines of `logger`. */
   log?: (line: string) => void;
   /** Overrides of the dispatcher's tuning (tests use short cooldowns and leases). */
   dispatcher?: Partial<DispatcherConfig>;
@@ -153,7 +159,9 @@ const bootstrapApiKey = async (config: HookbaseConfig, events: EventStore, reads
 
 /** The composition root: the only place that knows which adapters exist and which roles run. */
 export const startHookbase = async (config: HookbaseConfig, options: StartOptions = {}): Promise<RunningHookbase> => {
-  const log = options.log ?? ((line: string) => console.log(line));
+  const logger = options.logger ?? createLogger();
+  const log = options.log ?? lineLogger(logger);
+  collectProcessMetrics();
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey(config);
   const onThread = backgroundRoles(config, options);
@@ -161,7 +169,6 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   // Imported only then: their clients take a second or two to load, which every embedded start would pay.
   const production = config.store === 'esdb' ? await (await import('./productionStores')).openProductionStores(config, log) : null;
   const { events, reads, ops, locks } = production ? { ...production, locks: null } : openStores(config, !(onThread.projections || onThread.dispatcher));
-  const metrics = new Metrics();
   const has = (role: string) => config.roles.includes(role as never);
   let ready = false;
 
@@ -201,7 +208,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     const { lookup: _lookup, random: _random, ...plain } = dispatcherConfig;
     const commitSignal = newCommitSignal();
     // This thread listens only if a role that subscribes stays here.
-    const listen = (has('projections') && !onThread.projections) || (has('dispatcher') && !onThread.dispatcher);
+    const listen = has('api') || (has('projections') && !onThread.projections) || (has('dispatcher') && !onThread.dispatcher);
     leaveCommitSignal = joinCommitSignal(commitSignal, COMMIT_SIGNAL_SLOTS.main, events, { listen });
     const common = { dataDir: config.dataDir, eventsSync: config.eventsSync, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs, owner };
     // One thread per role, and one that checkpoints the WAL files (stopped last: threads stop in reverse order).
@@ -241,9 +248,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   await watcher.start();
   const projectionStatus: (() => Promise<ProjectionStatus[]>) | null = leadership ? () => leadership.status() : (projectionThread?.projections?.status ?? null);
   if (projectionStatus) {
-    metrics.gauge('hookbase_projection_lag', 'Events of $all not yet in each read model', async () =>
-      Object.fromEntries((await projectionStatus()).map((s) => [`projection="${s.name}"`, s.lag])),
-    );
+    cleanups.push(threadMetrics.projectionLag.add(async () => Object.fromEntries((await projectionStatus()).map((s) => [s.name, s.lag]))));
   }
   const progress: ProjectionProgress = watcher;
 
@@ -281,7 +286,12 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const dispatcher = has('dispatcher') && !onThread.dispatcher ? new Dispatcher({ events, reads, ops, masterKey, log, config: dispatcherConfig }) : null;
   await dispatcher?.start();
 
-  const app = createServer({ api, rateLimits: config.rateLimits, metrics, healthy: () => ready, version: VERSION, log });
+  // Operational webhooks: in every api process (the group hands each event to one of them).
+  const operational = api ? new OperationalWebhooks(api, config.operationalApp, log) : null;
+  await operational?.start();
+
+  const metrics = () => renderMetrics(threads.map((t) => () => t.metrics()));
+  const app = createServer({ api, rateLimits: config.rateLimits, metrics, logger, healthy: () => ready, version: VERSION, log });
   server.off('request', starting);
   server.on('request', app.callback());
   ready = true;
@@ -297,6 +307,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     });
     // In the reverse order of starting: the dispatcher, the projections, then the WAL checkpoints.
     for (const thread of [...threads].reverse()) await thread.stop();
+    await operational?.stop();
     leaveCommitSignal();
     await dispatcher?.stop();
     await leadership?.stop();

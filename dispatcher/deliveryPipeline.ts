@@ -27,6 +27,7 @@ import type { HttpDelivery } from './httpDelivery';
 import { toAttemptOutcome } from './httpDelivery';
 import { nextRetryDelayMs, scheduleFor } from './retrySchedule';
 import { signatureHeader } from './signing';
+import { threadMetrics } from '../observability/metrics';
 
 export type WebhookMessage = Pick<Message, 'id' | 'eventType' | 'payload' | 'timestamp'>;
 
@@ -223,12 +224,19 @@ export class DeliveryPipeline {
       outcome.kind === 'failed' && !outcome.final
         ? nextRetryDelayMs({ scheduleMs: scheduleFor(retryDelays, config.retryScheduleMs), attemptNumber: p.attemptNumber, retryAfterSeconds, random: config.random ?? Math.random })
         : null;
-    return this.appendOutbound(p, outbound, 'recorded', {
+    const recorded = await this.appendOutbound(p, outbound, 'recorded', {
       type: 'RecordAttempt',
       // Written out rather than `{ ...p.ref, … }`: see decideOutbound on what that costs per attempt.
       data: { outboundId: p.ref.outboundId, messageId: p.ref.messageId, endpointId: p.ref.endpointId, applicationId: p.ref.applicationId, attemptId: newId('att'), attemptNumber: p.attemptNumber, maxAttempts: p.maxAttempts, outcome, retryDelayMs },
       metadata: { now: iso(Date.now()) },
     });
+    if (recorded === 'recorded') {
+      // The last attempt allowed (or a final failure) exhausts the delivery; otherwise another one is scheduled.
+      const label = outcome.kind === 'succeeded' ? 'succeeded' : retryDelayMs === null || p.attemptNumber >= p.maxAttempts ? 'exhausted' : 'retrying';
+      threadMetrics.deliveries.inc({ outcome: label });
+      threadMetrics.attemptSeconds.observe({ outcome: label }, outcome.latencyMs / 1000);
+    }
+    return recorded;
   }
 
   private defer(p: PendingDelivery, outbound: Aggregate<OutboundState>, untilMs: number): Promise<DeliveryResult> {

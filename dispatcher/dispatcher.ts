@@ -16,7 +16,9 @@ import { EndpointQueues } from './endpointQueue';
 import { EndpointViews } from './endpointView';
 import { HttpDelivery } from './httpDelivery';
 import type { Settlement } from './subscriptionConsumer';
-import { SubscriptionConsumer, ensureDispatcherGroup } from './subscriptionConsumer';
+import { DISPATCHER_GROUP, SubscriptionConsumer, ensureDispatcherGroup } from './subscriptionConsumer';
+import { threadMetrics } from '../observability/metrics';
+import { collections } from '../projections/readModels';
 
 export type DispatcherDeps = Readonly<{
   events: EventStore;
@@ -37,6 +39,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export class Dispatcher {
   private readonly events: EventStore;
+  private readonly reads: ReadStore;
   private readonly config: DispatcherConfig;
   private readonly log: (line: string) => void;
   private readonly http: HttpDelivery;
@@ -50,10 +53,13 @@ export class Dispatcher {
   private sweeper: NodeJS.Timeout | null = null;
   private shedder: NodeJS.Timeout | null = null;
   private state: 'new' | 'running' | 'stopped' = 'new';
+  /** Unregisters this dispatcher's gauges (observability/metrics.ts). */
+  private readonly unregisterGauges: Array<() => void> = [];
 
   constructor(deps: DispatcherDeps) {
     const { events, reads, masterKey, config } = deps;
     this.events = events;
+    this.reads = reads;
     this.config = config;
     this.log = deps.log ?? (() => {});
     // Every attempt in flight listens to it: as many as the endpoints' concurrency allows.
@@ -93,6 +99,20 @@ export class Dispatcher {
     this.sweeper.unref();
     this.shedder = setInterval(() => this.pipeline.shed(), Math.max(25, Math.floor(this.config.maxQueueWaitMs / 4)));
     this.shedder.unref();
+    this.registerGauges(this.reads);
+  }
+
+  private registerGauges(reads: ReadStore): void {
+    const depths = (): number[] => [...this.queues.all()].map((q) => q.queued);
+    this.unregisterGauges.push(
+      threadMetrics.queueDepth.add(() => ({ '': depths().reduce((a, b) => a + b, 0) })),
+      threadMetrics.queueDepthMax.add(() => ({ '': Math.max(0, ...depths()) })),
+      threadMetrics.dueQueueSize.add(async () => ({ '': await reads.collection(collections.dueDeliveries).count() })),
+      threadMetrics.subscriptionLag.add(async () => {
+        const [head, info] = await Promise.all([this.events.headPosition(), this.events.getPersistentSubscriptionToAllInfo(DISPATCHER_GROUP)]);
+        return { '': Math.max(0, Number(head.commit - (info.checkpoint?.commit ?? 0n))) };
+      }),
+    );
   }
 
   /**
@@ -102,6 +122,7 @@ export class Dispatcher {
   async stop(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopped';
+    for (const unregister of this.unregisterGauges.splice(0)) unregister();
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.shedder) clearInterval(this.shedder);
     this.consumer.drain();

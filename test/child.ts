@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { childLogFile, recordCredential } from './logCollector';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -25,8 +27,17 @@ export const startChildHookbase = async (env: Record<string, string>, port: numb
     env: { ...process.env, HOOKBASE_PORT: String(port), HOOKBASE_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  // Its log lines join the run's, for the scan for credentials (test/logCollector.ts).
+  const logFile = childLogFile(child.pid ?? 0);
+  if (env.HOOKBASE_API_KEY) recordCredential(env.HOOKBASE_API_KEY);
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+    appendFileSync(logFile, d);
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+    appendFileSync(logFile, d);
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {

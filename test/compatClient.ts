@@ -3,12 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { compatRoutes } from '../api/compat';
-import { compileRoute, matchRoute } from '../api/route';
+import { routeMatcher } from '../api/router';
 import { expectOne, FIELDS } from './compatShapes';
 import { startReceiver, startTestHookbase } from './harness';
 import type { Receiver, TestHookbase } from './harness';
 
-const table = compatRoutes.map(compileRoute);
+const matcher = routeMatcher(compatRoutes);
 
 export const uid = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;
 export const data = (res: { body: unknown }): Record<string, unknown> => (res.body as { data: Record<string, unknown> }).data;
@@ -34,7 +34,7 @@ export const useCompatServer = (env: Record<string, string> = {}) => {
   });
   const api = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
     const res = await ctx.hb.request(method, path, body, headers);
-    const match = matchRoute(table, method, path.split('?')[0] ?? path);
+    const match = matcher.match(method, path.split('?')[0] ?? path);
     if (match !== null && match !== 'method_not_allowed') driven.set(match.route.operationId, (driven.get(match.route.operationId) ?? new Set()).add(res.status));
     return res;
   };

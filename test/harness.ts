@@ -11,10 +11,13 @@ import type { Role } from '../cli/config';
 import { startHookbase } from '../cli/hookbase';
 import type { RunningHookbase } from '../cli/hookbase';
 import type { DispatcherConfig } from '../dispatcher/config';
+import { recordCredential, recordIssuedIn, testLogger } from './logCollector';
 
 export type TestHookbase = RunningHookbase & {
   apiKey: string;
   dataDir: string;
+  /** This Hookbase's JSON log lines (test/logCollector.ts). */
+  logFile: string;
   sdk: Hookbase;
   /** Raw HTTP for asserting status codes, headers and error bodies. */
   request: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; headers: Headers; body: unknown; text: string }>;
@@ -30,6 +33,13 @@ export type TestHookbaseOptions = {
   apiKey?: string;
   /** Name → address for the SSRF guard (there is no DNS here); unknown names fail to resolve. */
   dns?: Record<string, string>;
+};
+
+/** fetch, noting every credential Hookbase issues in a response (test/logCollector.ts). */
+const recordingFetch: typeof fetch = async (input, init) => {
+  const res = await fetch(input, init);
+  recordIssuedIn(await res.clone().text());
+  return res;
 };
 
 /** A real Hookbase on 127.0.0.1 (random port) over the embedded store in a fresh temp dir. */
@@ -52,7 +62,9 @@ export const startTestHookbase = async (options: TestHookbaseOptions = {}): Prom
         return [address];
       }
     : undefined;
-  const hb = await startHookbase(config, { log: () => {}, resolveHost, dispatcher: { duePollMs: 50, ...options.dispatcher } });
+  recordCredential(apiKey);
+  const { logger, file: logFile } = testLogger();
+  const hb = await startHookbase(config, { logger, resolveHost, dispatcher: { duePollMs: 50, ...options.dispatcher } });
   const request: TestHookbase['request'] = async (method, path, body, headers = {}) => {
     const res = await fetch(`${hb.url}${path}`, {
       method,
@@ -60,6 +72,7 @@ export const startTestHookbase = async (options: TestHookbaseOptions = {}): Prom
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
+    recordIssuedIn(text);
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -72,7 +85,9 @@ export const startTestHookbase = async (options: TestHookbaseOptions = {}): Prom
     ...hb,
     apiKey,
     dataDir,
-    sdk: new Hookbase({ apiKey, baseUrl: hb.url, retries: 0 }),
+    logFile,
+    // What the SDK is given back (signing secrets, portal tokens) is noted for the log scan too.
+    sdk: new Hookbase({ apiKey, baseUrl: hb.url, retries: 0, fetch: recordingFetch }),
     request,
     stop: async ({ keepData = false } = {}) => {
       await hb.close();

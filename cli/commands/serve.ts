@@ -21,6 +21,7 @@ const SERVE_FLAGS: readonly (readonly [flag: string, value: string, description:
   ['org-id', '<id>', 'organization id of the cloud-compatible API (HOOKBASE_ORG_ID)'],
   ['org-name', '<name>', 'organization name (HOOKBASE_ORG_NAME)'],
   ['events-sync', '<mode>', 'full or normal: fsync of each commit of the embedded event store (HOOKBASE_EVENTS_SYNC)'],
+  ['operational-app', '<uid>', 'application that receives the operational webhooks (HOOKBASE_OPERATIONAL_APP)'],
 ];
 
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
