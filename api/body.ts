@@ -1,6 +1,10 @@
 import type { Context } from 'koa';
 import type { JsonValue } from '../domain/json';
 import { HttpError } from './errors';
+import { checkJsonLimits } from './jsonLimits';
+
+// Fatal: bytes that are not UTF-8 are refused rather than replaced by U+FFFD (which would deliver other text).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 
@@ -32,12 +36,14 @@ const readRaw = (ctx: Context, limit: number): Promise<Buffer> => {
     req.once('error', (error: Error) => {
       if (settled) return;
       settled = true;
-      reject(error);
+      // Node reports a client that hung up mid-body as an 'aborted' error: a 4xx too (see 'close' below).
+      reject(new HttpError(400, 'request_aborted', `The request was aborted before its body was read (${error.message}).`));
     });
     req.once('close', () => {
       if (settled) return;
       settled = true;
-      reject(new Error('The request was aborted before its body was read.'));
+      // The client went away: a 4xx (nobody reads it), not a 500 in the metrics and the error log.
+      reject(new HttpError(400, 'request_aborted', 'The request was aborted before its body was read.'));
     });
   });
 };
@@ -45,7 +51,11 @@ const readRaw = (ctx: Context, limit: number): Promise<Buffer> => {
 const tooLarge = (limit: number): HttpError =>
   new HttpError(413, 'payload_too_large', `The request body is larger than the limit of ${Math.round(limit / 1024)} KiB.`);
 
-/** Reads a JSON body: 415 when it is not JSON, 413 past the limit, 400 when it does not parse. Empty = undefined. */
+/**
+ * Reads a JSON body: 415 when it is not JSON, 413 past the limit, 400 when it is not UTF-8, does not parse or nests
+ * too deep, 422 for a number out of range (see jsonLimits.ts). Empty = undefined. Duplicate keys: the last one
+ * wins (JSON.parse), and what is stored and delivered is that one object.
+ */
 export const readJsonBody = async (ctx: Context, limit = DEFAULT_BODY_LIMIT): Promise<JsonValue | undefined> => {
   const hasBody = Number(ctx.get('content-length') || '0') > 0 || ctx.get('transfer-encoding') !== '';
   if (!hasBody) return undefined;
@@ -55,10 +65,19 @@ export const readJsonBody = async (ctx: Context, limit = DEFAULT_BODY_LIMIT): Pr
   }
   const raw = await readRaw(ctx, limit);
   if (raw.length === 0) return undefined;
+  let text: string;
   try {
-    return JSON.parse(raw.toString('utf8')) as JsonValue;
+    text = utf8.decode(raw);
+  } catch {
+    throw new HttpError(400, 'malformed_json', 'The request body is not valid UTF-8.');
+  }
+  let body: JsonValue;
+  try {
+    body = JSON.parse(text) as JsonValue;
   } catch (error) {
     const reason = error instanceof Error ? error.message : 'invalid JSON';
     throw new HttpError(400, 'malformed_json', `The request body is not valid JSON: ${reason}.`);
   }
+  checkJsonLimits(body);
+  return body;
 };

@@ -23,6 +23,8 @@ export const startBenchHookbase = async (
   dispatcher: Partial<DispatcherConfig> = {},
   apiKey = `bench_${randomBytes(16).toString('hex')}`,
   roles = 'api,projections,dispatcher',
+  /** More HOOKBASE_* settings (figure 6 runs a second Hookbase with HOOKBASE_EVENTS_SYNC=normal). */
+  env: Record<string, string> = {},
 ): Promise<BenchHookbase> => {
   const config = loadConfig({
     HOOKBASE_PORT: '0',
@@ -34,6 +36,7 @@ export const startBenchHookbase = async (
     // The defaults (1000 requests and 10 000 sends a minute per key) would turn the benchmark into a 429 test.
     HOOKBASE_RATE_LIMIT_API: '1000000000',
     HOOKBASE_RATE_LIMIT_SENDS: '1000000000',
+    ...env,
   });
   const hb = await startHookbase(config, { log: () => {}, dispatcher: { duePollMs: 50, ...dispatcher } });
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {

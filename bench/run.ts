@@ -27,6 +27,7 @@ import type { EventStore, Position } from '../store/eventStore';
 import { barePosts, bareSqliteRead, startKoaBaseline } from './baselines';
 import { benchReadModels } from './readModels';
 import type { SqliteReadResult } from './baselines';
+import { measureDurability } from './durability';
 import type { LoadResult } from './load';
 import type { BenchHookbase } from './hookbase';
 import { countEventsByType, createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase, storeStats } from './hookbase';
@@ -470,6 +471,23 @@ const main = async (): Promise<void> => {
   const mem = process.memoryUsage();
   rows.push({ name: `5. RSS, Hookbase running, ${eventsNow} events`, hookbase: mib(mem.rss), baseline: mib(rssBefore), ratio: '—', target: '—', ok: null });
   notes.push(`5. memory: baseline = this process before Hookbase started (node + tsx + modules); heap used ${mib(mem.heapUsed)}, external ${mib(mem.external)}; the koa baseline and the bare-POST pool are closed by then, the load generator is another process`);
+
+  // 6. durability: the same work with the event store's fsync at each commit (default) and without -------------
+  const durability = await measureDurability({
+    call: lg.call,
+    full: hb,
+    dispatcher: dispatcherOverrides,
+    receiverUrl: receiver.url,
+    sendBody: SEND_BODY,
+    clients: CLIENTS,
+    rounds: QUICK ? 1 : 3,
+    roundMs: settings.acceptRoundMs,
+    e2eCount: QUICK ? 1_000 : settings.e2eCount,
+    e2eTimeoutMs: settings.e2eTimeoutMs,
+    log,
+  });
+  rows.push(...durability.rows);
+  notes.push(...durability.notes);
 
   await hb.close();
   hb = null;

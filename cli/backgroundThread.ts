@@ -27,6 +27,7 @@ export type WorkerDispatcherConfig = Omit<DispatcherConfig, 'lookup' | 'random'>
 export type EmbeddedWriteLocks = Readonly<{ events: WriteLock; reads: WriteLock; ops: WriteLock }>;
 export type BackgroundWorkerData = Readonly<{
   dataDir: string;
+  eventsSync: 'FULL' | 'NORMAL';
   masterKey: Uint8Array;
   projections: boolean;
   dispatcher: WorkerDispatcherConfig | null;
@@ -60,6 +61,8 @@ export type BackgroundThreadOptions = Readonly<{
   /** What the thread is called in log lines. */
   name: string;
   dataDir: string;
+  /** The event store's `synchronous` (HOOKBASE_EVENTS_SYNC), the same on every thread's connection; default FULL. */
+  eventsSync?: 'FULL' | 'NORMAL';
   masterKey: Buffer;
   /** Run the projections (all of them) there. */
   projections: boolean;
@@ -149,6 +152,7 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
   const { events, log, name } = options;
   const workerData: BackgroundWorkerData = {
     dataDir: options.dataDir,
+    eventsSync: options.eventsSync ?? 'FULL',
     masterKey: new Uint8Array(options.masterKey),
     projections: options.projections,
     dispatcher: options.dispatcher,

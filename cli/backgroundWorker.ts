@@ -22,7 +22,7 @@ const send = (message: ToMain): void => port.postMessage(message);
 const log = (line: string): void => send({ type: 'log', line });
 
 // No commit of these connections checkpoints the WAL: that is one thread's job (below), so nobody else waits for it.
-const events = SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events), autoCheckpoint: false });
+const events = SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events), autoCheckpoint: false, synchronous: data.eventsSync });
 const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'), { writeLock: new WriteLock(data.locks.reads), autoCheckpoint: false });
 const ops = SqliteReadStore.open(join(data.dataDir, OPERATIONAL_FILE), { writeLock: new WriteLock(data.locks.ops), autoCheckpoint: false });
 // A thread with a subscription listens for the others' commits; one that only checkpoints needs no role's code.

@@ -23,6 +23,9 @@ export type HookbaseConfig = Readonly<{
   publicUrl: string;
   /** The organization the cloud-compatible /api answers for (COMPAT.md, the MCP server). */
   organization: Readonly<{ id: string; name: string; slug: string }>;
+
+  /** SQLite `synchronous` of the embedded event store: FULL (default, a 202 survives power loss) or NORMAL (HOOKBASE_EVENTS_SYNC). */
+  eventsSync: 'FULL' | 'NORMAL';
 }>;
 
 export class ConfigError extends Error {
@@ -91,6 +94,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
   }
   const orgName = e.HOOKBASE_ORG_NAME || 'Hookbase';
   const organization = { id: e.HOOKBASE_ORG_ID || 'org_default', name: orgName, slug: orgName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'hookbase' };
+
+  const eventsSync = (e.HOOKBASE_EVENTS_SYNC || 'full').toUpperCase();
+  if (eventsSync !== 'FULL' && eventsSync !== 'NORMAL') throw new ConfigError(`HOOKBASE_EVENTS_SYNC must be full or normal (got "${e.HOOKBASE_EVENTS_SYNC}").`);
   const advertisedHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     port,
@@ -111,6 +117,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
       portalTokensPerHour: positiveInt('HOOKBASE_RATE_LIMIT_PORTAL_TOKENS', e.HOOKBASE_RATE_LIMIT_PORTAL_TOKENS, 100),
     },
     organization,
+
+    eventsSync,
     publicUrl: (e.HOOKBASE_PUBLIC_URL || `http://${advertisedHost.includes(':') ? `[${advertisedHost}]` : advertisedHost}:${port}`).replace(/\/$/, ''),
   };
 };

@@ -11,6 +11,7 @@ import { apiKeyDecider } from '../domain/access/access';
 import { derivedKeyId } from '../domain/ids';
 import { streams } from '../domain/streams';
 import { createServer } from '../api/app';
+import { answerClientError, HTTP_SERVER_LIMITS } from '../api/clientErrors';
 import { hashCredential } from '../api/auth';
 import type { ApiDeps } from '../api/deps';
 import { Metrics } from '../api/metrics';
@@ -98,7 +99,7 @@ const openStores = (config: HookbaseConfig, autoCheckpoint: boolean): Stores => 
   // Shared with the worker threads, which open the same two files.
   const locks: EmbeddedWriteLocks = { events: new WriteLock(), reads: new WriteLock(), ops: new WriteLock() };
   return {
-    events: SqliteEventStore.open(join(config.dataDir, 'events.db'), { writeLock: locks.events, autoCheckpoint }),
+    events: SqliteEventStore.open(join(config.dataDir, 'events.db'), { writeLock: locks.events, autoCheckpoint, synchronous: config.eventsSync }),
     reads: SqliteReadStore.open(join(config.dataDir, 'read-models.db'), { writeLock: locks.reads, autoCheckpoint }),
     // Operational state apart from the read models: a rebuild drops read-models.db's tables, never this file's.
     ops: SqliteReadStore.open(join(config.dataDir, OPERATIONAL_FILE), { writeLock: locks.ops, autoCheckpoint }),
@@ -168,7 +169,8 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const starting = (_req: IncomingMessage, res: ServerResponse): void => {
     res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"starting"}');
   };
-  const server: Server = createHttpServer(starting);
+  const server: Server = createHttpServer(HTTP_SERVER_LIMITS, starting);
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -201,7 +203,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     // This thread listens only if a role that subscribes stays here.
     const listen = (has('projections') && !onThread.projections) || (has('dispatcher') && !onThread.dispatcher);
     leaveCommitSignal = joinCommitSignal(commitSignal, COMMIT_SIGNAL_SLOTS.main, events, { listen });
-    const common = { dataDir: config.dataDir, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs, owner };
+    const common = { dataDir: config.dataDir, eventsSync: config.eventsSync, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs, owner };
     // One thread per role, and one that checkpoints the WAL files (stopped last: threads stop in reverse order).
     // It boots while the others do (awaited below; a failure meanwhile is not an unhandled rejection).
     const walThread = startBackgroundThread({ ...common, name: 'WAL checkpoint', commitSlot: COMMIT_SIGNAL_SLOTS.walCheckpoints, projections: false, dispatcher: null, checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS });

@@ -106,19 +106,30 @@ const causes = (error: unknown): unknown[] => {
   return out;
 };
 
+/** Response headers past this size end the attempt (undici's own default, stated here so the error can name it). */
+export const RESPONSE_HEADERS_LIMIT = 16 * 1024;
+
+/** The error recorded on an attempt: what a person reading the delivery's history can act on. */
 const describeError = (error: unknown, timeoutMs: number, timedOut: boolean): string => {
   const chain = causes(error);
-  const code = chain.map((e) => (e as { code?: unknown }).code).find((c): c is string => typeof c === 'string');
+  const codes = chain.map((e) => (e as { code?: unknown }).code).filter((c): c is string => typeof c === 'string');
+  const code = codes[0];
   if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return `Timed out after ${timeoutMs / 1000} s`;
   const message = chain[0] instanceof Error ? chain[0].message : String(chain[0]);
+  if (codes.includes('ECONNRESET')) return `Connection reset (${message})`;
+  if (code?.startsWith('HPE_') || chain.some((e) => e instanceof Error && e.name === 'HTTPParserError')) {
+    return `Invalid HTTP response: ${message}`;
+  }
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
       return 'Connect timed out';
     case 'ECONNREFUSED':
       return 'Connection refused';
-    case 'ECONNRESET':
+    case 'UND_ERR_HEADERS_OVERFLOW':
+      return `Response headers too large (over ${RESPONSE_HEADERS_LIMIT / 1024} KiB)`;
     case 'UND_ERR_SOCKET':
-      return `Connection reset (${message})`;
+    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+      return `Connection closed before the response ended (${message})`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return `DNS lookup failed (${code})`;
@@ -140,6 +151,7 @@ export class HttpDelivery {
     this.agent = new Agent({
       connect: { timeout: options.connectTimeoutMs, lookup: options.allowPrivateNetworks ? base : guardedLookup(base) },
       keepAliveTimeout: 4_000,
+      maxHeaderSize: RESPONSE_HEADERS_LIMIT,
     });
   }
 

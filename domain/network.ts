@@ -3,6 +3,7 @@
  * the server's own networks (loopback, private, link-local, carrier-grade NAT), cloud metadata services,
  * and addresses that are not unicast destinations at all. Pure: parsing only, no DNS.
  */
+import ipaddr from 'ipaddr.js';
 
 export type BlockedAddressClass =
   | 'loopback'
@@ -30,107 +31,79 @@ const DESCRIPTIONS: Readonly<Record<BlockedAddressClass, string>> = {
 /** "a loopback address", for messages such as "example.test resolves to 127.0.0.1, a loopback address". */
 export const describeAddressClass = (c: BlockedAddressClass): string => DESCRIPTIONS[c];
 
-type V4Rule = Readonly<{ base: number; bits: number; class: BlockedAddressClass }>;
-
-const v4 = (a: number, b: number, c: number, d: number): number => ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
+// Parsing and range matching by ipaddr.js (a maintained library); which ranges are blocked, and why, is our policy.
+type Rule<A> = Readonly<{ range: [A, number]; class: BlockedAddressClass | 'embedded_v4' }>;
 
 // First match wins: the metadata address sits inside link-local.
-const V4_RULES: readonly V4Rule[] = [
-  { base: v4(169, 254, 169, 254), bits: 32, class: 'metadata' },
-  { base: v4(0, 0, 0, 0), bits: 8, class: 'unspecified' },
-  { base: v4(10, 0, 0, 0), bits: 8, class: 'private' },
-  { base: v4(100, 64, 0, 0), bits: 10, class: 'shared' },
-  { base: v4(127, 0, 0, 0), bits: 8, class: 'loopback' },
-  { base: v4(169, 254, 0, 0), bits: 16, class: 'link_local' },
-  { base: v4(172, 16, 0, 0), bits: 12, class: 'private' },
-  { base: v4(192, 0, 0, 0), bits: 24, class: 'reserved' }, // IETF protocol assignments
-  { base: v4(192, 0, 2, 0), bits: 24, class: 'reserved' }, // documentation
-  { base: v4(192, 168, 0, 0), bits: 16, class: 'private' },
-  { base: v4(198, 18, 0, 0), bits: 15, class: 'reserved' }, // benchmarking
-  { base: v4(198, 51, 100, 0), bits: 24, class: 'reserved' }, // documentation
-  { base: v4(203, 0, 113, 0), bits: 24, class: 'reserved' }, // documentation
-  { base: v4(224, 0, 0, 0), bits: 4, class: 'multicast' },
-  { base: v4(240, 0, 0, 0), bits: 4, class: 'reserved' }, // includes 255.255.255.255
-];
+const V4_RULES: readonly Rule<ipaddr.IPv4>[] = (
+  [
+    ['169.254.169.254/32', 'metadata'],
+    ['0.0.0.0/8', 'unspecified'],
+    ['10.0.0.0/8', 'private'],
+    ['100.64.0.0/10', 'shared'],
+    ['127.0.0.0/8', 'loopback'],
+    ['169.254.0.0/16', 'link_local'],
+    ['172.16.0.0/12', 'private'],
+    ['192.0.0.0/24', 'reserved'], // IETF protocol assignments
+    ['192.0.2.0/24', 'reserved'], // documentation
+    ['192.168.0.0/16', 'private'],
+    ['198.18.0.0/15', 'reserved'], // benchmarking
+    ['198.51.100.0/24', 'reserved'], // documentation
+    ['203.0.113.0/24', 'reserved'], // documentation
+    ['224.0.0.0/4', 'multicast'],
+    ['240.0.0.0/4', 'reserved'], // includes 255.255.255.255
+  ] as const
+).map(([cidr, c]) => ({ range: ipaddr.IPv4.parseCIDR(cidr), class: c }));
 
-const inV4 = (ip: number, rule: V4Rule): boolean => rule.bits === 0 || ip >>> (32 - rule.bits) === rule.base >>> (32 - rule.bits);
+// 'embedded_v4': the address carries an IPv4 address, which decides (see embeddedV4 for where it sits).
+const V6_RULES: readonly Rule<ipaddr.IPv6>[] = (
+  [
+    ['::/128', 'unspecified'],
+    ['::1/128', 'loopback'],
+    ['::ffff:0:0/96', 'embedded_v4'], // IPv4-mapped
+    ['::/96', 'reserved'], // IPv4-compatible (deprecated)
+    ['64:ff9b::/96', 'embedded_v4'], // NAT64 well-known prefix
+    ['64:ff9b:1::/48', 'private'], // local-use NAT64
+    ['100::/64', 'reserved'], // discard-only
+    ['2001::/32', 'reserved'], // Teredo: tunnels to an obfuscated IPv4 address
+    ['2001:db8::/32', 'reserved'], // documentation
+    ['2002::/16', 'embedded_v4'], // 6to4 carries an IPv4 address
+    ['fd00:ec2::254/128', 'metadata'], // AWS IMDS over IPv6
+    ['fc00::/7', 'private'], // unique local
+    ['fe80::/10', 'link_local'],
+    ['fec0::/10', 'private'], // site-local (deprecated)
+    ['ff00::/8', 'multicast'],
+  ] as const
+).map(([cidr, c]) => ({ range: ipaddr.IPv6.parseCIDR(cidr), class: c }));
 
-/** Dotted quad → 32-bit number; null when not exactly four decimal octets. */
-export const parseIPv4 = (text: string): number | null => {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || (p.length > 1 && p.startsWith('0'))) return null;
-    const octet = Number(p);
-    if (octet > 255) return null;
-    n = n * 256 + octet;
-  }
-  return n;
-};
+/** Dotted quad only (no `127.1`, octal `0177.0.0.1` or hex forms, which resolvers read differently); null otherwise. */
+const parseIPv4 = (text: string): ipaddr.IPv4 | null => (ipaddr.IPv4.isValidFourPartDecimal(text) ? ipaddr.IPv4.parse(text) : null);
 
 /** Eight 16-bit groups; accepts `::`, an IPv4 tail and a zone id (`fe80::1%eth0`). Null when invalid. */
 export const parseIPv6 = (text: string): number[] | null => {
-  let s = text;
-  const zone = s.indexOf('%');
-  if (zone >= 0) s = s.slice(0, zone);
-  if (s.length === 0 || !/^[0-9a-fA-F:.]+$/.test(s)) return null;
-  const tail: number[] = [];
-  const lastColon = s.lastIndexOf(':');
-  if (s.includes('.')) {
-    const four = parseIPv4(s.slice(lastColon + 1));
-    if (four === null || lastColon < 0) return null;
-    tail.push(four >>> 16, four & 0xffff);
-    // Keep a `::` that ends right before the IPv4 part; drop a single separating colon.
-    s = s.slice(0, lastColon + 1);
-    if (!s.endsWith('::')) s = s.slice(0, -1);
-  }
-  const halves = s.split('::');
-  if (halves.length > 2) return null;
-  const groups = (part: string): number[] | null => {
-    if (part === '') return [];
-    const out: number[] = [];
-    for (const g of part.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = groups(halves[0] ?? '');
-  const rest = halves.length === 2 ? groups(halves[1] ?? '') : [];
-  if (head === null || rest === null) return null;
-  const explicit = head.length + rest.length + tail.length;
-  if (halves.length === 2) {
-    if (explicit > 7) return null;
-    return [...head, ...new Array<number>(8 - explicit).fill(0), ...rest, ...tail];
-  }
-  return explicit === 8 ? [...head, ...tail] : null;
+  if (!ipaddr.IPv6.isValid(text)) return null;
+  const parts = ipaddr.IPv6.parse(text).parts.slice();
+  // ipaddr.js reads `::a.b.c.d` (IPv4-compatible) as `::ffff:a.b.c.d` (IPv4-mapped); they are different addresses.
+  if (/^::(\d{1,3}\.){3}\d{1,3}$/.test(text.replace(/%.*$/, ''))) parts[5] = 0;
+  return parts;
 };
 
-const classifyV4 = (ip: number): BlockedAddressClass | null => V4_RULES.find((r) => inV4(ip, r))?.class ?? null;
+const classifyV4 = (ip: ipaddr.IPv4): BlockedAddressClass | null => {
+  const rule = V4_RULES.find((r) => ip.match(r.range));
+  return rule && rule.class !== 'embedded_v4' ? rule.class : null;
+};
 
-const embeddedV4 = (g: readonly number[], at: number): number => (g[at]! << 16 >>> 0) + g[at + 1]!;
+/** The IPv4 address inside a mapped or NAT64 address (last 32 bits) or a 6to4 one (bits 16-48). */
+const embeddedV4 = (g: readonly number[]): ipaddr.IPv4 => {
+  const [hi, lo] = g[0] === 0x2002 ? [g[1]!, g[2]!] : [g[6]!, g[7]!];
+  return new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+};
 
-const startsWith = (g: readonly number[], prefix: readonly number[]): boolean => prefix.every((p, i) => g[i] === p);
-
-const classifyV6 = (g: readonly number[]): BlockedAddressClass | null => {
-  const [g0 = 0, g1 = 0] = g;
-  if (g.every((x) => x === 0)) return 'unspecified';
-  if (startsWith(g, [0, 0, 0, 0, 0, 0, 0, 1])) return 'loopback';
-  if (startsWith(g, [0, 0, 0, 0, 0, 0xffff])) return classifyV4(embeddedV4(g, 6)); // IPv4-mapped
-  if (startsWith(g, [0, 0, 0, 0, 0, 0])) return 'reserved'; // IPv4-compatible (deprecated)
-  if (startsWith(g, [0x64, 0xff9b, 0, 0, 0, 0])) return classifyV4(embeddedV4(g, 6)); // NAT64 well-known prefix
-  if (startsWith(g, [0x64, 0xff9b, 1])) return 'private'; // local-use NAT64
-  if (startsWith(g, [0x100, 0, 0, 0])) return 'reserved'; // discard-only
-  if (g0 === 0x2001 && g1 === 0) return 'reserved'; // Teredo: tunnels to an obfuscated IPv4 address
-  if (g0 === 0x2001 && g1 === 0xdb8) return 'reserved'; // documentation
-  if (g0 === 0x2002) return classifyV4(embeddedV4(g, 1)); // 6to4 carries an IPv4 address
-  if (startsWith(g, [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254])) return 'metadata'; // AWS IMDS over IPv6
-  if ((g0 & 0xfe00) === 0xfc00) return 'private'; // unique local fc00::/7
-  if ((g0 & 0xffc0) === 0xfe80) return 'link_local';
-  if ((g0 & 0xffc0) === 0xfec0) return 'private'; // site-local (deprecated)
-  if ((g0 & 0xff00) === 0xff00) return 'multicast';
-  return null;
+const classifyV6 = (g: number[]): BlockedAddressClass | null => {
+  const ip = new ipaddr.IPv6(g);
+  const rule = V6_RULES.find((r) => ip.match(r.range));
+  if (!rule) return null;
+  return rule.class === 'embedded_v4' ? classifyV4(embeddedV4(g)) : rule.class;
 };
 
 /** Null for an ordinary public address; otherwise why it is blocked. Not an IP at all counts as blocked. */

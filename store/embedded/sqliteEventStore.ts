@@ -29,7 +29,7 @@ import type { WriteLocking } from './writeLock';
 import { noWriteLock } from './writeLock';
 
 export type SqliteEventStoreOptions = Readonly<{
-  /** `NORMAL` (default) is durable against process crashes; `FULL` also against power loss. */
+  /** `FULL` (default): each group commit is fsynced, durable against power loss and OS crashes; `NORMAL` only against process crashes. */
   synchronous?: 'NORMAL' | 'FULL';
   /** Rows per read page (readAll, readStream, subscriptions). Default 500. */
   pageSize?: number;
@@ -169,7 +169,7 @@ export class SqliteEventStore implements EventStore {
     const db = new Database(path);
     try {
       db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+      db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
       // Another connection (the dispatcher's thread) may hold the write lock for a moment: wait for it.
       db.pragma('busy_timeout = 5000');
       if (options.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
