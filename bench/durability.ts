@@ -51,7 +51,7 @@ const prepare = async (hb: BenchHookbase, o: DurabilityOptions): Promise<Side> =
 
 export const measureDurability = async (o: DurabilityOptions): Promise<{ rows: Row[]; notes: string[] }> => {
   const dir = mkdtempSync(join(tmpdir(), 'hookbase-bench-normal-'));
-  const normalHb = await startBenchHookbase(dir, o.dispatcher, undefined, { HOOKBASE_EVENTS_SYNC: 'normal' });
+  const normalHb = await startBenchHookbase(dir, o.dispatcher, undefined, undefined, { HOOKBASE_EVENTS_SYNC: 'normal' });
   try {
     const full = await prepare(o.full, o);
     const normal = await prepare(normalHb, o);
