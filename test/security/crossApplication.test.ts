@@ -248,4 +248,17 @@ describe('CORS only where the portal needs it', () => {
       expect(res.headers.get('access-control-allow-credentials'), `GET ${path}`).toBeNull();
     }
   });
+
+  it('the hosted portal page, as the real server serves it: CSP, no framing, no sniffing, no referrer, no CORS', async () => {
+    const res = await fetch(`${hb.url}/portal`, { headers: { origin: 'https://customer.example' } });
+    // 200 with the built page (npm test builds it first), 503 saying how to build it otherwise: the headers either way.
+    expect([200, 503]).toContain(res.status);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    for (const directive of ["default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'"]) expect(csp).toContain(directive);
+    expect(csp).not.toMatch(/unsafe-(inline|eval)/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
 });
