@@ -114,8 +114,20 @@ const runChaos = async (roleSets: readonly string[]): Promise<string> => {
     // Every message delivered, counted by webhook-id at the receiver.
     const ids = [...messageIds.values()];
     expect(new Set(ids).size).toBe(MESSAGES);
-    await eventually(async () => ids.every((id) => deliveries.has(id)), 120_000, 250);
-    const lost = ids.filter((id) => !deliveries.has(id)).length;
+    // The backlog drains at the dispatcher's pace: wait while deliveries progress, up to a minute without any.
+    let lastCount = -1;
+    let lastProgress = Date.now();
+    while (!ids.every((id) => deliveries.has(id)) && Date.now() - lastProgress < 60_000) {
+      if (deliveries.size !== lastCount) [lastCount, lastProgress] = [deliveries.size, Date.now()];
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const missing = ids.filter((id) => !deliveries.has(id));
+    if (missing.length > 0) {
+      const { data } = await sdkFor(0, 2).messages.listAllOutbound(app.id, {});
+      const statuses = data.filter((o) => missing.includes(o.messageId)).map((o) => `${o.messageId}:${o.status}`);
+      console.log(`chaos: ${missing.length} not delivered; their deliveries: ${statuses.slice(0, 20).join(', ')}`);
+    }
+    const lost = missing.length;
     const duplicates = [...deliveries.values()].reduce((sum, n) => sum + n - 1, 0);
 
     // The read models agree: one delivery per message, each `success` (replayed eventIds fanned out nothing new).
