@@ -37,8 +37,10 @@ export const errorBody = (code: string, message: string, details: readonly Error
 export const cloudErrorBody = (status: number, code: string, message: string, details: readonly ErrorDetail[], requestId: string) => {
   const base = { error: message, message, code, requestId };
   if (status !== 400 && status !== 422) return { ...base, details: null };
-  const fieldErrors: Record<string, string[]> = {};
-  for (const d of details) (fieldErrors[d.field] ??= []).push(d.message);
+  // A Map, then own properties: a field named `__proto__` or `constructor` must be a key, not the prototype (it was a 500).
+  const byField = new Map<string, string[]>();
+  for (const d of details) byField.set(d.field, [...(byField.get(d.field) ?? []), d.message]);
+  const fieldErrors: Record<string, string[]> = Object.fromEntries(byField);
   return { ...base, details: { fieldErrors }, validationErrors: fieldErrors };
 };
 

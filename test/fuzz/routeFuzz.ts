@@ -177,3 +177,26 @@ export const errorBodyProblem = (text: string): string | null => {
   if (typeof b.requestId !== 'string' || b.requestId === '') return `requestId missing: ${text.slice(0, 200)}`;
   return null;
 };
+
+/**
+ * COMPAT.md's error body, which /api and /portal answer: `{error, message, code, details, requestId}`, `error` and
+ * `message` saying what is wrong, `code` snake_case; returns what is wrong, or null.
+ */
+export const compatErrorBodyProblem = (text: string): string | null => {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return `not JSON: ${text.slice(0, 200)}`;
+  }
+  const b = body as { error?: unknown; message?: unknown; code?: unknown; requestId?: unknown };
+  if (typeof b.code !== 'string' || !/^[a-z][a-z0-9_]*$/.test(b.code)) return `code is not snake_case: ${text.slice(0, 200)}`;
+  if (typeof b.message !== 'string' || b.message === '') return `message missing: ${text.slice(0, 200)}`;
+  if (typeof b.error !== 'string' || b.error === '') return `error missing: ${text.slice(0, 200)}`;
+  if (typeof b.requestId !== 'string' || b.requestId === '') return `requestId missing: ${text.slice(0, 200)}`;
+  return null;
+};
+
+/** The error body a path's surface answers with: API.md's under /v1 (and elsewhere), COMPAT.md's under /api and /portal. */
+export const errorBodyProblemFor = (path: string, text: string): string | null =>
+  path.startsWith('/api/') || path.startsWith('/portal') ? compatErrorBodyProblem(text) : errorBodyProblem(text);
