@@ -197,6 +197,9 @@ export const compatErrorBodyProblem = (text: string): string | null => {
   return null;
 };
 
-/** The error body a path's surface answers with: API.md's under /v1 (and elsewhere), COMPAT.md's under /api and /portal. */
-export const errorBodyProblemFor = (path: string, text: string): string | null =>
-  path.startsWith('/api/') || path.startsWith('/portal') ? compatErrorBodyProblem(text) : errorBodyProblem(text);
+/**
+ * The error body a path's surface answers with: API.md's under /v1 (and elsewhere), COMPAT.md's under /api and
+ * /portal — except a 431, which the HTTP layer answers before any route is known (API.md's body, whatever the path).
+ */
+export const errorBodyProblemFor = (path: string, status: number, text: string): string | null =>
+  (path.startsWith('/api/') || path.startsWith('/portal')) && status !== 431 ? compatErrorBodyProblem(text) : errorBodyProblem(text);
