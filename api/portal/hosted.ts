@@ -97,8 +97,9 @@ export const hostedPortal =
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.status = 405;
       ctx.set('Allow', 'GET, HEAD');
-      ctx.type = 'text/plain; charset=utf-8';
-      ctx.body = 'Method not allowed.\n';
+      // COMPAT.md's error body, as every other /portal failure (it was plain text).
+      const message = 'Method not allowed: the hosted portal answers GET and HEAD only.';
+      ctx.body = { error: message, message, code: 'method_not_allowed', details: null, requestId: ctx.response.get('x-request-id') };
       return true;
     }
     const dir = options.dir ?? DEFAULT_HOSTED_DIR;

@@ -1,0 +1,50 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { SoakReport } from '../bench/soakChart';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** `npm run soak`'s script, run as a user runs it but for half a minute: it stops by itself and its outputs parse. */
+describe('npm run soak, short', () => {
+  const out = mkdtempSync(join(tmpdir(), 'hookbase-soak-test-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('samples every 10 s for 0.5 min, delivers everything through a flaky receiver, writes JSON and an SVG chart', async () => {
+    const started = Date.now();
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/soak.ts', '--minutes', '0.5', '--rate', '20', '--out', out], {
+      cwd: ROOT,
+      timeout: 150_000,
+    });
+    expect(Date.now() - started).toBeLessThan(150_000);
+
+    const report = JSON.parse(readFileSync(join(out, 'soak.json'), 'utf8')) as SoakReport;
+    expect(report.settings).toMatchObject({ minutes: 0.5, rate: 20, peakRate: null, sampleSeconds: 10, receiverFailsOneIn: 5 });
+    // Three samples in the 30 s, and one after the drain.
+    expect(report.samples.length).toBeGreaterThanOrEqual(3);
+    expect(report.samples.length).toBeLessThanOrEqual(5);
+    for (const s of report.samples) {
+      expect(s.rssMiB).toBeGreaterThan(10);
+      expect(s.loopDelayP99Ms).toBeGreaterThanOrEqual(0);
+    }
+    expect(report.samples.some((s) => s.latencyP50Ms !== null && s.latencyP50Ms > 0)).toBe(true);
+    // 20/s for 30 s; each one delivered despite one request in five failing.
+    expect(report.totals.sent).toBeGreaterThan(500);
+    expect(report.totals).toMatchObject({ refused: 0, undelivered: 0, delivered: report.totals.sent });
+    expect(report.totals.receiverRequests).toBeGreaterThan(report.totals.sent);
+    expect(report.machine.cpus).toBeGreaterThan(0);
+
+    const svg = readFileSync(join(out, 'soak.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    for (const title of ['Memory', 'Event-loop delay', 'Send → delivered latency']) expect(svg).toContain(title);
+    // One line per series, each with a point per sample.
+    const lines = [...svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => (m[1] ?? '').split(' ').filter(Boolean));
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toHaveLength(report.samples.length);
+  }, 180_000);
+});
