@@ -30,7 +30,8 @@ const setUp = async (name: string, uid: string): Promise<Ids> => {
 };
 
 /** Which fixture id a path parameter names; an unknown name fails the test, so new routes are looked at. */
-const PARAM: Readonly<Record<string, keyof Ids | 'orgId' | 'eventType'>> = {
+// Admin-wide resources (rebuild jobs, API keys) belong to no application: any value serves.
+const PARAM: Readonly<Record<string, keyof Ids | 'orgId' | 'eventType' | 'global'>> = {
   appId: 'app',
   applicationId: 'app',
   uid: 'uid',
@@ -46,6 +47,8 @@ const PARAM: Readonly<Record<string, keyof Ids | 'orgId' | 'eventType'>> = {
   name: 'eventType',
   eventTypeName: 'eventType',
   eventTypeId: 'eventType',
+  jobId: 'global',
+  keyId: 'global',
 };
 const APP_PARAMS = new Set(['app', 'uid']);
 
@@ -54,6 +57,7 @@ const valueOf = (param: string, owner: Ids): string => {
   if (key === undefined) throw new Error(`path parameter {${param}} is not known to the cross-application test: add it to PARAM`);
   if (key === 'orgId') return 'org_default';
   if (key === 'eventType') return TYPE;
+  if (key === 'global') return `${param}_none`;
   return owner[key];
 };
 

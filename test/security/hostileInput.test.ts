@@ -178,7 +178,8 @@ describe('hostile input on /v1', () => {
     }
     await new Promise((r) => setTimeout(r, 200));
     const metrics = await (await fetch(`${hb.url}/metrics`)).text();
-    expect(metrics).toMatch(/hookbase_http_requests_total\{method="POST",status="400"\} [1-9]/);
+    // The route label holds braces ({appId}): match to the end of the line's labels.
+    expect(metrics).toMatch(/hookbase_http_request_duration_seconds_count\{.*method="POST",status="400"\} [1-9]/);
     expect(metrics).not.toMatch(/status="500"/);
   });
 
