@@ -2,6 +2,7 @@ import type { JsonObject } from '../../../domain/json';
 import type { DeliveryStatus } from '../../../domain/outbound/outbound';
 import type { AttemptDoc, MessageDoc, OutboundDoc } from '../../../projections/readModels';
 import type { EndpointTestResult } from '../../commands/endpointTest';
+import { attemptOut, outboundOut } from '../../compat/messages.mapping';
 
 // The portal's messages: one per delivery (our outbound message, `out_…`), with its attempts.
 
@@ -33,44 +34,14 @@ export const messageOut = (o: OutboundDoc): JsonObject => ({
   createdAt: o.createdAt,
 });
 
-export const attemptOut = (a: AttemptDoc): JsonObject => ({
-  id: a.id,
-  outboundMessageId: a.outboundMessageId,
-  attemptNumber: a.attemptNumber,
-  responseStatus: a.responseStatus,
-  responseBody: a.responseBody,
-  // Response headers are not kept.
-  responseHeaders: null,
-  error: a.error,
-  latencyMs: a.latencyMs,
-  attemptedAt: a.attemptedAt,
-});
+/** An attempt as `/api/outbound-messages/:id/attempts` gives it (COMPAT.md: "as /api/outbound-messages"). */
+export { attemptOut };
 
 /** One delivery as `/api/outbound-messages/:id` gives it, plus `deliveryAttempts`: every attempt, first to last. */
-export const messageDetailOut = (o: OutboundDoc, message: MessageDoc | null, attempts: readonly AttemptDoc[]): JsonObject => {
-  const last = attempts[attempts.length - 1];
-  return {
-    id: o.id,
-    messageId: o.messageId,
-    eventId: message?.eventId ?? null,
-    applicationId: o.applicationId,
-    endpointId: o.endpointId,
-    endpointUrl: o.endpointUrl,
-    eventType: o.eventType,
-    status: o.status,
-    attempts: o.attempts,
-    maxAttempts: o.maxAttempts,
-    lastAttemptAt: o.lastAttemptAt,
-    nextAttemptAt: o.nextAttemptAt,
-    lastResponseStatus: o.lastResponseStatus,
-    lastResponseBody: last?.responseBody ?? null,
-    lastError: o.lastError,
-    deliveredAt: o.deliveredAt,
-    createdAt: o.createdAt,
-    updatedAt: o.lastAttemptAt !== null && o.lastAttemptAt > o.createdAt ? o.lastAttemptAt : o.createdAt,
-    deliveryAttempts: attempts.map(attemptOut),
-  };
-};
+export const messageDetailOut = (o: OutboundDoc, message: MessageDoc | null, attempts: readonly AttemptDoc[]): JsonObject => ({
+  ...outboundOut(o, { eventId: message?.eventId ?? null, lastResponseBody: attempts[attempts.length - 1]?.responseBody ?? null }),
+  deliveryAttempts: attempts.map(attemptOut),
+});
 
 export const replayOut = (originalId: string, replayed: OutboundDoc): JsonObject => ({
   originalMessageId: originalId,

@@ -1,6 +1,3 @@
-import type { JsonObject } from '../../../domain/json';
-import type { SubscriptionDoc } from '../../../projections/readModels';
-
 // The portal's subscription ↔ ours. An event type's id on this surface is its name.
 
 /** `eventTypeId` as COMPAT.md names it; `eventType` and `eventTypeName` are taken too. */
@@ -11,12 +8,5 @@ export const subscriptionCreateIn = (body: PortalSubscriptionCreate): { endpoint
   eventType: body.eventTypeId ?? body.eventType ?? body.eventTypeName,
 });
 
-export const subscriptionOut = (s: SubscriptionDoc): JsonObject => ({
-  id: s.id,
-  endpointId: s.endpointId,
-  eventTypeId: s.eventTypeName,
-  eventTypeName: s.eventTypeName,
-  isEnabled: s.isEnabled,
-  createdAt: s.createdAt,
-  updatedAt: s.updatedAt,
-});
+/** The /api subscription shape (COMPAT.md lists one shape for both surfaces). */
+export { subscriptionOut } from '../../compat/subscriptions.mapping';
