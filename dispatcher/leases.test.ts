@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Condition, Document, PutCondition, ReadStore } from '../store/readStore';
 import { collections } from '../projections/readModels';
 import type { DueDeliveryDoc, OutboundDoc } from '../projections/readModels';
 import type { LeaseDoc } from './leases';
@@ -111,5 +112,52 @@ describe('two dispatchers on the same stores', () => {
     expect(overlap).toBe(0);
     for (const s of sent) expect(perMessage.get(s.messageId)).toBe(2);
     for (const s of sent) expect((await h.reads.collection<OutboundDoc>(collections.outbound).get(s.outboundIds[0]!))?.attempts).toBe(2);
+  });
+});
+
+/** A store offering only `putIf` on one map (and `collection().get`): its transaction must not be used. */
+const putIfStore = (): { store: ReadStore; docs: Map<string, Record<string, unknown>>; calls: number } => {
+  const docs = new Map<string, Record<string, unknown>>();
+  const meets = (stored: Record<string, unknown>, condition: Condition): boolean =>
+    Object.entries(condition).every(([key, test]) => ('eq' in test ? stored[key] === test.eq : (stored[key] as number | string) < (test.lt as number | string)));
+  const state = { docs, calls: 0, store: {} as ReadStore };
+  state.store = {
+    collection: () => ({ get: async (id: string) => (docs.get(id) ?? null) as never, find: async () => ({ items: [], nextCursor: null }), count: async () => docs.size }),
+    transaction: async () => {
+      throw new Error('the transaction path was used');
+    },
+    putIf: async <T extends Document>(_def: unknown, doc: T, condition: PutCondition): Promise<boolean> => {
+      state.calls++;
+      const stored = docs.get(doc.id);
+      if (stored ? !condition.anyOf.some((c) => meets(stored, c)) : !condition.orAbsent) return false;
+      docs.set(doc.id, { ...stored, ...doc });
+      return true;
+    },
+  } as unknown as ReadStore;
+  return state;
+};
+
+describe('leases on a store with putIf (MongoDB’s findOneAndUpdate)', () => {
+  it('claims and renews with one conditional write per lease, never a transaction, with the same rules', async () => {
+    const s = putIfStore();
+    const now = Date.now();
+    expect(await claimDueDeliveries(s.store, [due('out_1', 2), due('out_2', 2)], 'a', 100, now)).toHaveLength(2);
+    expect(s.calls).toBe(2);
+    // Held and not expired, same attempt: not claimed.
+    expect(await claimDueDeliveries(s.store, [due('out_1', 2)], 'b', 100, now + 50)).toEqual([]);
+    // A later attempt takes it.
+    expect(await claimDueDeliveries(s.store, [due('out_1', 3)], 'b', 100, now + 50)).toHaveLength(1);
+    // Expired: taken over.
+    expect(await claimDueDeliveries(s.store, [due('out_2', 2)], 'c', 100, now + 200)).toHaveLength(1);
+    expect(s.docs.get('out_1')).toMatchObject({ owner: 'b', attemptNumber: 3 });
+    expect(s.docs.get('out_2')).toMatchObject({ owner: 'c', attemptNumber: 2 });
+    // Renewed only by its owner, for its attempt; never created.
+    expect(await renewLease(s.store, 'out_1', 'b', 3, now + 10_000)).toBe(true);
+    expect(s.docs.get('out_1')).toMatchObject({ expiresAt: new Date(now + 10_000).toISOString() });
+    expect(await renewLease(s.store, 'out_1', 'a', 3, now + 20_000)).toBe(false);
+    expect(await renewLease(s.store, 'out_1', 'b', 2, now + 20_000)).toBe(false);
+    expect(await renewLease(s.store, 'out_9', 'b', 2, now + 20_000)).toBe(false);
+    expect(s.docs.has('out_9')).toBe(false);
+    expect(await claimDueDeliveries(s.store, [], 'a', 100, now)).toEqual([]);
   });
 });

@@ -3,8 +3,9 @@ import type { CollectionDef, ReadStore } from '../store/readStore';
 
 /**
  * Leases on due deliveries (invariant 4): any dispatcher instance may run a due delivery, but only the one holding
- * its lease does. A lease is written in a read-store transaction, so claims by several instances are serialised;
- * a crashed instance's leases expire.
+ * its lease does. A lease is claimed or renewed with the store's atomic `putIf` when it has one (MongoDB), else in
+ * a read-store transaction; either way claims by several instances are serialised. A crashed instance's leases
+ * expire. Releases and sweeps always use transactions.
  */
 export const deliveryLeases = { name: 'delivery_leases', indexes: [{ equal: [], sort: 'expiresAt' }] } as const satisfies CollectionDef;
 
@@ -20,7 +21,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
  * Takes a lease on each due delivery that has none, whose lease expired, or whose lease was taken for an earlier
- * attempt; returns those claimed. One transaction for the whole batch.
+ * attempt; returns those claimed. With a store that offers `putIf` (MongoDB), one conditional write per lease and
+ * no transaction; otherwise one transaction for the whole batch (the embedded store).
  */
 export const claimDueDeliveries = async (
   reads: ReadStore,
@@ -31,6 +33,20 @@ export const claimDueDeliveries = async (
 ): Promise<DueDeliveryDoc[]> => {
   if (due.length === 0) return [];
   const now = iso(nowMs);
+  const { putIf } = reads;
+  if (putIf) {
+    // One atomic conditional write per lease, no transaction (MongoDB: findOneAndUpdate).
+    const claimed: DueDeliveryDoc[] = [];
+    for (const doc of due) {
+      const lease: LeaseDoc = { id: doc.id, owner, attemptNumber: doc.attemptNumber, expiresAt: iso(nowMs + leaseMs) };
+      const won = await putIf.call(reads, deliveryLeases, lease, {
+        orAbsent: true,
+        anyOf: [{ expiresAt: { lt: now } }, { attemptNumber: { lt: doc.attemptNumber } }],
+      });
+      if (won) claimed.push(doc);
+    }
+    return claimed;
+  }
   return reads.transaction(async (tx) => {
     const leases = tx.collection<LeaseDoc>(deliveryLeases);
     const claimed: DueDeliveryDoc[] = [];
@@ -46,6 +62,12 @@ export const claimDueDeliveries = async (
 
 /** Extends our lease until `untilMs`; false when it is no longer ours (it expired and another instance took it). */
 export const renewLease = async (reads: ReadStore, id: string, owner: string, attemptNumber: number, untilMs: number): Promise<boolean> =>
+  reads.putIf
+    ? // One conditional write: sets expiresAt to `untilMs` (the dispatcher only renews to a later time).
+      reads.putIf<LeaseDoc>(deliveryLeases, { id, owner, attemptNumber, expiresAt: iso(untilMs) }, { orAbsent: false, anyOf: [{ owner: { eq: owner }, attemptNumber: { eq: attemptNumber } }] })
+    : renewInTransaction(reads, id, owner, attemptNumber, untilMs);
+
+const renewInTransaction = async (reads: ReadStore, id: string, owner: string, attemptNumber: number, untilMs: number): Promise<boolean> =>
   reads.transaction(async (tx) => {
     const leases = tx.collection<LeaseDoc>(deliveryLeases);
     const lease = await leases.get(id);

@@ -63,6 +63,19 @@ export interface WriteCollection<T extends Document> extends ReadCollection<T> {
   delete(id: string): Promise<void>;
 }
 
+/**
+ * A condition of ReadStore.putIf: every field listed must compare so with the stored document (`eq`: equal,
+ * `lt`: less than; strings compare as strings, so ISO timestamps compare in time order).
+ */
+export type Condition = Readonly<Record<string, Readonly<{ eq: Scalar }> | Readonly<{ lt: Scalar }>>>;
+
+export type PutCondition = Readonly<{
+  /** The write happens when the stored document meets at least one of these. */
+  anyOf: readonly Condition[];
+  /** Also write when no document has this id (else absence fails the condition). */
+  orAbsent: boolean;
+}>;
+
 export interface ReadStoreTransaction {
   collection<T extends Document>(def: CollectionDef): WriteCollection<T>;
   /** Positions are stored as decimal strings (see positionToString). */
@@ -82,6 +95,13 @@ export interface ReadStore {
    */
   transaction<R>(work: (tx: ReadStoreTransaction) => Promise<R>): Promise<R>;
   getCheckpoint(projection: string): Promise<string | null>;
+  /**
+   * Optional: one atomic conditional write outside any transaction. Sets `doc`'s fields on the document with its
+   * id when the stored document meets `condition` (or is absent and `condition.orAbsent`), creating it if absent;
+   * fields not in `doc` are kept. Resolves to whether it wrote. An adapter that cannot do it atomically in one
+   * call leaves it out; callers then use a transaction. MongoDB: one `findOneAndUpdate`.
+   */
+  putIf?<T extends Document>(def: CollectionDef, doc: T, condition: PutCondition): Promise<boolean>;
   /** Drops a collection's documents and index definitions (used by rebuilds and tests). */
   dropCollection(name: string): Promise<void>;
   /** Removes a projection checkpoint. */

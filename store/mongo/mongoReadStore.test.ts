@@ -1,9 +1,11 @@
-import { MongoBulkWriteError, MongoError } from 'mongodb';
+import { MongoBulkWriteError, MongoError, MongoServerError } from 'mongodb';
 import type { Db, Document as BsonDocument, MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { InvalidCursorError, UniqueConstraintError, UnindexedQueryError } from '../readStore';
 import type { CollectionDef } from '../readStore';
 import { MongoReadStore } from './mongoReadStore';
+import { claimDueDeliveries, deliveryLeases, renewLease } from '../../dispatcher/leases';
+import type { DueDeliveryDoc } from '../../projections/readModels';
 import { databaseOf } from './connect';
 import { cursorAfter, decodeCursor, encodeCursor, indexKey, planFind, uniqueIndex } from './query';
 
@@ -97,6 +99,9 @@ class FakeDriver {
   readonly calls: { collection: string; op: string; args: unknown[] }[] = [];
   readonly data = new Map<string, Map<string, BsonDocument>>();
   bulkError: Error | null = null;
+  findOneAndUpdateError: Error | null = null;
+  /** undefined: the matched document ({ _id }); null: no match. */
+  findOneAndUpdateResult: BsonDocument | null | undefined = undefined;
   transactionsStarted = 0;
 
   private docs(name: string): Map<string, BsonDocument> {
@@ -123,6 +128,11 @@ class FakeDriver {
       countDocuments: async (...args: unknown[]) => {
         this.calls.push({ collection: name, op: 'countDocuments', args });
         return this.docs(name).size;
+      },
+      findOneAndUpdate: async (filter: { _id: string }, update: { $set: BsonDocument }, ...rest: unknown[]) => {
+        this.calls.push({ collection: name, op: 'findOneAndUpdate', args: [filter, update, ...rest] });
+        if (this.findOneAndUpdateError) throw this.findOneAndUpdateError;
+        return this.findOneAndUpdateResult === undefined ? { _id: filter._id } : this.findOneAndUpdateResult;
       },
       bulkWrite: async (ops: { replaceOne?: { replacement: BsonDocument }; updateOne?: { filter: { _id: string }; update: { $set: BsonDocument } } }[], ...rest: unknown[]) => {
         this.calls.push({ collection: name, op: 'bulkWrite', args: [ops, ...rest] });
@@ -312,5 +322,55 @@ describe('MongoDB adapter: read-your-writes through a change stream', () => {
     expect(changes).toBe(4);
     stop();
     expect(streams[1]?.closed).toBe(true);
+  });
+});
+
+describe('MongoDB adapter: conditional writes (delivery leases)', () => {
+  const setup = () => {
+    const driver = new FakeDriver();
+    return { driver, store: new MongoReadStore(driver.client(), driver.db()) };
+  };
+  const due = (id: string, attemptNumber: number): DueDeliveryDoc => ({ id, applicationId: 'app', messageId: 'msg', endpointId: 'ep', attemptNumber, dueAt: '2024-01-01T00:00:00.000Z' });
+  const now = Date.parse('2026-01-01T00:00:00.000Z');
+
+  it('claims a lease with one findOneAndUpdate: upsert, filter = id and (expired or an earlier attempt), outside any transaction', async () => {
+    const { driver, store } = setup();
+    expect(await claimDueDeliveries(store, [due('out_1', 3)], 'inst_a', 30_000, now)).toHaveLength(1);
+    expect(driver.transactionsStarted).toBe(0);
+    const calls = driver.calls.filter((c) => c.op === 'findOneAndUpdate');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.collection).toBe('rm_delivery_leases');
+    expect(calls[0]?.args).toEqual([
+      { _id: 'out_1', $or: [{ expiresAt: { $lt: '2026-01-01T00:00:00.000Z' } }, { attemptNumber: { $lt: 3 } }] },
+      { $set: { owner: 'inst_a', attemptNumber: 3, expiresAt: '2026-01-01T00:00:30.000Z' } },
+      { upsert: true, returnDocument: 'after', projection: { _id: 1 } },
+    ]);
+    // The lease collection's index is declared first, outside any transaction.
+    expect(driver.calls.map((c) => c.op)).toEqual(['createIndexes', 'findOneAndUpdate']);
+  });
+
+  it('a duplicate key on the upsert (code 11000) means the lease is held: not claimed', async () => {
+    const { driver, store } = setup();
+    driver.findOneAndUpdateError = new MongoServerError({ message: 'E11000 duplicate key error collection: hookbase_ops.rm_delivery_leases index: _id_ dup key: { _id: "out_1" }', code: 11000 });
+    expect(await claimDueDeliveries(store, [due('out_1', 3)], 'inst_b', 30_000, now)).toEqual([]);
+    expect(await store.putIf(deliveryLeases, { id: 'out_1', owner: 'b', attemptNumber: 3, expiresAt: 'x' }, { orAbsent: true, anyOf: [{ attemptNumber: { lt: 3 } }] })).toBe(false);
+    driver.findOneAndUpdateError = new MongoServerError({ message: 'not primary', code: 10107 });
+    await expect(claimDueDeliveries(store, [due('out_1', 3)], 'inst_b', 30_000, now)).rejects.toThrow('not primary');
+  });
+
+  it('renews with one findOneAndUpdate, no upsert, filter = id, owner and attempt; no match means no longer ours', async () => {
+    const { driver, store } = setup();
+    expect(await renewLease(store, 'out_1', 'inst_a', 3, now + 60_000)).toBe(true);
+    const calls = driver.calls.filter((c) => c.op === 'findOneAndUpdate');
+    expect(calls.map((c) => c.args)).toEqual([
+      [
+        { _id: 'out_1', $or: [{ owner: 'inst_a', attemptNumber: 3 }] },
+        { $set: { owner: 'inst_a', attemptNumber: 3, expiresAt: '2026-01-01T00:01:00.000Z' } },
+        { upsert: false, returnDocument: 'after', projection: { _id: 1 } },
+      ],
+    ]);
+    driver.findOneAndUpdateResult = null;
+    expect(await renewLease(store, 'out_1', 'inst_b', 3, now + 60_000)).toBe(false);
+    expect(driver.transactionsStarted).toBe(0);
   });
 });

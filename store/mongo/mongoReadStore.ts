@@ -1,7 +1,7 @@
 import { MongoError } from 'mongodb';
-import type { AnyBulkWriteOperation, ClientSession, Collection, Db, MongoClient } from 'mongodb';
+import type { AnyBulkWriteOperation, ClientSession, Collection, Db, Filter, MongoClient } from 'mongodb';
 import { UniqueConstraintError, assertCountServed } from '../readStore';
-import type { CollectionDef, Document, FindOptions, Page, ReadCollection, ReadStore, ReadStoreTransaction, Scalar, WriteCollection } from '../readStore';
+import type { CollectionDef, Condition, Document, FindOptions, Page, PutCondition, ReadCollection, ReadStore, ReadStoreTransaction, Scalar, WriteCollection } from '../readStore';
 import type { MongoDoc } from './query';
 import { cursorAfter, fromMongo, indexKey, planFind, toMongo, uniqueIndex, whereFilter } from './query';
 
@@ -37,6 +37,10 @@ const mapWriteError = (def: CollectionDef, error: unknown): unknown => {
   const index = new RegExp(`index: ${UNIQUE_PREFIX}(\\S+) dup key`).exec(error.message)?.[1];
   return index ? new UniqueConstraintError(def.name, index) : error;
 };
+
+/** A putIf condition as a MongoDB filter: each field equal (`eq`) or `$lt` its value. */
+export const conditionFilter = (condition: Condition): Filter<MongoDoc> =>
+  Object.fromEntries(Object.entries(condition).map(([key, test]) => [key === 'id' ? '_id' : key, 'eq' in test ? test.eq : { $lt: test.lt }]));
 
 /** Options of a store; `rehearseTransactions` makes every transaction abandon its first run (contract tests). */
 export type MongoReadStoreOptions = Readonly<{ rehearseTransactions?: boolean; onClose?: () => Promise<void> }>;
@@ -82,6 +86,29 @@ export class MongoReadStore implements ReadStore {
       );
     } finally {
       await session.endSession();
+    }
+  }
+
+  /**
+   * One `findOneAndUpdate`: filter = the id and any of the conditions, `$set` of the document's fields, upsert when
+   * `orAbsent`. A document that exists but fails the filter makes the upsert insert a second `_id`: the duplicate
+   * key (11000) means the condition failed. Without upsert, no match (null) means the same.
+   */
+  async putIf<T extends Document>(def: CollectionDef, doc: T, condition: PutCondition): Promise<boolean> {
+    validate(def);
+    if (typeof doc.id !== 'string' || doc.id === '') throw new TypeError('A document needs a non-empty string id');
+    if (condition.anyOf.length === 0) throw new TypeError('putIf needs at least one condition');
+    this.assertOpen();
+    await this.ensure(def);
+    const { _id, ...fields } = toMongo(doc);
+    const filter: Filter<MongoDoc> = { _id, $or: condition.anyOf.map(conditionFilter) };
+    try {
+      const written = await this.raw(def.name).findOneAndUpdate(filter, { $set: fields }, { upsert: condition.orAbsent, returnDocument: 'after', projection: { _id: 1 } });
+      return written !== null;
+    } catch (error) {
+      const mapped = mapWriteError(def, error);
+      if (mapped === error && error instanceof MongoError && error.code === DUPLICATE_KEY) return false;
+      throw mapped;
     }
   }
 
