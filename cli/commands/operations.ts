@@ -7,24 +7,12 @@ import type { Command } from 'commander';
 import { clientOf, CliError, EXIT_FAILURE, print, table, withClientOptions } from './context';
 import type { ClientOptions } from './context';
 import { progressReporter } from './progress';
+import type { DeliveryFeedEntry } from '../../api/routes/deliveries';
 
 type Opts<T> = ClientOptions & T;
 
-/** GET /v1/admin/deliveries, one entry (ISSUE12.md's contract). */
-type Delivery = {
-  position: string;
-  outboundId: string;
-  messageId: string;
-  applicationId: string;
-  endpointId: string;
-  eventType: string | null;
-  status: 'success' | 'failed' | 'exhausted';
-  attemptNumber: number;
-  responseStatus: number | null;
-  latencyMs: number;
-  error: string | null;
-  at: string;
-};
+/** GET /v1/admin/deliveries, one entry: the route's own type. */
+type Delivery = DeliveryFeedEntry;
 
 type RebuildJob = {
   jobId: string;
