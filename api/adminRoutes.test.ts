@@ -2,24 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAssertions, expectErrorBody } from '../test/apiAssertions';
 import { eventually, startReceiver, startTestHookbase } from '../test/harness';
 import type { Receiver, TestHookbase } from '../test/harness';
+import type { DeliveryFeedEntry } from './routes/deliveries';
 
 // The admin routes the `hookbase` CLI needs: API keys (keys create|list|revoke) and the deliveries feed (tail).
 
 type Key = { id: string; name: string; key: string; createdAt: string };
-type Delivery = {
-  position: string;
-  outboundId: string;
-  messageId: string;
-  applicationId: string;
-  endpointId: string;
-  eventType: string | null;
-  status: string;
-  attemptNumber: number;
-  responseStatus: number | null;
-  latencyMs: number;
-  error: string | null;
-  at: string;
-};
+type Delivery = DeliveryFeedEntry;
 type Feed = { data: Delivery[]; nextAfter: string | null };
 
 let hb: TestHookbase;
