@@ -7,7 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     // Collects the test Hookbases' logs and scans them for issued credentials at the end (test/logCollector.ts).
-    globalSetup: ['test/globalSetup.ts'],
+    globalSetup: ['test/globalSetup.ts', 'test/wire/globalSetup.ts'],
     reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
   },
 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { childLogFile, recordCredential } from './logCollector';
+import { recordChild } from './wire/children';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +28,7 @@ export const startChildHookbase = async (env: Record<string, string>, port: numb
     env: { ...process.env, HOOKBASE_PORT: String(port), HOOKBASE_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  recordChild(child);
   // Its log lines join the run's, for the scan for credentials (test/logCollector.ts).
   const logFile = childLogFile(child.pid ?? 0);
   if (env.HOOKBASE_API_KEY) recordCredential(env.HOOKBASE_API_KEY);
