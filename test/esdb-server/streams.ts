@@ -80,7 +80,8 @@ const nextWrite = (log: EventLog, call: ServerWritableStream<ReadReq, ReadResp>)
 export const streamsService = (log: EventLog, options: StreamsOptions): UntypedServiceImplementation => ({
   read: (call: ServerWritableStream<ReadReq, ReadResp>): void => {
     void read(log, options, call).catch((error: unknown) => {
-      if (!call.cancelled) call.destroy(error instanceof Error ? error : new Error(String(error)));
+      // A streaming call ends with a status by an 'error' event (grpc-js sends its code, details and metadata).
+      if (!call.cancelled) call.emit('error', error instanceof Error ? error : new Error(String(error)));
     });
   },
 
