@@ -331,6 +331,71 @@ describe('MongoDB adapter: read-your-writes through a change stream', () => {
   });
 });
 
+describe('MongoDB adapter: the change stream ends (invalidate, close): reopened', () => {
+  /**
+   * The events a driver ChangeStream emits (mongodb 6.22 src/change_stream.ts: a change is emitted as is, the
+   * cursor's `close` and `end` are forwarded; after an `invalidate` change the server has closed the cursor, so
+   * `close` follows), on a stand-in stream: jongodb has no change streams to produce them on the wire.
+   */
+  const watched = async () => {
+    const { EventEmitter } = await import('node:events');
+    const streams: (InstanceType<typeof EventEmitter> & { closed: boolean })[] = [];
+    const db = {
+      collection: (name: string) => ({
+        collectionName: name,
+        watch: () => {
+          const stream = Object.assign(new EventEmitter(), { closed: false, close: async () => void (stream.closed = true) });
+          streams.push(stream);
+          return stream;
+        },
+      }),
+    } as unknown as Db;
+    return { streams, store: new MongoReadStore({} as MongoClient, db) };
+  };
+
+  it('reopens after an invalidate event and the close that follows it, once, with a call for what was missed', async () => {
+    const { streams, store } = await watched();
+    let changes = 0;
+    const lines: string[] = [];
+    const stop = store.watchCollection('projection_progress', () => changes++, (line) => lines.push(line), { backoffMs: 20 });
+    streams[0]?.emit('change', { _id: { _data: '1' }, operationType: 'replace' });
+    expect(changes).toBe(1);
+    streams[0]?.emit('change', { _id: { _data: '2' }, operationType: 'invalidate' });
+    streams[0]?.emit('close');
+    // The invalidate is no change of a document.
+    expect(changes).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(streams).toHaveLength(2);
+    expect(streams[0]?.closed).toBe(true);
+    expect(changes).toBe(2);
+    expect(lines).toEqual(['mongodb: change stream on rm_projection_progress ended (invalidated); reopening in 20 ms']);
+    streams[1]?.emit('change', { _id: { _data: '3' }, operationType: 'update' });
+    expect(changes).toBe(3);
+    stop();
+  });
+
+  it('reopens a stream closed under it, waiting longer each time until a change comes through', async () => {
+    const { streams, store } = await watched();
+    const lines: string[] = [];
+    const stop = store.watchCollection('projection_progress', () => {}, (line) => lines.push(line), { backoffMs: 10, maxBackoffMs: 40 });
+    for (let i = 0; i < 4; i++) {
+      streams[i]?.emit('close');
+      await new Promise((resolve) => setTimeout(resolve, 80));
+    }
+    expect(streams).toHaveLength(5);
+    expect(lines.map((line) => /reopening in (\d+) ms/.exec(line)?.[1])).toEqual(['10', '20', '40', '40']);
+    streams[4]?.emit('change', { _id: { _data: '9' }, operationType: 'update' });
+    streams[4]?.emit('error', new Error('connection reset'));
+    streams[4]?.emit('close');
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    // One reopen for the error and the close that follows it, after the first wait again.
+    expect(streams).toHaveLength(6);
+    expect(lines[4]).toBe('mongodb: change stream on rm_projection_progress ended (connection reset); reopening in 10 ms');
+    stop();
+    expect(streams[5]?.closed).toBe(true);
+  });
+});
+
 describe('MongoDB adapter: conditional writes (delivery leases)', () => {
   const setup = () => {
     const driver = new FakeDriver();

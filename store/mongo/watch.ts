@@ -76,8 +76,10 @@ export const watchCollection = (
       onChange();
     });
     current.on('error', (error: Error) => {
-      if (stream !== current) return;
       if (lacksChangeStreams(error)) {
+        // Whatever this stream's close already scheduled (the driver may report the close before the error).
+        if (reopening) clearTimeout(reopening);
+        reopening = null;
         stream = null;
         void current.close().catch(() => {});
         poll(error.message);
@@ -85,8 +87,9 @@ export const watchCollection = (
       }
       reopen(current, error.message);
     });
-    current.on('close', () => reopen(current, 'closed'));
-    current.on('end', () => reopen(current, 'ended'));
+    // After the events of this turn: the driver may report a failed start as a close, then the error saying why.
+    current.on('close', () => setImmediate(() => reopen(current, 'closed')));
+    current.on('end', () => setImmediate(() => reopen(current, 'ended')));
   };
 
   open();
