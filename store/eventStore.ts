@@ -1,3 +1,4 @@
+import { DomainError } from '../domain/errors';
 import type { JsonObject } from '../domain/json';
 
 /**
@@ -185,6 +186,30 @@ export class WrongExpectedVersionError extends Error {
   ) {
     super(`Wrong expected version on stream ${streamId}: expected ${String(expected)}, actual ${String(actual)}`);
     this.name = 'WrongExpectedVersionError';
+  }
+}
+
+/**
+ * A write larger than the event store accepts at once (EventStoreDB's MaxAppendSize, 1 MiB by default; the
+ * embedded store has no such limit). A validation error (the API answers 422) that names the limit and the size,
+ * not a 500: a message with a large payload and many deliveries is one event that can pass it.
+ */
+export class AppendTooLargeError extends DomainError {
+  constructor(
+    readonly streamId: string,
+    /** Bytes the server accepts in one append, as it reports them. */
+    readonly maxAppendSize: number,
+    /** Bytes of the events' data in this append (what EventStoreDB counts). */
+    readonly size: number,
+  ) {
+    const kib = (n: number): string => `${Math.ceil(n / 1024)} KiB`;
+    const message =
+      `The change is too large to store: its events are ${kib(size)} (${size} bytes) and the event store accepts at most ` +
+      `${kib(maxAppendSize)} (${maxAppendSize} bytes) in one write (EventStoreDB's MaxAppendSize). A message counts its payload ` +
+      'and one entry per delivery: send a smaller payload or to fewer endpoints, or raise the server\'s MaxAppendSize ' +
+      '(EVENTSTORE_MAX_APPEND_SIZE, see docs/production.md).';
+    super('validation', 'write_too_large', message, [{ field: 'body', rule: 'max_append_size', message }]);
+    this.name = 'AppendTooLargeError';
   }
 }
 

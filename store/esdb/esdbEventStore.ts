@@ -113,7 +113,9 @@ export class EsdbEventStore implements EventStore {
       const result = await this.client.appendToStream(streamId, data, { expectedRevision: toClientExpectedRevision(expected) });
       return { nextExpectedRevision: result.nextExpectedRevision, position: requirePosition(result.position, `an append to ${streamId}`) };
     } catch (error) {
-      throw mapClientError(error, { streamId, expected });
+      // What the server counts against MaxAppendSize: the events' data (v24.10 Event.SizeOnDisk).
+      const size = events.reduce((sum, e) => sum + Buffer.byteLength(JSON.stringify(e.data)), 0);
+      throw mapClientError(error, { streamId, expected, size });
     }
   }
 

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEsdbTestServer } from '../../test/esdb-server/server';
 import type { EsdbTestServer } from '../../test/esdb-server/server';
+import type { Context } from 'koa';
+import { errorMiddleware } from '../../api/errors';
+import { DomainError } from '../../domain/errors';
+import { messageDecider } from '../../domain/message/decide';
+import type { OutboundRef } from '../../domain/message/message';
+import { streams } from '../../domain/streams';
+import { handleCommand } from '../commandHandler';
+import { AppendTooLargeError } from '../eventStore';
 import { EsdbEventStore } from './esdbEventStore';
 
 /**
@@ -87,5 +95,59 @@ describe('EventStoreDB adapter on the wire: catch-up batches', () => {
     expect(Math.max(...batches)).toBeGreaterThan(64);
     expect(batches.length).toBeLessThanOrEqual(12);
     await store.close();
+  });
+});
+
+describe('EventStoreDB adapter on the wire: the maximum append size', () => {
+  let server: EsdbTestServer;
+  beforeAll(async () => {
+    // The real server's default, 1 MiB (the test server enforces it as v24.10 does).
+    server = await startEsdbTestServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const send = (store: EsdbEventStore, deliveries: number) => {
+    const messageId = `msg_${Date.now()}_${deliveries}`;
+    const outbound: OutboundRef[] = Array.from({ length: deliveries }, (_, i) => ({
+      outboundId: `out_${i}`,
+      endpointId: `ep_${i}`,
+      endpointUrl: `https://receiver.example/${'p'.repeat(1_900)}/${i}`,
+      maxAttempts: 8,
+    }));
+    // A payload at the API's body limit (256 KiB).
+    const payload = { blob: 'x'.repeat(255 * 1024) };
+    return handleCommand(store, streams.message(messageId), messageDecider, {
+      type: 'SendMessage',
+      data: { messageId, applicationId: 'app_1', eventType: 'big.event', payload, eventId: null, outbound },
+      metadata: { now: new Date().toISOString() },
+    }, { expectedRevision: 'no_stream' });
+  };
+
+  // A MessageSent carries its payload and one entry per delivery: 256 KiB with 400 deliveries passes 1 MiB, and the
+  // client's MaxAppendSizeExceededError went through as an unknown error, a 500.
+  it('refuses a message too large for one write with a validation error naming the limit (a 422), and takes a smaller one', async () => {
+    const store = await EsdbEventStore.connect(server.url);
+    try {
+      expect((await send(store, 10)).events).toHaveLength(1);
+      const error = await send(store, 400).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(AppendTooLargeError);
+      expect(error).toBeInstanceOf(DomainError);
+      expect(error).toMatchObject({ kind: 'validation', code: 'write_too_large', maxAppendSize: 1_048_576 });
+      expect((error as Error).message).toContain('at most 1024 KiB (1048576 bytes) in one write');
+      // What the API answers with it.
+      const ctx = { state: { requestId: 'req_1' }, path: '/v1/app/app_1/msg', method: 'POST', status: 0, body: undefined as unknown, set: () => {} };
+      await errorMiddleware(() => {})(ctx as unknown as Context, async () => {
+        throw error;
+      });
+      expect(ctx.status).toBe(422);
+      expect(ctx.body).toMatchObject({ error: { code: 'write_too_large', details: [{ field: 'body', rule: 'max_append_size' }] } });
+    } finally {
+      await store.close();
+    }
   });
 });
