@@ -250,3 +250,21 @@ export const matchesFilter = (filter: AllFilter | undefined, e: Pick<RecordedEve
   if ('streamNamePrefixes' in filter) return filter.streamNamePrefixes.some((p) => e.streamId.startsWith(p));
   return filter.eventTypePrefixes.some((p) => e.type.startsWith(p));
 };
+
+/** Lag is counted up to this many events (a gauge then reads "at least"): counting reads them. */
+export const LAG_COUNT_LIMIT = 10_000;
+
+/**
+ * How many events a reader at `after` has yet to see up to `head` (both positions in `$all`), counting the events
+ * `readAll` returns (not `$` ones), up to `limit`. Positions cannot be subtracted: on EventStoreDB they are log
+ * offsets in bytes (positions jump by the size of each record), only the embedded store's are dense.
+ */
+export const countEventsBehind = async (store: Pick<EventStore, 'readAll'>, after: Position, head: Position, limit = LAG_COUNT_LIMIT): Promise<number> => {
+  if (comparePositions(head, after) <= 0) return 0;
+  let count = 0;
+  for await (const e of store.readAll({ fromPosition: after, maxCount: limit })) {
+    if (comparePositions(e.position, head) > 0) break;
+    count++;
+  }
+  return count;
+};

@@ -10,6 +10,13 @@ import { streams } from '../../domain/streams';
 import { handleCommand } from '../commandHandler';
 import { AppendTooLargeError } from '../eventStore';
 import { EsdbEventStore } from './esdbEventStore';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectionStatusFromCheckpoints } from '../../projections/runner';
+import type { Projection } from '../../projections/projection';
+import { SqliteReadStore } from '../embedded/sqliteReadStore';
+import { positionToString } from '../eventStore';
 
 /**
  * The EventStoreDB adapter over the real client and the wire (the EventStoreDB test server, test/esdb-server):
@@ -147,6 +154,39 @@ describe('EventStoreDB adapter on the wire: the maximum append size', () => {
       expect(ctx.status).toBe(422);
       expect(ctx.body).toMatchObject({ error: { code: 'write_too_large', details: [{ field: 'body', rule: 'max_append_size' }] } });
     } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('EventStoreDB adapter on the wire: lag in events', () => {
+  let server: EsdbTestServer;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startEsdbTestServer();
+    dir = mkdtempSync(join(tmpdir(), 'hookbase-esdb-lag-'));
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Commit positions are log offsets: head minus checkpoint was a number of bytes (here thousands for 5 events),
+  // reported as hookbase_projection_lag_events and the admin API's `lag`.
+  it("a projection's lag counts the events after its checkpoint, not the bytes between positions", async () => {
+    const store = await EsdbEventStore.connect(server.url);
+    const reads = SqliteReadStore.open(join(dir, 'reads.db'));
+    try {
+      const at = await store.appendToStream(`lag-${Date.now()}`, [{ type: 'T', data: { n: 0 } }]);
+      await reads.transaction(async (tx) => tx.setCheckpoint('messages', positionToString(at.position)));
+      const projection = { name: 'messages', collections: [], handles: new Set(), apply: async () => {} } as unknown as Projection;
+      expect((await projectionStatusFromCheckpoints(store, reads, [projection], true))[0]).toMatchObject({ lag: 0, state: 'running' });
+      await store.appendToStream(`lag-${Date.now()}`, Array.from({ length: 5 }, (_, n) => ({ type: 'T', data: { n, pad: 'x'.repeat(200) } })));
+      // System records between them are not the projections' to see.
+      await store.appendToStream(`lag-sys-${Date.now()}`, [{ type: '$system', data: {} }]);
+      expect((await projectionStatusFromCheckpoints(store, reads, [projection], true))[0]).toMatchObject({ lag: 5, state: 'catching_up' });
+    } finally {
+      await reads.close();
       await store.close();
     }
   });
