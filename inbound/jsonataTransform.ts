@@ -1,76 +1,69 @@
+import jsonata from 'jsonata';
 import type { JsonValue } from '../domain/json';
+import { LINEAR_REGEX_AVAILABLE } from '../domain/route/linearRegex';
 import type { CompiledTransform, TransformEngine } from './transformTypes';
 import { TransformError } from './transformTypes';
 
-/** The part of the `jsonata` package (2.x) this adapter uses. */
-type JsonataExpression = {
-  evaluate: (input: unknown, bindings?: Record<string, unknown>) => Promise<unknown>;
-  assign: (name: string, value: unknown) => void;
-};
-type JsonataFactory = (expression: string) => JsonataExpression;
-
+/** Deepest evaluation nesting (JSONata's `stack` guardrail: runaway recursion stops here). */
 const MAX_DEPTH = 500;
+/** Longest sequence an expression may build (JSONata's `sequence` guardrail: `[1..100000000]` stops here). */
+const MAX_SEQUENCE = 100_000;
+
+const LINEAR_ONLY =
+  'A regex in a JSONata expression must run in linear time: no backreferences, lookarounds, large counted repeats, or i/u flags';
 
 /**
- * The `jsonata` package is not a dependency yet (see docs/inbound.md): it is loaded by name when first needed, and
- * its absence is a clear `unsupported` error, never a silent pass-through.
+ * JSONata builds its regexes through this engine (its `RegexEngine` option): V8's linear-time engine, as filters use,
+ * so no expression can backtrack without bound. The flags of the parsed literal are kept.
  */
-const loadJsonata = async (): Promise<JsonataFactory> => {
-  const name = 'jsonata';
-  try {
-    const loaded = (await import(/* @vite-ignore */ name)) as { default?: JsonataFactory };
-    if (typeof loaded.default === 'function') return loaded.default;
-  } catch {
-    // not installed: answered below
+class LinearRegExp extends RegExp {
+  constructor(pattern: string | RegExp, flags?: string) {
+    if (!LINEAR_REGEX_AVAILABLE) throw new TransformError('unsupported', 'regex is not available: this Node has no linear-time RegExp engine');
+    try {
+      super(pattern, `${flags ?? (pattern instanceof RegExp ? pattern.flags : '')}l`);
+    } catch {
+      throw new TransformError('failed', LINEAR_ONLY);
+    }
   }
-  throw new TransformError('unsupported', 'jsonata transforms need the jsonata package, which is not installed on this server');
+}
+
+type JsonataFailure = { code?: string; message?: string; position?: number };
+
+const describe = (error: unknown): string => {
+  const { code, message, position } = (error ?? {}) as JsonataFailure;
+  return `${message ?? 'error'}${code === undefined ? '' : ` (${code}${position === undefined ? '' : ` at ${position}`})`}`;
 };
 
 /**
- * Time and depth are bounded the way JSONata's own test suite bounds runaway expressions: its evaluator calls the
- * `__evaluate_entry` / `__evaluate_exit` hooks at every step, and they throw past the deadline or the depth.
+ * JSONata with the package's own guardrails: `timeout` (checked at every evaluation step), `stack` (nesting) and
+ * `sequence` (the length of any sequence built), plus the linear regex engine. The output must be JSON.
  */
-const timebox = (expression: JsonataExpression, timeoutMs: number): void => {
-  const deadline = performance.now() + timeoutMs;
-  let depth = 0;
-  const check = (): void => {
-    if (depth > MAX_DEPTH) throw new TransformError('failed', `The JSONata expression nests deeper than ${MAX_DEPTH} steps`);
-    if (performance.now() > deadline) throw new TransformError('timeout', `The transform ran for more than ${timeoutMs} ms`);
-  };
-  const parallel = (environment: unknown): boolean => typeof environment === 'object' && environment !== null && (environment as { isParallelCall?: boolean }).isParallelCall === true;
-  expression.assign('__evaluate_entry', (_expr: unknown, _input: unknown, environment: unknown) => {
-    if (parallel(environment)) return;
-    depth++;
-    check();
-  });
-  expression.assign('__evaluate_exit', (_expr: unknown, _input: unknown, environment: unknown) => {
-    if (parallel(environment)) return;
-    depth--;
-    check();
-  });
-};
-
 export const jsonataEngine: TransformEngine = {
   type: 'jsonata',
   compile: async (code: string): Promise<CompiledTransform> => {
-    const jsonata = await loadJsonata();
     try {
       jsonata(code);
     } catch (error) {
-      throw new TransformError('invalid_code', `The JSONata expression does not parse: ${(error as { message?: string }).message ?? 'syntax error'}`);
+      throw new TransformError('invalid_code', `The JSONata expression does not parse: ${describe(error)}`);
     }
     return {
       run: async (input, { limits }) => {
-        // A fresh expression per run: the hooks hold this run's deadline.
-        const expression = jsonata(code);
-        timebox(expression, limits.timeoutMs);
+        // A fresh expression per run: the guardrails' clock starts with it.
+        // JSONata only ever calls `new RegexEngine(…)` (jsonata.js evaluateRegex): the call signature of the type is never used.
+        const RegexEngine = LinearRegExp as unknown as RegExpConstructor;
+        const expression = jsonata(code, { timeout: limits.timeoutMs, stack: MAX_DEPTH, sequence: MAX_SEQUENCE, RegexEngine });
+        let output: unknown;
         try {
-          const output = await expression.evaluate(input);
-          return (output === undefined ? null : JSON.parse(JSON.stringify(output))) as JsonValue;
+          output = await expression.evaluate(input);
         } catch (error) {
           if (error instanceof TransformError) throw error;
-          throw new TransformError('failed', `The JSONata expression failed: ${(error as { message?: string }).message ?? 'error'}`);
+          const { code: failure } = (error ?? {}) as JsonataFailure;
+          if (failure === 'D1012') throw new TransformError('timeout', `The transform ran for more than ${limits.timeoutMs} ms`);
+          throw new TransformError('failed', `The JSONata expression failed: ${describe(error)}`);
         }
+        if (output === undefined) return null;
+        if (typeof output === 'function') throw new TransformError('failed', 'The JSONata expression returned a function, not JSON');
+        return JSON.parse(JSON.stringify(output)) as JsonValue;
       },
     };
   },

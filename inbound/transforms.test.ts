@@ -103,13 +103,58 @@ describe('other transform types', () => {
     expect((await failure(compileTransform('xslt', '<xsl:stylesheet/>'))).code).toBe('unsupported');
     expect((await failure(compileTransform('liquid', '{{ a }}'))).code).toBe('unsupported');
   });
+});
 
-  // The jsonata package is not installed in this repository yet (docs/inbound.md): the engine says so.
-  it('jsonata without the jsonata package answers that the package is missing', async () => {
-    const error = await failure(compileTransform('jsonata', '{"id": id}'));
+describe('jsonata transforms (the jsonata package, with its guardrails)', () => {
+  it('reshapes a Stripe invoice.paid', async () => {
+    const code = '{"invoice": id, "kind": type, "amount": $number(data.object.amount_paid) / 100, "currency": $uppercase(data.object.currency), "email": data.object.customer.email}';
+    const { output } = await run('jsonata', code);
+    expect(output).toEqual({ invoice: 'evt_1', kind: 'invoice.paid', amount: 42, currency: 'EUR', email: 'a@example.com' });
+  });
+
+  it('an expression that selects nothing gives null', async () => {
+    expect((await run('jsonata', 'data.object.refund')).output).toBeNull();
+  });
+
+  it('refuses an expression that does not parse, saying where', async () => {
+    const error = await failure(compileTransform('jsonata', '{"a": '));
+    expect(error.code).toBe('invalid_code');
+    expect(error.message).toMatch(/^The JSONata expression does not parse: .+ \(S\d+ at \d+\)$/);
+  });
+
+  it('stops a runaway expression at the time limit', async () => {
+    const quick = { ...context, limits: { ...DEFAULT_TRANSFORM_LIMITS, timeoutMs: 50 } };
+    const started = performance.now();
+    const error = await failure(run('jsonata', '[1..99999].($sum([1..99999]))', invoice, quick));
+    expect({ code: error.code, message: error.message }).toEqual({ code: 'timeout', message: 'The transform ran for more than 50 ms' });
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('stops endless recursion at the nesting limit, and a huge sequence at the sequence limit', async () => {
+    const recursion = await failure(run('jsonata', '($f := function($x){ 1 + $f($x) }; $f(1))'));
+    expect(recursion.code).toBe('failed');
+    expect(recursion.message).toContain('Stack overflow');
+    const sequence = await failure(run('jsonata', '[1..10000000]'));
+    expect(sequence.code).toBe('failed');
+    expect(sequence.message).toContain('maximum sequence length of 100000');
+  });
+
+  it('runs regexes on the linear engine: a pattern that backtracks exponentially elsewhere answers at once', async () => {
+    const evil = { s: `${'a'.repeat(5000)}!` };
+    const { output } = await run('jsonata', '{"m": $contains(s, /^(a+)+$/), "first": $match("xaab aab", /a+b/).match}', evil);
+    expect(output).toEqual({ m: false, first: ['aab', 'aab'] });
+  });
+
+  it('refuses a regex the linear engine cannot run, naming the rule', async () => {
+    const error = await failure(run('jsonata', '$contains(type, /PAID/i)'));
     expect({ code: error.code, message: error.message }).toEqual({
-      code: 'unsupported',
-      message: 'jsonata transforms need the jsonata package, which is not installed on this server',
+      code: 'failed',
+      message: 'A regex in a JSONata expression must run in linear time: no backreferences, lookarounds, large counted repeats, or i/u flags',
     });
+  });
+
+  it('refuses an output over the size limit', async () => {
+    const tight = { ...context, limits: { ...DEFAULT_TRANSFORM_LIMITS, maxOutputBytes: 1000 } };
+    expect((await failure(run('jsonata', '$pad("", 5000, "x")', invoice, tight))).code).toBe('output_too_large');
   });
 });
