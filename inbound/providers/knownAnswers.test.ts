@@ -111,3 +111,16 @@ describe('published known answers', () => {
     });
   });
 });
+
+// The Standard Webhooks reference library itself (the `standardwebhooks` npm package) as an independent signer.
+describe('Standard Webhooks: requests signed by the reference library', () => {
+  it('verify, and fail with one byte changed', async () => {
+    const { Webhook } = await import('standardwebhooks');
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const body = '{"type":"invoice.paid","data":{"id":"in_1"}}';
+    const signature = new Webhook(secret).sign('msg_2', at(1_767_225_600), body);
+    const request = requestOf(body, { 'webhook-id': 'msg_2', 'webhook-timestamp': '1767225600', 'webhook-signature': signature }, at(1_767_225_600));
+    expect(verifyInbound('svix', { secret, settings }, request)).toEqual({ ok: true, provider: 'svix', signedAt: at(1_767_225_600) });
+    expect(verifyInbound('svix', { secret, settings }, withOneByteChanged(request))).toMatchObject({ ok: false, code: 'no_matching_signature' });
+  });
+});
