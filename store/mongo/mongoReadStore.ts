@@ -30,6 +30,20 @@ const COMMAND_NOT_FOUND = 59;
 /** How many times a transaction body is abandoned to create indexes before giving up (each makes progress). */
 const MAX_INDEX_ROUNDS = 20;
 
+/** WriteConflict: a real MongoDB labels it TransientTransactionError (the driver's withTransaction retries). */
+const WRITE_CONFLICT = 112;
+/** As long as the driver's withTransaction goes on retrying a transient error. */
+const WRITE_CONFLICT_RETRY_MS = 120_000;
+
+/**
+ * A WriteConflict the driver does not retry because it carries no TransientTransactionError label: jongodb answers
+ * a commit so when another transaction inserted the same new document first (measured: jongodb.measure.test.ts).
+ */
+const isUnlabelledWriteConflict = (error: unknown): boolean =>
+  error instanceof MongoServerError && error.code === WRITE_CONFLICT && !error.hasErrorLabel('TransientTransactionError');
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 export const isCommandNotFound = (error: unknown): boolean => error instanceof MongoServerError && error.code === COMMAND_NOT_FOUND;
 
 type CheckpointDoc = { _id: string; position: string };
@@ -68,13 +82,20 @@ export class MongoReadStore implements ReadStore {
 
   async transaction<R>(work: (tx: ReadStoreTransaction) => Promise<R>): Promise<R> {
     this.assertOpen();
+    const retryUntil = Date.now() + WRITE_CONFLICT_RETRY_MS;
     for (let round = 0; ; round++) {
       try {
         return await this.runTransaction(work);
       } catch (error) {
-        if (!(error instanceof IndexesFirst) || round >= MAX_INDEX_ROUNDS) throw error;
-        // No transaction of ours is open now: the build waits for nobody of ours.
-        await this.ensure(error.def);
+        if (error instanceof IndexesFirst && round < MAX_INDEX_ROUNDS) {
+          // No transaction of ours is open now: the build waits for nobody of ours.
+          await this.ensure(error.def);
+        } else if (isUnlabelledWriteConflict(error) && Date.now() < retryUntil) {
+          // Run again, from what the other transaction committed (the body has no effect outside the store).
+          await sleep(Math.random() * 10 * Math.min(round + 1, 10));
+        } else {
+          throw error;
+        }
       }
     }
   }
