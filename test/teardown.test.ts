@@ -1,7 +1,7 @@
 // Every child process a test starts dies with the run, however the run ends (issue 16): a tiny vitest project with
 // the wire global setup (test/teardown/) is run as a child, its test starts a long-lived child that starts one of its
-// own; the run then fails, is interrupted like a Ctrl-C, or its main process is killed outright. Afterwards no
-// process of it may remain: not the children, not the run's jongodb, not its workers.
+// own; the run then fails, is interrupted like a Ctrl-C, or its main process is terminated or killed outright.
+// Afterwards no process of it may remain: not the children, not the run's wire servers, not its workers.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -58,7 +58,7 @@ const runFixture = async (mode: 'fail' | 'hang', end?: (pid: number) => void): P
 /** Every process the fixture run started, gone within `ms` (the reaper looks twice a second). */
 const expectAllGone = async (pids: FixturePids, ms: number): Promise<void> => {
   const all = [...new Set([pids.child, pids.grandchild, pids.worker, ...pids.recorded])];
-  // The registry held the test's child and the run's jongodb at least.
+  // The registry held the test's child and the run's wire servers (jongodb, the EventStoreDB test server) at least.
   expect(pids.recorded).toContain(pids.child);
   expect(pids.recorded.length).toBeGreaterThanOrEqual(2);
   const deadline = Date.now() + ms;
@@ -77,6 +77,12 @@ describe('a test run leaves no process behind', () => {
 
   it('when the run is interrupted with Ctrl-C (SIGINT to its process group)', async () => {
     const { pids } = await runFixture('hang', (pid) => process.kill(-pid, 'SIGINT'));
+    await expectAllGone(pids, 5_000);
+  }, 90_000);
+
+  it('when the run\'s main process alone is terminated (SIGTERM, as `timeout` sends)', async () => {
+    // vitest handles SIGTERM itself; whether its teardown runs then or not, nothing may remain.
+    const { pids } = await runFixture('hang', (pid) => process.kill(pid, 'SIGTERM'));
     await expectAllGone(pids, 5_000);
   }, 90_000);
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
@@ -106,12 +106,4 @@ export const killRecordedChildren = (dir: string): number[] => {
     rmSync(file, { force: true });
   }
   return killed;
-};
-
-/** Whether the reaper of `dir` still runs (for tests of the teardown). */
-export const reaperPid = (dir: string): number | undefined => {
-  const file = join(dir, REAPER_FILE);
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8'));
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 };
