@@ -1,5 +1,5 @@
 import { MongoError, MongoServerError } from 'mongodb';
-import type { Document as BsonDocument, Collection, Db, Filter, MongoClient } from 'mongodb';
+import type { Document as BsonDocument, Collection, Db, Filter, IndexDescription, MongoClient } from 'mongodb';
 import type { CollectionDef, Condition, Document, PutCondition, ReadCollection, ReadStore, ReadStoreTransaction } from '../readStore';
 import { DUPLICATE_KEY, IndexesFirst, MongoCollection, MongoTransaction, UNIQUE_PREFIX, mapWriteError, validName, validate } from './mongoTransaction';
 import type { MongoDoc } from './query';
@@ -25,6 +25,9 @@ import type { WatchOptions } from './watch';
 
 const CHECKPOINTS = 'hookbase_checkpoints';
 const NAMESPACE_NOT_FOUND = 26;
+const INDEX_NOT_FOUND = 27;
+const INDEX_OPTIONS_CONFLICT = 85;
+const INDEX_KEY_SPECS_CONFLICT = 86;
 /** A command the server does not implement (e.g. jongodb's missing `drop`, `renameCollection`, `listCollections`). */
 const COMMAND_NOT_FOUND = 59;
 /** How many times a transaction body is abandoned to create indexes before giving up (each makes progress). */
@@ -250,12 +253,34 @@ export class MongoReadStore implements ReadStore {
         ...def.indexes.map((index) => ({ key: indexKey(index) })).filter(({ key }) => Object.keys(key).length > 1),
         ...(def.unique ?? []).map((field) => ({ ...uniqueIndex(field), unique: true, name: `${UNIQUE_PREFIX}${field}` })),
       ];
-      const created = indexes.length === 0 ? Promise.resolve() : this.raw(def.name).createIndexes(indexes).then(() => undefined);
+      const created = indexes.length === 0 ? Promise.resolve() : this.createIndexes(def.name, indexes);
       ready = created.then(() => void this.ready.add(signature));
       ready.catch(() => this.ensured.delete(signature));
       this.ensured.set(signature, ready);
     }
     return ready;
+  }
+
+  /**
+   * Creates `indexes` on collection `name`. A unique index of ours that exists under its name with other options
+   * (a partial filter of an earlier release: IndexOptionsConflict 85, or another key: IndexKeySpecsConflict 86 —
+   * mongo `src/mongo/db/catalog/index_catalog_impl.cpp`) is dropped and created again as declared; uniqueness is
+   * meanwhile kept by the event store (a uid is claimed by its own stream), the index being a second line.
+   */
+  private async createIndexes(name: string, indexes: readonly IndexDescription[]): Promise<void> {
+    const collection = this.raw(name);
+    try {
+      await collection.createIndexes([...indexes]);
+    } catch (error) {
+      if (!(error instanceof MongoServerError && (error.code === INDEX_OPTIONS_CONFLICT || error.code === INDEX_KEY_SPECS_CONFLICT))) throw error;
+      for (const index of indexes) {
+        if (!index.name?.startsWith(UNIQUE_PREFIX)) continue;
+        await collection.dropIndex(index.name).catch((dropError: unknown) => {
+          if (!(dropError instanceof MongoServerError && dropError.code === INDEX_NOT_FOUND)) throw dropError;
+        });
+      }
+      await collection.createIndexes([...indexes]);
+    }
   }
 
   /** @internal Whether `def`'s indexes were created (a transaction may write it without waiting for a build). */
