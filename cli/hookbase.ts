@@ -208,9 +208,12 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   if (readModelsVersion) cleanups.push(() => readModelsVersion.close());
   let apiReads: ReadCache | null = null;
   const watcher = new ProgressWatcher(reads, (changed) => apiReads?.invalidate(changed), log, readModelsVersion ? () => readModelsVersion.current() : null);
-  // The API's reads of what every send looks up, in memory between changes; valid in any process, since the
-  // watcher hears of every change before the commands that wait for it go on (ReadCache).
-  apiReads = has('api') ? new ReadCache(reads, [collections.applications, collections.eventTypes, collections.endpoints], 10_000, () => watcher.fresh()) : null;
+  // The API's reads of what every send looks up, in memory between changes (ReadCache). Only on embedded read
+  // models: SQLite's data_version tells, before each answer, whether any process committed what the watcher has
+  // not heard of yet. MongoDB has no such counter: the watcher hears of another process's commits only through
+  // the change stream (or its 1 s timer), so a cache would answer what one API changed from before the change
+  // when asked through another API right after (read-your-writes across APIs broken); those reads go to MongoDB.
+  apiReads = has('api') && readModelsVersion ? new ReadCache(reads, [collections.applications, collections.eventTypes, collections.endpoints], 10_000, () => watcher.fresh()) : null;
 
   const threads: BackgroundThread[] = [];
   let projectionThread: BackgroundThread | null = null;
