@@ -5,10 +5,15 @@ import { join } from 'node:path';
 import { SqliteReadStore } from '../../store/embedded/sqliteReadStore';
 import { connectMongo } from '../../store/mongo/connect';
 import type { ReadStore } from '../../store/readStore';
-import { freePort, startChildHookbase } from '../child';
+import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../child';
 import type { ChildHookbase } from '../child';
+import { childLogFile, recordCredential } from '../logCollector';
+import { recordChild } from '../wire/children';
 import { wireMongoUrl } from '../wire/databases';
-import { wireEsdbUrl } from './esdbServer';
+import { stopEsdbServers, wireEsdbUrl } from './esdbServer';
 
 /**
  * The production layouts the whole-system suite runs (issue 16 item 3), each on the wire servers of the run:
@@ -29,9 +34,57 @@ export type Layout = Readonly<{
   env: (extra?: Record<string, string>) => Record<string, string>;
   /** The operational store the processes share (projections lease, process records). */
   openOps: () => Promise<ReadStore>;
+  /** The children started so far. */
+  children: () => readonly ChildHookbase[];
   /** Kills every child it started and deletes the data dirs. */
   stop: () => Promise<void>;
 }>;
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** How long a child may take to answer /health: tsx boots slowly when the shared machine is loaded (seen: 50 s). */
+const HEALTHY_WITHIN_MS = 120_000;
+
+/**
+ * test/child.ts's startChildHookbase with a longer start deadline (it allows 30 s), and a child that does not become
+ * healthy is killed rather than left running beside the test's processes. Recorded for the run's teardown, its
+ * log lines joined to the run's scan for credentials, as there.
+ */
+const startChild = async (env: Record<string, string>, port: number): Promise<ChildHookbase> => {
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, HOOKBASE_PORT: String(port), HOOKBASE_HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  recordChild(child);
+  const logFile = childLogFile(child.pid ?? 0);
+  if (env.HOOKBASE_API_KEY) recordCredential(env.HOOKBASE_API_KEY);
+  const collect = (d: Buffer): void => {
+    output += d.toString();
+    appendFileSync(logFile, d);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const kill = (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + HEALTHY_WITHIN_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`hookbase exited with ${child.exitCode}:\n${output}`);
+    const healthy = await fetch(`${url}/health`).then((res) => res.status === 200, () => false);
+    if (healthy) break;
+    if (Date.now() > deadline) {
+      await kill();
+      throw new Error(`hookbase did not become healthy within ${HEALTHY_WITHIN_MS} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { process: child, url, output: () => output, kill };
+};
 
 /** Whether the layout needs the EventStoreDB test server. */
 export const usesEsdb = (name: LayoutName): boolean => name !== 'embedded-events+mongo';
@@ -73,10 +126,11 @@ export const openLayout = async (name: LayoutName, base: Record<string, string> 
     apiKey,
     env,
     start: async (roles, extra = {}) => {
-      const child = await startChildHookbase(env({ HOOKBASE_ROLES: roles, ...extra }), await freePort());
+      const child = await startChild(env({ HOOKBASE_ROLES: roles, ...extra }), await freePort());
       children.push(child);
       return child;
     },
+    children: () => children,
     openOps: async () => {
       if (!mongoUrl) {
         const ops = SqliteReadStore.open(join(shared, 'operational.db'));
@@ -92,6 +146,7 @@ export const openLayout = async (name: LayoutName, base: Record<string, string> 
       await Promise.all(children.map((c) => c.kill()));
       for (const ops of opened) await ops.close().catch(() => {});
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      if (esdbUrl) await stopEsdbServers();
     },
   };
 };
