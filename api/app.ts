@@ -144,7 +144,7 @@ export const createServer = (options: ServerOptions): Koa => {
         : isPortalApiPath(ctx.path) ? 'portal' : /^\/(v1|api)(\/|$)/.test(ctx.path) ? 'admin' : null;
     if (auth === null) throw routeNotFound(ctx);
 
-    // 1. who is calling — the general rate limit is charged even for bad credentials (by address)
+    // 1. who is calling — a rate limit is charged even for bad credentials (the general one, by address)
     let principal: Principal = { kind: 'anonymous' };
     let authError: unknown = null;
     try {
@@ -155,13 +155,15 @@ export const createServer = (options: ServerOptions): Koa => {
       authError = error;
     }
     const limits = options.rateLimits;
-    await charge(deps, ctx, 'api', subjectOf(principal, ctx), limits.apiPerMinute, 60_000);
+    // A send is charged to the sends bucket only (API.md: 10,000 sends a minute beside 1,000 other calls), not to both.
+    const sendRoute = match !== null && match !== 'method_not_allowed' && match.route.rateLimit === 'sends';
+    if (sendRoute && !authError) await charge(deps, ctx, 'sends', subjectOf(principal, ctx), limits.sendsPerMinute, 60_000);
+    else await charge(deps, ctx, 'api', subjectOf(principal, ctx), limits.apiPerMinute, 60_000);
     if (authError) throw authError;
     if (auth === 'portal') assertMayWrite(principal, ctx.method);
     if (match === null) throw routeNotFound(ctx);
     if (match === 'method_not_allowed') throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`);
     const { route, params } = match;
-    if (route.rateLimit === 'sends') await charge(deps, ctx, 'sends', subjectOf(principal, ctx), limits.sendsPerMinute, 60_000);
     if (route.rateLimit === 'portal_tokens') {
       // One bucket per application, whether the path names it by id or by uid.
       const app = await findApplication(deps, params.appId ?? '');
