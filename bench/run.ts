@@ -7,13 +7,10 @@
  * and the webhook receiver, so that clients and servers never share an event loop. Everything talks to 127.0.0.1.
  * Nothing is written outside the OS temp dir, which is removed at the end.
  */
-import { fork } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DispatcherConfig } from '../dispatcher/config';
 import { eventMetadata } from '../domain/events';
@@ -31,7 +28,8 @@ import { measureDurability } from './durability';
 import type { LoadResult } from './load';
 import type { BenchHookbase } from './hookbase';
 import { countEventsByType, createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase, storeStats } from './hookbase';
-import type { CommandName, Commands, Reply, Target } from './protocol';
+import { startLoadGen } from './loadgenClient';
+import type { Commands, Target } from './protocol';
 
 type E2EResult = Commands['e2e']['result'];
 import type { Row } from './stats';
@@ -101,62 +99,6 @@ const settings = QUICK
   ? { acceptWarmupMs: 1_000, acceptRounds: 3, acceptRoundMs: 1_000, acceptMax: 50_000, rebuildRounds: 1, e2eRounds: 1, e2eCount: 1_000, e2eTimeoutMs: 20_000, latencyMs: 4_000, drainMs: 10_000 }
   : { acceptWarmupMs: 2_000, acceptRounds: 5, acceptRoundMs: 1_500, acceptMax: 200_000, rebuildRounds: 2, e2eRounds: 3, e2eCount: 3_000, e2eTimeoutMs: 60_000, latencyMs: 10_000, drainMs: 30_000 };
 const TARGETS = { e2eRatio: 0.15, latencyP99Ms: 100 };
-
-// ---------------------------------------------------------------------------------------------------------------
-// the load generator (child process)
-
-type LoadGen = Readonly<{
-  call: <K extends CommandName>(cmd: K, args: Commands[K]['args']) => Promise<Commands[K]['result']>;
-  stop: () => Promise<void>;
-}>;
-
-const startLoadGen = (): LoadGen => {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./loadgen.ts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let nextId = 1;
-  let exited = false;
-  const exitedPromise = new Promise<void>((resolve) =>
-    child.once('exit', (code, signal) => {
-      exited = true;
-      for (const p of pending.values()) p.reject(new Error(`load generator exited (${signal ?? code})`));
-      pending.clear();
-      resolve();
-    }),
-  );
-  // A failed send (the child died, e.g. on Ctrl-C) must not crash us before the clean-up: its call is rejected.
-  child.on('error', () => {});
-  child.on('message', (raw: unknown) => {
-    const reply = raw as Reply;
-    const p = pending.get(reply.id);
-    if (!p) return;
-    pending.delete(reply.id);
-    if (reply.ok) p.resolve(reply.result);
-    else p.reject(new Error(`load generator: ${reply.error}`));
-  });
-  const call = <K extends CommandName>(cmd: K, args: Commands[K]['args']): Promise<Commands[K]['result']> =>
-    new Promise((resolve, reject) => {
-      if (exited || !child.connected) return reject(new Error('load generator is not running'));
-      const id = nextId++;
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      child.send({ id, cmd, args }, (error) => {
-        if (!error) return;
-        pending.delete(id);
-        reject(error);
-      });
-    });
-  const stop = async (): Promise<void> => {
-    if (exited) return;
-    if (!child.connected) {
-      child.kill('SIGKILL');
-      return;
-    }
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    await call('exit', {}).catch(() => {});
-    await exitedPromise;
-    clearTimeout(timer);
-  };
-  return { call, stop };
-};
 
 // ---------------------------------------------------------------------------------------------------------------
 // helpers
