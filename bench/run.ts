@@ -5,7 +5,10 @@
  * This process runs what is measured: Hookbase (in-process, every role, embedded store in a temp dir) and the
  * baselines' servers and senders. A child process (bench/loadgen.ts) runs the clients (64 keep-alive connections)
  * and the webhook receiver, so that clients and servers never share an event loop. Everything talks to 127.0.0.1.
- * Nothing is written outside the OS temp dir, which is removed at the end.
+ * Figure 7 runs the multi-process layout (bench/multiProcess.ts): 2 API + 2 dispatcher processes on one store.
+ * Published (bench/publish.ts): the run's figures as JSON in bench/results/<date>-<commit>.json and the chart of the
+ * last full runs, bench/results/chart.svg. The servers' JSON logs go to a file in the OS temp dir (printed at the end).
+ * Nothing else is written outside the OS temp dir, whose data dirs are removed at the end.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -29,6 +32,7 @@ import type { LoadResult } from './load';
 import type { BenchHookbase } from './hookbase';
 import { benchLogFile, countEventsByType, createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase, storeStats } from './hookbase';
 import { startLoadGen } from './loadgenClient';
+import { measureMultiProcess } from './multiProcess';
 import { newRecord, publish, TARGETS } from './publish';
 import type { Commands, Target } from './protocol';
 
@@ -451,6 +455,45 @@ const main = async (): Promise<void> => {
   rows.push(...durability.rows);
   notes.push(...durability.notes);
 
+  // 7. the multi-process layout: 2 API + 2 dispatcher processes on one store ----------------------------------------
+  try {
+    const multi = await measureMultiProcess({
+      call: lg.call,
+      receiverUrl: receiver.url,
+      sendBody: SEND_BODY,
+      clients: CLIENTS,
+      rounds: QUICK ? 1 : 3,
+      count: N,
+      timeoutMs: settings.e2eTimeoutMs,
+      logFile: benchLogFile(),
+      bareRound: async () => {
+        await lg.call('receiver:reset', {});
+        const bare = await barePosts(receiver.url, webhookBody, N, CLIENTS, settings.e2eTimeoutMs);
+        return perSecond(bare.ok, bare.elapsedMs);
+      },
+      log,
+    });
+    const multiRate = median(multi.rates);
+    const multiBare = median(multi.bareRates);
+    const multiRatio = ratio(multiRate, multiBare);
+    // Per core: both layouts run on the same cores, so the ratios compare directly.
+    const againstOne = ratio(multiRatio, e2eRatio);
+    rows.push({
+      name: `7. deliveries /s end to end, 2 API + 2 dispatcher processes (${N})`,
+      hookbase: num(multiRate) + (multi.failed ? ' (incomplete)' : ''),
+      baseline: num(multiBare),
+      ratio: x(multiRatio),
+      target: `≥ 0.8 × figure 2 (${x(e2eRatio * 0.8)})`,
+      ok: multi.failed === null && againstOne >= 0.8,
+    });
+    record.figures.multiProcessE2eRatio = multi.failed === null ? multiRatio : null;
+    record.rounds['7.multiProcess.hookbase'] = multi.rates;
+    record.rounds['7.multiProcess.bareUndici'] = multi.bareRates;
+    notes.push(`7. multi-process: rounds /s — Hookbase ${multi.rates.map(num).join(', ')}; bare POSTs ${multi.bareRates.map(num).join(', ')}; ${x(againstOne)} of the one-process ratio; the four processes started in ${ms(multi.startMs)}${multi.failed ? `; ${multi.failed}` : ''}`);
+  } catch (error) {
+    notes.push(`7. multi-process: not measured (${error instanceof Error ? error.message : String(error)})`);
+  }
+
   await hb.close();
   hb = null;
 
@@ -609,7 +652,8 @@ const cleanup = async (): Promise<void> => {
 };
 
 // Figure 6 seeds and projects ~4.3 events per message (up to several ms per message on a loaded machine).
-const budgetMs = (ONLY_READS ? 60_000 : QUICK ? 90_000 : 300_000) + extraEvents / 2 + readMessages * 10;
+// Figure 7 starts four processes (up to 30 s on a loaded machine) and runs its own rounds.
+const budgetMs = (ONLY_READS ? 60_000 : QUICK ? 150_000 : 400_000) + extraEvents / 2 + readMessages * 10;
 const watchdog = setTimeout(() => {
   console.error(`bench: still running after ${budgetMs / 1000} s; giving up`);
   void cleanup().finally(() => process.exit(1));
