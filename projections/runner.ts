@@ -174,12 +174,15 @@ export class ProjectionRunner implements ProjectionProgress {
     // The collections this batch may have changed, for those who keep answers in memory (ReadCache).
     const touched = new Set<string>();
     await this.reads.transaction(async (inner) => {
+      // Each method delegated by name: a spread would copy own properties only, and drop an adapter's prototype
+      // methods (MongoTransaction's setCheckpoint/getCheckpoint).
       const tx: ReadStoreTransaction = {
-        ...inner,
         collection: (def) => {
           touched.add(def.name);
           return inner.collection(def);
         },
+        setCheckpoint: (projection, position) => inner.setCheckpoint(projection, position),
+        getCheckpoint: (projection) => inner.getCheckpoint(projection),
       };
       for (const recorded of batch) {
         const event = upcast(recorded.type, recorded.data, recorded.metadata);

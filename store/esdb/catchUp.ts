@@ -2,7 +2,7 @@ import { BACKWARDS, END, FORWARDS } from '@eventstore/db-client';
 import type { AllStreamResolvedEvent, AllStreamSubscription, EventStoreDBClient, Position as ClientPosition } from '@eventstore/db-client';
 import type { AllFilter, CatchUpHandler, CatchUpOptions, Position, RecordedEvent, Subscription } from '../eventStore';
 import { comparePositions, matchesFilter } from '../eventStore';
-import { isTransient, mapClientError, toClientFilter, toReadPosition, toRecordedEvent } from './translate';
+import { isTransient, mapClientError, readFully, toClientFilter, toReadPosition, toRecordedEvent } from './translate';
 
 /** The client calls a catch-up subscription makes (faked at this edge in unit tests). */
 export type CatchUpClient = Pick<EventStoreDBClient, 'subscribeToAll' | 'readAll'>;
@@ -217,16 +217,15 @@ export class EsdbCatchUpSubscription implements Subscription {
 
   /** Whether a record after the cursor and up to `head` is one the handler should get (or too many to tell). */
   private async deliverableBefore(head: Position): Promise<boolean> {
-    let read = 0;
-    for await (const resolved of this.client.readAll({ direction: FORWARDS, fromPosition: toReadPosition(this.cursor), maxCount: TAIL_READ_LIMIT }) as AsyncIterable<AllStreamResolvedEvent>) {
-      read++;
+    const page = await readFully(this.client.readAll({ direction: FORWARDS, fromPosition: toReadPosition(this.cursor), maxCount: TAIL_READ_LIMIT }) as AsyncIterable<AllStreamResolvedEvent>);
+    for (const resolved of page) {
       const event = resolved.event;
       if (!event?.position) continue;
       if (comparePositions(event.position, head) > 0) return false;
       if (this.cursor !== undefined && comparePositions(event.position, this.cursor) <= 0) continue;
       if (!event.type.startsWith('$') && matchesFilter(this.filter, event)) return true;
     }
-    return read >= TAIL_READ_LIMIT;
+    return page.length >= TAIL_READ_LIMIT;
   }
 
   private fail(error: Error): void {

@@ -20,7 +20,7 @@ import { START, comparePositions, matchesFilter } from '../eventStore';
 import { DEFAULT_RETRY, EsdbCatchUpSubscription } from './catchUp';
 import type { RetryPolicy } from './catchUp';
 import { EsdbPersistentSubscription, fromClientInfo, toClientSettings } from './persistent';
-import { mapClientError, requirePosition, toClientExpectedRevision, toClientFilter, toReadPosition, toRecordedEvent } from './translate';
+import { mapClientError, readFully, requirePosition, toClientExpectedRevision, toClientFilter, toReadPosition, toRecordedEvent } from './translate';
 import { PositionsUnsupportedError } from '../clientSemantics';
 import { StoreUnreachableError, redactUrl, withTimeout } from '../unreachable';
 
@@ -50,6 +50,7 @@ export type EsdbOptions = Readonly<{
 }>;
 
 const isSystem = (e: Readonly<{ type: string; streamId: string }>): boolean => e.type.startsWith('$') || e.streamId.startsWith('$');
+
 
 /** Group name → the filter it was created with (the server's info does not report it; see the port). */
 type Filters = Map<string, PersistentSubscriptionSettings['filter']>;
@@ -116,18 +117,28 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
+  /** Pages of `pageSize` events, each read to its end before its events are handed out (see readFully). */
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
-    const read = this.client.readStream(streamId, {
-      fromRevision: options.fromRevision ?? (options.direction === 'backwards' ? 'end' : 'start'),
-      direction: options.direction === 'backwards' ? BACKWARDS : FORWARDS,
-      ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
-    });
-    try {
-      for await (const resolved of read as AsyncIterable<ResolvedEvent>) {
-        if (resolved.event) yield toRecordedEvent(resolved.event, `a read of ${streamId}`);
+    const backwards = options.direction === 'backwards';
+    let from: bigint | 'start' | 'end' = options.fromRevision ?? (backwards ? 'end' : 'start');
+    let left = options.maxCount ?? Number.POSITIVE_INFINITY;
+    while (left > 0) {
+      const count = Math.min(this.pageSize, left);
+      let page: ResolvedEvent[];
+      try {
+        page = await readFully(this.client.readStream(streamId, { fromRevision: from, direction: backwards ? BACKWARDS : FORWARDS, maxCount: count }) as AsyncIterable<ResolvedEvent>);
+      } catch (error) {
+        throw mapClientError(error, { streamId });
       }
-    } catch (error) {
-      throw mapClientError(error, { streamId });
+      let last: bigint | undefined;
+      for (const resolved of page) {
+        if (!resolved.event) continue;
+        last = resolved.event.revision;
+        yield toRecordedEvent(resolved.event, `a read of ${streamId}`);
+      }
+      left -= page.length;
+      if (page.length < count || last === undefined || (backwards && last === 0n)) return;
+      from = backwards ? last - 1n : last + 1n;
     }
   }
 
@@ -144,8 +155,8 @@ export class EsdbEventStore implements EventStore {
     for (;;) {
       let raw = 0;
       let last: Position | undefined;
-      const page = this.client.readAll({ direction: FORWARDS, fromPosition: toReadPosition(after), maxCount: this.pageSize });
-      for await (const resolved of page as AsyncIterable<AllStreamResolvedEvent>) {
+      const page = await readFully(this.client.readAll({ direction: FORWARDS, fromPosition: toReadPosition(after), maxCount: this.pageSize }) as AsyncIterable<AllStreamResolvedEvent>);
+      for (const resolved of page) {
         raw++;
         const event = resolved.event;
         if (!event) continue;
@@ -169,8 +180,8 @@ export class EsdbEventStore implements EventStore {
     for (;;) {
       let raw = 0;
       let last: Position | undefined;
-      const page = this.client.readAll({ direction: BACKWARDS, fromPosition: from === 'end' ? END : from, maxCount: this.pageSize });
-      for await (const resolved of page as AsyncIterable<AllStreamResolvedEvent>) {
+      const page = await readFully(this.client.readAll({ direction: BACKWARDS, fromPosition: from === 'end' ? END : from, maxCount: this.pageSize }) as AsyncIterable<AllStreamResolvedEvent>);
+      for (const resolved of page) {
         raw++;
         const event = resolved.event;
         if (!event) continue;

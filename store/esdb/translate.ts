@@ -149,3 +149,14 @@ export const isTransient = (error: unknown): boolean => {
   if (!(error instanceof Error) || !isCommandError(error)) return false;
   return [ErrorType.UNAVAILABLE, ErrorType.DEADLINE_EXCEEDED, ErrorType.TIMEOUT, ErrorType.NOT_LEADER, ErrorType.CANCELLED, ErrorType.UNKNOWN, ErrorType.PERSISTENT_SUBSCRIPTION_DROPPED].includes(error.type);
 };
+
+/**
+ * Every record of one bounded read (a page). A read is always consumed to its end: the client's dispose() waits
+ * for each of its read streams to finish, and one left early with its answer unread never does (close() hung
+ * forever after a headPosition that found the head at the first record: seen on the wire, store/esdb/esdbWire.test.ts).
+ */
+export const readFully = async <T>(read: AsyncIterable<T>): Promise<T[]> => {
+  const out: T[] = [];
+  for await (const item of read) out.push(item);
+  return out;
+};

@@ -1,9 +1,12 @@
-import { MongoError } from 'mongodb';
-import type { AnyBulkWriteOperation, ClientSession, Collection, Db, Filter, MongoClient } from 'mongodb';
+import { MongoError, MongoServerError } from 'mongodb';
+import type { AnyBulkWriteOperation, Document as BsonDocument, ClientSession, Collection, Db, Filter, MongoClient } from 'mongodb';
 import { UniqueConstraintError, assertCountServed } from '../readStore';
 import type { CollectionDef, Condition, Document, FindOptions, Page, PutCondition, ReadCollection, ReadStore, ReadStoreTransaction, Scalar, WriteCollection } from '../readStore';
 import type { MongoDoc } from './query';
 import { cursorAfter, fromMongo, indexKey, planFind, toMongo, uniqueIndex, whereFilter } from './query';
+import { copyDocuments, copyIndexes } from './swapCopying';
+import { watchCollection } from './watch';
+import type { WatchOptions } from './watch';
 
 /**
  * The ReadStore port on MongoDB (a replica set: transactions and change streams need one). One MongoDB collection
@@ -12,7 +15,10 @@ import { cursorAfter, fromMongo, indexKey, planFind, toMongo, uniqueIndex, where
  * documents may have them). Indexes are created outside transactions, before a collection's first use.
  *
  * Transactions use the driver's `withTransaction`, which may run the body again after a transient error: each run
- * starts a fresh ReadStoreTransaction, so nothing of an abandoned run survives. Writes are buffered per
+ * starts a fresh ReadStoreTransaction, so nothing of an abandoned run survives. A body that writes a collection whose
+ * indexes this process has not created yet is abandoned (IndexesFirst), the indexes are created with no transaction
+ * open, and the body runs again: an index build on a live collection waits for the transactions that hold its locks,
+ * so one awaited inside a transaction would wait behind that very transaction. Writes are buffered per
  * collection and sent as one `bulkWrite` per collection (and one for the checkpoints) when the body ends or a
  * query inside it needs them, so a projection batch costs a few round trips, not one per document.
  */
@@ -22,10 +28,26 @@ const CHECKPOINTS = 'hookbase_checkpoints';
 const UNIQUE_PREFIX = 'hb_u_';
 const NAMESPACE_NOT_FOUND = 26;
 const DUPLICATE_KEY = 11000;
+/** A command the server does not implement (e.g. jongodb's missing `drop`, `renameCollection`, `listCollections`). */
+const COMMAND_NOT_FOUND = 59;
+/** How many times a transaction body is abandoned to create indexes before giving up (each makes progress). */
+const MAX_INDEX_ROUNDS = 20;
+
+export const isCommandNotFound = (error: unknown): boolean => error instanceof MongoServerError && error.code === COMMAND_NOT_FOUND;
+
+/** Abandons a transaction's run: `def`'s indexes must be created first, outside any transaction. */
+class IndexesFirst extends Error {
+  constructor(readonly def: CollectionDef) {
+    super(`indexes of ${def.name} are created before the transaction runs again`);
+    this.name = 'IndexesFirst';
+  }
+}
 
 type CheckpointDoc = { _id: string; position: string };
 
 const collectionName = (name: string): string => `rm_${name}`;
+
+const signatureOf = (def: CollectionDef): string => `${def.name}\n${JSON.stringify([def.indexes, def.unique ?? []])}`;
 
 const validate = (def: CollectionDef): void => {
   if (!COLLECTION_NAME.test(def.name)) throw new TypeError(`Invalid collection name: ${def.name}`);
@@ -51,6 +73,8 @@ export class MongoReadStore implements ReadStore {
    * the collection): a read of a collection nobody wrote finds nothing, and must not bring a dropped one back.
    */
   private readonly ensured = new Map<string, Promise<void>>();
+  /** The signatures whose indexes exist (their creation resolved). */
+  private readonly ready = new Set<string>();
   private closed = false;
 
   constructor(
@@ -66,6 +90,18 @@ export class MongoReadStore implements ReadStore {
 
   async transaction<R>(work: (tx: ReadStoreTransaction) => Promise<R>): Promise<R> {
     this.assertOpen();
+    for (let round = 0; ; round++) {
+      try {
+        return await this.runTransaction(work);
+      } catch (error) {
+        if (!(error instanceof IndexesFirst) || round >= MAX_INDEX_ROUNDS) throw error;
+        // No transaction of ours is open now: the build waits for nobody of ours.
+        await this.ensure(error.def);
+      }
+    }
+  }
+
+  private async runTransaction<R>(work: (tx: ReadStoreTransaction) => Promise<R>): Promise<R> {
     const session = this.client.startSession();
     let runs = 0;
     try {
@@ -122,59 +158,71 @@ export class MongoReadStore implements ReadStore {
     await this.checkpoints().deleteOne({ _id: projection });
   }
 
+  /**
+   * Drops the collection (its documents and indexes). On a server without the `drop` command (jongodb), its
+   * documents are deleted instead and its indexes stay: the next write under another definition adds that
+   * definition's indexes, but cannot remove the old ones.
+   */
   async dropCollection(name: string): Promise<void> {
     if (!COLLECTION_NAME.test(name)) throw new TypeError(`Invalid collection name: ${name}`);
     this.assertOpen();
-    for (const key of this.ensured.keys()) if (key.startsWith(`${name}\n`)) this.ensured.delete(key);
+    this.forget(name);
     try {
       await this.db.collection(collectionName(name)).drop();
     } catch (error) {
-      if (!(error instanceof MongoError && error.code === NAMESPACE_NOT_FOUND)) throw error;
+      if (isCommandNotFound(error)) await this.raw(name).deleteMany({});
+      else if (!(error instanceof MongoError && error.code === NAMESPACE_NOT_FOUND)) throw error;
     }
   }
 
+  /**
+   * Each `from` replaces `to`: renamed over it (`renameCollection` with `dropTarget`), then `finish` runs in a
+   * transaction. A `from` that holds no document (a shadow no event wrote) empties `to` instead. On a server without
+   * `renameCollection` (jongodb), `from`'s indexes are created on `to`, and one transaction replaces `to`'s
+   * documents by `from`'s and runs `finish`: atomic, but bounded by what one transaction may hold, so only for
+   * small read models (a test server) — swapCopying.ts.
+   */
   async replaceCollections(renames: readonly Readonly<{ from: string; to: string }>[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void> {
     this.assertOpen();
     for (const { from, to } of renames) {
       if (!COLLECTION_NAME.test(from) || !COLLECTION_NAME.test(to)) throw new TypeError(`Invalid collection name: ${from} or ${to}`);
-      for (const key of this.ensured.keys()) if (key.startsWith(`${from}\n`) || key.startsWith(`${to}\n`)) this.ensured.delete(key);
-      const exists = (await this.db.listCollections({ name: collectionName(from) }, { nameOnly: true }).toArray()).length > 0;
-      // A shadow that no event wrote was never created: the rebuilt collection is empty.
-      if (exists) await this.db.renameCollection(collectionName(from), collectionName(to), { dropTarget: true });
-      else await this.dropCollection(to);
     }
-    await this.transaction(finish);
+    const copies: { from: string; to: string }[] = [];
+    for (const { from, to } of renames) {
+      this.forget(from);
+      this.forget(to);
+      // findOne rather than listCollections: the same answer on every server (jongodb has no listCollections).
+      if ((await this.raw(from).findOne({}, { projection: { _id: 1 } })) === null) {
+        await this.dropCollection(to);
+        continue;
+      }
+      try {
+        await this.db.renameCollection(collectionName(from), collectionName(to), { dropTarget: true });
+      } catch (error) {
+        if (!isCommandNotFound(error)) throw error;
+        await copyIndexes(this.raw(from), this.raw(to));
+        copies.push({ from, to });
+      }
+    }
+    if (copies.length === 0) {
+      await this.transaction(finish);
+      return;
+    }
+    await this.transaction(async (tx) => {
+      if (!(tx instanceof MongoTransaction)) throw new TypeError('A MongoDB transaction was expected');
+      const session = tx.session;
+      for (const { from, to } of copies) await copyDocuments(this.raw(from), this.raw(to), session);
+      await finish(tx);
+    });
+    for (const { from } of copies) await this.dropCollection(from);
   }
 
   /**
-   * Calls `onChange` whenever a document of `name` changes, through a change stream (no polling): meant for a
-   * collection of one watched document. Reopened after an error, with a call of `onChange`, since changes may
-   * have been missed meanwhile. Returns the stop.
+   * Calls `onChange` whenever a document of `name` changes (a change stream, reopened when it ends; polling on a
+   * server without change streams): meant for a collection of one watched document. Returns the stop. See watch.ts.
    */
-  watchCollection(name: string, onChange: () => void, log: (line: string) => void = () => {}): () => void {
-    let stopped = false;
-    let stream: ReturnType<Collection<MongoDoc>['watch']> | null = null;
-    const open = (): void => {
-      if (stopped) return;
-      const current = this.raw(name).watch([], { fullDocument: 'default' });
-      stream = current;
-      current.on('change', () => onChange());
-      current.on('error', (error: Error) => {
-        if (stopped) return;
-        log(`mongodb: change stream on ${name} failed (${error.message}); reopening in 1 s`);
-        void current.close().catch(() => {});
-        setTimeout(() => {
-          if (stopped) return;
-          onChange();
-          open();
-        }, 1_000).unref();
-      });
-    };
-    open();
-    return () => {
-      stopped = true;
-      void stream?.close().catch(() => {});
-    };
+  watchCollection(name: string, onChange: () => void, log: (line: string) => void = () => {}, options: WatchOptions = {}): () => void {
+    return watchCollection(this.raw(name) as unknown as Collection<BsonDocument>, onChange, log, options);
   }
 
   async close(): Promise<void> {
@@ -193,9 +241,9 @@ export class MongoReadStore implements ReadStore {
     return this.db.collection<CheckpointDoc>(CHECKPOINTS);
   }
 
-  /** @internal Creates the collection's indexes once (outside any transaction: MongoDB demands it). */
+  /** @internal Creates the collection's indexes once (outside any transaction: see IndexesFirst). */
   ensure(def: CollectionDef): Promise<void> {
-    const signature = `${def.name}\n${JSON.stringify([def.indexes, def.unique ?? []])}`;
+    const signature = signatureOf(def);
     let ready = this.ensured.get(signature);
     if (!ready) {
       const indexes = [
@@ -203,11 +251,27 @@ export class MongoReadStore implements ReadStore {
         ...def.indexes.map((index) => ({ key: indexKey(index) })).filter(({ key }) => Object.keys(key).length > 1),
         ...(def.unique ?? []).map((field) => ({ ...uniqueIndex(field), unique: true, name: `${UNIQUE_PREFIX}${field}` })),
       ];
-      ready = indexes.length === 0 ? Promise.resolve() : this.raw(def.name).createIndexes(indexes).then(() => undefined);
+      const created = indexes.length === 0 ? Promise.resolve() : this.raw(def.name).createIndexes(indexes).then(() => undefined);
+      ready = created.then(() => void this.ready.add(signature));
       ready.catch(() => this.ensured.delete(signature));
       this.ensured.set(signature, ready);
     }
     return ready;
+  }
+
+  /** @internal Whether `def`'s indexes were created (a transaction may write it without waiting for a build). */
+  isReady(def: CollectionDef): boolean {
+    return this.ready.has(signatureOf(def));
+  }
+
+  /** @internal Forgets the indexes created for collection `name` (dropped or replaced). */
+  forget(name: string): void {
+    for (const key of this.ensured.keys()) {
+      if (key.startsWith(`${name}\n`)) {
+        this.ensured.delete(key);
+        this.ready.delete(key);
+      }
+    }
   }
 
   /** @internal */
@@ -306,7 +370,8 @@ class MongoTransaction implements ReadStoreTransaction {
 
   constructor(
     private readonly store: MongoReadStore,
-    private readonly session: ClientSession,
+    /** @internal */
+    readonly session: ClientSession,
   ) {}
 
   collection<T extends Document>(def: CollectionDef): WriteCollection<T> {
@@ -335,8 +400,9 @@ class MongoTransaction implements ReadStoreTransaction {
   }
 
   async write(def: CollectionDef, id: string, doc: MongoDoc | null): Promise<void> {
-    // Indexes before the first write: a collection created inside the transaction could not get them.
-    await this.store.ensure(def);
+    // Indexes before the first write, never awaited inside the transaction: the run is abandoned, the indexes
+    // created with no transaction open, and the body runs again (MongoReadStore.transaction).
+    if (!this.store.isReady(def)) throw new IndexesFirst(def);
     let buffer = this.buffers.get(def.name);
     if (!buffer) this.buffers.set(def.name, (buffer = { def, ops: [], latest: new Map() }));
     buffer.ops.push(doc ? { replaceOne: { filter: { _id: id }, replacement: doc, upsert: true } } : { deleteOne: { filter: { _id: id } } });

@@ -1,0 +1,37 @@
+import type { ClientSession, Collection } from 'mongodb';
+import type { MongoDoc } from './query';
+
+/**
+ * The collection swap of a rebuild on a server without `renameCollection` (jongodb, the test suite's MongoDB wire
+ * server): copy instead of rename. Used only when the server answers CommandNotFound to the rename.
+ */
+
+const COPY_BATCH = 1000;
+
+/** Creates `from`'s indexes (other than _id) on `to`, with their names and options; outside any transaction. */
+export const copyIndexes = async (from: Collection<MongoDoc>, to: Collection<MongoDoc>): Promise<void> => {
+  const specs = (await from.listIndexes().toArray()).filter((spec) => spec.name !== '_id_');
+  if (specs.length === 0) return;
+  await to.createIndexes(
+    specs.map(({ key, name, unique, partialFilterExpression }) => ({
+      key,
+      name,
+      ...(unique === true ? { unique } : {}),
+      ...(partialFilterExpression ? { partialFilterExpression } : {}),
+    })),
+  );
+};
+
+/** In the swap's transaction: `to`'s documents become `from`'s, in batches of COPY_BATCH. */
+export const copyDocuments = async (from: Collection<MongoDoc>, to: Collection<MongoDoc>, session: ClientSession): Promise<void> => {
+  await to.deleteMany({}, { session });
+  let batch: MongoDoc[] = [];
+  for await (const doc of from.find({}, { session, sort: { _id: 1 } })) {
+    batch.push(doc);
+    if (batch.length >= COPY_BATCH) {
+      await to.insertMany(batch, { session, ordered: true });
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await to.insertMany(batch, { session, ordered: true });
+};

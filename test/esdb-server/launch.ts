@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { recordChild } from '../wire/children';
+
+/** The EventStoreDB test server in a child process (test/esdb-server/main.ts), recorded for the run's teardown. */
+export type EsdbTestServerProcess = Readonly<{ url: string; pid: number; stop: () => Promise<void> }>;
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export const startEsdbTestServerProcess = async (options: Readonly<{ maxAppendSize?: number }> = {}): Promise<EsdbTestServerProcess> => {
+  const args = ['--import', 'tsx', MAIN, ...(options.maxAppendSize === undefined ? [] : [`--max-append-size=${options.maxAppendSize}`])];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  recordChild(child);
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the EventStoreDB test server did not start within 20 s:\n${output}`)), 20_000);
+    const onData = (d: Buffer): void => {
+      output += d.toString();
+      const match = /ESDB_TEST_SERVER_URL=(\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the EventStoreDB test server exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    pid: child.pid ?? 0,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+};
