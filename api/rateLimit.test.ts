@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openOperationalRateLimiter, OPERATIONAL_FILE } from '../cli/operational';
-import { recordChild } from '../test/wire/children';
+import { spawnRecorded } from '../test/wire/children';
 import { BatchedRateLimiter } from './rateLimit';
 import type { SharedCount, SharedCounters } from './rateLimit';
 
@@ -79,18 +78,17 @@ describe('BatchedRateLimiter in one process', () => {
 
 describe('BatchedRateLimiter across two processes on one data dir', () => {
   const run = (limit: number, takes: number, concurrency: number) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/rateLimitProcess.ts', import.meta.url)), dataDir, String(limit), String(takes), String(concurrency)], {
+    const child = spawnRecorded(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/rateLimitProcess.ts', import.meta.url)), dataDir, String(limit), String(takes), String(concurrency)], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    recordChild(child);
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     const done = new Promise<number>((resolve, reject) =>
       child.once('exit', (code) => (code === 0 ? resolve((JSON.parse(out.trim()) as { allowed: number }).allowed) : reject(new Error(`exit ${code}: ${err}`)))),
     );
-    return { go: () => child.stdin.end('go\n'), done };
+    return { go: () => child.stdin?.end('go\n'), done };
   };
 
   it.each([
