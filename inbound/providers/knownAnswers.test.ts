@@ -46,8 +46,8 @@ describe('published known answers', () => {
   });
 
   // https://www.twilio.com/docs/usage/webhooks/webhooks-security ("Validating signatures from Twilio"): the page's
-  // worked example, in its current form (example.com) and its earlier one (mycompany.com); the parameters are sent
-  // here out of sorted order, so a verifier that signed the body's wire order would fail.
+  // worked example, as it is quoted in two versions (example.com and mycompany.com), each reproduced exactly; the
+  // parameters are sent here out of sorted order, so a verifier that signed the body's wire order would fail.
   describe.each([
     ['https://example.com/myapp.php?foo=1&bar=2', '+14158675310', 'L/OH5YylLD5NRKLltdqwSvS0BnU='],
     ['https://mycompany.com/myapp.php?foo=1&bar=2', '+12349013030', '0/KCTR6DLpKmkAf8muzZqo1nDgQ='],
