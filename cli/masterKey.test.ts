@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnRecorded } from '../test/wire/children';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +16,11 @@ afterEach(() => {
 const keyOfProcess = (dataDir: string): Promise<string> =>
   new Promise((resolve, reject) => {
     const script = `import('./cli/masterKey.ts').then((m) => process.stdout.write(m.loadMasterKey({ masterKey: null, dataDir: ${JSON.stringify(dataDir)} }).toString('base64')))`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnRecorded(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`))));
   });
 
@@ -38,7 +38,7 @@ describe('the master key', () => {
   it('must come from configuration when processes share no data dir (HOOKBASE_STORE=esdb), saying how to make one', () => {
     expect(() => loadConfig({ HOOKBASE_STORE: 'esdb' })).toThrow(ConfigError);
     expect(() => loadConfig({ HOOKBASE_STORE: 'esdb' })).toThrow(/HOOKBASE_MASTER_KEY.*openssl rand -base64 32/s);
-    expect(loadConfig({ HOOKBASE_STORE: 'esdb', HOOKBASE_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') }).masterKey).not.toBeNull();
+    expect(loadConfig({ HOOKBASE_STORE: 'esdb', HOOKBASE_ESDB_URL: 'esdb://127.0.0.1:2113?tls=false', HOOKBASE_MONGO_URL: 'mongodb://127.0.0.1/hookbase', HOOKBASE_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') }).masterKey).not.toBeNull();
     expect(loadConfig({}).masterKey).toBeNull();
   });
 });
