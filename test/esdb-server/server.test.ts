@@ -86,6 +86,21 @@ describe('EventStoreDB test server', () => {
     await every64.sub.unsubscribe();
   });
 
+  it('subscribes to one stream after a revision (exclusive), then live', async () => {
+    const stream = `one-${Date.now()}`;
+    await client.appendToStream(stream, [jsonEvent({ type: 'T', data: { n: 0 } }), jsonEvent({ type: 'T', data: { n: 1 } })]);
+    const seen: bigint[] = [];
+    const sub = client.subscribeToStream(stream, { fromRevision: 0n });
+    sub.on('data', (e: { event?: { revision: bigint } }) => void seen.push(e.event?.revision ?? -1n));
+    await client.appendToStream(`other-${stream}`, [jsonEvent({ type: 'T', data: {} })]);
+    await client.appendToStream(stream, [jsonEvent({ type: 'T', data: { n: 2 } })]);
+    const deadline = Date.now() + 5_000;
+    while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toEqual([1n, 2n]);
+    await sub.unsubscribe();
+  });
+
   it('runs as a child process that prints its URL', async () => {
     const child = await startEsdbTestServerProcess({ maxAppendSize: 1_000 });
     const other = EventStoreDBClient.connectionString(child.url);

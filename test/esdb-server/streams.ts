@@ -249,9 +249,12 @@ async function read(log: EventLog, options: StreamsOptions, call: ServerWritable
   const backwards = o.getReadDirection() === streamsPb.ReadReq.Options.ReadDirection.BACKWARDS;
   const count = o.hasCount() ? BigInt(o.getCount()) : BigInt(Number.MAX_SAFE_INTEGER);
   if (o.hasStream()) {
-    if (o.hasSubscription()) throw rpcError(status.UNIMPLEMENTED, 'Subscriptions to a single stream are not implemented by the test server');
     const so = o.getStream();
     const streamId = streamNameOf(so?.getStreamIdentifier());
+    if (o.hasSubscription()) {
+      await subscribeToStream(log, call, streamId, so?.hasRevision() ? BigInt(so.getRevision()) : so?.hasEnd() ? 'end' : 'start');
+      return;
+    }
     const events = log.stream(streamId);
     if (!events) {
       const nf = new streamsPb.ReadResp.StreamNotFound().setStreamIdentifier(streamIdentifier(streamId));
@@ -362,5 +365,29 @@ async function subscribeToAll(
       checkpoint = e.position;
       if (!(await sendCheckpoint(checkpoint))) return;
     }
+  }
+}
+
+/**
+ * A catch-up subscription to one stream: its events after the revision (exclusive), from its start, or from its
+ * end, then live ones (Enumerator.StreamSubscription.cs). A stream that does not exist yet is waited for.
+ */
+async function subscribeToStream(log: EventLog, call: ServerWritableStream<ReadReq, ReadResp>, streamId: string, from: bigint | 'start' | 'end'): Promise<void> {
+  const confirmation = new streamsPb.ReadResp.SubscriptionConfirmation().setSubscriptionId(randomUUID());
+  if (!(await send(call, new streamsPb.ReadResp().setConfirmation(confirmation)))) return;
+  let next = from === 'start' ? 0 : from === 'end' ? (log.stream(streamId)?.length ?? 0) : Number(from) + 1;
+  let caughtUp = false;
+  while (!call.cancelled && !call.destroyed) {
+    const e = log.stream(streamId)?.[next];
+    if (!e) {
+      if (!caughtUp) {
+        caughtUp = true;
+        if (!(await send(call, new streamsPb.ReadResp().setCaughtUp(new streamsPb.ReadResp.CaughtUp())))) return;
+      }
+      await nextWrite(log, call);
+      continue;
+    }
+    next++;
+    if (!(await send(call, new streamsPb.ReadResp().setEvent(readEvent(e))))) return;
   }
 }
