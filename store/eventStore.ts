@@ -123,9 +123,11 @@ export type PersistentEvent = Readonly<{
   event: RecordedEvent;
   /**
    * How many times this event was delivered to the group before, as far as the server counts: a timeout or a
-   * `nack('retry')` adds one. NOT proof of a first delivery: EventStoreDB may restart it at 0 for a replayed
-   * parked event (unverified), and every server restarts it at 0 for what it redelivers after a restart from its
-   * checkpoint. Code that skips work on `retryCount === 0` must prove the event is new some other way.
+   * `nack('retry')` adds one. NOT proof of a first delivery: EventStoreDB restarts it at 0 for a replayed parked
+   * event, which also comes with the parked link's position (v24.10 OutstandingMessage.ForParkedEvent,
+   * PersistentSubscriptions.Read.cs ConvertToReadEvent), and every server restarts it at 0 for what it redelivers
+   * after a restart or a group update, from its checkpoint. Code that skips work on `retryCount === 0` must prove the
+   * event is new some other way.
    */
   retryCount: number;
 }>;
