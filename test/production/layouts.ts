@@ -90,7 +90,8 @@ const startChild = async (env: Record<string, string>, port: number): Promise<Ch
 export const usesEsdb = (name: LayoutName): boolean => name !== 'embedded-events+mongo';
 
 export const openLayout = async (name: LayoutName, base: Record<string, string> = {}): Promise<Layout> => {
-  const apiKey = `prod_key_${randomBytes(12).toString('hex')}`;
+  // A whr_ key: the cloud-compatible /api takes it (COMPAT.md), /v1 too.
+  const apiKey = `whr_${randomBytes(16).toString('hex')}`;
   const masterKey = randomBytes(32).toString('base64');
   const dirs: string[] = [];
   const newDir = (): string => {
