@@ -1,4 +1,4 @@
-import { createWebhook } from '@hookbase/sdk';
+import { createWebhook, Hookbase } from '@hookbase/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildHookbase } from '../child';
 import { json, runCli } from '../cliRun';
@@ -110,9 +110,10 @@ for (const name of LAYOUTS) {
       expect(json(rebuild)).toMatchObject({ state: 'done', error: null });
       expect(failures).toEqual([]);
       expect(sent.length).toBeGreaterThan(0);
+      const sdk = new Hookbase({ apiKey: layout.apiKey, baseUrl: hookbase.url, retries: 0 });
       const messages = await eventually(async () => {
-        const list = (await api('GET', `/v1/applications/${String(app.id)}/messages?limit=250`)).body as { data: { id: string }[] };
-        return list.data.length === sent.length ? list.data : undefined;
+        const { data: list } = await sdk.messages.listAll(String(app.id), {});
+        return list.length === sent.length ? list : undefined;
       }, 15_000, 200);
       expect(new Set(messages.map((m) => m.id))).toEqual(new Set(sent));
 
