@@ -18,6 +18,7 @@ import { OperationalWebhooks } from '../api/operational/operationalWebhooks';
 import type { Logger } from 'pino';
 import { createLogger, lineLogger } from '../observability/logger';
 import { collectProcessMetrics, renderMetrics, threadMetrics } from '../observability/metrics';
+import { BatchedRateLimiter } from '../api/rateLimit';
 import type { RateLimiter } from '../api/rateLimit';
 import { Dispatcher } from '../dispatcher/dispatcher';
 import { defaultDispatcherConfig } from '../dispatcher/config';
@@ -272,8 +273,11 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   if (has('api')) {
     generatedApiKey = await bootstrapApiKey(config, events, reads, progress);
     const rateLimits = mongo ? { limiter: mongo.rateLimiter, close: () => {} } : openOperationalRateLimiter(config.dataDir, OPERATIONAL_FILE);
+    // Counted in memory, added to the shared counters in batches (api/rateLimit.ts: the bounded overshoot across processes).
+    const batched = new BatchedRateLimiter(rateLimits.limiter, { onError: (error) => log(`rate limits: writing the shared counters failed (${error instanceof Error ? error.message : String(error)}); kept for the next write`) });
+    cleanups.push(() => void batched.close().catch(() => {}));
     cleanups.push(rateLimits.close);
-    const rateLimiter: RateLimiter = rateLimits.limiter;
+    const rateLimiter: RateLimiter = batched;
     api = {
       events,
       reads: apiReads ?? reads,

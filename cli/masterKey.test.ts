@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnRecorded } from '../test/wire/children';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +16,11 @@ afterEach(() => {
 const keyOfProcess = (dataDir: string): Promise<string> =>
   new Promise((resolve, reject) => {
     const script = `import('./cli/masterKey.ts').then((m) => process.stdout.write(m.loadMasterKey({ masterKey: null, dataDir: ${JSON.stringify(dataDir)} }).toString('base64')))`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnRecorded(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`))));
   });
 

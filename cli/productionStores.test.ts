@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnRecorded } from '../test/wire/children';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,15 +30,15 @@ const runCli = (env: Record<string, string>): Promise<Run> => {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookbase-prod-'));
   dirs.push(dataDir);
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts'], {
+  const child = spawnRecorded(process.execPath, ['--import', 'tsx', 'cli/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, HOOKBASE_PORT: '0', HOOKBASE_HOST: '127.0.0.1', HOOKBASE_DATA_DIR: dataDir, HOOKBASE_STORE: 'esdb', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve) => {
     const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('exit', (code) => {

@@ -42,11 +42,6 @@ export type PendingDelivery = Readonly<{
    * the due-queue instead when its endpoint would hold more than its fair share of the subscription buffer.
    */
   fresh: boolean;
-  /**
-   * No attempt can have been made yet (a first delivery of an event appended after the dispatcher started): its
-   * stream is known to be empty without reading it. The append still expects no stream, so a surprise is caught.
-   */
-  unattempted?: boolean;
   /** A due delivery renews its lease to cover `ms` more before its request; false when the lease was lost. */
   renewLease?: (ms: number) => Promise<boolean>;
 }>;
@@ -94,11 +89,11 @@ export class DeliveryPipeline {
 
   async deliver(p: PendingDelivery): Promise<DeliveryResult> {
     const { events, queues, breakers } = this.deps;
-    // 1. the delivery's own stream: a redelivered event or a stale due entry finds its attempt made. What it says
-    // is what the outcome is appended against (expected revision): a change meanwhile makes us decide again.
-    const outbound = p.unattempted
-      ? { state: initialOutboundState(), revision: null }
-      : await aggregateStream(events, streams.outbound(p.ref.outboundId), evolveOutbound, initialOutboundState);
+    // 1. the delivery's own stream, read for every attempt: it alone says whether this attempt was made (a
+    // redelivered or replayed subscription event, a stale due entry), since the subscription's retry count and
+    // position cannot (subscriptionConsumer.ts). For a new delivery the stream is absent, the cheapest read there is.
+    // What it says is what the outcome is appended against (expected revision): a change meanwhile makes us decide again.
+    const outbound = await aggregateStream(events, streams.outbound(p.ref.outboundId), evolveOutbound, initialOutboundState);
     if (!stillDue(outbound.state, p)) return 'skipped';
     // 2. the endpoint, from its stream; a disabled or deleted endpoint gets nothing
     const view = await this.deps.endpoints.get(p.ref.endpointId);

@@ -84,7 +84,7 @@ export class Dispatcher {
       cancel: this.cancel.signal,
       log: this.log,
     });
-    this.consumer = new SubscriptionConsumer(events, (e, _retryCount, first) => this.onMessageEvent(e, first), config.subscriptionBufferSize, this.log);
+    this.consumer = new SubscriptionConsumer(events, (e) => this.onMessageEvent(e), config.subscriptionBufferSize, this.log);
     this.poller = new DuePoller({ events, reads, ops: deps.ops, config, pipeline: this.pipeline, queues: this.queues, breakers, log: this.log });
     this.queues.onRoom = () => this.poller.wake();
   }
@@ -138,9 +138,7 @@ export class Dispatcher {
   }
 
   /** A message event from the subscription: attempt 1 of each of its deliveries, then ack. */
-  private async onMessageEvent(recorded: RecordedEvent, first: boolean): Promise<Settlement> {
-    // Certainly new to every dispatcher (see FirstDeliveries): nobody can have attempted its deliveries yet.
-    const unattempted = first;
+  private async onMessageEvent(recorded: RecordedEvent): Promise<Settlement> {
     const event = upcast(recorded.type, recorded.data, recorded.metadata);
     let message: WebhookMessage;
     let applicationId: string;
@@ -160,11 +158,11 @@ export class Dispatcher {
     } else {
       return 'ack';
     }
-    const results = await Promise.all(refs.map((ref) => this.firstAttempt(ref, message, applicationId, unattempted)));
+    const results = await Promise.all(refs.map((ref) => this.firstAttempt(ref, message, applicationId)));
     return results.includes('cancelled') ? 'leave' : 'ack';
   }
 
-  private firstAttempt(ref: OutboundRef, message: WebhookMessage, applicationId: string, unattempted: boolean): Promise<DeliveryResult> {
+  private firstAttempt(ref: OutboundRef, message: WebhookMessage, applicationId: string): Promise<DeliveryResult> {
     const running = this.firstAttempts.get(ref.outboundId);
     if (running) return running;
     const attempt = this.pipeline
@@ -174,7 +172,6 @@ export class Dispatcher {
         maxAttempts: ref.maxAttempts,
         message,
         fresh: true,
-        unattempted,
       })
       .finally(() => this.firstAttempts.delete(ref.outboundId));
     this.firstAttempts.set(ref.outboundId, attempt);

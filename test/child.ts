@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { childLogFile, recordCredential } from './logCollector';
-import { recordChild } from './wire/children';
+import { spawnRecorded } from './wire/children';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -23,12 +22,11 @@ export type ChildHookbase = { process: ChildProcess; url: string; output: () => 
 /** `npm start`'s command as a child process, started the way a user starts it; resolves once /health answers 200. */
 export const startChildHookbase = async (env: Record<string, string>, port: number): Promise<ChildHookbase> => {
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts'], {
+  const child = spawnRecorded(process.execPath, ['--import', 'tsx', 'cli/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, HOOKBASE_PORT: String(port), HOOKBASE_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  recordChild(child);
   // Its log lines join the run's, for the scan for credentials (test/logCollector.ts).
   const logFile = childLogFile(child.pid ?? 0);
   if (env.HOOKBASE_API_KEY) recordCredential(env.HOOKBASE_API_KEY);

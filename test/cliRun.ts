@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { recordChild } from './wire/children';
+import { spawnRecorded } from './wire/children';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The package's bin, as `npx hookbase` runs it. */
@@ -31,9 +30,7 @@ export const runCli = (args: readonly string[], env: Record<string, string> = {}
 /** `hookbase <args>` started, not awaited (serve, tail). Without a TTY, as a script runs it; NO_COLOR unset. */
 export const startCli = (args: readonly string[], env: Record<string, string> = {}): ChildProcess => {
   const { HOOKBASE_URL: _url, HOOKBASE_API_KEY: _key, HOOKBASE_DATA_DIR: _dir, ...rest } = process.env;
-  const child = spawn(process.execPath, [HOOKBASE_BIN, ...args], { cwd: ROOT, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  recordChild(child);
-  return child;
+  return spawnRecorded(process.execPath, [HOOKBASE_BIN, ...args], { cwd: ROOT, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 };
 
 /** The one JSON document a `--json` command printed. */

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnRecorded } from './wire/children';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,9 +65,10 @@ describe('hookbase serve', () => {
       runCli(['serve', '--prot', '9000']),
       runCli(['serve', '--port', 'abc', '--data-dir', tempDir()]),
       new Promise<{ code: number | null; stdout: string }>((resolve) => {
-        const child = spawn('npm', ['start', '--silent', '--', '--help'], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+        // npm, its shell and tsx: one process group, killed whole if the run ends first.
+        const child = spawnRecorded('npm', ['start', '--silent', '--', '--help'], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
         child.on('exit', (code) => resolve({ code, stdout }));
       }),
     ]);

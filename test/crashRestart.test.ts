@@ -64,6 +64,8 @@ describe('crash and restart (SIGKILL)', () => {
       setTimeout(() => res.end('ok'), slow ? 3_000 : 0);
     });
     try {
+      // The first test's restarted process stops first: one process on the data dir, as after a real crash.
+      await child?.kill('SIGTERM');
       const port = await freePort();
       child = await startChildHookbase(env, port);
       let sdk = new Hookbase({ apiKey, baseUrl: child.url, retries: 0 });

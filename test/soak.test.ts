@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SoakReport } from '../bench/soakChart';
+import { spawnRecorded } from './wire/children';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -16,10 +15,14 @@ describe('npm run soak, short', () => {
 
   it('samples every 10 s for 0.5 min, delivers everything through a flaky receiver, writes JSON and an SVG chart', async () => {
     const started = Date.now();
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/soak.ts', '--minutes', '0.5', '--rate', '20', '--out', out], {
-      cwd: ROOT,
-      timeout: 150_000,
-    });
+    // In a process group of its own, recorded: what soak.ts starts ends with the run, however it ends.
+    const soak = spawnRecorded(process.execPath, ['--import', 'tsx', 'bench/soak.ts', '--minutes', '0.5', '--rate', '20', '--out', out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    soak.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const guard = setTimeout(() => soak.kill('SIGKILL'), 150_000);
+    const code = await new Promise<number | null>((resolve) => soak.once('exit', resolve));
+    clearTimeout(guard);
+    expect(code, stderr).toBe(0);
     expect(Date.now() - started).toBeLessThan(150_000);
 
     const report = JSON.parse(readFileSync(join(out, 'soak.json'), 'utf8')) as SoakReport;

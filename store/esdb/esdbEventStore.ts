@@ -226,7 +226,7 @@ export class EsdbEventStore implements EventStore {
   subscribeToPersistentSubscriptionToAll(group: string, options: Readonly<{ bufferSize?: number }> = {}): PersistentSubscription {
     this.assertOpen();
     const client = this.client.subscribeToPersistentSubscriptionToAll(group, options.bufferSize === undefined ? {} : { bufferSize: options.bufferSize });
-    return this.track(new EsdbPersistentSubscription(client, group, this.filters.get(group)));
+    return this.track(new EsdbPersistentSubscription(client, group, this.filters.get(group), this.options.log));
   }
 
   async getPersistentSubscriptionToAllInfo(group: string): Promise<PersistentSubscriptionInfo> {

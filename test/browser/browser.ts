@@ -1,13 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
+import { recordChild } from '../wire/children';
+import type { ChromiumChoice } from './chromium';
+import { chooseChromium, fontconfigFor, isExecutableFile, npmChromium } from './chromium';
 
-/** Debian's chromium (installed by .ci/run); playwright-core never downloads a browser. */
-export const CHROMIUM = process.env.HOOKBASE_CHROMIUM ?? '/usr/bin/chromium';
-
-const ARGS = [
+/** The same for every Chromium: headless, no sandbox (containers, root), no GPU, nothing talking to Google. */
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -18,25 +19,37 @@ const ARGS = [
   '--disable-sync',
 ];
 
-export type TestBrowser = { context: BrowserContext; close: () => Promise<void> };
+export type TestBrowser = { context: BrowserContext; chromium: ChromiumChoice; close: () => Promise<void> };
 
-/** Headless Chromium with a fresh profile in a temp dir, deleted on close. */
+/**
+ * Headless Chromium (test/browser/chromium.ts says which) with a fresh profile: playwright gives it a
+ * new `--user-data-dir` in the temp dir and deletes it on close. Its process is recorded, so the run's teardown
+ * kills it (and its renderers: playwright starts it in a process group of its own) if this worker dies first.
+ */
 export const launchBrowser = async (): Promise<TestBrowser> => {
-  const profile = mkdtempSync(join(tmpdir(), 'hookbase-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1280, height: 900 },
-    timeout: 30_000,
-  });
+  const choice = await chooseChromium({ env: process.env, isExecutable: isExecutableFile, npmChromium });
+  const scratch = mkdtempSync(join(tmpdir(), 'hookbase-chromium-'));
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  if (choice.fontsDir) {
+    const file = join(scratch, 'fonts.conf');
+    writeFileSync(file, fontconfigFor(choice.fontsDir, scratch));
+    env.FONTCONFIG_FILE = file;
+  }
+  // launchServer, not launch: only a BrowserServer hands out the browser's process, to record it.
+  const server = await chromium.launchServer({ executablePath: choice.executablePath, headless: true, args: CHROMIUM_ARGS, env, timeout: 30_000 });
+  recordChild(server.process());
+  const browser = await chromium.connect(server.wsEndpoint(), { timeout: 30_000 });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   // Well under the test timeout, so a missing element fails with its locator rather than a bare timeout.
   context.setDefaultTimeout(10_000);
   return {
     context,
+    chromium: choice,
     close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser.close();
+      await server.close();
+      rmSync(scratch, { recursive: true, force: true });
     },
   };
 };
