@@ -280,7 +280,7 @@ const mongoChecks = async (checks: Checks, url: string, runId: string): Promise<
     return pass(`committed and read back in ${opsDb}`);
   });
   await checks.run('mongo.changeStream', 'MongoDB: change stream', 'Check that MongoDB is a replica set member (change streams need one).', async () => {
-    // The API hears of the projections' progress through a change stream; without one it looks every second.
+    // The API hears of the projections' progress through a change stream; without one it polls (store/mongo/watch.ts).
     const collection = client.db(opsDb).collection<{ _id: string; run: string }>('hookbase_doctor_changes');
     const stream = collection.watch([], { maxAwaitTimeMS: 250 });
     let seen = false;
@@ -305,7 +305,7 @@ const mongoChecks = async (checks: Checks, url: string, runId: string): Promise<
     const reason = failure === null ? 'no change reported within 5 s' : messageOf(failure);
     return {
       status: 'warn',
-      detail: `no change streams (${reason}): read-your-writes across processes falls back to reading the progress document every second, so commands may answer up to a second later`,
+      detail: `no change streams (${reason}): read-your-writes across processes falls back to polling the projections' progress document (every 100 ms), so commands answer a little later and MongoDB is read more`,
       fix: 'Use a MongoDB replica set (4.4 or later) that serves change streams.',
     };
   });
