@@ -5,7 +5,7 @@ import type { JsonValue } from '../domain/json';
 import { ApiKeyCache, authenticateApiKey, authenticatePortalToken } from './auth';
 import type { Principal } from './auth';
 import { readJsonBody } from './body';
-import { CONSISTENCY_HEADER, findApplication, parseConsistencyToken, waitForPosition } from './commands/common';
+import { CONSISTENCY_HEADER, findApplication, parseConsistencyToken, waitForOwnWrites, waitForPosition } from './commands/common';
 import type { ApiDeps } from './deps';
 import { errorMiddleware, HttpError } from './errors';
 import { requestHash, withIdempotencyKey } from './idempotency';
@@ -188,9 +188,11 @@ export const createServer = (options: ServerOptions): Koa => {
     const body = route.body ? validateBody(route.body, raw) : raw;
     const query = route.query ? validateQuery(route.query, ctx.query) : {};
 
-    // A request presenting a send's consistency token reads what that send wrote (bounded wait, as a command's).
+    // A request presenting a send's consistency token reads what that send wrote (bounded wait, as a command's); a
+    // read reads what this process appended (sends do not wait for the projections: their readers do).
     const token = ctx.get(CONSISTENCY_HEADER);
     if (token) await waitForPosition(deps, parseConsistencyToken(token));
+    if (ctx.method === 'GET') await waitForOwnWrites(deps);
 
     // 3. do it — once per Idempotency-Key
     const request = { params, query, body, principal, deps, ctx };

@@ -55,6 +55,16 @@ export const waitForPosition = async (deps: ApiDeps, position: Position): Promis
 };
 
 /**
+ * A read answered by this API process sees what this process appended (its sends included): it waits (bounded)
+ * for the newest position this process appended, at once when the projections are already past it. What another
+ * process appended is seen once projected, or at once with the consistency token.
+ */
+export const waitForOwnWrites = async (deps: ApiDeps): Promise<void> => {
+  const newest = newestAppended.get(deps.events);
+  if (newest) await waitForPosition(deps, newest);
+};
+
+/**
  * Reads one document by id; on a miss, waits (bounded) for the newest position this process appended and reads
  * again: a message or delivery fetched right after its send, whose 202 did not wait for the projections, is found
  * (the SDK's send-then-get). A document that does not exist costs one wait only while the projections are behind
