@@ -178,8 +178,10 @@ const eventStoreChecks = async (checks: Checks, events: EventStore, engine: stri
   await checks.run('events.dispatcherGroup', `${engine}: dispatcher group "${DISPATCHER_GROUP}"`, 'Check that the group exists and its parked events.', async () => {
     try {
       const info = await events.getPersistentSubscriptionToAllInfo(DISPATCHER_GROUP);
-      const parked = info.parkedCount > 0 ? `; ${info.parkedCount} parked event(s): see \`hookbase\` docs on replaying them` : '';
-      return { status: 'pass', detail: `exists (message timeout ${info.settings.messageTimeoutMs} ms, max retries ${info.settings.maxRetryCount}, ${info.inFlight} in flight${parked})` };
+      const detail = `exists (message timeout ${info.settings.messageTimeoutMs} ms, max retries ${info.settings.maxRetryCount}, ${info.inFlight} in flight, ${info.parkedCount} parked)`;
+      // A parked event is a message whose deliveries were never planned: its endpoints got nothing.
+      if (info.parkedCount > 0) return { status: 'warn', detail, fix: `Look at the dispatchers' log lines for why they parked them; once the cause is fixed, replay them to the group${engine === 'EventStoreDB' ? ' (EventStoreDB: "replay parked messages", in its UI or HTTP API)' : ''}.` };
+      return pass(detail);
     } catch (error) {
       if (error instanceof PersistentSubscriptionNotFoundError) {
         return { status: 'warn', detail: 'not created yet', fix: 'The first dispatcher creates it at start: start a process with HOOKBASE_ROLES=dispatcher.' };
