@@ -212,7 +212,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   // The API's reads of what every send looks up, in memory between changes (ReadCache). Only on embedded read
   // models: SQLite's data_version tells, before each answer, whether any process committed what the watcher has
   // not heard of yet. MongoDB has no such counter: the watcher hears of another process's commits only through
-  // the change stream (or its 1 s timer), so a cache would answer what one API changed from before the change
+  // the change stream (or polling), so a cache would answer what one API changed from before the change
   // when asked through another API right after (read-your-writes across APIs broken); those reads go to MongoDB.
   apiReads = has('api') && readModelsVersion ? new ReadCache(reads, [collections.applications, collections.eventTypes, collections.endpoints], 10_000, () => watcher.fresh()) : null;
 

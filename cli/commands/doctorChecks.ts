@@ -178,8 +178,10 @@ const eventStoreChecks = async (checks: Checks, events: EventStore, engine: stri
   await checks.run('events.dispatcherGroup', `${engine}: dispatcher group "${DISPATCHER_GROUP}"`, 'Check that the group exists and its parked events.', async () => {
     try {
       const info = await events.getPersistentSubscriptionToAllInfo(DISPATCHER_GROUP);
-      const parked = info.parkedCount > 0 ? `; ${info.parkedCount} parked event(s): see \`hookbase\` docs on replaying them` : '';
-      return { status: 'pass', detail: `exists (message timeout ${info.settings.messageTimeoutMs} ms, max retries ${info.settings.maxRetryCount}, ${info.inFlight} in flight${parked})` };
+      const detail = `exists (message timeout ${info.settings.messageTimeoutMs} ms, max retries ${info.settings.maxRetryCount}, ${info.inFlight} in flight, ${info.parkedCount} parked)`;
+      // A parked event is a message whose deliveries were never planned: its endpoints got nothing.
+      if (info.parkedCount > 0) return { status: 'warn', detail, fix: `Look at the dispatchers' log lines for why they parked them; once the cause is fixed, replay them to the group${engine === 'EventStoreDB' ? ' (EventStoreDB: "replay parked messages", in its UI or HTTP API)' : ''}.` };
+      return pass(detail);
     } catch (error) {
       if (error instanceof PersistentSubscriptionNotFoundError) {
         return { status: 'warn', detail: 'not created yet', fix: 'The first dispatcher creates it at start: start a process with HOOKBASE_ROLES=dispatcher.' };
@@ -280,7 +282,7 @@ const mongoChecks = async (checks: Checks, url: string, runId: string): Promise<
     return pass(`committed and read back in ${opsDb}`);
   });
   await checks.run('mongo.changeStream', 'MongoDB: change stream', 'Check that MongoDB is a replica set member (change streams need one).', async () => {
-    // The API hears of the projections' progress through a change stream; without one it looks every second.
+    // The API hears of the projections' progress through a change stream; without one it polls (store/mongo/watch.ts).
     const collection = client.db(opsDb).collection<{ _id: string; run: string }>('hookbase_doctor_changes');
     const stream = collection.watch([], { maxAwaitTimeMS: 250 });
     let seen = false;
@@ -305,7 +307,7 @@ const mongoChecks = async (checks: Checks, url: string, runId: string): Promise<
     const reason = failure === null ? 'no change reported within 5 s' : messageOf(failure);
     return {
       status: 'warn',
-      detail: `no change streams (${reason}): read-your-writes across processes falls back to reading the progress document every second, so commands may answer up to a second later`,
+      detail: `no change streams (${reason}): read-your-writes across processes falls back to polling the projections' progress document (every 100 ms), so commands answer a little later and MongoDB is read more`,
       fix: 'Use a MongoDB replica set (4.4 or later) that serves change streams.',
     };
   });

@@ -48,7 +48,7 @@ describe('hookbase doctor on embedded events with MongoDB read models, Hookbase 
     // jongodb refuses `$changeStream` (measured with the real driver): a degradation, not a failure.
     const changeStream = byId(report)['mongo.changeStream'];
     expect(changeStream?.status).toBe('warn');
-    expect(changeStream?.detail).toContain('falls back to reading the progress document every second');
+    expect(changeStream?.detail).toContain("falls back to polling the projections' progress document");
     expect(byId(report)['masterKey.processes']?.detail).toMatch(/^1 running process\(es\), all with fingerprint [0-9a-f]{16}$/);
     expect(report.ok).toBe(true);
   }, 90_000);

@@ -27,7 +27,7 @@ for (const name of LAYOUTS) {
       receiver = await startReceiver();
       const hookbase = await layout.start('api,projections,dispatcher', { HOOKBASE_RETRY_SCHEDULE: '100ms' });
       sdk = new Hookbase({ apiKey: layout.apiKey, baseUrl: hookbase.url, retries: 0 });
-    }, 60_000);
+    }, 150_000);
     afterAll(async () => {
       await layout?.stop();
       await receiver?.close();

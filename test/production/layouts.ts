@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import { SqliteReadStore } from '../../store/embedded/sqliteReadStore';
 import { connectMongo } from '../../store/mongo/connect';
 import type { ReadStore } from '../../store/readStore';
-import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../child';
 import type { ChildHookbase } from '../child';
 import { childLogFile, recordCredential } from '../logCollector';
-import { recordChild } from '../wire/children';
+import { spawnRecorded } from '../wire/children';
 import { wireMongoUrl } from '../wire/databases';
 import { stopEsdbServers, wireEsdbUrl } from './esdbServer';
 
@@ -51,12 +50,11 @@ const HEALTHY_WITHIN_MS = 120_000;
  */
 const startChild = async (env: Record<string, string>, port: number): Promise<ChildHookbase> => {
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts'], {
+  const child = spawnRecorded(process.execPath, ['--import', 'tsx', 'cli/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, HOOKBASE_PORT: String(port), HOOKBASE_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  recordChild(child);
   const logFile = childLogFile(child.pid ?? 0);
   if (env.HOOKBASE_API_KEY) recordCredential(env.HOOKBASE_API_KEY);
   const collect = (d: Buffer): void => {
@@ -90,7 +88,8 @@ const startChild = async (env: Record<string, string>, port: number): Promise<Ch
 export const usesEsdb = (name: LayoutName): boolean => name !== 'embedded-events+mongo';
 
 export const openLayout = async (name: LayoutName, base: Record<string, string> = {}): Promise<Layout> => {
-  const apiKey = `prod_key_${randomBytes(12).toString('hex')}`;
+  // A whr_ key: the cloud-compatible /api takes it (COMPAT.md), /v1 too.
+  const apiKey = `whr_${randomBytes(16).toString('hex')}`;
   const masterKey = randomBytes(32).toString('base64');
   const dirs: string[] = [];
   const newDir = (): string => {

@@ -155,6 +155,6 @@ for (const name of LAYOUTS) {
       } finally {
         await receiver.close();
       }
-    }, 170_000);
+    }, 400_000);
   });
 }
