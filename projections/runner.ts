@@ -105,6 +105,11 @@ export class ProjectionRunner implements ProjectionProgress {
   private readonly waiters = new PositionWaiters();
   private readonly progressListeners = new Set<ProgressListener>();
   private running = false;
+  /**
+   * The batch being applied, if any. A subscription's stop() does not wait for a batch in its handler (it cannot
+   * tell a stop called from that handler), so stop() waits here: once it returns, no batch of this runner commits.
+   */
+  private applying: Promise<void> = Promise.resolve();
   private retryDelayMs = 100;
   private readonly fencedListeners = new Set<(error: FencedOutError) => void>();
 
@@ -148,7 +153,11 @@ export class ProjectionRunner implements ProjectionProgress {
     this.subscription = this.events.subscribeToAll(
       { fromPosition },
       {
-        onEvents: (batch) => this.applyBatch(batch),
+        onEvents: (batch) => {
+          const applying = this.applyBatch(batch);
+          this.applying = applying.catch(() => {});
+          return applying;
+        },
         // Past events no batch carries (system events, or whatever a filter drops): nobody waits for them.
         onCheckpoint: (position) => this.waiters.advance(position),
         onDropped: (error) => {
@@ -237,6 +246,7 @@ export class ProjectionRunner implements ProjectionProgress {
     this.running = false;
     await this.subscription?.stop();
     this.subscription = null;
+    await this.applying;
     this.waiters.close();
   }
 }
