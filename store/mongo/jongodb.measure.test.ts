@@ -100,6 +100,41 @@ describe('jongodb, measured with the mongodb driver: what it lacks', () => {
     expect(await c.findOne({ _id: 'new' })).toEqual({ _id: 'new', n: 1 });
   });
 
+  it('shows a committed transaction to other readers one collection at a time (a real MongoDB: all at once)', async () => {
+    const first = db.collection<Doc>('commit_first');
+    const second = db.collection<Doc>('commit_second');
+    await second.insertOne({ _id: 'progress', n: 0 });
+    let reads = 0;
+    let misses = 0;
+    let reading = true;
+    // What a command waiting for read-your-writes does: the progress document (written last), then the document.
+    const reader = (async () => {
+      while (reading) {
+        const progress = await second.findOne({ _id: 'progress' });
+        if (!progress?.n) continue;
+        reads += 1;
+        if ((await first.findOne({ _id: `doc${progress.n}` })) === null) misses += 1;
+      }
+    })();
+    for (let n = 1; n <= 200; n++) {
+      const session = client.startSession();
+      try {
+        await session.withTransaction(async () => {
+          await first.replaceOne({ _id: `doc${n}` }, { n }, { upsert: true, session });
+          await second.replaceOne({ _id: 'progress' }, { n }, { session });
+        });
+      } finally {
+        await session.endSession();
+      }
+    }
+    reading = false;
+    await reader;
+    expect(reads).toBeGreaterThan(0);
+    // A real MongoDB: once any write of a committed transaction is visible, all are (manual, commitTransaction,
+    // "Atomicity"). Measured here: 81 misses in 566 reads. Should this reach 0 over many runs, drop JONGODB_LACKS.atomicCommit.
+    expect(misses, 'jongodb now shows a commit at once: remove JONGODB_LACKS.atomicCommit and its allowance').toBeGreaterThan(0);
+  });
+
   it('ignores a projection in find, and stops an unordered bulkWrite at its first error', async () => {
     const c = db.collection<Doc & { other?: string }>('projected');
     await c.insertOne({ _id: 'p', n: 1, other: 'x' });

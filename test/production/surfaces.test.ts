@@ -17,8 +17,20 @@ import type { Layout } from './layouts';
 type Data = Record<string, unknown>;
 type Answer = { status: number; body: unknown };
 
+/**
+ * jongodb (the run's MongoDB wire server) makes a committed transaction's writes visible one collection at a time
+ * (measured: store/mongo/jongodb.measure.test.ts): a reader may see the progress document of a batch before that
+ * batch's message, so a read right after a 202 may answer 404 for a moment. A real MongoDB makes them visible at
+ * once (its manual, commitTransaction, "Atomicity"), so there the read must answer 200 at once.
+ */
+const READ_BACK_ON_JONGODB_MS = 2_000;
+
 for (const name of LAYOUTS) {
   const runnable = !usesEsdb(name) || esdbServerAvailable;
+  const onJongodb = name !== 'esdb+embedded-reads' && !process.env.HOOKBASE_MONGO_URL;
+  const readBack = onJongodb
+    ? ' (on jongodb, a read right after its 202 may answer 404 for up to 2 s: jongodb shows a commit one collection at a time)'
+    : '';
   const skipped = runnable ? '' : ' (not run: the EventStoreDB test server is not on this branch yet)';
   describe(`the /api and portal surfaces, a rebuild and audit verify on the ${name} layout${skipped}`, () => {
     let layout: Layout;
@@ -82,7 +94,7 @@ for (const name of LAYOUTS) {
       expect((await api('GET', '/portal/application', undefined, asPortal)).status).toBe(401);
     }, 90_000);
 
-    it.runIf(runnable)('rebuilds every read model under steady sends with no failed request (hookbase projections rebuild), and audit verify is clean', async () => {
+    it.runIf(runnable)(`rebuilds every read model under steady sends with no failed request${readBack} (hookbase projections rebuild), and audit verify is clean`, async () => {
       const app = data(await api('POST', '/api/webhook-applications', { name: 'Rebuilt', externalId: `rebuilt_${name.replace(/\W/g, '_')}` }));
       const failures: string[] = [];
       const sent: string[] = [];
@@ -95,7 +107,13 @@ for (const name of LAYOUTS) {
             const id = (res.body as { id: string }).id;
             sent.push(id);
             // Read-your-writes through the swap.
-            const read = await api('GET', `/v1/applications/${String(app.id)}/messages/${id}`);
+            const readOnce = () => api('GET', `/v1/applications/${String(app.id)}/messages/${id}`);
+            let read = await readOnce();
+            const until = Date.now() + READ_BACK_ON_JONGODB_MS;
+            while (onJongodb && read.status === 404 && Date.now() < until) {
+              await new Promise((r) => setTimeout(r, 20));
+              read = await readOnce();
+            }
             if (read.status !== 200) failures.push(`read ${id}: ${read.status}`);
           }
           await new Promise((r) => setTimeout(r, 100));
