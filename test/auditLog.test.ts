@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, runCli } from './cliRun';
 import { startReceiver, startTestHookbase } from './harness';
 import type { Receiver, TestHookbase } from './harness';
-import { stopEsdbServers, wireEsdbUrl } from './production/esdbServer';
+import { startEsdbTestServer } from './esdb-server/server';
+import type { EsdbTestServer } from './esdb-server/server';
+import type { LoggedEvent } from './esdb-server/log';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { canonicalJson, chainEncoding, eventHash, GENESIS_HASH, UNCHAINED_PREDECESSOR_HASH } from '../store/chain/encoding';
 import { withHashChain } from '../store/chain/hashChainedEventStore';
@@ -205,32 +207,70 @@ describe('hookbase audit verify --log on the embedded store', () => {
   });
 });
 
-describe('chained appends on EventStoreDB (our wire test server, the real client)', () => {
+describe('chained appends on EventStoreDB (our wire test server, in this process, and the real client)', () => {
+  let server: EsdbTestServer;
   let hb: TestHookbase;
   let receiver: Receiver;
+  let stream = '';
   afterAll(async () => {
     await hb?.stop();
     await receiver?.close();
-    await stopEsdbServers();
+    await server?.stop();
   });
 
-  it('every event Hookbase appends is chained, and the log verifies clean through the CLI', async () => {
-    hb = await startTestHookbase({ env: { HOOKBASE_EVENTS: 'esdb', HOOKBASE_ESDB_URL: await wireEsdbUrl(), HOOKBASE_MASTER_KEY: randomBytes(32).toString('base64') } });
+  beforeAll(async () => {
+    // In this process (not the run's shared server) so that the test can edit its in-memory log, as an operator with
+    // access to the EventStoreDB volume could edit the real one.
+    server = await startEsdbTestServer();
+    hb = await startTestHookbase({ env: { HOOKBASE_EVENTS: 'esdb', HOOKBASE_ESDB_URL: server.url, HOOKBASE_MASTER_KEY: randomBytes(32).toString('base64') } });
     receiver = await startReceiver();
     await hb.sdk.eventTypes.create({ name: 'chain.event' });
     const app = await hb.sdk.applications.create({ name: 'Chained on ESDB' });
-    await hb.sdk.applications.update(app.id, { name: 'Renamed' });
+    stream = `application-${app.id}`;
+    for (const name of ['Renamed 2', 'Renamed 3', 'Renamed 4']) await hb.sdk.applications.update(app.id, { name });
     await hb.sdk.endpoints.create(app.id, { url: receiver.url });
     for (let i = 0; i < 3; i++) await hb.sdk.messages.send(app.id, { eventType: 'chain.event', payload: { i } });
     await receiver.waitFor(3);
+  }, 60_000);
+
+  it('every event Hookbase appends is chained, and the log verifies clean through the CLI', async () => {
     const appEvents = [];
-    for await (const e of hb.events.readStream(`application-${app.id}`)) appEvents.push(e);
-    expect(appEvents).toHaveLength(2);
+    for await (const e of hb.events.readStream(stream)) appEvents.push(e);
+    expect(appEvents).toHaveLength(4);
     expect((appEvents[1]?.metadata.chain as { prev: string }).prev).toBe((appEvents[0]?.metadata.chain as { hash: string }).hash);
     const { code, report } = await verifyByCli(hb);
     expect(code).toBe(0);
     expect(report).toMatchObject({ clean: true, unchainedEvents: 0 });
     expect(report?.chainedEvents).toBe(report?.events);
-    expect(report?.events).toBeGreaterThanOrEqual(2 + 3 * 2);
-  }, 60_000);
+    expect(report?.events).toBeGreaterThanOrEqual(4 + 3 * 2);
+  });
+
+  it("names an edited event, one removed from the middle and two swapped in the server's log", async () => {
+    const log = server.log.events as LoggedEvent[];
+    const at = (revision: bigint): number => log.findIndex((e) => e.streamId === stream && e.revision === revision);
+    const hashOf = (e: LoggedEvent | undefined): string => (JSON.parse(Buffer.from(e?.metadata ?? []).toString('utf8')) as { chain: { hash: string } }).chain.hash;
+    const [one, two] = [log[at(1n)] as LoggedEvent, log[at(2n)] as LoggedEvent];
+
+    log[at(1n)] = { ...one, data: Buffer.from(JSON.stringify({ ...(JSON.parse(Buffer.from(one.data).toString('utf8')) as object), name: 'Forged' })) };
+    let { code, report } = await verifyByCli(hb);
+    expect(code).toBe(1);
+    expect(report?.firstBreak).toMatchObject({ stream, revision: '1', reason: 'hash', found: hashOf(one) });
+    log[at(1n)] = one;
+
+    log.splice(at(2n), 1);
+    ({ code, report } = await verifyByCli(hb));
+    expect(code).toBe(1);
+    expect(report?.firstBreak).toMatchObject({ stream, revision: '3', reason: 'prev', expected: hashOf(one), found: hashOf(two) });
+    log.splice(at(1n) + 1, 0, two);
+
+    log[at(1n)] = { ...one, type: two.type, data: two.data, metadata: two.metadata };
+    log[at(2n)] = { ...two, type: one.type, data: one.data, metadata: one.metadata };
+    ({ code, report } = await verifyByCli(hb));
+    expect(code).toBe(1);
+    expect(report?.firstBreak).toMatchObject({ stream, revision: '1', reason: 'prev', found: hashOf(one) });
+    log[at(1n)] = one;
+    log[at(2n)] = two;
+
+    expect((await verifyByCli(hb)).code).toBe(0);
+  });
 });
