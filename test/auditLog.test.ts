@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, runCli } from './cliRun';
-import { startReceiver, startTestHookbase } from './harness';
+import { eventually, startReceiver, startTestHookbase } from './harness';
 import type { Receiver, TestHookbase } from './harness';
 import { startEsdbTestServer } from './esdb-server/server';
 import type { EsdbTestServer } from './esdb-server/server';
@@ -131,6 +131,13 @@ describe('hookbase audit verify --log on the embedded store', () => {
   };
 
   it('an untouched log verifies clean: exit 0 with counts; every event Hookbase wrote is chained', async () => {
+    // The attempts too, appended by the dispatcher on its worker thread (cli/backgroundWorker.ts opens its own store).
+    const attempts = await eventually(async () => {
+      const found = [];
+      for await (const e of hb.events.readAll()) if (e.type === 'AttemptSucceeded') found.push(e);
+      return found.length === 3 && found;
+    });
+    for (const attempt of attempts) expect(attempt.metadata.chain).toMatchObject({ prev: GENESIS_HASH });
     const { code, report } = await verifyByCli(hb);
     expect(code).toBe(0);
     expect(report).toMatchObject({ clean: true, unchainedEvents: 0, firstBreak: null });
