@@ -76,6 +76,12 @@ describe('chained appends at the store (embedded)', () => {
     await raw.appendToStream('intruder-1', [{ type: 'Forged', data: {} }], { expectedRevision: 'no_stream' });
     await raw.close();
     expect((await verifyLog(store)).firstBreak).toMatchObject({ stream: 'intruder-1', revision: '0', reason: 'unchained' });
+
+    // A link that is not {prev, hash} of 64 hex digits each is named as such (in a fresh file: the intruder comes first otherwise).
+    const other = SqliteEventStore.open(newFile());
+    await other.appendToStream('odd-1', [{ type: 'Odd', data: {}, metadata: { chain: { prev: GENESIS_HASH, hash: 'not-a-hash' } } }], { expectedRevision: 'no_stream' });
+    expect((await verifyLog(other)).firstBreak).toMatchObject({ stream: 'odd-1', revision: '0', reason: 'malformed' });
+    await other.close();
     await store.close();
   });
 
