@@ -46,6 +46,7 @@ const fold = async (events: EventStore, scratch: ReadStore, projections: readonl
         if (!event) continue;
         for (const p of projections) if (p.handles.has(event.type)) await p.apply(event, tx, r);
       }
+      for (const p of projections) await p.endBatch?.(tx);
     });
   };
   const fromPosition = comparePositions(from, START) === 0 ? undefined : from;
