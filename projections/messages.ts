@@ -127,8 +127,6 @@ export const attemptsProjection = projection('attempts', [collections.attempts],
   await tx.collection<AttemptDoc>(collections.attempts).put({
     id: d.attemptId,
     outboundMessageId: d.outboundId,
-    applicationId: d.applicationId,
-    endpointId: d.endpointId,
     attemptNumber: d.attemptNumber,
     responseStatus: d.responseStatus,
     responseBody: d.responseBody,
