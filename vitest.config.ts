@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{domain,store,observability,projections,dispatcher,api,cli,sdk/src,portal/src,test}/**/*.test.ts'],
+    include: ['{domain,inbound,store,observability,projections,dispatcher,api,cli,sdk/src,portal/src,test}/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

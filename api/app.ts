@@ -5,7 +5,7 @@ import type { JsonValue } from '../domain/json';
 import { ApiKeyCache, authenticateApiKey, authenticatePortalToken } from './auth';
 import type { Principal } from './auth';
 import { readJsonBody } from './body';
-import { findApplication } from './commands/common';
+import { CONSISTENCY_HEADER, findApplication, parseConsistencyToken, waitForOwnWrites, waitForPosition } from './commands/common';
 import type { ApiDeps } from './deps';
 import { errorMiddleware, HttpError } from './errors';
 import { requestHash, withIdempotencyKey } from './idempotency';
@@ -80,6 +80,17 @@ const charge = async (deps: ApiDeps, ctx: Context, bucket: string, subject: stri
   }
 };
 
+/** A request slower than this is logged at warn, whatever its answer. */
+export const SLOW_REQUEST_MS = 1_000;
+
+/**
+ * The level of a request's line: `debug` for an ordinary one (a line per request at info cost the API's thread
+ * more than the send itself at thousands of requests a second; pino's docs advise keeping hot paths below the
+ * level in use), `warn` for a slow one, `error` for a 5xx. Counts and latencies of every request are in /metrics.
+ */
+export const requestLogLevel = (status: number, ms: number): 'debug' | 'warn' | 'error' =>
+  status >= 500 ? 'error' : ms >= SLOW_REQUEST_MS ? 'warn' : 'debug';
+
 const routeNotFound = (ctx: Context): HttpError => new HttpError(404, 'route_not_found', `No route for ${ctx.method} ${ctx.path}.`);
 
 export const createServer = (options: ServerOptions): Koa => {
@@ -104,7 +115,9 @@ export const createServer = (options: ServerOptions): Koa => {
       const route = typeof ctx.state.route === 'string' ? ctx.state.route : 'unmatched';
       threadMetrics.httpRequestSeconds.observe({ route, method: ctx.method, status: String(ctx.status) }, seconds);
       // The path without its query string: a query may carry a token (a magic link's).
-      logger.info({ requestId, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+      const ms = Math.round(seconds * 1e4) / 10;
+      const level = requestLogLevel(ctx.status, ms);
+      if (logger.isLevelEnabled(level)) logger[level]({ requestId, method: ctx.method, path: ctx.path, route, status: ctx.status, ms }, 'request');
     }
   });
   app.use(errorMiddleware(options.log));
@@ -144,7 +157,7 @@ export const createServer = (options: ServerOptions): Koa => {
         : isPortalApiPath(ctx.path) ? 'portal' : /^\/(v1|api)(\/|$)/.test(ctx.path) ? 'admin' : null;
     if (auth === null) throw routeNotFound(ctx);
 
-    // 1. who is calling — the general rate limit is charged even for bad credentials (by address)
+    // 1. who is calling — a rate limit is charged even for bad credentials (the general one, by address)
     let principal: Principal = { kind: 'anonymous' };
     let authError: unknown = null;
     try {
@@ -155,13 +168,15 @@ export const createServer = (options: ServerOptions): Koa => {
       authError = error;
     }
     const limits = options.rateLimits;
-    await charge(deps, ctx, 'api', subjectOf(principal, ctx), limits.apiPerMinute, 60_000);
+    // A send is charged to the sends bucket only (API.md: 10,000 sends a minute beside 1,000 other calls), not to both.
+    const sendRoute = match !== null && match !== 'method_not_allowed' && match.route.rateLimit === 'sends';
+    if (sendRoute && !authError) await charge(deps, ctx, 'sends', subjectOf(principal, ctx), limits.sendsPerMinute, 60_000);
+    else await charge(deps, ctx, 'api', subjectOf(principal, ctx), limits.apiPerMinute, 60_000);
     if (authError) throw authError;
     if (auth === 'portal') assertMayWrite(principal, ctx.method);
     if (match === null) throw routeNotFound(ctx);
     if (match === 'method_not_allowed') throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`);
     const { route, params } = match;
-    if (route.rateLimit === 'sends') await charge(deps, ctx, 'sends', subjectOf(principal, ctx), limits.sendsPerMinute, 60_000);
     if (route.rateLimit === 'portal_tokens') {
       // One bucket per application, whether the path names it by id or by uid.
       const app = await findApplication(deps, params.appId ?? '');
@@ -172,6 +187,12 @@ export const createServer = (options: ServerOptions): Koa => {
     const raw: JsonValue | undefined = ctx.method === 'GET' || ctx.method === 'DELETE' ? undefined : await readJsonBody(ctx, deps.config.bodyLimitBytes);
     const body = route.body ? validateBody(route.body, raw) : raw;
     const query = route.query ? validateQuery(route.query, ctx.query) : {};
+
+    // A request presenting a send's consistency token reads what that send wrote (bounded wait, as a command's); a
+    // read reads what this process appended (sends do not wait for the projections: their readers do).
+    const token = ctx.get(CONSISTENCY_HEADER);
+    if (token) await waitForPosition(deps, parseConsistencyToken(token));
+    if (ctx.method === 'GET') await waitForOwnWrites(deps);
 
     // 3. do it — once per Idempotency-Key
     const request = { params, query, body, principal, deps, ctx };

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pino from 'pino';
 import { loadConfig } from '../cli/config';
 import { startHookbase } from '../cli/hookbase';
 import type { RunningHookbase } from '../cli/hookbase';
 import type { DispatcherConfig } from '../dispatcher/config';
+import { createLogger } from '../observability/logger';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import type { SqliteEventStoreStats } from '../store/embedded/sqliteEventStore';
 
@@ -17,6 +20,13 @@ export type BenchHookbase = RunningHookbase & {
 };
 
 export const EVENT_TYPE = 'bench.order.created';
+
+let logFile: string | undefined;
+/** Where every Hookbase of this bench run writes its JSON log lines (kept after the run, in the OS temp dir). */
+export const benchLogFile = (): string => {
+  logFile ??= join(tmpdir(), 'hookbase-bench-logs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.ndjson`);
+  return logFile;
+};
 
 export const startBenchHookbase = async (
   dataDir: string,
@@ -38,7 +48,9 @@ export const startBenchHookbase = async (
     HOOKBASE_RATE_LIMIT_SENDS: '1000000000',
     ...env,
   });
-  const hb = await startHookbase(config, { log: () => {}, dispatcher: { duePollMs: 50, ...dispatcher } });
+  // The server's JSON logs (at the default level) go to a file, never into the bench's output.
+  const logger = createLogger({ destination: pino.destination({ dest: benchLogFile(), sync: false, mkdir: true }) });
+  const hb = await startHookbase(config, { logger, log: () => {}, dispatcher: { duePollMs: 50, ...dispatcher } });
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${hb.url}${path}`, {
       method,

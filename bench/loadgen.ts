@@ -72,19 +72,29 @@ const handlers: Handlers = {
     });
   },
 
-  e2e: ({ target, count, concurrency, timeoutMs }) => withCpu(async () => {
+  e2e: ({ target, count, concurrency, timeoutMs, also = [] }) => withCpu(async () => {
     const rcv = needReceiver();
     rcv.reset();
-    const pool = poolFor(target.origin, concurrency);
     const answerMs: number[] = [];
-    const sending = closedLoop(pool, specOf(target), {
-      concurrency,
-      maxRequests: count,
-      durationMs: timeoutMs,
-      onAnswer: (_i, _status, _body, startedAt, endedAt) => answerMs.push(endedAt - startedAt),
-    });
+    const targets = [target, ...also];
+    const share = (total: number, k: number): number => Math.floor(total / targets.length) + (k < total % targets.length ? 1 : 0);
+    const loops = targets.map((t, k) =>
+      closedLoop(poolFor(t.origin, share(concurrency, k)), specOf(t), {
+        concurrency: share(concurrency, k),
+        maxRequests: share(count, k),
+        durationMs: timeoutMs,
+        onAnswer: (_i, _status, _body, startedAt, endedAt) => answerMs.push(endedAt - startedAt),
+      }),
+    );
     const nthArrival = rcv.waitForDistinct(count, timeoutMs);
-    const sent = await sending;
+    const results = await Promise.all(loops);
+    const sent = {
+      ok: results.reduce((n, r) => n + r.ok, 0),
+      failed: results.reduce((n, r) => n + r.failed, 0),
+      firstError: results.find((r) => r.firstError !== null)?.firstError ?? null,
+      startedAt: Math.min(...results.map((r) => r.startedAt)),
+      endedAt: Math.max(...results.map((r) => r.endedAt)),
+    };
     const distinctWhenAccepted = rcv.arrivals.size;
     const at = await nthArrival;
     return {

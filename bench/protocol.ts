@@ -19,7 +19,8 @@ export type Commands = {
   };
   /** `count` sends in a closed loop, then waits until the receiver saw `count` distinct webhook-ids. */
   e2e: {
-    args: { target: Target; count: number; concurrency: number; timeoutMs: number };
+    /** `also`: more APIs to send to (the multi-process layout): clients and messages are split evenly among them all. */
+    args: { target: Target; count: number; concurrency: number; timeoutMs: number; also?: readonly Target[] };
     result: WithCpu<{
       ok: number;
       failed: number;

@@ -5,15 +5,15 @@
  * This process runs what is measured: Hookbase (in-process, every role, embedded store in a temp dir) and the
  * baselines' servers and senders. A child process (bench/loadgen.ts) runs the clients (64 keep-alive connections)
  * and the webhook receiver, so that clients and servers never share an event loop. Everything talks to 127.0.0.1.
- * Nothing is written outside the OS temp dir, which is removed at the end.
+ * Figure 7 runs the multi-process layout (bench/multiProcess.ts): 2 API + 2 dispatcher processes on one store.
+ * Published (bench/publish.ts): the run's figures as JSON in bench/results/<date>-<commit>.json and the chart of the
+ * last full runs, bench/results/chart.svg. The servers' JSON logs go to a file in the OS temp dir (printed at the end).
+ * Nothing else is written outside the OS temp dir, whose data dirs are removed at the end.
  */
-import { fork } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DispatcherConfig } from '../dispatcher/config';
 import { eventMetadata } from '../domain/events';
@@ -30,8 +30,11 @@ import type { SqliteReadResult } from './baselines';
 import { measureDurability } from './durability';
 import type { LoadResult } from './load';
 import type { BenchHookbase } from './hookbase';
-import { countEventsByType, createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase, storeStats } from './hookbase';
-import type { CommandName, Commands, Reply, Target } from './protocol';
+import { benchLogFile, countEventsByType, createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase, storeStats } from './hookbase';
+import { startLoadGen } from './loadgenClient';
+import { measureMultiProcess } from './multiProcess';
+import { newRecord, publish, TARGETS } from './publish';
+import type { Commands, Target } from './protocol';
 
 type E2EResult = Commands['e2e']['result'];
 import type { Row } from './stats';
@@ -100,63 +103,7 @@ const CLIENTS = 64;
 const settings = QUICK
   ? { acceptWarmupMs: 1_000, acceptRounds: 3, acceptRoundMs: 1_000, acceptMax: 50_000, rebuildRounds: 1, e2eRounds: 1, e2eCount: 1_000, e2eTimeoutMs: 20_000, latencyMs: 4_000, drainMs: 10_000 }
   : { acceptWarmupMs: 2_000, acceptRounds: 5, acceptRoundMs: 1_500, acceptMax: 200_000, rebuildRounds: 2, e2eRounds: 3, e2eCount: 3_000, e2eTimeoutMs: 60_000, latencyMs: 10_000, drainMs: 30_000 };
-const TARGETS = { e2eRatio: 0.15, latencyP99Ms: 100 };
-
-// ---------------------------------------------------------------------------------------------------------------
-// the load generator (child process)
-
-type LoadGen = Readonly<{
-  call: <K extends CommandName>(cmd: K, args: Commands[K]['args']) => Promise<Commands[K]['result']>;
-  stop: () => Promise<void>;
-}>;
-
-const startLoadGen = (): LoadGen => {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./loadgen.ts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let nextId = 1;
-  let exited = false;
-  const exitedPromise = new Promise<void>((resolve) =>
-    child.once('exit', (code, signal) => {
-      exited = true;
-      for (const p of pending.values()) p.reject(new Error(`load generator exited (${signal ?? code})`));
-      pending.clear();
-      resolve();
-    }),
-  );
-  // A failed send (the child died, e.g. on Ctrl-C) must not crash us before the clean-up: its call is rejected.
-  child.on('error', () => {});
-  child.on('message', (raw: unknown) => {
-    const reply = raw as Reply;
-    const p = pending.get(reply.id);
-    if (!p) return;
-    pending.delete(reply.id);
-    if (reply.ok) p.resolve(reply.result);
-    else p.reject(new Error(`load generator: ${reply.error}`));
-  });
-  const call = <K extends CommandName>(cmd: K, args: Commands[K]['args']): Promise<Commands[K]['result']> =>
-    new Promise((resolve, reject) => {
-      if (exited || !child.connected) return reject(new Error('load generator is not running'));
-      const id = nextId++;
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      child.send({ id, cmd, args }, (error) => {
-        if (!error) return;
-        pending.delete(id);
-        reject(error);
-      });
-    });
-  const stop = async (): Promise<void> => {
-    if (exited) return;
-    if (!child.connected) {
-      child.kill('SIGKILL');
-      return;
-    }
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    await call('exit', {}).catch(() => {});
-    await exitedPromise;
-    clearTimeout(timer);
-  };
-  return { call, stop };
-};
+const record = newRecord(QUICK);
 
 // ---------------------------------------------------------------------------------------------------------------
 // helpers
@@ -339,7 +286,19 @@ const main = async (): Promise<void> => {
   const koaRate = median(koaRounds.map(rateOf));
   const acceptRate = median(hbRounds.map(rateOf));
   const mid = (rounds: Phase<Commands['accept']['result']>[]) => rounds[Math.floor(rounds.length / 2)] ?? rounds[0];
-  rows.push({ name: `1. sends accepted /s (${CLIENTS} clients)`, hookbase: num(acceptRate), baseline: num(koaRate), ratio: x(ratio(acceptRate, koaRate)), target: '—', ok: null });
+  const acceptRatio = ratio(acceptRate, koaRate);
+  const acceptFailed = hbRounds.some((p) => p.value.failed > 0);
+  rows.push({
+    name: `1. sends accepted /s (${CLIENTS} clients)`,
+    hookbase: num(acceptRate),
+    baseline: num(koaRate),
+    ratio: x(acceptRatio),
+    target: `≥ ${TARGETS.acceptRatio}×`,
+    ok: !acceptFailed && acceptRatio >= TARGETS.acceptRatio,
+  });
+  record.figures.acceptRatio = acceptFailed ? null : acceptRatio;
+  record.rounds['1.accept.hookbase'] = hbRounds.map(rateOf);
+  record.rounds['1.accept.koa'] = koaRounds.map(rateOf);
   const hbMid = mid(hbRounds);
   const koaMid = mid(koaRounds);
   notes.push(`1. accept: rounds /s — Hookbase ${hbRounds.map((p) => num(rateOf(p))).join(', ')}; koa ${koaRounds.map((p) => num(rateOf(p))).join(', ')} (medians in the table)`);
@@ -426,6 +385,9 @@ const main = async (): Promise<void> => {
     target: `≥ ${TARGETS.e2eRatio}×`,
     ok: e2eDone && e2eRatio >= TARGETS.e2eRatio,
   });
+  record.figures.e2eRatio = e2eDone ? e2eRatio : null;
+  record.rounds['2.e2e.hookbase'] = e2eRates;
+  record.rounds['2.e2e.bareUndici'] = bareRates;
   notes.push(`2. e2e: rounds /s — Hookbase ${e2eRates.map(num).join(', ')}; bare POSTs ${bareRates.map(num).join(', ')} (medians in the table)`);
   notes.push(
     `2. e2e (the median round): ${e2e.value.ok} sends accepted in ${ms(e2e.value.acceptedMs)} (${num(perSecond(e2e.value.ok, e2e.value.acceptedMs))}/s, answer p50 ${ms(e2e.value.answerMs.p50)} p99 ${ms(e2e.value.answerMs.p99)}); ` +
@@ -456,9 +418,13 @@ const main = async (): Promise<void> => {
     hookbase: ms(L.latencyMs.p99),
     baseline: '—',
     ratio: '—',
-    target: `< ${TARGETS.latencyP99Ms} ms`,
-    ok: latOk && L.latencyMs.p99 < TARGETS.latencyP99Ms,
+    target: `≤ ${TARGETS.latencyP99Ms} ms`,
+    ok: latOk && L.latencyMs.p99 <= TARGETS.latencyP99Ms,
   });
+  record.figures.latencyP99Ms = latOk ? L.latencyMs.p99 : null;
+  record.rounds['3.latency.ratePerSecond'] = [rate];
+  record.rounds['3.latency.sendToDeliveredMs.p50.p99.max'] = [L.latencyMs.p50, L.latencyMs.p99, L.latencyMs.max];
+  record.rounds['3.latency.sendToAnswerMs.p50.p99'] = [L.answerMs.p50, L.answerMs.p99];
   notes.push(
     `3. latency: ${L.issued} sent, ${L.ok} accepted, ${L.delivered} delivered, ${L.missing} missing; send→202 p50 ${ms(L.answerMs.p50)} p99 ${ms(L.answerMs.p99)}; ` +
       `202→delivered p50 ${ms(L.afterAnswerMs.p50)} p99 ${ms(L.afterAnswerMs.p99)}; send→delivered max ${ms(L.latencyMs.max)}; pacing late by ≤ ${ms(L.maxLateMs)}; ${phaseNote(lat)}`,
@@ -489,6 +455,45 @@ const main = async (): Promise<void> => {
   rows.push(...durability.rows);
   notes.push(...durability.notes);
 
+  // 7. the multi-process layout: 2 API + 2 dispatcher processes on one store ----------------------------------------
+  try {
+    const multi = await measureMultiProcess({
+      call: lg.call,
+      receiverUrl: receiver.url,
+      sendBody: SEND_BODY,
+      clients: CLIENTS,
+      rounds: QUICK ? 1 : 3,
+      count: N,
+      timeoutMs: settings.e2eTimeoutMs,
+      logFile: benchLogFile(),
+      bareRound: async () => {
+        await lg.call('receiver:reset', {});
+        const bare = await barePosts(receiver.url, webhookBody, N, CLIENTS, settings.e2eTimeoutMs);
+        return perSecond(bare.ok, bare.elapsedMs);
+      },
+      log,
+    });
+    const multiRate = median(multi.rates);
+    const multiBare = median(multi.bareRates);
+    const multiRatio = ratio(multiRate, multiBare);
+    // Per core: both layouts run on the same cores, so the ratios compare directly.
+    const againstOne = ratio(multiRatio, e2eRatio);
+    rows.push({
+      name: `7. deliveries /s end to end, 2 API + 2 dispatcher processes (${N})`,
+      hookbase: num(multiRate) + (multi.failed ? ' (incomplete)' : ''),
+      baseline: num(multiBare),
+      ratio: x(multiRatio),
+      target: `≥ 0.8 × figure 2 (${x(e2eRatio * 0.8)})`,
+      ok: multi.failed === null && againstOne >= 0.8,
+    });
+    record.figures.multiProcessE2eRatio = multi.failed === null ? multiRatio : null;
+    record.rounds['7.multiProcess.hookbase'] = multi.rates;
+    record.rounds['7.multiProcess.bareUndici'] = multi.bareRates;
+    notes.push(`7. multi-process: rounds /s — Hookbase ${multi.rates.map(num).join(', ')}; bare POSTs ${multi.bareRates.map(num).join(', ')}; ${x(againstOne)} of the one-process ratio; the four processes started in ${ms(multi.startMs)}${multi.failed ? `; ${multi.failed}` : ''}`);
+  } catch (error) {
+    notes.push(`7. multi-process: not measured (${error instanceof Error ? error.message : String(error)})`);
+  }
+
   await hb.close();
   hb = null;
 
@@ -506,8 +511,11 @@ const main = async (): Promise<void> => {
     subscriptionMs: Number.POSITIVE_INFINITY,
   };
   let messagesAfter = -1;
+  const readRounds: number[] = [];
+  const rebuildRoundRates: number[] = [];
   for (let r = 0; r < rebuildRounds; r++) {
     const read = bareSqliteRead(eventsDbPath(dataDir), 2);
+    readRounds.push(perSecond(read.events, read.elapsedMs));
     if (read.elapsedMs < best.read.elapsedMs) best = { ...best, read };
     // The catch-up subscription alone, with a handler that does nothing: the store's share of a rebuild.
     const subscriptionMs = await timeBareSubscription(events, head);
@@ -519,6 +527,7 @@ const main = async (): Promise<void> => {
       return runner.waitFor(head, 300_000);
     });
     await runner.stop();
+    rebuildRoundRates.push(rebuild.value ? perSecond(read.events, rebuild.wallMs) : 0);
     messagesAfter = await reads.collection(collections.messages).count();
     if (!best.rebuild || (rebuild.value && rebuild.wallMs < best.rebuild.wallMs)) best = { ...best, rebuild };
   }
@@ -533,9 +542,12 @@ const main = async (): Promise<void> => {
     hookbase: num(rebuildRate) + (rebuilt ? '' : ' (timed out)'),
     baseline: num(sqliteRate),
     ratio: x(ratio(rebuildRate, sqliteRate)),
-    target: '—',
-    ok: null,
+    target: `≥ ${TARGETS.rebuildRatio}×`,
+    ok: rebuilt && ratio(rebuildRate, sqliteRate) >= TARGETS.rebuildRatio,
   });
+  record.figures.rebuildRatio = rebuilt ? ratio(rebuildRate, sqliteRate) : null;
+  record.rounds['4.rebuild.hookbase'] = rebuildRoundRates;
+  record.rounds['4.rebuild.bareSqliteRead'] = readRounds;
   if (best.rebuild) {
     notes.push(
       `4. rebuild: ${ms(best.rebuild.wallMs)} for ${allProjections.length} projections (${phaseNote(best.rebuild)}); bare read ${ms(best.read.elapsedMs)}; ` +
@@ -618,7 +630,15 @@ const printResults = (started: number): void => {
   console.log('');
   console.log('notes:');
   for (const n of notes) console.log(`  ${n}`);
-  console.log(`\ntotal ${ms(performance.now() - started)}`);
+  const totalMs = performance.now() - started;
+  console.log(`\ntotal ${ms(totalMs)}`);
+  // Published: this run's JSON in bench/results, and the chart of the last full runs redrawn from those files.
+  record.rows = [...rows].sort((a, b) => figure(a) - figure(b));
+  record.notes = [...notes];
+  record.totalMs = totalMs;
+  record.loadAverage.after = loadavg();
+  const published = publish(record);
+  console.log(`results: ${published.json}\nchart:   ${published.chart}\nserver log: ${benchLogFile()}`);
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -632,7 +652,8 @@ const cleanup = async (): Promise<void> => {
 };
 
 // Figure 6 seeds and projects ~4.3 events per message (up to several ms per message on a loaded machine).
-const budgetMs = (ONLY_READS ? 60_000 : QUICK ? 90_000 : 300_000) + extraEvents / 2 + readMessages * 10;
+// Figure 7 starts four processes (up to 30 s on a loaded machine) and runs its own rounds.
+const budgetMs = (ONLY_READS ? 60_000 : QUICK ? 150_000 : 400_000) + extraEvents / 2 + readMessages * 10;
 const watchdog = setTimeout(() => {
   console.error(`bench: still running after ${budgetMs / 1000} s; giving up`);
   void cleanup().finally(() => process.exit(1));

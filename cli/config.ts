@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { parseRetrySchedule, DEFAULT_RETRY_SCHEDULE } from '../dispatcher/retrySchedule';
 import type { RateLimits } from '../api/rateLimit';
 
+export type EventsEngine = 'embedded' | 'esdb';
+export type ReadsEngine = 'embedded' | 'mongo';
 export type Role = 'api' | 'projections' | 'dispatcher';
 export const ALL_ROLES: readonly Role[] = ['api', 'projections', 'dispatcher'];
 
@@ -9,7 +11,12 @@ export type HookbaseConfig = Readonly<{
   port: number;
   host: string;
   dataDir: string;
-  store: 'embedded' | 'esdb';
+  /** Where the events are: the data dir's events.db (embedded) or EventStoreDB (HOOKBASE_EVENTS). */
+  events: EventsEngine;
+  /** Where the read models and the operational state are: the data dir's SQLite files or MongoDB (HOOKBASE_READS). */
+  reads: ReadsEngine;
+  /** The layout in one word, for start-up lines: embedded, esdb (both production engines) or mixed. */
+  store: 'embedded' | 'esdb' | 'mixed';
   esdbUrl: string | null;
   mongoUrl: string | null;
   roles: readonly Role[];
@@ -39,7 +46,7 @@ export class ConfigError extends Error {
 }
 
 /** `--port 9000` and `--port=9000` mirror HOOKBASE_PORT; flags win over the environment. */
-const flagsToEnv = (argv: readonly string[]): Record<string, string> => {
+export const flagsToEnv = (argv: readonly string[]): Record<string, string> => {
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -65,13 +72,40 @@ const bool = (name: string, raw: string | undefined): boolean => {
   throw new ConfigError(`${name} must be true or false (got "${raw}").`);
 };
 
+const STORE_LAYOUTS = { embedded: { events: 'embedded', reads: 'embedded' }, esdb: { events: 'esdb', reads: 'mongo' } } as const;
+
+/**
+ * The two ports' engines: HOOKBASE_EVENTS and HOOKBASE_READS, each defaulting to what HOOKBASE_STORE (the
+ * shorthand for both: embedded, or esdb = EventStoreDB + MongoDB) says, and to embedded without it. When the
+ * shorthand and a port's own variable are both given they must agree: neither wins, a disagreement is an error
+ * naming both (a flag replaces only its own variable: `--reads` replaces HOOKBASE_READS, not HOOKBASE_STORE).
+ */
+const enginesOf = (e: Readonly<Record<string, string | undefined>>, flags: Readonly<Record<string, string>>): Readonly<{ events: EventsEngine; reads: ReadsEngine }> => {
+  const named = (variable: string): string => (flags[variable] !== undefined ? `--${variable.slice('HOOKBASE_'.length).toLowerCase()}` : variable);
+  const store = e.HOOKBASE_STORE || null;
+  if (store !== null && store !== 'embedded' && store !== 'esdb') throw new ConfigError(`${named('HOOKBASE_STORE')} must be embedded or esdb (got "${store}").`);
+  const events = e.HOOKBASE_EVENTS || null;
+  if (events !== null && events !== 'embedded' && events !== 'esdb') throw new ConfigError(`${named('HOOKBASE_EVENTS')} must be embedded or esdb (got "${events}").`);
+  const reads = e.HOOKBASE_READS || null;
+  if (reads !== null && reads !== 'embedded' && reads !== 'mongo') throw new ConfigError(`${named('HOOKBASE_READS')} must be embedded or mongo (got "${reads}").`);
+  const implied = store === null ? null : STORE_LAYOUTS[store];
+  for (const [variable, given, port] of [['HOOKBASE_EVENTS', events, 'events'], ['HOOKBASE_READS', reads, 'reads']] as const) {
+    if (implied !== null && given !== null && given !== implied[port]) {
+      throw new ConfigError(
+        `${named('HOOKBASE_STORE')}=${store} means HOOKBASE_EVENTS=${implied.events} and HOOKBASE_READS=${implied.reads}, but ${named(variable)}=${given}. ` +
+          'For a mixed layout leave HOOKBASE_STORE unset and set HOOKBASE_EVENTS and HOOKBASE_READS.',
+      );
+    }
+  }
+  return { events: events ?? implied?.events ?? 'embedded', reads: reads ?? implied?.reads ?? 'embedded' };
+};
+
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): HookbaseConfig => {
   const e: Record<string, string | undefined> = { ...env, ...flagsToEnv(argv) };
   const port = positiveInt('HOOKBASE_PORT', e.HOOKBASE_PORT, 8080);
   if (port > 65535) throw new ConfigError(`HOOKBASE_PORT must be at most 65535 (got ${port}).`);
   const host = e.HOOKBASE_HOST || '127.0.0.1';
-  const store = e.HOOKBASE_STORE || 'embedded';
-  if (store !== 'embedded' && store !== 'esdb') throw new ConfigError(`HOOKBASE_STORE must be embedded or esdb (got "${store}").`);
+  const { events, reads } = enginesOf(e, flagsToEnv(argv));
   const roles = (e.HOOKBASE_ROLES || ALL_ROLES.join(',')).split(',').map((r) => r.trim()).filter(Boolean);
   for (const r of roles) {
     if (!(ALL_ROLES as readonly string[]).includes(r)) throw new ConfigError(`HOOKBASE_ROLES: unknown role "${r}" (roles: ${ALL_ROLES.join(', ')}).`);
@@ -89,12 +123,20 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
     throw new ConfigError(error instanceof Error ? error.message : String(error));
   }
   const masterKey = e.HOOKBASE_MASTER_KEY || null;
-  if (store === 'esdb' && masterKey === null) {
+  if (events === 'esdb' && masterKey === null) {
     throw new ConfigError(
-      'HOOKBASE_MASTER_KEY is required with HOOKBASE_STORE=esdb: processes that do not share a data dir must all use the same key. ' +
+      'HOOKBASE_MASTER_KEY is required with HOOKBASE_EVENTS=esdb (or HOOKBASE_STORE=esdb): the events that hold the encrypted endpoint secrets ' +
+        'live on the server, not in a data dir, and processes that do not share a data dir must all use the same key. ' +
         'Make one with `openssl rand -base64 32` and give that value to every process.',
     );
   }
+  const esdbUrl = e.HOOKBASE_ESDB_URL || null;
+  const mongoUrl = e.HOOKBASE_MONGO_URL || null;
+  const missing = [
+    ...(events === 'esdb' && !esdbUrl ? ['HOOKBASE_ESDB_URL (e.g. esdb://localhost:2113?tls=false), needed by HOOKBASE_EVENTS=esdb'] : []),
+    ...(reads === 'mongo' && !mongoUrl ? ['HOOKBASE_MONGO_URL (e.g. mongodb://localhost:27017/hookbase?replicaSet=rs0), needed by HOOKBASE_READS=mongo'] : []),
+  ];
+  if (missing.length > 0) throw new ConfigError(`Set ${missing.join(', and ')}.`);
   const orgName = e.HOOKBASE_ORG_NAME || 'Hookbase';
   const organization = { id: e.HOOKBASE_ORG_ID || 'org_default', name: orgName, slug: orgName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'hookbase' };
 
@@ -105,9 +147,11 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
     port,
     host,
     dataDir: resolve(e.HOOKBASE_DATA_DIR || './.hookbase'),
-    store,
-    esdbUrl: e.HOOKBASE_ESDB_URL || null,
-    mongoUrl: e.HOOKBASE_MONGO_URL || null,
+    events,
+    reads,
+    store: events === 'embedded' && reads === 'embedded' ? 'embedded' : events === 'esdb' && reads === 'mongo' ? 'esdb' : 'mixed',
+    esdbUrl,
+    mongoUrl,
     roles: roles as Role[],
     backgroundThread,
     apiKey,

@@ -18,6 +18,7 @@ import { OperationalWebhooks } from '../api/operational/operationalWebhooks';
 import type { Logger } from 'pino';
 import { createLogger, lineLogger } from '../observability/logger';
 import { collectProcessMetrics, renderMetrics, threadMetrics } from '../observability/metrics';
+import { BatchedRateLimiter } from '../api/rateLimit';
 import type { RateLimiter } from '../api/rateLimit';
 import { Dispatcher } from '../dispatcher/dispatcher';
 import { defaultDispatcherConfig } from '../dispatcher/config';
@@ -40,6 +41,8 @@ import type { BackgroundThread, EmbeddedWriteLocks } from './backgroundThread';
 import { DataVersion, watchDataDir } from './dataDirWatcher';
 import { createOnce, loadMasterKey } from './masterKey';
 import { OPERATIONAL_FILE, openOperationalRateLimiter } from './operational';
+import type { MongoStores } from './productionStores';
+import { recordProcess } from './processRecord';
 
 export const VERSION = '0.1.0';
 
@@ -79,7 +82,7 @@ const lookupFrom = (resolve: (hostname: string) => Promise<string[]>): LookupFun
     );
   }) as LookupFunction;
 
-type Stores = Readonly<{ events: EventStore; reads: ReadStore; ops: ReadStore; locks: EmbeddedWriteLocks | null }>;
+type Stores = Readonly<{ events: EventStore; reads: ReadStore; ops: ReadStore; locks: EmbeddedWriteLocks; mongo: MongoStores | null }>;
 
 /**
  * Which roles run on worker threads of their own (embedded store, HOOKBASE_BACKGROUND_THREAD=worker): the
@@ -87,7 +90,8 @@ type Stores = Readonly<{ events: EventStore; reads: ReadStore; ops: ReadStore; l
  * or jitter source is a function).
  */
 const backgroundRoles = (config: HookbaseConfig, options: StartOptions): Readonly<{ projections: boolean; dispatcher: boolean }> => {
-  const available = config.backgroundThread === 'worker' && config.store === 'embedded';
+  // The worker threads open the data dir's events.db and read-models.db themselves: both ports must be embedded.
+  const available = config.backgroundThread === 'worker' && config.events === 'embedded' && config.reads === 'embedded';
   return {
     projections: available && config.roles.includes('projections'),
     dispatcher:
@@ -99,16 +103,24 @@ const backgroundRoles = (config: HookbaseConfig, options: StartOptions): Readonl
   };
 };
 
-/** `autoCheckpoint: false` when a worker thread checkpoints both files for us (off the API's thread). */
-const openStores = (config: HookbaseConfig, autoCheckpoint: boolean): Stores => {
-  // Shared with the worker threads, which open the same two files.
+/**
+ * The two ports, each on its engine (HOOKBASE_EVENTS, HOOKBASE_READS): the servers' adapters (cli/productionStores.ts,
+ * imported only then: their clients take a second or two to load, which every embedded start would pay; it fails,
+ * naming a server it cannot reach), or the data dir's SQLite files. The operational state goes with the read
+ * models. `autoCheckpoint: false` when a worker thread checkpoints the files for us (off the API's thread).
+ */
+const openStores = async (config: HookbaseConfig, autoCheckpoint: boolean, log: (line: string) => void): Promise<Stores> => {
+  const servers = config.events === 'esdb' || config.reads === 'mongo' ? await (await import('./productionStores')).openServerStores(config, log) : null;
+  // Shared with the worker threads, which open the same files.
   const locks: EmbeddedWriteLocks = { events: new WriteLock(), reads: new WriteLock(), ops: new WriteLock() };
+  const mongo = servers?.mongo ?? null;
   return {
-    events: SqliteEventStore.open(join(config.dataDir, 'events.db'), { writeLock: locks.events, autoCheckpoint, synchronous: config.eventsSync }),
-    reads: SqliteReadStore.open(join(config.dataDir, 'read-models.db'), { writeLock: locks.reads, autoCheckpoint }),
+    events: servers?.events ?? SqliteEventStore.open(join(config.dataDir, 'events.db'), { writeLock: locks.events, autoCheckpoint, synchronous: config.eventsSync }),
+    reads: mongo?.reads ?? SqliteReadStore.open(join(config.dataDir, 'read-models.db'), { writeLock: locks.reads, autoCheckpoint }),
     // Operational state apart from the read models: a rebuild drops read-models.db's tables, never this file's.
-    ops: SqliteReadStore.open(join(config.dataDir, OPERATIONAL_FILE), { writeLock: locks.ops, autoCheckpoint }),
+    ops: mongo?.ops ?? SqliteReadStore.open(join(config.dataDir, OPERATIONAL_FILE), { writeLock: locks.ops, autoCheckpoint }),
     locks,
+    mongo,
   };
 };
 
@@ -165,10 +177,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey(config);
   const onThread = backgroundRoles(config, options);
-  // HOOKBASE_STORE=esdb: EventStoreDB and MongoDB (cli/productionStores.ts); fails here, naming a server it cannot reach.
-  // Imported only then: their clients take a second or two to load, which every embedded start would pay.
-  const production = config.store === 'esdb' ? await (await import('./productionStores')).openProductionStores(config, log) : null;
-  const { events, reads, ops, locks } = production ? { ...production, locks: null } : openStores(config, !(onThread.projections || onThread.dispatcher));
+  const { events, reads, ops, locks, mongo } = await openStores(config, !(onThread.projections || onThread.dispatcher), log);
   const has = (role: string) => config.roles.includes(role as never);
   let ready = false;
 
@@ -188,23 +197,28 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
 
   const dispatcherConfig = dispatcherConfigOf(config, options);
   const owner = processOwnerId();
+  // Which master key this process uses (its fingerprint), for `hookbase doctor` to compare across processes.
+  const forgetProcess = recordProcess(ops, { owner, roles: config.roles, version: VERSION, masterKey }, log);
   let leaveCommitSignal = (): void => {};
   const cleanups: Array<() => void> = [];
 
   // Read-your-writes: one watcher of the projections' progress document for every command of this process,
   // wherever the projections run. On the embedded store, SQLite's data_version tells it (and the cache below)
   // whether anything was committed to the read models since it last looked.
-  const readModelsVersion = config.store === 'embedded' ? new DataVersion(join(config.dataDir, 'read-models.db')) : null;
+  const readModelsVersion = config.reads === 'embedded' ? new DataVersion(join(config.dataDir, 'read-models.db')) : null;
   if (readModelsVersion) cleanups.push(() => readModelsVersion.close());
   let apiReads: ReadCache | null = null;
   const watcher = new ProgressWatcher(reads, (changed) => apiReads?.invalidate(changed), log, readModelsVersion ? () => readModelsVersion.current() : null);
-  // The API's reads of what every send looks up, in memory between changes; valid in any process, since the
-  // watcher hears of every change before the commands that wait for it go on (ReadCache).
-  apiReads = has('api') ? new ReadCache(reads, [collections.applications, collections.eventTypes, collections.endpoints], 10_000, () => watcher.fresh()) : null;
+  // The API's reads of what every send looks up, in memory between changes (ReadCache). Only on embedded read
+  // models: SQLite's data_version tells, before each answer, whether any process committed what the watcher has
+  // not heard of yet. MongoDB has no such counter: the watcher hears of another process's commits only through
+  // the change stream (or its 1 s timer), so a cache would answer what one API changed from before the change
+  // when asked through another API right after (read-your-writes across APIs broken); those reads go to MongoDB.
+  apiReads = has('api') && readModelsVersion ? new ReadCache(reads, [collections.applications, collections.eventTypes, collections.endpoints], 10_000, () => watcher.fresh()) : null;
 
   const threads: BackgroundThread[] = [];
   let projectionThread: BackgroundThread | null = null;
-  if ((onThread.projections || onThread.dispatcher) && events instanceof SqliteEventStore && locks) {
+  if ((onThread.projections || onThread.dispatcher) && events instanceof SqliteEventStore) {
     const { lookup: _lookup, random: _random, ...plain } = dispatcherConfig;
     const commitSignal = newCommitSignal();
     // This thread listens only if a role that subscribes stays here.
@@ -233,14 +247,16 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     threads.unshift(await walThread);
   }
   // Commits of other processes on this data dir: wake this thread's subscriptions, look at the progress again.
-  if (config.store === 'embedded' && events instanceof SqliteEventStore) {
-    const watch = watchDataDir(config.dataDir, [
-      { file: 'events.db', onChange: () => events.notifyCommitted() },
-      { file: 'read-models.db', onChange: () => watcher.poke() },
-    ]);
+  const watched = [
+    ...(events instanceof SqliteEventStore ? [{ file: 'events.db', onChange: () => events.notifyCommitted() }] : []),
+    ...(config.reads === 'embedded' ? [{ file: 'read-models.db', onChange: () => watcher.poke() }] : []),
+  ];
+  if (watched.length > 0) {
+    const watch = watchDataDir(config.dataDir, watched);
     cleanups.push(() => watch.close());
   }
-  if (production) cleanups.push(production.watchProgress(() => watcher.poke()));
+  // MongoDB: a change stream on the progress document (on a server without change streams, the watcher's timer).
+  if (mongo) cleanups.push(mongo.watchProgress(() => watcher.poke()));
   // Projections here: active while this process holds the lease, a standby otherwise (leadership.ts).
   const leadership = has('projections') && !projectionThread?.projections ? new ProjectionLeadership(events, reads, ops, allProjections, { owner, log }) : null;
   leadership?.onProgress(() => watcher.poke());
@@ -256,9 +272,12 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   let api: ApiDeps | undefined;
   if (has('api')) {
     generatedApiKey = await bootstrapApiKey(config, events, reads, progress);
-    const rateLimits = production ? { limiter: production.rateLimiter, close: () => {} } : openOperationalRateLimiter(config.dataDir, OPERATIONAL_FILE);
+    const rateLimits = mongo ? { limiter: mongo.rateLimiter, close: () => {} } : openOperationalRateLimiter(config.dataDir, OPERATIONAL_FILE);
+    // Counted in memory, added to the shared counters in batches (api/rateLimit.ts: the bounded overshoot across processes).
+    const batched = new BatchedRateLimiter(rateLimits.limiter, { onError: (error) => log(`rate limits: writing the shared counters failed (${error instanceof Error ? error.message : String(error)}); kept for the next write`) });
+    cleanups.push(() => void batched.close().catch(() => {}));
     cleanups.push(rateLimits.close);
-    const rateLimiter: RateLimiter = rateLimits.limiter;
+    const rateLimiter: RateLimiter = batched;
     api = {
       events,
       reads: apiReads ?? reads,
@@ -313,6 +332,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     await leadership?.stop();
     watcher.close();
     for (const cleanup of cleanups) cleanup();
+    await forgetProcess();
     await events.close();
     await reads.close();
     await ops.close();

@@ -38,7 +38,7 @@ describe('the master key', () => {
   it('must come from configuration when processes share no data dir (HOOKBASE_STORE=esdb), saying how to make one', () => {
     expect(() => loadConfig({ HOOKBASE_STORE: 'esdb' })).toThrow(ConfigError);
     expect(() => loadConfig({ HOOKBASE_STORE: 'esdb' })).toThrow(/HOOKBASE_MASTER_KEY.*openssl rand -base64 32/s);
-    expect(loadConfig({ HOOKBASE_STORE: 'esdb', HOOKBASE_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') }).masterKey).not.toBeNull();
+    expect(loadConfig({ HOOKBASE_STORE: 'esdb', HOOKBASE_ESDB_URL: 'esdb://127.0.0.1:2113?tls=false', HOOKBASE_MONGO_URL: 'mongodb://127.0.0.1/hookbase', HOOKBASE_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') }).masterKey).not.toBeNull();
     expect(loadConfig({}).masterKey).toBeNull();
   });
 });

@@ -67,7 +67,7 @@ describe('HOOKBASE_STORE=esdb start-up', () => {
   it('refuses to start without HOOKBASE_MASTER_KEY, saying how to set it', async () => {
     const run = await runCli({ HOOKBASE_ESDB_URL: 'esdb://127.0.0.1:1?tls=false', HOOKBASE_MONGO_URL: 'mongodb://127.0.0.1:1/hookbase', HOOKBASE_MASTER_KEY: '' });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('HOOKBASE_MASTER_KEY is required with HOOKBASE_STORE=esdb');
+    expect(run.stderr).toContain('HOOKBASE_MASTER_KEY is required with HOOKBASE_EVENTS=esdb (or HOOKBASE_STORE=esdb)');
     expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 

@@ -11,14 +11,20 @@ import { ConfigError } from './config';
 /** How long each server gets to answer at start before the process gives up with a message naming it. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
-export type ProductionStores = Readonly<{
-  events: EsdbEventStore;
+/** HOOKBASE_READS=mongo: the read models, the operational state and the rate-limit counters in MongoDB. */
+export type MongoStores = Readonly<{
   reads: MongoReadStore;
   ops: MongoReadStore;
   /** Rate-limit counters in MongoDB (`<db>_ops.rate_limits`), shared by every API process. */
   rateLimiter: FlexibleRateLimiter;
   /** Calls `onChange` when the projections' progress document (its collection's only one) changes: a change stream. Returns the stop. */
   watchProgress: (onChange: () => void) => () => void;
+}>;
+
+/** The server-backed ports of the configured layout (null where that port is embedded). */
+export type ServerStores = Readonly<{
+  events: EsdbEventStore | null;
+  mongo: MongoStores | null;
 }>;
 
 /**
@@ -31,36 +37,39 @@ export const mongoRateLimiter = (client: MongoClient, dbName: string): FlexibleR
       new RateLimiterMongo({ storeClient: client, dbName, tableName: 'rate_limits', keyPrefix, points, duration: durationSeconds }),
   );
 
-/**
- * HOOKBASE_STORE=esdb: EventStoreDB for the events, MongoDB for the read models and the operational state. Both
- * servers are tried at once; the first one that cannot be reached (within CONNECT_TIMEOUT_MS) fails the start with
- * StoreUnreachableError, whose message names its URL.
- */
-export const openProductionStores = async (config: HookbaseConfig, log: (line: string) => void): Promise<ProductionStores> => {
-  const { esdbUrl, mongoUrl } = config;
-  if (!esdbUrl || !mongoUrl) {
-    throw new ConfigError('HOOKBASE_STORE=esdb needs HOOKBASE_ESDB_URL (e.g. esdb://localhost:2113?tls=false) and HOOKBASE_MONGO_URL (e.g. mongodb://localhost:27017/hookbase?replicaSet=rs0).');
-  }
-  const eventsOpening = EsdbEventStore.connect(esdbUrl, { timeoutMs: CONNECT_TIMEOUT_MS, log });
-  const mongoOpening = connectMongo(mongoUrl, { timeoutMs: CONNECT_TIMEOUT_MS, log });
-  let events: EsdbEventStore;
-  let mongo: Awaited<typeof mongoOpening>;
-  try {
-    // Fails as soon as either fails (not after the other's timeout too).
-    [events, mongo] = await Promise.all([eventsOpening, mongoOpening]);
-  } catch (error) {
-    // Whichever did open is closed once it has.
-    void eventsOpening.then((store) => store.close()).catch(() => {});
-    void mongoOpening.then((stores) => stores.client.close()).catch(() => {});
-    throw error;
-  }
-  const { client, reads, ops, opsDb } = mongo;
-  const rateLimiter = mongoRateLimiter(client, opsDb);
+const openMongo = async (url: string, log: (line: string) => void): Promise<MongoStores> => {
+  const { client, reads, ops, opsDb } = await connectMongo(url, { timeoutMs: CONNECT_TIMEOUT_MS, log });
   return {
-    events,
     reads,
     ops,
-    rateLimiter,
+    rateLimiter: mongoRateLimiter(client, opsDb),
     watchProgress: (onChange) => reads.watchCollection(projectionProgress.name, onChange, log),
   };
+};
+
+/**
+ * The servers of the configured layout: EventStoreDB for the events (HOOKBASE_EVENTS=esdb), MongoDB for the read
+ * models and the operational state (HOOKBASE_READS=mongo), or both (HOOKBASE_STORE=esdb). The servers are tried at
+ * once; the first one that cannot be reached (within CONNECT_TIMEOUT_MS) fails the start with
+ * StoreUnreachableError, whose message names its URL.
+ */
+export const openServerStores = async (
+  config: Pick<HookbaseConfig, 'events' | 'reads' | 'esdbUrl' | 'mongoUrl'>,
+  log: (line: string) => void,
+): Promise<ServerStores> => {
+  const { esdbUrl, mongoUrl } = config;
+  if (config.events === 'esdb' && !esdbUrl) throw new ConfigError('HOOKBASE_EVENTS=esdb needs HOOKBASE_ESDB_URL (e.g. esdb://localhost:2113?tls=false).');
+  if (config.reads === 'mongo' && !mongoUrl) throw new ConfigError('HOOKBASE_READS=mongo needs HOOKBASE_MONGO_URL (e.g. mongodb://localhost:27017/hookbase?replicaSet=rs0).');
+  const eventsOpening = config.events === 'esdb' && esdbUrl ? EsdbEventStore.connect(esdbUrl, { timeoutMs: CONNECT_TIMEOUT_MS, log }) : Promise.resolve(null);
+  const mongoOpening = config.reads === 'mongo' && mongoUrl ? openMongo(mongoUrl, log) : Promise.resolve(null);
+  try {
+    // Fails as soon as either fails (not after the other's timeout too).
+    const [events, mongo] = await Promise.all([eventsOpening, mongoOpening]);
+    return { events, mongo };
+  } catch (error) {
+    // Whichever did open is closed once it has.
+    void eventsOpening.then((store) => store?.close()).catch(() => {});
+    void mongoOpening.then(async (stores) => { await stores?.reads.close(); await stores?.ops.close(); }).catch(() => {});
+    throw error;
+  }
 };

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { addAuditCommands, addProjectionCommands, addTailCommand } from './commands/operations';
 import { addAppCommands, addEndpointCommands, addEventTypeCommands, addKeyCommands, addMessageCommands, addSendCommand } from './commands/resources';
 import { addServeCommand } from './commands/serve';
+import { addDoctorCommand } from './commands/doctor';
 
 /** The `hookbase` command: `serve` (the default, what `npm start` runs) and the client commands of README. */
 /** The package's version (cli/hookbase.ts's VERSION), read without loading the server's modules. */
@@ -23,6 +24,7 @@ export const buildProgram = (): Command => {
   addMessageCommands(program);
   addAuditCommands(program);
   addProjectionCommands(program);
+  addDoctorCommand(program);
   // Every command: no stray arguments, and a usage mistake ends with that command's usage line (exit 2).
   const configure = (command: Command): void => {
     command.allowExcessArguments(false).exitOverride((error) => {

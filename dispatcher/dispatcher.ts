@@ -5,6 +5,7 @@ import { evolveMessage, initialMessageState } from '../domain/message/message';
 import { streams } from '../domain/streams';
 import { aggregateStream } from '../store/commandHandler';
 import type { EventStore, RecordedEvent } from '../store/eventStore';
+import { START, countEventsBehind } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
 import { CircuitBreakers } from './circuitBreaker';
 import type { DispatcherConfig } from './config';
@@ -110,7 +111,8 @@ export class Dispatcher {
       threadMetrics.dueQueueSize.add(async () => ({ '': await reads.collection(collections.dueDeliveries).count() })),
       threadMetrics.subscriptionLag.add(async () => {
         const [head, info] = await Promise.all([this.events.headPosition(), this.events.getPersistentSubscriptionToAllInfo(DISPATCHER_GROUP)]);
-        return { '': Math.max(0, Number(head.commit - (info.checkpoint?.commit ?? 0n))) };
+        // Counted, not subtracted: EventStoreDB's positions are byte offsets.
+        return { '': await countEventsBehind(this.events, info.checkpoint ?? START, head) };
       }),
     );
   }

@@ -85,8 +85,8 @@ const createThreadMetrics = () => {
     queueDepth: gaugeWithSources(registry, 'hookbase_endpoint_queue_depth', 'Deliveries waiting in the per-endpoint queues of the dispatchers, all endpoints together'),
     queueDepthMax: gaugeWithSources(registry, 'hookbase_endpoint_queue_depth_max', 'Deliveries waiting in the fullest per-endpoint queue', [], 'max'),
     dueQueueSize: gaugeWithSources(registry, 'hookbase_due_queue_size', 'Deliveries in the due-queue (retries and deferred first attempts)'),
-    subscriptionLag: gaugeWithSources(registry, 'hookbase_subscription_lag_events', "Events of $all the dispatcher's persistent subscription has not yet been handed"),
-    projectionLag: gaugeWithSources(registry, 'hookbase_projection_lag_events', 'Events of $all not yet in each read model', ['projection'], 'max'),
+    subscriptionLag: gaugeWithSources(registry, 'hookbase_subscription_lag_events', "Events of $all after the dispatcher's persistent subscription's checkpoint (counted, up to 10000)"),
+    projectionLag: gaugeWithSources(registry, 'hookbase_projection_lag_events', 'Events of $all not yet in each read model (counted, up to 10000)', ['projection'], 'max'),
   };
 };
 

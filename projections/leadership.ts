@@ -31,8 +31,21 @@ export type LeadershipOptions = Readonly<{
   now?: () => number;
 }>;
 
-/** Takes the lease if it is free, expired or already ours; true when we hold it until `now + leaseMs`. */
+/**
+ * Takes the lease if it is free, expired or already ours; true when we hold it until `now + leaseMs`. With a store
+ * that has `putIf` (MongoDB), one atomic conditional write: it holds on a server whose transactions do not refuse
+ * concurrent updates of one document (jongodb, measured: store/mongo/jongodb.measure.test.ts), where two standbys
+ * taking an expired lease in transactions would both win.
+ */
 export const acquireProjectionLease = async (ops: ReadStore, owner: string, leaseMs: number, now: number): Promise<boolean> =>
+  ops.putIf
+    ? ops.putIf<ProjectionLeaseDoc>(projectionLeases, { id: LEASE_ID, owner, expiresAt: now + leaseMs }, {
+        orAbsent: true,
+        anyOf: [{ owner: { eq: owner } }, { expiresAt: { lt: now } }, { expiresAt: { eq: now } }],
+      })
+    : acquireInTransaction(ops, owner, leaseMs, now);
+
+const acquireInTransaction = async (ops: ReadStore, owner: string, leaseMs: number, now: number): Promise<boolean> =>
   ops.transaction(async (tx) => {
     const leases = tx.collection<ProjectionLeaseDoc>(projectionLeases);
     const lease = await leases.get(LEASE_ID);

@@ -9,7 +9,7 @@ import type { MongoStores } from '../store/mongo/connect';
 import type { Document } from '../store/readStore';
 import { wireMongoUrl } from '../test/wire/databases';
 import { allProjections, collections } from './index';
-import { ProjectionLeadership } from './leadership';
+import { ProjectionLeadership, acquireProjectionLease, projectionLeaseHolder } from './leadership';
 import { readProgress } from './progress';
 import { readRebuildJob, requestRebuild } from './rebuildJobs';
 import { ProjectionRunner } from './runner';
@@ -76,6 +76,20 @@ describe('projections over MongoDB (jongodb wire server)', () => {
       await again.stop();
     }
     expect(await apps.count()).toBe(7);
+  });
+
+  it('gives the projections lease to one of several processes claiming it at once, and to another once it ran out', async () => {
+    const owners = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'];
+    const now = 1_000_000;
+    const won = await Promise.all(owners.map((owner) => acquireProjectionLease(mongo.ops, owner, 5_000, now)));
+    expect(won.filter(Boolean)).toHaveLength(1);
+    const holder = owners[won.indexOf(true)];
+    expect((await projectionLeaseHolder(mongo.ops))?.owner).toBe(holder);
+    // Renewed by its holder, refused to the others while it runs.
+    expect(await acquireProjectionLease(mongo.ops, holder ?? '', 5_000, now + 1_000)).toBe(true);
+    expect(await acquireProjectionLease(mongo.ops, 'late', 5_000, now + 5_999)).toBe(false);
+    const after = await Promise.all(owners.filter((o) => o !== holder).map((owner) => acquireProjectionLease(mongo.ops, owner, 5_000, now + 6_000)));
+    expect(after.filter(Boolean)).toHaveLength(1);
   });
 
   it('a rebuild job replaces the read models by ones replayed from $all, and the drift check finds them clean', async () => {

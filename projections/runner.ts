@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { upcast } from '../domain/events';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../store/eventStore';
-import { comparePositions, positionFromString, positionToString, START } from '../store/eventStore';
+import { comparePositions, countEventsBehind, positionFromString, positionToString, START } from '../store/eventStore';
 import type { ReadStore, ReadStoreTransaction } from '../store/readStore';
 import { FencedOutError, projectionProgress, recordBatch, recordPosition } from './progress';
 import type { Projection } from './projection';
@@ -67,8 +67,9 @@ export class PositionWaiters implements ProjectionProgress {
   }
 }
 
-const statusOf = (name: string, position: Position, head: Position, running: boolean): ProjectionStatus => {
-  const lag = Math.max(0, Number(head.commit - position.commit));
+/** Lag in events (EventStoreDB's positions are byte offsets: their difference is no count). */
+const statusOf = async (events: EventStore, name: string, position: Position, head: Position, running: boolean): Promise<ProjectionStatus> => {
+  const lag = await countEventsBehind(events, position, head);
   return {
     name,
     position: comparePositions(position, START) === 0 ? null : positionToString(position),
@@ -88,7 +89,7 @@ export const projectionStatusFromCheckpoints = async (
   return Promise.all(
     projections.map(async (p) => {
       const stored = await reads.getCheckpoint(p.name);
-      return statusOf(p.name, stored === null ? START : positionFromString(stored), head, running);
+      return statusOf(events, p.name, stored === null ? START : positionFromString(stored), head, running);
     }),
   );
 };
@@ -230,7 +231,7 @@ export class ProjectionRunner implements ProjectionProgress {
 
   async status(): Promise<ProjectionStatus[]> {
     const head = await this.events.headPosition();
-    return this.projections.map((p) => statusOf(p.name, this.checkpoints.get(p.name) ?? START, head, this.running));
+    return Promise.all(this.projections.map((p) => statusOf(this.events, p.name, this.checkpoints.get(p.name) ?? START, head, this.running)));
   }
 
   async stop(): Promise<void> {

@@ -19,6 +19,7 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
   comparePositions,
+  countEventsBehind,
 } from './eventStore';
 import { ensurePersistentSubscriptionToAll } from './ensurePersistentSubscription';
 
@@ -258,6 +259,17 @@ export function eventStoreContract(
         expect(await store.headPosition()).toEqual(visible.position);
         const next = await append(s, 1);
         expect(await store.headPosition()).toEqual(next.position);
+      });
+
+      it('countEventsBehind counts the events a reader at a position has yet to see (never position differences)', async () => {
+        const s = `contract-${uid()}`;
+        const from = await store.headPosition();
+        expect(await countEventsBehind(store, from, from)).toBe(0);
+        await store.appendToStream(s, [ev('A', 0), ev('$contract-system', 1), ev('A', 2)]);
+        const last = await append(s, 2);
+        // Other writers may add events meanwhile: count up to the position this test knows.
+        expect(await countEventsBehind(store, from, last.position)).toBe(4);
+        expect(await countEventsBehind(store, from, last.position, 3)).toBe(3);
       });
 
       it('reads from START', async () => {

@@ -1,3 +1,4 @@
+import { DomainError } from '../domain/errors';
 import type { JsonObject } from '../domain/json';
 
 /**
@@ -122,9 +123,11 @@ export type PersistentEvent = Readonly<{
   event: RecordedEvent;
   /**
    * How many times this event was delivered to the group before, as far as the server counts: a timeout or a
-   * `nack('retry')` adds one. NOT proof of a first delivery: EventStoreDB may restart it at 0 for a replayed
-   * parked event (unverified), and every server restarts it at 0 for what it redelivers after a restart from its
-   * checkpoint. Code that skips work on `retryCount === 0` must prove the event is new some other way.
+   * `nack('retry')` adds one. NOT proof of a first delivery: EventStoreDB restarts it at 0 for a replayed parked
+   * event, which also comes with the parked link's position (v24.10 OutstandingMessage.ForParkedEvent,
+   * PersistentSubscriptions.Read.cs ConvertToReadEvent), and every server restarts it at 0 for what it redelivers
+   * after a restart or a group update, from its checkpoint. Code that skips work on `retryCount === 0` must prove the
+   * event is new some other way.
    */
   retryCount: number;
 }>;
@@ -189,6 +192,30 @@ export class WrongExpectedVersionError extends Error {
   }
 }
 
+/**
+ * A write larger than the event store accepts at once (EventStoreDB's MaxAppendSize, 1 MiB by default; the
+ * embedded store has no such limit). A validation error (the API answers 422) that names the limit and the size,
+ * not a 500: a message with a large payload and many deliveries is one event that can pass it.
+ */
+export class AppendTooLargeError extends DomainError {
+  constructor(
+    readonly streamId: string,
+    /** Bytes the server accepts in one append, as it reports them. */
+    readonly maxAppendSize: number,
+    /** Bytes of the events' data in this append (what EventStoreDB counts). */
+    readonly size: number,
+  ) {
+    const kib = (n: number): string => `${Math.ceil(n / 1024)} KiB`;
+    const message =
+      `The change is too large to store: its events are ${kib(size)} (${size} bytes) and the event store accepts at most ` +
+      `${kib(maxAppendSize)} (${maxAppendSize} bytes) in one write (EventStoreDB's MaxAppendSize). A message counts its payload ` +
+      'and one entry per delivery: send a smaller payload or to fewer endpoints, or raise the server\'s MaxAppendSize ' +
+      '(EVENTSTORE_MAX_APPEND_SIZE, see docs/production.md).';
+    super('validation', 'write_too_large', message, [{ field: 'body', rule: 'max_append_size', message }]);
+    this.name = 'AppendTooLargeError';
+  }
+}
+
 export class StreamNotFoundError extends Error {
   constructor(readonly streamId: string) {
     super(`Stream ${streamId} not found`);
@@ -225,4 +252,22 @@ export const matchesFilter = (filter: AllFilter | undefined, e: Pick<RecordedEve
   if (!filter) return true;
   if ('streamNamePrefixes' in filter) return filter.streamNamePrefixes.some((p) => e.streamId.startsWith(p));
   return filter.eventTypePrefixes.some((p) => e.type.startsWith(p));
+};
+
+/** Lag is counted up to this many events (a gauge then reads "at least"): counting reads them. */
+export const LAG_COUNT_LIMIT = 10_000;
+
+/**
+ * How many events a reader at `after` has yet to see up to `head` (both positions in `$all`), counting the events
+ * `readAll` returns (not `$` ones), up to `limit`. Positions cannot be subtracted: on EventStoreDB they are log
+ * offsets in bytes (positions jump by the size of each record), only the embedded store's are dense.
+ */
+export const countEventsBehind = async (store: Pick<EventStore, 'readAll'>, after: Position, head: Position, limit = LAG_COUNT_LIMIT): Promise<number> => {
+  if (comparePositions(head, after) <= 0) return 0;
+  let count = 0;
+  for await (const e of store.readAll({ fromPosition: after, maxCount: limit })) {
+    if (comparePositions(e.position, head) > 0) break;
+    count++;
+  }
+  return count;
 };

@@ -501,6 +501,23 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
       expect(await c.get('b')).toStrictEqual({ ...expected, id: 'b' });
     });
 
+    it('commits both of two transactions that create the same new document at once, one after the other', async () => {
+      const def = itemDef('createrace');
+      const outcomes = await Promise.allSettled(
+        [1, 2].map((n) =>
+          store.transaction(async (tx) => {
+            const c = tx.collection<Item>(def);
+            const current = await c.get('one');
+            await new Promise((resolve) => setTimeout(resolve, 30));
+            await c.put({ id: 'one', n: (current?.n ?? 0) + 1, tag: String(n) });
+          }),
+        ),
+      );
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
+      // The second ran (again) after the first: no increment lost.
+      expect((await store.collection<Item>(def).get('one'))?.n).toBe(2);
+    });
+
     needs('writeConflicts', 'loses no update when two transactions read and write the same document at once', async () => {
       const def = itemDef('conflict');
       await putAll(def, [{ id: 'counter', n: 0 }]);

@@ -111,7 +111,8 @@ export interface ReadStore {
    * `from` takes its name, with its documents and indexes; `finish` then runs in a transaction (checkpoints, the
    * progress document). The embedded adapter does all of it in one SQLite transaction, so readers see either the
    * old collections or the new ones. MongoDB renames each collection (`dropTarget`), then runs `finish`: a reader
-   * may meet some collections renamed before others for the few milliseconds that takes.
+   * may meet some collections renamed before others for the few milliseconds that takes. On a server without
+   * `renameCollection` (jongodb) it copies the documents and runs `finish` in one transaction instead.
    */
   replaceCollections(renames: readonly Readonly<{ from: string; to: string }>[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void>;
   close(): Promise<void>;

@@ -22,7 +22,8 @@ export const testEndpoint = async (deps: ApiDeps, appIdOrUid: string, endpointId
   if (app.disabled) throw conflict('application_disabled', 'The application is disabled: enable it to test its endpoints.');
   const type = eventType ?? PING_EVENT_TYPE;
   if (type === PING_EVENT_TYPE) await ensurePingType(deps);
-  const { message } = await sendMessage(deps, app.id, { eventType: type, payload: { test: true, endpointId } }, endpointId);
+  // Answered with the delivery from the read models: this send waits for them.
+  const { message } = await sendMessage(deps, app.id, { eventType: type, payload: { test: true, endpointId } }, { onlyEndpoint: endpointId, readYourWrites: true });
   const first = (await outboundOfMessage(deps, message))[0];
   if (!first) throw new Error('test message fanned out to no endpoint');
   return first;

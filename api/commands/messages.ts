@@ -15,7 +15,8 @@ import type { ApiDeps } from '../deps';
 import { toDetails } from '../validation';
 import { ajv } from '../validation';
 import { HttpError } from '../errors';
-import { metadataOf, readYourWrites, requireApplication } from './common';
+import type { Position } from '../../store/eventStore';
+import { findAfterOwnWrites, metadataOf, noteAppended, readYourWrites, requireApplication } from './common';
 
 /** `endpointIds` (the compat surface's send-event): only these of the subscribed endpoints receive it. */
 export type MessageIn = { eventType: string; payload: JsonValue; eventId?: string | null; endpointIds?: readonly string[] };
@@ -59,9 +60,30 @@ const fanOut = async (deps: ApiDeps, applicationId: string, eventType: string, o
   return refs;
 };
 
-export type SendResult = Readonly<{ message: MessageDoc; outbound: readonly { id: string; endpointId: string; status: string }[]; replayed: boolean }>;
+export type SendResult = Readonly<{
+  message: MessageDoc;
+  outbound: readonly { id: string; endpointId: string; status: string }[];
+  /** The endpoints the message fans out to, with their URLs at send time (the compat answer names them). */
+  endpoints: readonly { id: string; url: string }[];
+  replayed: boolean;
+  /** Where the message is in `$all`: a read presenting it as a consistency token sees the message. */
+  position: Position;
+}>;
 
-export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: MessageIn, onlyEndpoint?: string): Promise<SendResult> => {
+export type SendOptions = Readonly<{
+  /** Only this endpoint receives it (test an endpoint). */
+  onlyEndpoint?: string;
+  /** Answer once the read models include the message (a caller that reads its deliveries next); a plain send does not wait. */
+  readYourWrites?: boolean;
+}>;
+
+/**
+ * One send: the lookups (from the API's read cache), one durable append, and the answer built from what was
+ * appended. It does not wait for the projections (a later read waits instead: `findAfterOwnWrites`, the
+ * consistency token), unless `options.readYourWrites`.
+ */
+export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: MessageIn, options: SendOptions = {}): Promise<SendResult> => {
+  const onlyEndpoint = options.onlyEndpoint;
   const app = await requireApplication(deps, appIdOrUid);
   await checkPayload(deps, input.eventType, input.payload);
   const eventId = input.eventId ?? null;
@@ -71,17 +93,26 @@ export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: Mess
   try {
     // With an eventId the stream's creation is the idempotency check, forever and across instances.
     const metadata = metadataOf(deps);
-    const { position } = await handleCommand(
+    const { position: appended } = await handleCommand(
       deps.events,
       streams.message(messageId),
       messageDecider,
       { type: 'SendMessage', data: { messageId, applicationId: app.id, eventType: input.eventType, payload: input.payload, eventId, outbound }, metadata },
       { expectedRevision: 'no_stream' },
     );
-    await readYourWrites(deps, position);
+    // A send always appends its MessageSent; the head only if a decider ever decided nothing.
+    const position = appended ?? (await deps.events.headPosition());
+    if (options.readYourWrites) await readYourWrites(deps, position);
+    else noteAppended(deps, position);
     // The answer is what was just appended: every delivery is pending at this point.
     const message: MessageDoc = { id: messageId, applicationId: app.id, eventType: input.eventType, payload: input.payload, eventId, timestamp: metadata.now, outboundIds: outbound.map((o) => o.outboundId) };
-    return { message, outbound: outbound.map((o) => ({ id: o.outboundId, endpointId: o.endpointId, status: 'pending' })), replayed: false };
+    return {
+      message,
+      outbound: outbound.map((o) => ({ id: o.outboundId, endpointId: o.endpointId, status: 'pending' })),
+      endpoints: outbound.map((o) => ({ id: o.endpointId, url: o.endpointUrl })),
+      replayed: false,
+      position,
+    };
   } catch (error) {
     if (!(error instanceof WrongExpectedVersionError)) throw error;
     const existing = await aggregateStream(deps.events, streams.message(messageId), messageDecider.evolve, messageDecider.initialState);
@@ -90,14 +121,25 @@ export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: Mess
     if (original.eventType !== input.eventType || !samePayload(original.payload, input.payload)) {
       throw conflict('event_id_reused', `eventId ${eventId} was already sent with a different event type or payload (message ${messageId}).`);
     }
-    await readYourWrites(deps, await deps.events.headPosition());
+    // The first send's position: the answer is read from the read models once they include it.
+    const position = (await lastPositionOf(deps, streams.message(messageId))) ?? (await deps.events.headPosition());
+    await readYourWrites(deps, position);
     const message = await requireMessage(deps, app.id, messageId);
-    return { message, outbound: await outboundOfMessage(deps, message), replayed: true };
+    const deliveries = await outboundOfMessage(deps, message);
+    return { message, outbound: deliveries, endpoints: deliveries.map((o) => ({ id: o.endpointId, url: o.endpointUrl })), replayed: true, position };
   }
 };
 
+/** The `$all` position of a stream's last event (null when it has none). */
+const lastPositionOf = async (deps: ApiDeps, stream: string): Promise<Position | null> => {
+  let last: Position | null = null;
+  for await (const e of deps.events.readStream(stream)) last = e.position;
+  return last;
+};
+
+/** A message of the application; one sent just before by this process is found (`findAfterOwnWrites`). */
 export const requireMessage = async (deps: ApiDeps, applicationId: string, messageId: string): Promise<MessageDoc> => {
-  const doc = await deps.reads.collection<MessageDoc>(collections.messages).get(messageId);
+  const doc = await findAfterOwnWrites(deps, () => deps.reads.collection<MessageDoc>(collections.messages).get(messageId));
   if (!doc || doc.applicationId !== applicationId) throw notFound('message', messageId);
   return doc;
 };
@@ -132,7 +174,7 @@ export const resendMessage = async (deps: ApiDeps, appIdOrUid: string, messageId
 };
 
 export const requireOutbound = async (deps: ApiDeps, applicationId: string, outboundId: string): Promise<OutboundDoc> => {
-  const doc = await deps.reads.collection<OutboundDoc>(collections.outbound).get(outboundId);
+  const doc = await findAfterOwnWrites(deps, () => deps.reads.collection<OutboundDoc>(collections.outbound).get(outboundId));
   if (!doc || doc.applicationId !== applicationId) throw notFound('outbound message', outboundId);
   return doc;
 };

@@ -3,8 +3,8 @@ import type { JsonObject } from '../../domain/json';
 import { collections } from '../../projections/readModels';
 import type { AttemptDoc, MessageDoc, OutboundDoc } from '../../projections/readModels';
 import type { Range, Scalar } from '../../store/readStore';
-import { requireApplication } from '../commands/common';
-import { outboundOfMessage, retryOutbound, sendMessage } from '../commands/messages';
+import { CONSISTENCY_HEADER, consistencyToken, findAfterOwnWrites, requireApplication } from '../commands/common';
+import { retryOutbound, sendMessage } from '../commands/messages';
 import type { ApiDeps } from '../deps';
 import { defineRoute } from '../route';
 import type { RouteRequest, RouteResponse } from '../route';
@@ -40,7 +40,7 @@ export const shapeOutbound = async (deps: ApiDeps, o: OutboundDoc): Promise<Json
 };
 
 export const requireOutboundById = async (deps: ApiDeps, outboundId: string): Promise<OutboundDoc> => {
-  const doc = await deps.reads.collection<OutboundDoc>(collections.outbound).get(outboundId);
+  const doc = await findAfterOwnWrites(deps, () => deps.reads.collection<OutboundDoc>(collections.outbound).get(outboundId));
   if (!doc) throw notFound('outbound message', outboundId);
   return doc;
 };
@@ -114,9 +114,9 @@ export const messageRoutes = [
     response: { status: 202, schema: dataSchema(sendEventSchema) },
     handle: async ({ deps, body }) => {
       const { application, input } = sendEventIn(body);
-      const { message } = await sendMessage(deps, application, input);
-      const outbound = await outboundOfMessage(deps, message);
-      return { status: 202, body: one(sendEventOut(message.id, outbound.map((o) => ({ id: o.endpointId, url: o.endpointUrl })))) };
+      // Answered from the append (the endpoints fanned out to at send time), without waiting for the read models.
+      const { message, endpoints, position } = await sendMessage(deps, application, input);
+      return { status: 202, body: one(sendEventOut(message.id, endpoints)), headers: { [CONSISTENCY_HEADER]: consistencyToken(position) } };
     },
   }),
   defineRoute<undefined, OutboundQuery>({

@@ -2,7 +2,7 @@ import type { JsonValue } from '../../domain/json';
 import { collections } from '../../projections/readModels';
 import type { AttemptDoc, MessageDoc, OutboundDoc } from '../../projections/readModels';
 import type { Range } from '../../store/readStore';
-import { requireApplication } from '../commands/common';
+import { CONSISTENCY_HEADER, consistencyToken, requireApplication } from '../commands/common';
 import { messageHistory, outboundOfMessage, requireMessage, requireOutbound, resendMessage, retryOutbound, sendMessage } from '../commands/messages';
 import type { MessageIn } from '../commands/messages';
 import type { ApiDeps } from '../deps';
@@ -38,9 +38,10 @@ export const messageRoutes = [
     },
     response: { status: 202, schema: schemas.Message },
     handle: async ({ deps, params, body }) => {
-      const { message, outbound, replayed } = await sendMessage(deps, params.appId ?? '', body);
+      const { message, outbound, replayed, position } = await sendMessage(deps, params.appId ?? '', body);
       const out = messageOut(message, outbound);
-      return replayed ? { status: 200, body: out, headers: { 'Idempotent-Replayed': 'true' } } : { status: 202, body: out };
+      const token = { [CONSISTENCY_HEADER]: consistencyToken(position) };
+      return replayed ? { status: 200, body: out, headers: { 'Idempotent-Replayed': 'true', ...token } } : { status: 202, body: out, headers: token };
     },
   }),
   defineRoute<undefined, ListQuery & { eventType?: string; since?: string; until?: string }>({

@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 
 /** Each flag of `serve` sets the HOOKBASE_* variable of its name (README); a flag wins over the environment. */
-const SERVE_FLAGS: readonly (readonly [flag: string, value: string, description: string])[] = [
+export const SERVE_FLAGS: readonly (readonly [flag: string, value: string, description: string])[] = [
   ['port', '<n>', 'port to listen on (HOOKBASE_PORT, default 8080)'],
   ['host', '<address>', 'address to listen on (HOOKBASE_HOST, default 127.0.0.1)'],
   ['data-dir', '<dir>', 'embedded store and saved key (HOOKBASE_DATA_DIR, default ./.hookbase)'],
   ['roles', '<list>', 'api,projections,dispatcher or some of them (HOOKBASE_ROLES)'],
-  ['store', '<kind>', 'embedded or esdb (HOOKBASE_STORE)'],
+  ['store', '<kind>', 'embedded or esdb: both ports at once (HOOKBASE_STORE; esdb = EventStoreDB events + MongoDB read models)'],
+  ['events', '<engine>', 'embedded or esdb: where the events are (HOOKBASE_EVENTS)'],
+  ['reads', '<engine>', 'embedded or mongo: where the read models and operational state are (HOOKBASE_READS)'],
   ['esdb-url', '<url>', 'EventStoreDB connection string (HOOKBASE_ESDB_URL)'],
   ['mongo-url', '<url>', 'MongoDB connection string (HOOKBASE_MONGO_URL)'],
   ['background-thread', '<mode>', 'worker or inline (HOOKBASE_BACKGROUND_THREAD)'],
@@ -27,8 +29,8 @@ const SERVE_FLAGS: readonly (readonly [flag: string, value: string, description:
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 /** The parsed flags back as `--flag=value`, the form loadConfig mirrors onto HOOKBASE_* (cli/config.ts). */
-const configArgv = (opts: Record<string, unknown>): string[] =>
-  SERVE_FLAGS.flatMap(([flag]) => {
+export const configArgv = (opts: Record<string, unknown>, flags: readonly (readonly [string, ...unknown[]])[] = SERVE_FLAGS): string[] =>
+  flags.flatMap(([flag]) => {
     const value = opts[camel(flag)];
     return value === undefined ? [] : [`--${flag}=${value === true ? 'true' : String(value)}`];
   });
@@ -44,12 +46,13 @@ export const addServeCommand = (program: Command): Command => {
     // --json: stdout holds only the startup facts; the server's log lines go to stderr.
     const hookbase = await startHookbase(config, opts.json === true ? { log: (line: string) => console.error(line) } : {});
     if (opts.json === true) {
-      const facts = { version: VERSION, url: hookbase.url, roles: config.roles, store: config.store, dataDir: config.dataDir, generatedApiKey: hookbase.generatedApiKey };
+      const facts = { version: VERSION, url: hookbase.url, roles: config.roles, store: config.store, events: config.events, reads: config.reads, dataDir: config.dataDir, generatedApiKey: hookbase.generatedApiKey };
       console.log(JSON.stringify(facts));
     } else {
       console.log(`Hookbase ${VERSION} listening on ${hookbase.url}`);
       console.log(`  roles: ${config.roles.join(', ')}`);
-      console.log(`  store: ${config.store} (data in ${config.dataDir})`);
+      const layout = config.store === 'mixed' ? `events ${config.events}, read models ${config.reads}` : config.store;
+      console.log(`  store: ${layout} (data in ${config.dataDir})`);
       if (hookbase.generatedApiKey) {
         console.log(`  API key (shown once, also saved to ${config.dataDir}/api-key):\n\n    ${hookbase.generatedApiKey}\n`);
       }

@@ -25,9 +25,11 @@ const toError = (e: unknown): Error => (e instanceof Error ? e : new Error(Strin
 
 /**
  * A catch-up subscription to `$all` over the client's streaming subscription. The client hands out single
- * events: they are queued and given to the handler in batches, in order, one batch at a time. Checkpoints the
- * server reports while filtering (`checkpointReached`) reach `onCheckpoint` only once every event before them
- * is through the handler. When the connection drops (the client never resubscribes), it opens a new
+ * events: they are queued and given to the handler in batches, in order, one batch at a time; the client keeps
+ * reading while a batch is handled, so the next batch holds whatever arrived meanwhile. Checkpoints the server
+ * reports while filtering (`checkpointReached`, every 32 events it considers) are queued too, never awaited
+ * there (awaiting them stopped the client's reading and cut batches to ~32 events), and reach `onCheckpoint`
+ * once every event before them is through the handler. When the connection drops (the client never resubscribes), it opens a new
  * subscription after the last event or checkpoint it took, waiting `initialMs`, doubled after each failure up
  * to `maxMs`, and reset by the first event or checkpoint after. A handler that throws, or an error that is not
  * the connection's, ends it: `onDropped` is called once and the caller decides.
@@ -43,7 +45,10 @@ export class EsdbCatchUpSubscription implements Subscription {
   private cursor: Position | undefined;
   private delayMs: number;
   private timer: NodeJS.Timeout | null = null;
-  private idleWaiters: (() => void)[] = [];
+  /** Events queued so far, and handed through the handler so far: a checkpoint waits for those before it. */
+  private enqueued = 0;
+  private handled = 0;
+  private readonly checkpoints: { position: Position; after: number }[] = [];
   private readonly tailTimer: NodeJS.Timeout;
   private checkingTail = false;
 
@@ -72,7 +77,6 @@ export class EsdbCatchUpSubscription implements Subscription {
     clearInterval(this.tailTimer);
     // A handler may call stop() itself: waiting for its own batch would deadlock.
     if (!this.inHandler) await this.processing;
-    for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private open(): void {
@@ -111,12 +115,12 @@ export class EsdbCatchUpSubscription implements Subscription {
       const fresh = this.cursor === undefined || comparePositions(recorded.position, this.cursor) > 0;
       if (fresh && matchesFilter(this.filter, recorded)) {
         this.queue.push(recorded);
+        this.enqueued++;
         this.cursor = recorded.position;
         if (this.queue.length >= HIGH_WATER) this.current?.pause();
         this.process();
       }
     }
-    this.checkIdle();
   }
 
   private process(): void {
@@ -124,51 +128,57 @@ export class EsdbCatchUpSubscription implements Subscription {
     this.processing = (async () => {
       // Let the events already buffered arrive: they join this batch.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.queue.length > 0 && !this.stopped) {
-        const batch = this.queue.splice(0, MAX_BATCH);
-        this.inHandler = true;
-        try {
-          await this.handler.onEvents(batch);
-        } catch (error) {
-          this.fail(toError(error));
-          return;
-        } finally {
-          this.inHandler = false;
+      while ((this.queue.length > 0 || this.checkpoints.length > 0) && !this.stopped) {
+        if (this.queue.length > 0) {
+          const batch = this.queue.splice(0, MAX_BATCH);
+          this.inHandler = true;
+          try {
+            await this.handler.onEvents(batch);
+          } catch (error) {
+            this.fail(toError(error));
+            return;
+          } finally {
+            this.inHandler = false;
+          }
+          this.handled += batch.length;
+          this.delayMs = this.retry.initialMs;
+          if (this.current?.isPaused()) this.current.resume();
         }
-        this.delayMs = this.retry.initialMs;
-        if (this.current?.isPaused()) this.current.resume();
+        // The latest checkpoint whose events are all through the handler (older ones say less).
+        let due: Position | undefined;
+        while (this.checkpoints.length > 0 && (this.checkpoints[0] as { after: number }).after <= this.handled) due = this.checkpoints.shift()?.position;
+        if (due && !this.stopped) {
+          try {
+            await this.handler.onCheckpoint?.(due);
+          } catch (error) {
+            this.fail(toError(error));
+            return;
+          }
+        }
       }
     })().finally(() => {
       this.processing = null;
-      if (this.queue.length > 0 && !this.stopped) this.process();
-      this.checkIdle();
+      if ((this.queue.length > 0 || this.checkpoints.length > 0) && !this.stopped) this.process();
     });
   }
 
-  /** Every event the client has emitted so far is through the handler. */
+  /** Every event the client has emitted so far is through the handler, and every checkpoint reported. */
   private idle(): boolean {
-    return this.queue.length === 0 && this.processing === null && (this.current?.readableLength ?? 0) === 0;
+    return this.queue.length === 0 && this.checkpoints.length === 0 && this.processing === null && (this.current?.readableLength ?? 0) === 0;
   }
 
-  private checkIdle(): void {
-    if (!this.idle() && !this.stopped) return;
-    for (const wake of this.idleWaiters.splice(0)) wake();
-  }
-
-  /** Awaited by the client before it reads on: no event after `position` arrives meanwhile. */
-  private async checkpointReached(generation: number, clientPosition: ClientPosition): Promise<void> {
-    if (generation !== this.generation || this.stopped) return;
-    if (!this.idle()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  /**
+   * The client calls this in order with its events and awaits it before it reads on: it returns at once, so the
+   * client keeps reading; the checkpoint waits in line behind the events queued before it.
+   */
+  private checkpointReached(generation: number, clientPosition: ClientPosition): void {
     if (generation !== this.generation || this.stopped) return;
     const position: Position = { commit: clientPosition.commit, prepare: clientPosition.prepare };
     if (this.cursor !== undefined && comparePositions(position, this.cursor) <= 0) return;
     this.cursor = position;
     this.delayMs = this.retry.initialMs;
-    try {
-      await this.handler.onCheckpoint?.(position);
-    } catch (error) {
-      this.fail(toError(error));
-    }
+    this.checkpoints.push({ position, after: this.enqueued });
+    this.process();
   }
 
   private ended(generation: number, error: Error): void {
@@ -207,7 +217,7 @@ export class EsdbCatchUpSubscription implements Subscription {
       }
       if (!head || (this.cursor !== undefined && comparePositions(head, this.cursor) <= 0)) return;
       if (await this.deliverableBefore(head)) return;
-      await this.checkpointReached(generation, head);
+      this.checkpointReached(generation, head);
     } catch {
       // A failed look is retried at the next tick; the subscription itself reports its own errors.
     } finally {
@@ -234,7 +244,7 @@ export class EsdbCatchUpSubscription implements Subscription {
     this.close();
     this.queue.length = 0;
     clearInterval(this.tailTimer);
-    for (const wake of this.idleWaiters.splice(0)) wake();
+    this.checkpoints.length = 0;
     if (this.handler.onDropped) this.handler.onDropped(error);
     else process.emitWarning(`EventStoreDB catch-up subscription dropped without an onDropped handler: ${error.message}`);
   }

@@ -23,7 +23,6 @@ describe('EventStoreDB test server (test/esdb-server)', () => {
     async () => {
       await server?.stop();
     },
-    { persistentSubscriptions: 'the test server does not implement persistent subscriptions yet (next step of issue 16)' },
   );
 });
 

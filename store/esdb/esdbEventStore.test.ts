@@ -229,6 +229,29 @@ describe('EventStoreDB adapter: persistent subscriptions', () => {
     expect(client.nacks).toEqual([{ action: 'park', reason: 'too many', id: expect.stringMatching(/3$/) }]);
   });
 
+  // The server resolves a parked link when it replays it; a link whose event is gone came to the adapter without
+  // an event, was passed over unsettled, timed out, was parked again, and so on forever.
+  it('skips (settles) and logs a delivery whose event is gone, and goes on', async () => {
+    const fake = new FakeEsdbClient();
+    const lines: string[] = [];
+    const store = new EsdbEventStore(fake.asClient(), { log: (line) => lines.push(line) });
+    const sub = store.subscribeToPersistentSubscriptionToAll('dispatcher');
+    const client = fake.persistentStreams[0]?.stream;
+    if (!client) throw new Error('no subscription');
+    const link = resolved(record(9, '$persistentsubscription-$all::dispatcher-parked', '$>')).event;
+    client.write({ link, retryCount: 0, commitPosition: 9n });
+    client.write({ ...resolved(record(10, 'message-b', 'MessageSent')), retryCount: 0 });
+    const seen: number[] = [];
+    for await (const pe of sub) {
+      seen.push(Number(pe.event.position.commit));
+      await sub.ack(pe);
+      await sub.stop();
+    }
+    expect(seen).toEqual([10]);
+    expect(client.nacks).toEqual([{ action: 'skip', reason: 'its event is gone', id: link?.id }]);
+    expect(lines.join('\n')).toMatch(/dispatcher: skipped link .* whose event is gone/);
+  });
+
   it('throws PersistentSubscriptionNotFoundError from the iteration when the group is gone', async () => {
     const fake = new FakeEsdbClient();
     const sub = new EsdbEventStore(fake.asClient()).subscribeToPersistentSubscriptionToAll('gone');

@@ -113,7 +113,9 @@ export class EsdbEventStore implements EventStore {
       const result = await this.client.appendToStream(streamId, data, { expectedRevision: toClientExpectedRevision(expected) });
       return { nextExpectedRevision: result.nextExpectedRevision, position: requirePosition(result.position, `an append to ${streamId}`) };
     } catch (error) {
-      throw mapClientError(error, { streamId, expected });
+      // What the server counts against MaxAppendSize: the events' data (v24.10 Event.SizeOnDisk).
+      const size = events.reduce((sum, e) => sum + Buffer.byteLength(JSON.stringify(e.data)), 0);
+      throw mapClientError(error, { streamId, expected, size });
     }
   }
 
@@ -226,7 +228,7 @@ export class EsdbEventStore implements EventStore {
   subscribeToPersistentSubscriptionToAll(group: string, options: Readonly<{ bufferSize?: number }> = {}): PersistentSubscription {
     this.assertOpen();
     const client = this.client.subscribeToPersistentSubscriptionToAll(group, options.bufferSize === undefined ? {} : { bufferSize: options.bufferSize });
-    return this.track(new EsdbPersistentSubscription(client, group, this.filters.get(group)));
+    return this.track(new EsdbPersistentSubscription(client, group, this.filters.get(group), this.options.log));
   }
 
   async getPersistentSubscriptionToAllInfo(group: string): Promise<PersistentSubscriptionInfo> {

@@ -128,9 +128,10 @@ export class FakeEsdbClient {
         const stream = Object.assign(new PassThrough({ objectMode: true }), {
           acks: [] as string[],
           nacks: [] as { action: string; reason: string; id: string }[],
-          ack: async (...events: AllStreamResolvedEvent[]) => void stream.acks.push(...events.map((e) => e.event?.id ?? '')),
+          // As the client: a delivery is settled by its link's id when it has one (a replayed parked event).
+          ack: async (...events: AllStreamResolvedEvent[]) => void stream.acks.push(...events.map((e) => e.link?.id ?? e.event?.id ?? '')),
           nack: async (action: string, reason: string, ...events: AllStreamResolvedEvent[]) =>
-            void stream.nacks.push(...events.map((e) => ({ action, reason, id: e.event?.id ?? '' }))),
+            void stream.nacks.push(...events.map((e) => ({ action, reason, id: e.link?.id ?? e.event?.id ?? '' }))),
           unsubscribe: async () => void stream.end(),
         });
         this.persistentStreams.push({ group, stream });

@@ -34,7 +34,7 @@ export const fromClientInfo = (group: string, info: PersistentSubscriptionToAllI
 /**
  * A consumer of a persistent-subscription group over the client's duplex stream. ack/nack go back to the server
  * with the client's own resolved event (kept beside the port's event). System events, which the group's filter
- * should not let through, are acknowledged and never handed out. Iteration ends when `stop()` is called; a drop
+ * should not let through, are acknowledged and never handed out; a delivery whose event is gone is skipped and logged. Iteration ends when `stop()` is called; a drop
  * throws from the iteration (mapped to the port's errors), and the caller subscribes again.
  */
 export class EsdbPersistentSubscription implements PersistentSubscription {
@@ -45,6 +45,7 @@ export class EsdbPersistentSubscription implements PersistentSubscription {
     private readonly subscription: PersistentSubscriptionToAll,
     private readonly group: string,
     private readonly filter: PersistentSubscriptionSettings['filter'],
+    private readonly log: (line: string) => void = () => {},
   ) {
     // Errors are thrown from the iteration; without a listener an 'error' before it starts would crash the process.
     subscription.on('error', () => {});
@@ -81,7 +82,14 @@ export class EsdbPersistentSubscription implements PersistentSubscription {
       for await (const resolved of this.subscription) {
         if (this.stopped) return;
         const event = resolved.event;
-        if (!event) continue;
+        if (!event) {
+          // A link whose event is gone (a parked event whose stream was deleted or scavenged): nothing to hand out,
+          // and left unsettled the server would time it out and park it again, forever. Skipped, and said.
+          const link = resolved.link;
+          this.log(`esdb: persistent subscription ${this.group}: skipped ${link ? `link ${link.id} (${link.streamId}@${link.revision})` : 'a delivery'} whose event is gone`);
+          await this.subscription.nack('skip', 'its event is gone', resolved);
+          continue;
+        }
         if (event.type.startsWith('$') || event.streamId.startsWith('$')) {
           await this.subscription.ack(resolved);
           continue;

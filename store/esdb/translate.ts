@@ -20,6 +20,7 @@ import type { JsonObject, JsonValue } from '../../domain/json';
 import { PositionsUnsupportedError } from '../clientSemantics';
 import type { AllFilter, ExpectedRevision, Position, RecordedEvent } from '../eventStore';
 import {
+  AppendTooLargeError,
   PersistentSubscriptionExistsError,
   PersistentSubscriptionNotFoundError,
   START,
@@ -124,12 +125,14 @@ const actualOf = (current: CurrentRevision): bigint | 'no_stream' => (typeof cur
  */
 export const mapClientError = (
   error: unknown,
-  context: Readonly<{ streamId?: string; expected?: ExpectedRevision; group?: string }>,
+  context: Readonly<{ streamId?: string; expected?: ExpectedRevision; group?: string; size?: number }>,
 ): unknown => {
   if (!(error instanceof Error) || !isCommandError(error)) return error;
   switch (error.type) {
     case ErrorType.WRONG_EXPECTED_VERSION:
       return new WrongExpectedVersionError(error.streamName || (context.streamId ?? ''), context.expected ?? error.expectedVersion, actualOf(error.actualVersion));
+    case ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED:
+      return new AppendTooLargeError(context.streamId ?? '', error.maxAppendSize, context.size ?? 0);
     case ErrorType.STREAM_NOT_FOUND:
       return new StreamNotFoundError(error.streamName || (context.streamId ?? ''));
     case ErrorType.PERSISTENT_SUBSCRIPTION_EXISTS:

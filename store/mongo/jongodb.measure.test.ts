@@ -77,6 +77,29 @@ describe('jongodb, measured with the mongodb driver: what it lacks', () => {
     expect(await c.findOne({ _id: 'one' }), 'jongodb now detects write conflicts: remove their skip').toEqual({ _id: 'one', n: 2 });
   });
 
+  it('refuses the second commit of two transactions inserting one new document: WriteConflict (112) with no TransientTransactionError label', async () => {
+    const c = db.collection<Doc>('insertrace');
+    const first = client.startSession();
+    const second = client.startSession();
+    let refused: unknown = null;
+    try {
+      first.startTransaction();
+      second.startTransaction();
+      await c.replaceOne({ _id: 'new' }, { n: 1 }, { upsert: true, session: first });
+      await c.replaceOne({ _id: 'new' }, { n: 2 }, { upsert: true, session: second });
+      await first.commitTransaction();
+      await second.commitTransaction().catch((e: unknown) => (refused = e));
+    } finally {
+      await first.endSession();
+      await second.endSession();
+    }
+    // A real MongoDB refuses the second write itself, labelled TransientTransactionError (withTransaction retries).
+    expect(refused).toBeInstanceOf(MongoServerError);
+    expect((refused as MongoServerError).code).toBe(112);
+    expect((refused as MongoServerError).hasErrorLabel('TransientTransactionError'), 'jongodb now labels it: the adapter’s own retry of 112 is no longer needed there').toBe(false);
+    expect(await c.findOne({ _id: 'new' })).toEqual({ _id: 'new', n: 1 });
+  });
+
   it('ignores a projection in find, and stops an unordered bulkWrite at its first error', async () => {
     const c = db.collection<Doc & { other?: string }>('projected');
     await c.insertOne({ _id: 'p', n: 1, other: 'x' });

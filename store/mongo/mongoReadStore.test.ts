@@ -107,6 +107,8 @@ class FakeDriver {
   /** undefined: the matched document ({ _id }); null: no match. */
   findOneAndUpdateResult: BsonDocument | null | undefined = undefined;
   transactionsStarted = 0;
+  /** Thrown by the next createIndexes call (then cleared). */
+  createIndexesError: Error | null = null;
 
   private docs(name: string): Map<string, BsonDocument> {
     let docs = this.data.get(name);
@@ -116,7 +118,13 @@ class FakeDriver {
 
   db(): Db {
     const collection = (name: string) => ({
-      createIndexes: async (...args: unknown[]) => void this.calls.push({ collection: name, op: 'createIndexes', args }),
+      createIndexes: async (...args: unknown[]) => {
+        this.calls.push({ collection: name, op: 'createIndexes', args });
+        const error = this.createIndexesError;
+        this.createIndexesError = null;
+        if (error) throw error;
+      },
+      dropIndex: async (...args: unknown[]) => void this.calls.push({ collection: name, op: 'dropIndex', args }),
       drop: async () => {
         this.calls.push({ collection: name, op: 'drop', args: [] });
         this.data.delete(name);
@@ -275,6 +283,30 @@ describe('MongoDB adapter: index declarations', () => {
     const store = new MongoReadStore(driver.client(), driver.db());
     await store.transaction((tx) => tx.collection({ name: 'plain', indexes: [{ equal: [] }, { equal: [], sort: 'dueAt' }] }).put({ id: 'x' }));
     expect(driver.calls.find((c) => c.op === 'createIndexes')?.args[0]).toEqual([{ key: { dueAt: 1, _id: 1 } }]);
+  });
+});
+
+describe('MongoDB adapter: a unique index of an earlier release under the same name', () => {
+  it('is dropped and created as declared when the server refuses the new options (IndexOptionsConflict, 85)', async () => {
+    const driver = new FakeDriver();
+    const store = new MongoReadStore(driver.client(), driver.db());
+    // What a real MongoDB answers when hb_u_uid exists with the `$type: [...]` filter of the releases before.
+    driver.createIndexesError = new MongoServerError({ message: 'An existing index has the same name as the requested index', code: 85 });
+    await store.transaction((tx) => tx.collection(messages).put({ id: 'm', uid: 'u' }));
+    expect(driver.calls.filter((c) => c.op === 'createIndexes' || c.op === 'dropIndex').map((c) => c.op === 'dropIndex' ? ['dropIndex', c.args[0]] : ['createIndexes'])).toEqual([
+      ['createIndexes'],
+      ['dropIndex', 'hb_u_uid'],
+      ['createIndexes'],
+    ]);
+    expect(driver.data.get('rm_messages')?.get('m')).toEqual({ _id: 'm', uid: 'u' });
+  });
+
+  it('refuses any other index error', async () => {
+    const driver = new FakeDriver();
+    const store = new MongoReadStore(driver.client(), driver.db());
+    driver.createIndexesError = new MongoServerError({ message: 'not primary', code: 10107 });
+    await expect(store.transaction((tx) => tx.collection(messages).put({ id: 'm', uid: 'u' }))).rejects.toThrow('not primary');
+    expect(driver.calls.some((c) => c.op === 'dropIndex')).toBe(false);
   });
 });
 

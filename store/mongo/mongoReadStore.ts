@@ -1,9 +1,9 @@
 import { MongoError, MongoServerError } from 'mongodb';
-import type { AnyBulkWriteOperation, Document as BsonDocument, ClientSession, Collection, Db, Filter, MongoClient } from 'mongodb';
-import { UniqueConstraintError, assertCountServed } from '../readStore';
-import type { CollectionDef, Condition, Document, FindOptions, Page, PutCondition, ReadCollection, ReadStore, ReadStoreTransaction, Scalar, WriteCollection } from '../readStore';
+import type { Document as BsonDocument, Collection, Db, Filter, IndexDescription, MongoClient } from 'mongodb';
+import type { CollectionDef, Condition, Document, PutCondition, ReadCollection, ReadStore, ReadStoreTransaction } from '../readStore';
+import { DUPLICATE_KEY, IndexesFirst, MongoCollection, MongoTransaction, UNIQUE_PREFIX, mapWriteError, validName, validate } from './mongoTransaction';
 import type { MongoDoc } from './query';
-import { cursorAfter, fromMongo, indexKey, planFind, toMongo, uniqueIndex, whereFilter } from './query';
+import { indexKey, toMongo, uniqueIndex } from './query';
 import { copyDocuments, copyIndexes } from './swapCopying';
 import { watchCollection } from './watch';
 import type { WatchOptions } from './watch';
@@ -23,42 +23,37 @@ import type { WatchOptions } from './watch';
  * query inside it needs them, so a projection batch costs a few round trips, not one per document.
  */
 
-const COLLECTION_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 const CHECKPOINTS = 'hookbase_checkpoints';
-const UNIQUE_PREFIX = 'hb_u_';
 const NAMESPACE_NOT_FOUND = 26;
-const DUPLICATE_KEY = 11000;
+const INDEX_NOT_FOUND = 27;
+const INDEX_OPTIONS_CONFLICT = 85;
+const INDEX_KEY_SPECS_CONFLICT = 86;
 /** A command the server does not implement (e.g. jongodb's missing `drop`, `renameCollection`, `listCollections`). */
 const COMMAND_NOT_FOUND = 59;
 /** How many times a transaction body is abandoned to create indexes before giving up (each makes progress). */
 const MAX_INDEX_ROUNDS = 20;
 
-export const isCommandNotFound = (error: unknown): boolean => error instanceof MongoServerError && error.code === COMMAND_NOT_FOUND;
+/** WriteConflict: a real MongoDB labels it TransientTransactionError (the driver's withTransaction retries). */
+const WRITE_CONFLICT = 112;
+/** As long as the driver's withTransaction goes on retrying a transient error. */
+const WRITE_CONFLICT_RETRY_MS = 120_000;
 
-/** Abandons a transaction's run: `def`'s indexes must be created first, outside any transaction. */
-class IndexesFirst extends Error {
-  constructor(readonly def: CollectionDef) {
-    super(`indexes of ${def.name} are created before the transaction runs again`);
-    this.name = 'IndexesFirst';
-  }
-}
+/**
+ * A WriteConflict the driver does not retry because it carries no TransientTransactionError label: jongodb answers
+ * a commit so when another transaction inserted the same new document first (measured: jongodb.measure.test.ts).
+ */
+const isUnlabelledWriteConflict = (error: unknown): boolean =>
+  error instanceof MongoServerError && error.code === WRITE_CONFLICT && !error.hasErrorLabel('TransientTransactionError');
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const isCommandNotFound = (error: unknown): boolean => error instanceof MongoServerError && error.code === COMMAND_NOT_FOUND;
 
 type CheckpointDoc = { _id: string; position: string };
 
 const collectionName = (name: string): string => `rm_${name}`;
 
 const signatureOf = (def: CollectionDef): string => `${def.name}\n${JSON.stringify([def.indexes, def.unique ?? []])}`;
-
-const validate = (def: CollectionDef): void => {
-  if (!COLLECTION_NAME.test(def.name)) throw new TypeError(`Invalid collection name: ${def.name}`);
-};
-
-/** A duplicate key on one of our unique indexes, as the port's error; anything else unchanged. */
-const mapWriteError = (def: CollectionDef, error: unknown): unknown => {
-  if (!(error instanceof MongoError) || error.code !== DUPLICATE_KEY) return error;
-  const index = new RegExp(`index: ${UNIQUE_PREFIX}(\\S+) dup key`).exec(error.message)?.[1];
-  return index ? new UniqueConstraintError(def.name, index) : error;
-};
 
 /** A putIf condition as a MongoDB filter: each field equal (`eq`) or `$lt` its value. */
 export const conditionFilter = (condition: Condition): Filter<MongoDoc> =>
@@ -90,13 +85,20 @@ export class MongoReadStore implements ReadStore {
 
   async transaction<R>(work: (tx: ReadStoreTransaction) => Promise<R>): Promise<R> {
     this.assertOpen();
+    const retryUntil = Date.now() + WRITE_CONFLICT_RETRY_MS;
     for (let round = 0; ; round++) {
       try {
         return await this.runTransaction(work);
       } catch (error) {
-        if (!(error instanceof IndexesFirst) || round >= MAX_INDEX_ROUNDS) throw error;
-        // No transaction of ours is open now: the build waits for nobody of ours.
-        await this.ensure(error.def);
+        if (error instanceof IndexesFirst && round < MAX_INDEX_ROUNDS) {
+          // No transaction of ours is open now: the build waits for nobody of ours.
+          await this.ensure(error.def);
+        } else if (isUnlabelledWriteConflict(error) && Date.now() < retryUntil) {
+          // Run again, from what the other transaction committed (the body has no effect outside the store).
+          await sleep(Math.random() * 10 * Math.min(round + 1, 10));
+        } else {
+          throw error;
+        }
       }
     }
   }
@@ -164,7 +166,7 @@ export class MongoReadStore implements ReadStore {
    * definition's indexes, but cannot remove the old ones.
    */
   async dropCollection(name: string): Promise<void> {
-    if (!COLLECTION_NAME.test(name)) throw new TypeError(`Invalid collection name: ${name}`);
+    if (!validName(name)) throw new TypeError(`Invalid collection name: ${name}`);
     this.assertOpen();
     this.forget(name);
     try {
@@ -185,7 +187,7 @@ export class MongoReadStore implements ReadStore {
   async replaceCollections(renames: readonly Readonly<{ from: string; to: string }>[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void> {
     this.assertOpen();
     for (const { from, to } of renames) {
-      if (!COLLECTION_NAME.test(from) || !COLLECTION_NAME.test(to)) throw new TypeError(`Invalid collection name: ${from} or ${to}`);
+      if (!validName(from) || !validName(to)) throw new TypeError(`Invalid collection name: ${from} or ${to}`);
     }
     const copies: { from: string; to: string }[] = [];
     for (const { from, to } of renames) {
@@ -251,12 +253,34 @@ export class MongoReadStore implements ReadStore {
         ...def.indexes.map((index) => ({ key: indexKey(index) })).filter(({ key }) => Object.keys(key).length > 1),
         ...(def.unique ?? []).map((field) => ({ ...uniqueIndex(field), unique: true, name: `${UNIQUE_PREFIX}${field}` })),
       ];
-      const created = indexes.length === 0 ? Promise.resolve() : this.raw(def.name).createIndexes(indexes).then(() => undefined);
+      const created = indexes.length === 0 ? Promise.resolve() : this.createIndexes(def.name, indexes);
       ready = created.then(() => void this.ready.add(signature));
       ready.catch(() => this.ensured.delete(signature));
       this.ensured.set(signature, ready);
     }
     return ready;
+  }
+
+  /**
+   * Creates `indexes` on collection `name`. A unique index of ours that exists under its name with other options
+   * (a partial filter of an earlier release: IndexOptionsConflict 85, or another key: IndexKeySpecsConflict 86 —
+   * mongo `src/mongo/db/catalog/index_catalog_impl.cpp`) is dropped and created again as declared; uniqueness is
+   * meanwhile kept by the event store (a uid is claimed by its own stream), the index being a second line.
+   */
+  private async createIndexes(name: string, indexes: readonly IndexDescription[]): Promise<void> {
+    const collection = this.raw(name);
+    try {
+      await collection.createIndexes([...indexes]);
+    } catch (error) {
+      if (!(error instanceof MongoServerError && (error.code === INDEX_OPTIONS_CONFLICT || error.code === INDEX_KEY_SPECS_CONFLICT))) throw error;
+      for (const index of indexes) {
+        if (!index.name?.startsWith(UNIQUE_PREFIX)) continue;
+        await collection.dropIndex(index.name).catch((dropError: unknown) => {
+          if (!(dropError instanceof MongoServerError && dropError.code === INDEX_NOT_FOUND)) throw dropError;
+        });
+      }
+      await collection.createIndexes([...indexes]);
+    }
   }
 
   /** @internal Whether `def`'s indexes were created (a transaction may write it without waiting for a build). */
@@ -280,151 +304,3 @@ export class MongoReadStore implements ReadStore {
   }
 }
 
-/** Reads of a collection, committed data (or, in a transaction, through its session). */
-class MongoCollection<T extends Document> implements ReadCollection<T> {
-  constructor(
-    protected readonly store: MongoReadStore,
-    protected readonly def: CollectionDef,
-    protected readonly session: ClientSession | null,
-  ) {}
-
-  async get(id: string): Promise<T | null> {
-    this.store.assertOpen();
-    const doc = await this.store.raw(this.def.name).findOne({ _id: id }, this.sessionOption());
-    return doc ? fromMongo<T>(doc) : null;
-  }
-
-  async find(options: FindOptions = {}): Promise<Page<T>> {
-    const plan = planFind(this.def, options);
-    this.store.assertOpen();
-    const docs: MongoDoc[] = [];
-    for (const segment of plan.segments) {
-      const found = await this.store
-        .raw(this.def.name)
-        .find(segment.filter, { sort: segment.sort, limit: plan.limit + 1 - docs.length, ...this.sessionOption() })
-        .toArray();
-      docs.push(...found);
-      if (docs.length > plan.limit) break;
-    }
-    const more = docs.length > plan.limit;
-    if (more) docs.length = plan.limit;
-    const last = docs[docs.length - 1];
-    return { items: docs.map((d) => fromMongo<T>(d)), nextCursor: more && last ? cursorAfter(plan, last) : null };
-  }
-
-  async count(where?: Readonly<Record<string, Scalar>>): Promise<number> {
-    assertCountServed(this.def, where);
-    this.store.assertOpen();
-    return this.store.raw(this.def.name).countDocuments(whereFilter(where), this.sessionOption());
-  }
-
-  protected sessionOption(): { session?: ClientSession } {
-    return this.session ? { session: this.session } : {};
-  }
-}
-
-/** A collection inside a transaction: its writes wait in the transaction's buffer until flushed. */
-class MongoWriteCollection<T extends Document> extends MongoCollection<T> implements WriteCollection<T> {
-  constructor(
-    store: MongoReadStore,
-    def: CollectionDef,
-    session: ClientSession,
-    private readonly tx: MongoTransaction,
-  ) {
-    super(store, def, session);
-  }
-
-  override async get(id: string): Promise<T | null> {
-    const pending = this.tx.pending(this.def.name, id);
-    if (pending !== undefined) return pending ? fromMongo<T>(pending) : null;
-    return super.get(id);
-  }
-
-  override async find(options: FindOptions = {}): Promise<Page<T>> {
-    await this.tx.flush();
-    return super.find(options);
-  }
-
-  override async count(where?: Readonly<Record<string, Scalar>>): Promise<number> {
-    await this.tx.flush();
-    return super.count(where);
-  }
-
-  async put(doc: T): Promise<void> {
-    if (typeof doc.id !== 'string' || doc.id === '') throw new TypeError('A document needs a non-empty string id');
-    await this.tx.write(this.def, doc.id, toMongo(doc));
-  }
-
-  async delete(id: string): Promise<void> {
-    await this.tx.write(this.def, id, null);
-  }
-}
-
-type Buffered = { def: CollectionDef; ops: AnyBulkWriteOperation<MongoDoc>[]; latest: Map<string, MongoDoc | null> };
-
-/** One run of a transaction body: its buffer of writes, flushed as one bulkWrite per collection. */
-class MongoTransaction implements ReadStoreTransaction {
-  private readonly buffers = new Map<string, Buffered>();
-  private readonly checkpointWrites = new Map<string, string>();
-  private readonly collections = new Map<CollectionDef, MongoWriteCollection<Document>>();
-
-  constructor(
-    private readonly store: MongoReadStore,
-    /** @internal */
-    readonly session: ClientSession,
-  ) {}
-
-  collection<T extends Document>(def: CollectionDef): WriteCollection<T> {
-    validate(def);
-    let collection = this.collections.get(def);
-    if (!collection) {
-      collection = new MongoWriteCollection<Document>(this.store, def, this.session, this);
-      this.collections.set(def, collection);
-    }
-    return collection as unknown as WriteCollection<T>;
-  }
-
-  async setCheckpoint(projection: string, position: string): Promise<void> {
-    this.checkpointWrites.set(projection, position);
-  }
-
-  async getCheckpoint(projection: string): Promise<string | null> {
-    const pending = this.checkpointWrites.get(projection);
-    if (pending !== undefined) return pending;
-    return (await this.store.checkpoints().findOne({ _id: projection }, { session: this.session }))?.position ?? null;
-  }
-
-  /** The buffered state of a document: a doc, null (deleted), or undefined (not written in this run). */
-  pending(name: string, id: string): MongoDoc | null | undefined {
-    return this.buffers.get(name)?.latest.get(id);
-  }
-
-  async write(def: CollectionDef, id: string, doc: MongoDoc | null): Promise<void> {
-    // Indexes before the first write, never awaited inside the transaction: the run is abandoned, the indexes
-    // created with no transaction open, and the body runs again (MongoReadStore.transaction).
-    if (!this.store.isReady(def)) throw new IndexesFirst(def);
-    let buffer = this.buffers.get(def.name);
-    if (!buffer) this.buffers.set(def.name, (buffer = { def, ops: [], latest: new Map() }));
-    buffer.ops.push(doc ? { replaceOne: { filter: { _id: id }, replacement: doc, upsert: true } } : { deleteOne: { filter: { _id: id } } });
-    buffer.latest.set(id, doc);
-  }
-
-  async flush(): Promise<void> {
-    const buffers = [...this.buffers.values()];
-    this.buffers.clear();
-    for (const { def, ops } of buffers) {
-      try {
-        await this.store.raw(def.name).bulkWrite(ops, { session: this.session, ordered: true });
-      } catch (error) {
-        throw mapWriteError(def, error);
-      }
-    }
-    if (this.checkpointWrites.size > 0) {
-      const ops = [...this.checkpointWrites].map(([projection, position]) => ({
-        updateOne: { filter: { _id: projection }, update: { $set: { position } }, upsert: true },
-      }));
-      this.checkpointWrites.clear();
-      await this.store.checkpoints().bulkWrite(ops, { session: this.session, ordered: true });
-    }
-  }
-}

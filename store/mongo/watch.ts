@@ -18,8 +18,8 @@ export const lacksChangeStreams = (error: unknown): boolean =>
 /**
  * Calls `onChange` whenever a document of `collection` changes, through a change stream (no polling). A stream
  * ends on an `invalidate` event (the collection dropped or renamed over, e.g. by a rebuild's swap: the server then
- * closes the cursor — mongo `src/mongo/db/pipeline/change_stream_invalidation_info.cpp`, and the driver emits the
- * `invalidate` change, then `close`), on a non-resumable error, or when closed under us: each time it is reopened,
+ * closes the cursor — mongo `src/mongo/db/pipeline/document_source_check_invalidate.cpp`, and the driver emits
+ * the `invalidate` change, then `close`), on a non-resumable error, or when closed under us: each time it is reopened,
  * after a backoff, with one call of `onChange` for what may have been missed meanwhile. A server without change
  * streams (jongodb) degrades to calling `onChange` every `pollMs`. Returns the stop.
  */

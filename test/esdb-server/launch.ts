@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { recordChild } from '../wire/children';
+import { spawnRecorded } from '../wire/children';
 
 /** The EventStoreDB test server in a child process (test/esdb-server/main.ts), recorded for the run's teardown. */
 export type EsdbTestServerProcess = Readonly<{ url: string; pid: number; stop: () => Promise<void> }>;
@@ -10,8 +9,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export const startEsdbTestServerProcess = async (options: Readonly<{ maxAppendSize?: number }> = {}): Promise<EsdbTestServerProcess> => {
   const args = ['--import', 'tsx', MAIN, ...(options.maxAppendSize === undefined ? [] : [`--max-append-size=${options.maxAppendSize}`])];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-  recordChild(child);
+  // Its stdin is a pipe from this process: when this process dies, the server sees it end and stops (main.ts).
+  const child = spawnRecorded(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the EventStoreDB test server did not start within 20 s:\n${output}`)), 20_000);

@@ -63,13 +63,24 @@ export class EventLog {
     ], 'any');
   }
 
+  /** A soft-deleted stream reads as not found; its events stay in `$all` (until a scavenge, which this has not). */
+  private readonly deleted = new Set<string>();
+
   stream(streamId: string): readonly LoggedEvent[] | undefined {
-    return this.streams.get(streamId);
+    return this.deleted.has(streamId) ? undefined : this.streams.get(streamId);
+  }
+
+  /** Soft delete (Streams.Delete), with the expected revision. */
+  delete(streamId: string, expected: Expected): void {
+    const current = this.currentRevision(streamId);
+    const ok = expected === 'any' || (expected === 'stream_exists' && current >= 0n) || (expected === 'no_stream' && current === -1n) || expected === current;
+    if (!ok) throw new WrongExpectedVersion(streamId, expected, current);
+    this.deleted.add(streamId);
   }
 
   /** The last revision of the stream, or -1n when it has none. */
   currentRevision(streamId: string): bigint {
-    const s = this.streams.get(streamId);
+    const s = this.stream(streamId);
     return s && s.length > 0 ? BigInt(s.length - 1) : -1n;
   }
 

@@ -1,4 +1,4 @@
-import { EventStoreDBClient, BACKWARDS, END, FORWARDS, START, jsonEvent } from '@eventstore/db-client';
+import { EventStoreDBClient, BACKWARDS, END, FORWARDS, START, jsonEvent, streamNameFilter } from '@eventstore/db-client';
 import type { AllStreamResolvedEvent } from '@eventstore/db-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEsdbTestServerProcess } from './launch';
@@ -57,6 +57,48 @@ describe('EventStoreDB test server', () => {
     expect(error).toMatchObject({ type: 'maximum-append-size-exceeded', maxAppendSize: DEFAULT_MAX_APPEND_SIZE });
     const rest = await client.appendToStream('too-big', events.slice(0, 3));
     expect(rest.nextExpectedRevision).toBe(2n);
+  });
+
+  it('checkpoints a filtered $all subscription every 32 events considered, times the interval multiplier', async () => {
+    const prefix = `nothing-matches-${Date.now()}`;
+    const subscribe = (checkpointInterval: number) => {
+      const checkpoints: bigint[] = [];
+      const sub = client.subscribeToAll({
+        fromPosition: END,
+        filter: streamNameFilter({ prefixes: [prefix], checkpointInterval, checkpointReached: (_s, p) => void checkpoints.push(p.commit) }),
+      });
+      sub.on('data', () => {});
+      return { sub, checkpoints, caughtUp: new Promise<void>((resolve) => sub.once('caughtUp', () => resolve())) };
+    };
+    const every32 = subscribe(1);
+    const every64 = subscribe(2);
+    await Promise.all([every32.caughtUp, every64.caughtUp]);
+    const before = { one: every32.checkpoints.length, two: every64.checkpoints.length };
+    await client.appendToStream(`other-${prefix}`, Array.from({ length: 96 }, (_, i) => jsonEvent({ type: 'T', data: { i } })));
+    const written: bigint[] = [];
+    for await (const e of client.readStream(`other-${prefix}`)) written.push(e.event?.position?.commit ?? 0n);
+    const deadline = Date.now() + 5_000;
+    while (every32.checkpoints.length - before.one < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(every32.checkpoints.slice(before.one)).toEqual([written[31], written[63], written[95]]);
+    expect(every64.checkpoints.slice(before.two)).toEqual([written[63]]);
+    await every32.sub.unsubscribe();
+    await every64.sub.unsubscribe();
+  });
+
+  it('subscribes to one stream after a revision (exclusive), then live', async () => {
+    const stream = `one-${Date.now()}`;
+    await client.appendToStream(stream, [jsonEvent({ type: 'T', data: { n: 0 } }), jsonEvent({ type: 'T', data: { n: 1 } })]);
+    const seen: bigint[] = [];
+    const sub = client.subscribeToStream(stream, { fromRevision: 0n });
+    sub.on('data', (e: { event?: { revision: bigint } }) => void seen.push(e.event?.revision ?? -1n));
+    await client.appendToStream(`other-${stream}`, [jsonEvent({ type: 'T', data: {} })]);
+    await client.appendToStream(stream, [jsonEvent({ type: 'T', data: { n: 2 } })]);
+    const deadline = Date.now() + 5_000;
+    while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toEqual([1n, 2n]);
+    await sub.unsubscribe();
   });
 
   it('runs as a child process that prints its URL', async () => {

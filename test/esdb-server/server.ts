@@ -25,6 +25,8 @@ export type EsdbTestServer = Readonly<{
   url: string;
   port: number;
   log: EventLog;
+  /** As a server restart does to persistent subscriptions: each group reloads from its checkpoint, consumers dropped. */
+  restartPersistentSubscriptions: () => void;
   stop: () => Promise<void>;
 }>;
 
@@ -43,6 +45,7 @@ const supportedMethods = (version: string): InstanceType<typeof featuresPb.Suppo
       method(streams, 'read', ['position', 'events', 'all']),
       method(streams, 'append'),
       method(streams, 'batchappend'),
+      method(streams, 'delete'),
       method(persistent, 'create', ['stream', 'all']),
       method(persistent, 'update', ['stream', 'all']),
       method(persistent, 'read', ['stream', 'all']),
@@ -71,6 +74,7 @@ export const startEsdbTestServer = async (options: EsdbTestServerOptions = {}): 
     url: `esdb://127.0.0.1:${port}?tls=false`,
     port,
     log,
+    restartPersistentSubscriptions: () => persistent.restartAll(),
     stop: async () => {
       if (stopped) return;
       stopped = true;

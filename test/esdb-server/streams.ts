@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import type { ServerDuplexStream, ServerReadableStream, ServerWritableStream, UntypedServiceImplementation, sendUnaryData } from '@grpc/grpc-js';
+import type { ServerDuplexStream, ServerReadableStream, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation, sendUnaryData } from '@grpc/grpc-js';
 import type { EventLog, Expected, LogPosition, LoggedEvent, ProposedEvent } from './log';
 import { WrongExpectedVersion, comparePositions } from './log';
 import { emptyPb, sharedPb, statusPb, streamsPb } from './pb';
@@ -80,7 +80,8 @@ const nextWrite = (log: EventLog, call: ServerWritableStream<ReadReq, ReadResp>)
 export const streamsService = (log: EventLog, options: StreamsOptions): UntypedServiceImplementation => ({
   read: (call: ServerWritableStream<ReadReq, ReadResp>): void => {
     void read(log, options, call).catch((error: unknown) => {
-      if (!call.cancelled) call.destroy(error instanceof Error ? error : new Error(String(error)));
+      // A streaming call ends with a status by an 'error' event (grpc-js sends its code, details and metadata).
+      if (!call.cancelled) call.emit('error', error instanceof Error ? error : new Error(String(error)));
     });
   },
 
@@ -215,7 +216,27 @@ export const streamsService = (log: EventLog, options: StreamsOptions): UntypedS
     call.on('end', () => call.end());
   },
 
-  delete: (_call: unknown, callback: sendUnaryData<unknown>): void => callback(rpcError(status.UNIMPLEMENTED, 'Delete is not implemented by the test server')),
+  delete: (call: ServerUnaryCall<InstanceType<typeof streamsPb.DeleteReq>, unknown>, callback: sendUnaryData<InstanceType<typeof streamsPb.DeleteResp>>): void => {
+    const o = call.request.getOptions();
+    const streamId = streamNameOf(o?.getStreamIdentifier());
+    const expected: Expected = o?.hasNoStream() ? 'no_stream' : o?.hasStreamExists() ? 'stream_exists' : o?.hasRevision() ? BigInt(o.getRevision()) : 'any';
+    try {
+      log.delete(streamId, expected);
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersion)) throw error;
+      callback(
+        rpcError(status.FAILED_PRECONDITION, error.message, {
+          exception: 'wrong-expected-version',
+          'stream-name': streamId,
+          'expected-version': typeof expected === 'bigint' ? expected.toString() : '-1',
+          ...(error.current >= 0n ? { 'actual-version': error.current.toString() } : {}),
+        }),
+      );
+      return;
+    }
+    const end = log.endPosition();
+    callback(null, new streamsPb.DeleteResp().setPosition(new streamsPb.DeleteResp.Position().setCommitPosition(end.commit.toString()).setPreparePosition(end.prepare.toString())));
+  },
   tombstone: (_call: unknown, callback: sendUnaryData<unknown>): void => callback(rpcError(status.UNIMPLEMENTED, 'Tombstone is not implemented by the test server')),
 });
 
@@ -228,9 +249,12 @@ async function read(log: EventLog, options: StreamsOptions, call: ServerWritable
   const backwards = o.getReadDirection() === streamsPb.ReadReq.Options.ReadDirection.BACKWARDS;
   const count = o.hasCount() ? BigInt(o.getCount()) : BigInt(Number.MAX_SAFE_INTEGER);
   if (o.hasStream()) {
-    if (o.hasSubscription()) throw rpcError(status.UNIMPLEMENTED, 'Subscriptions to a single stream are not implemented by the test server');
     const so = o.getStream();
     const streamId = streamNameOf(so?.getStreamIdentifier());
+    if (o.hasSubscription()) {
+      await subscribeToStream(log, call, streamId, so?.hasRevision() ? BigInt(so.getRevision()) : so?.hasEnd() ? 'end' : 'start');
+      return;
+    }
     const events = log.stream(streamId);
     if (!events) {
       const nf = new streamsPb.ReadResp.StreamNotFound().setStreamIdentifier(streamIdentifier(streamId));
@@ -322,6 +346,8 @@ async function subscribeToAll(
         caughtUp = true;
         if (checkpointInterval !== undefined && !(await sendCheckpoint(checkpoint))) return;
         if (!(await send(call, new streamsPb.ReadResp().setCaughtUp(new streamsPb.ReadResp.CaughtUp())))) return;
+        // Live, the count starts again (SubscriptionsService.cs: checkpointIntervalCurrent 0 at subscription).
+        considered = 0;
       }
       await nextWrite(log, call);
       continue;
@@ -339,5 +365,29 @@ async function subscribeToAll(
       checkpoint = e.position;
       if (!(await sendCheckpoint(checkpoint))) return;
     }
+  }
+}
+
+/**
+ * A catch-up subscription to one stream: its events after the revision (exclusive), from its start, or from its
+ * end, then live ones (Enumerator.StreamSubscription.cs). A stream that does not exist yet is waited for.
+ */
+async function subscribeToStream(log: EventLog, call: ServerWritableStream<ReadReq, ReadResp>, streamId: string, from: bigint | 'start' | 'end'): Promise<void> {
+  const confirmation = new streamsPb.ReadResp.SubscriptionConfirmation().setSubscriptionId(randomUUID());
+  if (!(await send(call, new streamsPb.ReadResp().setConfirmation(confirmation)))) return;
+  let next = from === 'start' ? 0 : from === 'end' ? (log.stream(streamId)?.length ?? 0) : Number(from) + 1;
+  let caughtUp = false;
+  while (!call.cancelled && !call.destroyed) {
+    const e = log.stream(streamId)?.[next];
+    if (!e) {
+      if (!caughtUp) {
+        caughtUp = true;
+        if (!(await send(call, new streamsPb.ReadResp().setCaughtUp(new streamsPb.ReadResp.CaughtUp())))) return;
+      }
+      await nextWrite(log, call);
+      continue;
+    }
+    next++;
+    if (!(await send(call, new streamsPb.ReadResp().setEvent(readEvent(e))))) return;
   }
 }

@@ -76,7 +76,15 @@ export const packAny = (message: { serializeBinary(): Uint8Array }, typeName: st
 /** Event-filter of a `$all` subscription: by stream name or event type, by prefixes or a regex (unanchored, as .NET's IsMatch). */
 export type EventFilter = (e: Pick<LoggedEvent, 'streamId' | 'type'>) => boolean;
 
-export const filterFrom = (options: InstanceType<typeof streamsPb.ReadReq.Options.FilterOptions> | undefined): EventFilter | undefined => {
+type FilterExpression = { getRegex(): string; getPrefixList(): string[] };
+/** The filter options of a `$all` read or subscription, and of a persistent subscription to `$all` (the same shape). */
+export type FilterOptions = {
+  hasStreamIdentifier(): boolean;
+  getStreamIdentifier(): FilterExpression | undefined;
+  getEventType(): FilterExpression | undefined;
+};
+
+export const filterFrom = (options: FilterOptions | undefined): EventFilter | undefined => {
   if (!options) return undefined;
   const byStream = options.hasStreamIdentifier();
   const expression = byStream ? options.getStreamIdentifier() : options.getEventType();

@@ -1,0 +1,72 @@
+import type { DestinationEvent } from '../destination/destination';
+import type { JsonObject } from '../json';
+import type { RouteEvent } from '../route/route';
+import type { SourceEvent, SourceSlugClaimed } from '../source/source';
+import type { InboundDeliveryEvent } from './delivery';
+import type { InboundEventEvent } from './inboundEvent';
+
+// The inbound half's events and streams, kept apart from domain/events.ts and domain/streams.ts until inbound is
+// wired (docs/inbound.md says what joins them then). Same conventions: category prefixes, versioned events.
+
+export const inboundStreams = {
+  source: (id: string) => `source-${id}`,
+  sourceSlug: (slug: string) => `source_slug-${slug}`,
+  destination: (id: string) => `destination-${id}`,
+  route: (id: string) => `route-${id}`,
+  inbound: (id: string) => `inbound-${id}`,
+  inboundDelivery: (id: string) => `inbound_delivery-${id}`,
+} as const;
+
+export const inboundCategories = {
+  source: 'source-',
+  sourceSlug: 'source_slug-',
+  destination: 'destination-',
+  route: 'route-',
+  inbound: 'inbound-',
+  inboundDelivery: 'inbound_delivery-',
+} as const;
+
+export type InboundDomainEvent = SourceEvent | SourceSlugClaimed | DestinationEvent | RouteEvent | InboundEventEvent | InboundDeliveryEvent;
+export type InboundDomainEventType = InboundDomainEvent['type'];
+
+/** Every event is written with `metadata.schemaVersion`; all are at version 1 (no upcaster yet). */
+export const INBOUND_SCHEMA_VERSION: Readonly<Record<InboundDomainEventType, number>> = {
+  SourceCreated: 1,
+  SourceUpdated: 1,
+  SourceActivated: 1,
+  SourceDeactivated: 1,
+  SourceSecretRotated: 1,
+  SourceDeleted: 1,
+  SourceSlugClaimed: 1,
+  DestinationCreated: 1,
+  DestinationUpdated: 1,
+  DestinationActivated: 1,
+  DestinationDeactivated: 1,
+  DestinationDeleted: 1,
+  RouteCreated: 1,
+  RouteUpdated: 1,
+  RouteActivated: 1,
+  RouteDeactivated: 1,
+  RouteDeleted: 1,
+  InboundEventReceived: 1,
+  InboundEventRejected: 1,
+  InboundEventRouted: 1,
+  InboundEventReplayed: 1,
+  InboundPayloadPurged: 1,
+  InboundDeliveryCreated: 1,
+  InboundAttemptSucceeded: 1,
+  InboundAttemptFailed: 1,
+  InboundRetryScheduled: 1,
+  InboundDeliveryFailedOver: 1,
+  InboundDeliveryExhausted: 1,
+  InboundRetryRequested: 1,
+  InboundDeliveryDiscarded: 1,
+};
+
+export const isInboundEventType = (type: string): type is InboundDomainEventType => Object.hasOwn(INBOUND_SCHEMA_VERSION, type);
+
+/** A stored inbound event in its current shape; a type written by a later version gives null. */
+export const readInboundEvent = (type: string, data: JsonObject): InboundDomainEvent | null =>
+  isInboundEventType(type) ? ({ type, data } as InboundDomainEvent) : null;
+
+export const inboundEventMetadata = (type: InboundDomainEventType, extra: JsonObject = {}): JsonObject => ({ schemaVersion: INBOUND_SCHEMA_VERSION[type], ...extra });
