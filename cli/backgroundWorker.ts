@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
+import { withHashChain } from '../store/chain/hashChainedEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import { WriteLock } from '../store/embedded/writeLock';
 import { positionToString } from '../store/eventStore';
@@ -23,7 +24,8 @@ const send = (message: ToMain): void => port.postMessage(message);
 const log = (line: string): void => send({ type: 'log', line });
 
 // No commit of these connections checkpoints the WAL: that is one thread's job (below), so nobody else waits for it.
-const events = SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events), autoCheckpoint: false, synchronous: data.eventsSync });
+// Hash-chained like the main thread's (docs/audit.md): the dispatcher appends here.
+const events = withHashChain(SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events), autoCheckpoint: false, synchronous: data.eventsSync }));
 const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'), { writeLock: new WriteLock(data.locks.reads), autoCheckpoint: false });
 const ops = SqliteReadStore.open(join(data.dataDir, OPERATIONAL_FILE), { writeLock: new WriteLock(data.locks.ops), autoCheckpoint: false });
 // A thread with a subscription listens for the others' commits; one that only checkpoints needs no role's code.

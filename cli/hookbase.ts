@@ -29,6 +29,7 @@ import { ProjectionLeadership } from '../projections/leadership';
 import { ProgressWatcher } from '../projections/progressWatcher';
 import { handleCommand } from '../store/commandHandler';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
+import { withHashChain } from '../store/chain/hashChainedEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import { WriteLock } from '../store/embedded/writeLock';
 import { ReadCache } from '../store/readCache';
@@ -115,7 +116,8 @@ const openStores = async (config: HookbaseConfig, autoCheckpoint: boolean, log: 
   const locks: EmbeddedWriteLocks = { events: new WriteLock(), reads: new WriteLock(), ops: new WriteLock() };
   const mongo = servers?.mongo ?? null;
   return {
-    events: servers?.events ?? SqliteEventStore.open(join(config.dataDir, 'events.db'), { writeLock: locks.events, autoCheckpoint, synchronous: config.eventsSync }),
+    // Every append hash-chained (docs/audit.md), whichever adapter.
+    events: withHashChain(servers?.events ?? SqliteEventStore.open(join(config.dataDir, 'events.db'), { writeLock: locks.events, autoCheckpoint, synchronous: config.eventsSync })),
     reads: mongo?.reads ?? SqliteReadStore.open(join(config.dataDir, 'read-models.db'), { writeLock: locks.reads, autoCheckpoint }),
     // Operational state apart from the read models: a rebuild drops read-models.db's tables, never this file's.
     ops: mongo?.ops ?? SqliteReadStore.open(join(config.dataDir, OPERATIONAL_FILE), { writeLock: locks.ops, autoCheckpoint }),

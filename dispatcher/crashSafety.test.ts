@@ -13,7 +13,27 @@ const withAcks = (store: EventStore, keep: (pe: PersistentEvent) => boolean): Ev
         return (group: string, options?: { bufferSize?: number }): PersistentSubscription => {
           const sub = target.subscribeToPersistentSubscriptionToAll(group, options);
           return {
-            ack: async (pe) => (keep(pe) ? sub.ack(pe) : undefined),
+            ack: async (...events) => sub.ack(...events.filter(keep)),
+            nack: (action, reason, pe) => sub.nack(action, reason, pe),
+            stop: () => sub.stop(),
+            [Symbol.asyncIterator]: () => sub[Symbol.asyncIterator](),
+          };
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+
+/** The store, with each ack call's events given to `seen` (awaited) before they are passed through. */
+const watchAcks = (store: EventStore, seen: (events: PersistentEvent[]) => Promise<void>): EventStore =>
+  new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'subscribeToPersistentSubscriptionToAll') {
+        return (group: string, options?: { bufferSize?: number }): PersistentSubscription => {
+          const sub = target.subscribeToPersistentSubscriptionToAll(group, options);
+          return {
+            ack: async (...events) => (await seen(events), sub.ack(...events)),
             nack: (action, reason, pe) => sub.nack(action, reason, pe),
             stop: () => sub.stop(),
             [Symbol.asyncIterator]: () => sub[Symbol.asyncIterator](),
@@ -94,5 +114,47 @@ describe('crash safety', () => {
     await dispatcher.stop();
     for (const sent of [before, after]) expect(reads.filter((s) => s === streams.outbound(sent.outboundIds[0]!))).toHaveLength(1);
     expect(r.requests.map((q) => q.headers['webhook-id'])).toEqual([before.messageId, after.messageId]);
+  });
+
+  it('acks the events settled in one turn together, each once, each after its outcome is appended', async () => {
+    // Ten deliveries to endpoints of their own (one endpoint's attempts run one after another), answered together
+    // once all ten requests arrived: their outcomes are recorded in one turn or a few.
+    const COUNT = 10;
+    let release: () => void = () => undefined;
+    const together = new Promise<void>((resolve) => (release = resolve));
+    const r = await receiver(async (_req, i) => {
+      if (i === COUNT - 1) release();
+      await together;
+      return { status: 200 };
+    });
+    const eps = [];
+    for (let i = 0; i < COUNT; i++) eps.push(await createEndpoint(h, { url: r.url }));
+    const sent = [];
+    for (const ep of eps) sent.push(await sendMessage(h, [ep]));
+    const calls: string[][] = [];
+    const unrecorded: string[] = [];
+    const dispatcher = new Dispatcher({
+      events: watchAcks(h.events, async (events) => {
+        calls.push(events.map((pe) => pe.event.streamId));
+        for (const pe of events) {
+          const outboundId = (pe.event.data['outbound'] as { outboundId: string }[])[0]!.outboundId;
+          if ((await streamEvents(h.events, streams.outbound(outboundId))).length === 0) unrecorded.push(pe.event.streamId);
+        }
+      }),
+      reads: h.reads,
+      ops: h.ops,
+      masterKey: h.masterKey,
+      config: testConfig(),
+    });
+    await dispatcher.start();
+    try {
+      for (const s of sent) await settled(h, s.outboundIds[0]!, 'success');
+      await waitFor('every event acked', () => calls.flat().length >= sent.length);
+    } finally {
+      await dispatcher.stop();
+    }
+    expect(unrecorded).toEqual([]);
+    expect(calls.flat().sort()).toEqual(sent.map((s) => streams.message(s.messageId)).sort());
+    expect(calls.length).toBeLessThan(sent.length);
   });
 });

@@ -84,6 +84,11 @@ const stillDue = (state: OutboundState, p: PendingDelivery): boolean => {
 /** A delivery's stages: check → endpoint → circuit → queue → request → record → announce. */
 export class DeliveryPipeline {
   private readonly openSecret = cachedOpener();
+  /**
+   * The request body of a message, serialised once for all its deliveries: the endpoints of one message event share
+   * its `message` object (dispatcher.ts), and the body is the same bytes for each, signed as sent.
+   */
+  private readonly bodies = new WeakMap<WebhookMessage, string>();
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -177,7 +182,8 @@ export class DeliveryPipeline {
     }
 
     // 5. the request: signed with every valid secret, webhook-id = message id on every attempt
-    const body = webhookBody(p.message);
+    let body = this.bodies.get(p.message);
+    if (body === undefined) this.bodies.set(p.message, (body = webhookBody(p.message)));
     const timestamp = Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = {
       'content-type': 'application/json',

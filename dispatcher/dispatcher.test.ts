@@ -41,6 +41,23 @@ const verify = (secret: string, id: string, ts: string, body: string, signature:
   `v1,${createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(`${id}.${ts}.${body}`).digest('base64')}` === signature;
 
 describe('Dispatcher', () => {
+  it('sends every endpoint of a message the same body, each signed with its own secret', async () => {
+    const r = await receiver();
+    const eps = [];
+    for (let i = 0; i < 3; i++) eps.push(await createEndpoint(h, { url: `${r.url}/ep-${i}` }));
+    await h.dispatcher();
+    const sent = await sendMessage(h, eps, { eventType: 'order.created', payload: { orderId: 7, note: 'é ✓' } });
+    for (const id of sent.outboundIds) await settled(id, 'success');
+
+    const expected = JSON.stringify({ type: 'order.created', data: { orderId: 7, note: 'é ✓' }, timestamp: sent.timestamp, webhookId: sent.messageId });
+    expect(r.requests).toHaveLength(3);
+    for (const [i, ep] of eps.entries()) {
+      const req = r.requests.find((q) => q.url.endsWith(`/ep-${i}`))!;
+      expect(req.body).toBe(expected);
+      expect(verify(ep.secret, sent.messageId, req.headers['webhook-timestamp'] as string, req.body, req.headers['webhook-signature'] as string)).toBe(true);
+    }
+  });
+
   it('delivers a signed webhook with exactly the headers and body of API.md', async () => {
     const r = await receiver();
     const ep = await createEndpoint(h, { url: r.url, headers: { 'X-Tenant': 'acme' } });

@@ -45,16 +45,20 @@ const asEventStoreDb = (store: EventStore, server: ServerEmulation, consumer: st
           const original = (pe: PersistentEvent): PersistentEvent => originals.get(pe) ?? pe;
           const iterator = sub[Symbol.asyncIterator]();
           return {
-            ack: async (pe) => {
-              const id = pe.event.id;
-              if (server.loseNextAck.delete(id)) return;
-              if (server.parkOnNextAck.delete(id)) {
-                const link = await target.appendToStream(`$persistentsubscription-$all::${group}-parked`, [{ type: '$>', data: { link: `${pe.event.revision}@${pe.event.streamId}` } }]);
-                linkPositions.set(id, link.position);
-                return sub.nack('park', 'max retry count reached', original(pe));
+            // The server settles each id of an ack message on its own.
+            ack: async (...events) => {
+              for (const pe of events) {
+                const id = pe.event.id;
+                if (server.loseNextAck.delete(id)) continue;
+                if (server.parkOnNextAck.delete(id)) {
+                  const link = await target.appendToStream(`$persistentsubscription-$all::${group}-parked`, [{ type: '$>', data: { link: `${pe.event.revision}@${pe.event.streamId}` } }]);
+                  linkPositions.set(id, link.position);
+                  await sub.nack('park', 'max retry count reached', original(pe));
+                  continue;
+                }
+                server.acked.push(id);
+                await sub.ack(original(pe));
               }
-              server.acked.push(id);
-              return sub.ack(original(pe));
             },
             nack: (action, reason, pe) => sub.nack(action, reason, original(pe)),
             stop: () => sub.stop(),

@@ -28,6 +28,12 @@ export class SubscriptionConsumer {
   /** Set by `drain`: events still arriving are left for redelivery. */
   private draining = false;
   private loop: Promise<void> | null = null;
+  /**
+   * Acks settled while this tick's callbacks run, sent together once they are done (one message to EventStoreDB).
+   * Not deferred to the next turn: the embedded group already writes a turn's acks in one transaction, and a later
+   * ack holds a subscription slot longer (dispatcher/isolation.test.ts's burst measured it).
+   */
+  private acks: { sub: PersistentSubscription; events: PersistentEvent[]; sent: Promise<void> } | null = null;
   readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -74,11 +80,32 @@ export class SubscriptionConsumer {
 
   private async settle(sub: PersistentSubscription, pe: PersistentEvent): Promise<void> {
     try {
-      if ((await this.handle(pe.event, pe.retryCount)) === 'ack') await sub.ack(pe);
+      // Acked only once the handler returned: the delivery's outcome is appended by then (invariant 2).
+      if ((await this.handle(pe.event, pe.retryCount)) === 'ack') await this.ack(sub, pe);
     } catch (error) {
       this.log(`dispatcher: ${pe.event.type} at ${pe.event.streamId} failed (retry ${pe.retryCount}): ${message(error)}`);
       await sub.nack('retry', message(error), pe).catch(() => {});
     }
+  }
+
+  /** Resolves when the ack that carries `pe` was sent; a failed send fails every event it carried. */
+  private ack(sub: PersistentSubscription, pe: PersistentEvent): Promise<void> {
+    let batch = this.acks;
+    if (batch === null || batch.sub !== sub) {
+      const events: PersistentEvent[] = [];
+      const turn = new Promise<void>((resolve) => process.nextTick(resolve));
+      const created = {
+        sub,
+        events,
+        sent: turn.then(() => {
+          if (this.acks === created) this.acks = null;
+          return sub.ack(...events);
+        }),
+      };
+      this.acks = batch = created;
+    }
+    batch.events.push(pe);
+    return batch.sent;
   }
 
   /** Stops taking new events; those in flight go on (see `stop`). */
@@ -90,6 +117,8 @@ export class SubscriptionConsumer {
   async stop(): Promise<void> {
     this.running = false;
     this.draining = true;
+    // What was settled is acked before the subscription closes: redelivering it would cost a duplicate attempt.
+    await this.acks?.sent.catch(() => {});
     await this.subscription?.stop();
     this.subscription = null;
     await this.loop;

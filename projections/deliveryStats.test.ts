@@ -191,3 +191,31 @@ describe('delivery statistics read models', () => {
     }
   });
 });
+
+describe('the statistics of a batch', () => {
+  it('are written once per document per batch, not once per event, and count every event', async () => {
+    const events = SqliteEventStore.open(':memory:');
+    const upserts: string[] = [];
+    const reads = SqliteReadStore.open(':memory:', { verbose: (sql) => void (/^INSERT INTO "rm_(endpoint|application)_stats"/.test(sql) && upserts.push(sql)) });
+    // 60 messages to one endpoint, each delivered: 120 events, fewer than one batch of the catch-up subscription.
+    for (let n = 0; n < 60; n++) {
+      const outboundId = `out_b${n}`;
+      const ref = { outboundId, messageId: `msg_b${n}`, endpointId: EP1, applicationId: APP };
+      const sent: HookbaseEvent = { type: 'MessageSent', data: { messageId: `msg_b${n}`, applicationId: APP, eventType: 'order.created', payload: {}, eventId: null, timestamp: hour(1), outbound: [{ outboundId, endpointId: EP1, endpointUrl: 'https://example.com/hook', maxAttempts: 3 }] } };
+      const ok: HookbaseEvent = { type: 'AttemptSucceeded', data: { ...ref, attemptId: `att_b${n}`, attemptNumber: 1, responseStatus: 200, responseBody: '', latencyMs: 10, attemptedAt: hour(1, 1) } };
+      await events.appendToStream(streams.message(`msg_b${n}`), [{ type: sent.type, data: sent.data, metadata: eventMetadata(sent.type) }]);
+      await events.appendToStream(streams.outbound(outboundId), [{ type: ok.type, data: ok.data, metadata: eventMetadata(ok.type) }]);
+    }
+    const runner = new ProjectionRunner(events, reads, allProjections);
+    await runner.start();
+    expect(await runner.waitFor(await events.headPosition(), 10_000)).toBe(true);
+    await runner.stop();
+    const stats = await endpointDeliveryStats(reads, EP1, new Date(hour(2)));
+    expect(stats).toMatchObject({ deliveries: { pending: 0, success: 60, failed: 0, exhausted: 0 } });
+    // One endpoint and one application document per batch (the 120 events came in one or two batches).
+    expect(upserts.length).toBeGreaterThanOrEqual(2);
+    expect(upserts.length).toBeLessThanOrEqual(4);
+    await reads.close();
+    await events.close();
+  });
+});

@@ -17,15 +17,20 @@ export const messagesProjection = projection('messages', [collections.messages],
   }
 });
 
+/**
+ * `fresh`: the deliveries are new (MessageSent names outbound ids made for it), so there is no previous document
+ * to read; a resend names existing ones, whose previous status the statistics move from.
+ */
 const putPending = async (
   outbound: WriteCollection<OutboundDoc>,
   stats: DeliveryStatsWriter,
   refs: readonly OutboundRef[],
   m: { messageId: string; applicationId: string; eventType: string },
   createdAt: string,
+  fresh: boolean,
 ): Promise<void> => {
   for (const ref of refs) {
-    const previous = await outbound.get(ref.outboundId);
+    const previous = fresh ? null : await outbound.get(ref.outboundId);
     await stats.statusChanged({ endpointId: ref.endpointId, applicationId: m.applicationId }, previous?.status ?? null, 'pending');
     await outbound.put({
       id: ref.outboundId,
@@ -55,6 +60,14 @@ const patch = async (tx: ReadStoreTransaction, stats: DeliveryStatsWriter, ref: 
   await outbound.put({ ...doc, ...change });
 };
 
+/** The statistics of a batch, written once at its end (`endBatch`): one get and one put per stats document per batch. */
+const batchStats = new WeakMap<ReadStoreTransaction, DeliveryStatsWriter>();
+const statsOf = (tx: ReadStoreTransaction): DeliveryStatsWriter => {
+  let stats = batchStats.get(tx);
+  if (!stats) batchStats.set(tx, (stats = new DeliveryStatsWriter(tx)));
+  return stats;
+};
+
 /** The deliveries, and the delivery statistics that follow from them (deliveryStats.ts). */
 export const outboundProjection = projection(
   'outbound',
@@ -62,14 +75,14 @@ export const outboundProjection = projection(
   ['MessageSent', 'MessageResent', 'AttemptSucceeded', 'AttemptFailed', 'RetryScheduled', 'DeliveryExhausted', 'RetryRequested'],
   async (event, tx) => {
     const outbound = tx.collection<OutboundDoc>(collections.outbound);
-    const stats = new DeliveryStatsWriter(tx);
+    const stats = statsOf(tx);
     switch (event.type) {
       case 'MessageSent':
         await stats.messageSent(event.data.applicationId, event.data.timestamp);
-        await putPending(outbound, stats, event.data.outbound, event.data, event.data.timestamp);
+        await putPending(outbound, stats, event.data.outbound, event.data, event.data.timestamp, true);
         break;
       case 'MessageResent':
-        await putPending(outbound, stats, event.data.outbound, event.data, event.data.resentAt);
+        await putPending(outbound, stats, event.data.outbound, event.data, event.data.resentAt, false);
         break;
       case 'AttemptSucceeded':
       case 'AttemptFailed': {
@@ -99,6 +112,11 @@ export const outboundProjection = projection(
       default:
         return;
     }
+  },
+  async (tx) => {
+    const stats = batchStats.get(tx);
+    if (!stats) return;
+    batchStats.delete(tx);
     await stats.flush();
   },
 );
@@ -109,8 +127,6 @@ export const attemptsProjection = projection('attempts', [collections.attempts],
   await tx.collection<AttemptDoc>(collections.attempts).put({
     id: d.attemptId,
     outboundMessageId: d.outboundId,
-    applicationId: d.applicationId,
-    endpointId: d.endpointId,
     attemptNumber: d.attemptNumber,
     responseStatus: d.responseStatus,
     responseBody: d.responseBody,

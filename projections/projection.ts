@@ -8,6 +8,11 @@ export type Projection = Readonly<{
   collections: readonly CollectionDef[];
   handles: ReadonlySet<HookbaseEventType>;
   apply: (event: HookbaseEvent, tx: ReadStoreTransaction, recorded: RecordedEvent) => Promise<void>;
+  /**
+   * Called once after a batch's events were applied in `tx`, before its checkpoints: a projection that gathers
+   * changes across the batch (the delivery statistics) writes them here, one write per document per batch.
+   */
+  endBatch?: (tx: ReadStoreTransaction) => Promise<void>;
 }>;
 
 export const projection = (
@@ -15,4 +20,5 @@ export const projection = (
   collections: readonly CollectionDef[],
   handles: readonly HookbaseEventType[],
   apply: Projection['apply'],
-): Projection => ({ name, collections, handles: new Set(handles), apply });
+  endBatch?: Projection['endBatch'],
+): Projection => ({ name, collections, handles: new Set(handles), apply, ...(endBatch ? { endBatch } : {}) });

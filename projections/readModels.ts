@@ -88,8 +88,9 @@ export type OutboundDoc = {
 export type AttemptDoc = {
   id: string;
   outboundMessageId: string;
-  applicationId: string;
-  endpointId: string;
+  /** Written by versions before the footprint work of issue 17, read by no answer; see RETIRED_FIELDS. */
+  applicationId?: string;
+  endpointId?: string;
   attemptNumber: number;
   responseStatus: number | null;
   responseBody: string;
@@ -167,6 +168,14 @@ export type ApplicationStatsDoc = {
   lastEventAt: string | null;
   /** The application's deliveries by current status: the outbound summary. */
   deliveries: StatusCounts;
+};
+
+/**
+ * Fields the projections no longer write but documents projected by earlier versions still hold, per collection:
+ * the drift check does not count them (a rebuild drops them, and gives their space back).
+ */
+export const RETIRED_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  attempts: ['applicationId', 'endpointId'],
 };
 
 /** Newest first by creation time: the order of every list page. */

@@ -203,6 +203,7 @@ export class ProjectionRunner implements ProjectionProgress {
           await p.apply(event, tx, recorded);
         }
       }
+      for (const p of this.projections) await p.endBatch?.(tx);
       for (const p of this.projections) {
         if (comparePositions(last.position, this.checkpoints.get(p.name) ?? START) > 0) {
           await tx.setCheckpoint(p.name, positionToString(last.position));

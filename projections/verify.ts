@@ -4,6 +4,7 @@ import { comparePositions, START } from '../store/eventStore';
 import type { CollectionDef, Document, ReadCollection, ReadStore } from '../store/readStore';
 import { progressPosition, readProgress } from './progress';
 import type { Projection } from './projection';
+import { RETIRED_FIELDS } from './readModels';
 
 export type Difference = Readonly<{ collection: string; id: string; field: string; expected: unknown; found: unknown }>;
 
@@ -23,12 +24,17 @@ const canonical = (value: unknown): string =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
   ) ?? 'undefined';
 
-/** Field by field (top level): what the fold says, what the read model holds. */
+/**
+ * Field by field (top level): what the fold says, what the read model holds. A retired field (RETIRED_FIELDS) that
+ * only the read model holds is what an earlier version wrote, not drift.
+ */
 export const compareDocuments = (collection: string, id: string, expected: Document | null, found: Document | null): Difference[] => {
   if (expected === null && found === null) return [];
   if (expected === null || found === null) return [{ collection, id, field: WHOLE_DOCUMENT, expected, found }];
+  const retired = RETIRED_FIELDS[collection] ?? [];
   const fields = [...new Set([...Object.keys(expected), ...Object.keys(found)])].sort();
   return fields
+    .filter((field) => !(retired.includes(field) && !(field in expected)))
     .filter((field) => canonical(expected[field]) !== canonical(found[field]))
     .map((field) => ({ collection, id, field, expected: expected[field] ?? null, found: found[field] ?? null }));
 };
@@ -46,6 +52,7 @@ const fold = async (events: EventStore, scratch: ReadStore, projections: readonl
         if (!event) continue;
         for (const p of projections) if (p.handles.has(event.type)) await p.apply(event, tx, r);
       }
+      for (const p of projections) await p.endBatch?.(tx);
     });
   };
   const fromPosition = comparePositions(from, START) === 0 ? undefined : from;

@@ -506,6 +506,29 @@ export function eventStoreContract(
         await c.stop();
       });
 
+      it('settles every event of one ack call: none is redelivered', async () => {
+        const p = `contract-${uid()}`;
+        const g = group();
+        await store.createPersistentSubscriptionToAll(g, { filter: filterOf(p), messageTimeoutMs: 200 });
+        const sub = store.subscribeToPersistentSubscriptionToAll(g);
+        const held: PersistentEvent[] = [];
+        // Held until all four arrived, then acked in one call, out of order.
+        const c = consume(sub, (pe) => {
+          held.push(pe);
+          return held.length === 4 ? sub.ack(held[2]!, held[0]!, held[3]!, held[1]!) : Promise.resolve();
+        });
+        await append(`${p}-s`, 4);
+        await waitFor('deliveries', () => c.received.length >= 4);
+        await sleep(600);
+        expect(c.received.map((r) => [r.event.revision, r.retryCount])).toEqual([
+          [0n, 0],
+          [1n, 0],
+          [2n, 0],
+          [3n, 0],
+        ]);
+        await c.stop();
+      });
+
       it('redelivers on nack retry with an increasing retryCount, then parks after maxRetryCount; replay delivers again', async () => {
         const p = `contract-${uid()}`;
         const g = group();

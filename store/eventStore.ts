@@ -135,7 +135,8 @@ export type PersistentEvent = Readonly<{
 export type NackAction = 'park' | 'retry' | 'skip';
 
 export interface PersistentSubscription {
-  ack(event: PersistentEvent): Promise<void>;
+  /** Acknowledges one or more events at once (EventStoreDB's client sends them in one message). */
+  ack(...events: PersistentEvent[]): Promise<void>;
   nack(action: NackAction, reason: string, event: PersistentEvent): Promise<void>;
   /** Events of the group; iteration ends when `stop()` is called. */
   [Symbol.asyncIterator](): AsyncIterator<PersistentEvent>;

@@ -82,7 +82,7 @@ describe('audit verify and export', () => {
 
     const db = new Database(join(hb.dataDir, 'read-models.db'));
     db.pragma('busy_timeout = 5000');
-    const before = db.prepare('SELECT doc FROM rm_endpoints WHERE id = ?').get(endpointId) as { doc: string };
+    const before = db.prepare('SELECT json(doc) AS doc FROM rm_endpoints WHERE id = ?').get(endpointId) as { doc: string };
     const url = (JSON.parse(before.doc) as { url: string }).url;
     db.prepare("UPDATE rm_endpoints SET doc = json_set(doc, '$.url', 'https://drifted.example/hook') WHERE id = ?").run(endpointId);
     db.close();

@@ -56,7 +56,7 @@ describe('zero-downtime rebuild', () => {
     // A document no event explains: the rebuilt read models must not have it.
     const db = new Database(join(hb.dataDir, 'read-models.db'));
     db.pragma('busy_timeout = 5000');
-    const copied = db.prepare('SELECT doc FROM rm_messages WHERE id = ?').get(before.messages[0]?.id) as { doc: string };
+    const copied = db.prepare('SELECT json(doc) AS doc FROM rm_messages WHERE id = ?').get(before.messages[0]?.id) as { doc: string };
     const planted = { ...(JSON.parse(copied.doc) as object), id: 'msg_planted_by_test' };
     db.prepare('INSERT INTO rm_messages (id, doc) VALUES (?, ?)').run(planted.id, JSON.stringify(planted));
     db.close();

@@ -3,6 +3,7 @@ import { RebuildInProgressError, readRebuildJob, requestRebuild } from '../../pr
 import type { RebuildJobDoc } from '../../projections/rebuildJobs';
 import type { JsonValue } from '../../domain/json';
 import { applicationHistory, verifyAll } from '../commands/audit';
+import { verifyLog } from '../../store/chain/verifyLog';
 import { HttpError } from '../errors';
 import { defineRoute } from '../route';
 
@@ -81,6 +82,17 @@ export const adminRoutes = [
     auth: 'admin',
     response: { status: 200 },
     handle: async ({ deps }) => ({ status: 200, body: (await verifyAll(deps)) as unknown as JsonValue }),
+  }),
+  defineRoute({
+    operationId: 'v1.admin.verifyLog',
+    method: 'POST',
+    path: '/v1/admin/audit/verify-log',
+    summary:
+      "Walk $all and recompute every stream's hash chain (docs/audit.md): {clean, streams, events, chainedEvents, unchainedEvents, firstBreak: " +
+      '{stream, revision, position, type, reason, expected, found, message} | null}',
+    auth: 'admin',
+    response: { status: 200 },
+    handle: async ({ deps }) => ({ status: 200, body: (await verifyLog(deps.events)) as unknown as JsonValue }),
   }),
   defineRoute({
     operationId: 'v1.admin.exportApplication',

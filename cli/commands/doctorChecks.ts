@@ -7,6 +7,7 @@ import { collections } from '../../projections/readModels';
 import { parseMasterKey } from '../../domain/secretBox';
 import type { EventStore, Position, RecordedEvent } from '../../store/eventStore';
 import { PersistentSubscriptionExistsError, PersistentSubscriptionNotFoundError, comparePositions, positionToString } from '../../store/eventStore';
+import { withHashChain } from '../../store/chain/hashChainedEventStore';
 import type { CollectionDef, ReadStore } from '../../store/readStore';
 import { redactUrl, withTimeout } from '../../store/unreachable';
 import { OPERATIONAL_FILE } from '../operational';
@@ -221,7 +222,7 @@ const esdbChecks = async (checks: Checks, url: string, runId: string): Promise<v
       if (parsed[0] < 22 || (parsed[0] === 22 && parsed[1] < 6)) throw new Error(`version ${version} is older than 22.6`);
       return pass(version);
     });
-    await eventStoreChecks(checks, store, 'EventStoreDB', runId);
+    await eventStoreChecks(checks, withHashChain(store), 'EventStoreDB', runId);
   } finally {
     await store.close().catch(() => {});
   }
@@ -237,7 +238,8 @@ const embeddedEventChecks = async (checks: Checks, config: HookbaseConfig, runId
   const { SqliteEventStore } = await import('../../store/embedded/sqliteEventStore');
   const store = SqliteEventStore.open(file, { synchronous: config.eventsSync });
   try {
-    await eventStoreChecks(checks, store, 'embedded events', runId);
+    // Chained like every append to the log (docs/audit.md): `audit verify --log` refuses an unchained event once chaining began.
+    await eventStoreChecks(checks, withHashChain(store), 'embedded events', runId);
   } finally {
     await store.close();
   }

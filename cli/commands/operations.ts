@@ -8,6 +8,7 @@ import { clientOf, CliError, EXIT_FAILURE, print, table, withClientOptions } fro
 import type { ClientOptions } from './context';
 import { progressReporter } from './progress';
 import type { DeliveryFeedEntry } from '../../api/routes/deliveries';
+import type { LogVerification } from '../../store/chain/verifyLog';
 
 type Opts<T> = ClientOptions & T;
 
@@ -78,10 +79,35 @@ export const addTailCommand = (program: Command): void => {
   });
 };
 
+const describeLogVerification = (log: LogVerification): string => {
+  const counts = `${log.events} events in ${log.streams} streams (${log.chainedEvents} chained, ${log.unchainedEvents} written before chaining)`;
+  if (!log.firstBreak) return `Clean: ${counts}; every chain holds.`;
+  const b = log.firstBreak;
+  return [
+    `Broken: ${b.message}`,
+    `  stream    ${b.stream}`,
+    `  revision  ${b.revision} (position ${b.position}, ${b.type})`,
+    `  expected  ${b.expected}`,
+    `  found     ${b.found}`,
+    `Checked ${counts} up to the break.`,
+  ].join('\n');
+};
+
 export const addAuditCommands = (program: Command): void => {
   const audit = program.command('audit').description('check the read models against the log; export an application\'s history');
-  withClientOptions(audit.command('verify').description('fold the log afresh and compare every read-model document; exit 1 if any differs')).action(async (opts: ClientOptions) => {
+  withClientOptions(
+    audit
+      .command('verify')
+      .description('fold the log afresh and compare every read-model document; exit 1 if any differs')
+      .option('--log', "instead, recompute every stream's hash chain in the log and name the first break; exit 1 if there is one"),
+  ).action(async (opts: Opts<{ log?: boolean }>) => {
     const client = clientOf(opts);
+    if (opts.log) {
+      const log = (await client.call('POST', '/v1/admin/audit/verify-log')) as LogVerification;
+      print(client, log, () => describeLogVerification(log));
+      if (!log.clean) process.exitCode = EXIT_FAILURE;
+      return;
+    }
     const result = (await client.call('POST', '/v1/admin/audit/verify')) as {
       clean: boolean;
       checkedDocuments: number;

@@ -34,8 +34,9 @@ export class Consumer implements PersistentSubscription {
     private readonly error: Error | null,
   ) {}
 
-  async ack(event: PersistentEvent): Promise<void> {
-    this.group?.settle(this, event, 'ack', '');
+  async ack(...events: PersistentEvent[]): Promise<void> {
+    // The group writes whatever was settled in one turn of the event loop in one transaction (persistentSubscriptions.ts).
+    for (const event of events) this.group?.settle(this, event, 'ack', '');
   }
 
   async nack(action: NackAction, reason: string, event: PersistentEvent): Promise<void> {

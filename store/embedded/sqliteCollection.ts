@@ -124,7 +124,7 @@ export class SqlCollection<T extends Document> implements ReadCollection<T> {
     protected readonly ready: () => boolean,
   ) {
     this.table = quote(tableName(def.name));
-    this.getSql = `SELECT doc FROM ${this.table} WHERE id = ?`;
+    this.getSql = `SELECT json(doc) AS doc FROM ${this.table} WHERE id = ?`;
   }
 
   async get(id: string): Promise<T | null> {
@@ -182,7 +182,7 @@ export class SqlCollection<T extends Document> implements ReadCollection<T> {
     const cursor = options.cursor === undefined ? undefined : this.decode(options.cursor, key, dir);
     const requested = options.limit ?? DEFAULT_LIMIT;
     const limit = Number.isFinite(requested) ? Math.min(MAX_LIMIT, Math.max(1, Math.floor(requested))) : DEFAULT_LIMIT;
-    const select = key === 'id' ? 'id, doc' : `id, doc, ${expr(key)} AS s`;
+    const select = key === 'id' ? 'id, json(doc) AS doc' : `id, json(doc) AS doc, ${expr(key)} AS s`;
     const parts = segments(key, dir, cursor).map((segment) => {
       const where = whereSql(segment.condition ? [...conditions, segment.condition] : conditions);
       return { sql: `SELECT ${select} FROM ${this.table}${where} ORDER BY ${segment.order} LIMIT ?`, params: [...params, ...segment.params] };
@@ -245,7 +245,7 @@ export class SqlCollection<T extends Document> implements ReadCollection<T> {
 
 export class SqlWriteCollection<T extends Document> extends SqlCollection<T> implements WriteCollection<T> {
   // An upsert on id, not INSERT OR REPLACE: REPLACE would also delete the rows a unique index conflicts with.
-  private readonly putSql = `INSERT INTO ${this.table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`;
+  private readonly putSql = `INSERT INTO ${this.table} (id, doc) VALUES (?, jsonb(?)) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`;
   private readonly deleteSql = `DELETE FROM ${this.table} WHERE id = ?`;
 
   async put(doc: T): Promise<void> {

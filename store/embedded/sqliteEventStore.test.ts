@@ -133,6 +133,28 @@ describe('SqliteEventStore (embedded only)', () => {
     await sub.stop();
   });
 
+  it('settles every event of one ack call: none comes back after a reopen', async () => {
+    const path = tempPath();
+    const first = open(path);
+    await first.createPersistentSubscriptionToAll('g', { startFrom: 'start' });
+    await first.appendToStream('d', Array.from({ length: 5 }, (_, i) => ev(i)));
+    const sub = first.subscribeToPersistentSubscriptionToAll('g');
+    const iterator = sub[Symbol.asyncIterator]();
+    const got: PersistentEvent[] = [];
+    for (let i = 0; i < 5; i++) got.push((await iterator.next()).value as PersistentEvent);
+    // Out of order in one call; 4 stays in flight.
+    await sub.ack(got[3] as PersistentEvent, got[0] as PersistentEvent, got[2] as PersistentEvent, got[1] as PersistentEvent);
+    await first.close();
+
+    const second = SqliteEventStore.open(path);
+    opened.push({ store: second, path });
+    expect((await second.getPersistentSubscriptionToAllInfo('g')).checkpoint).toEqual({ commit: 4n, prepare: 4n });
+    const again = second.subscribeToPersistentSubscriptionToAll('g');
+    const redelivered = (await again[Symbol.asyncIterator]().next()).value as PersistentEvent;
+    expect(redelivered.event.data['n']).toBe(4);
+    await again.stop();
+  });
+
   it('keeps events and the persistent-subscription checkpoint across close and reopen', async () => {
     const path = tempPath();
     const first = open(path);

@@ -33,6 +33,33 @@ describe('SqliteReadStore', () => {
     unique: ['slug'],
   };
 
+  it('stores new collections compactly (no rowid, binary JSON) and still reads a table written by an earlier version', async () => {
+    type Thing = Document & { id: string; kind: string; rank: number; slug: string | null; flag: boolean };
+    const file = tempFile();
+    // An earlier version's table: rowid, the document as JSON text.
+    const old = new Database(file);
+    old.exec('CREATE TABLE rm_things (id TEXT PRIMARY KEY, doc TEXT NOT NULL)');
+    old.prepare('INSERT INTO rm_things (id, doc) VALUES (?, ?)').run('a', JSON.stringify({ id: 'a', kind: 'k', rank: 2, slug: 'x', flag: true }));
+    old.close();
+
+    const store = SqliteReadStore.open(file);
+    await store.transaction(async (tx) => {
+      await tx.collection<Thing>(def).put({ id: 'b', kind: 'k', rank: 1, slug: null, flag: false });
+      await tx.collection<Thing>({ ...def, name: 'fresh' }).put({ id: 'c', kind: 'k', rank: 1, slug: null, flag: false });
+    });
+    const things = store.collection<Thing>(def);
+    expect(await things.get('a')).toEqual({ id: 'a', kind: 'k', rank: 2, slug: 'x', flag: true });
+    expect((await things.find({ where: { kind: 'k' }, orderBy: { key: 'rank', direction: 'asc' } })).items.map((t) => t.id)).toEqual(['b', 'a']);
+    await store.close();
+    const raw = new Database(file, { readonly: true });
+    const tableSql = (name: string): string => (raw.prepare("SELECT sql FROM sqlite_master WHERE name = ?").get(name) as { sql: string }).sql;
+    expect(tableSql('rm_fresh')).toMatch(/WITHOUT ROWID$/);
+    expect(tableSql('rm_things')).not.toMatch(/WITHOUT ROWID/); // kept as it was until a rebuild replaces it
+    const types = raw.prepare("SELECT id, typeof(doc) AS type FROM rm_things ORDER BY id").all();
+    expect(types).toEqual([{ id: 'a', type: 'text' }, { id: 'b', type: 'blob' }]);
+    raw.close();
+  });
+
   it('keeps documents, indexes and checkpoints across close and reopen', async () => {
     const file = tempFile();
     const first = SqliteReadStore.open(file);

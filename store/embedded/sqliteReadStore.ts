@@ -44,13 +44,14 @@ export class SqliteReadStore implements ReadStore {
    * `writeLock`: shared with the other threads of this process that write the same file (see writeLock.ts).
    * `autoCheckpoint: false`: commits never checkpoint the WAL; another thread calls `checkpointWal()` regularly.
    * `rehearseTransactions` (tests): every transaction body runs twice, the first run rolled back.
+   * `verbose`: called with every statement the writer runs (bench/footprint.ts counts them).
    */
   static open(
     path: string,
-    options: Readonly<{ writeLock?: WriteLocking; autoCheckpoint?: boolean; rehearseTransactions?: boolean }> = {},
+    options: Readonly<{ writeLock?: WriteLocking; autoCheckpoint?: boolean; rehearseTransactions?: boolean; verbose?: (sql: string) => void }> = {},
   ): SqliteReadStore {
     const writeLock = options.writeLock ?? noWriteLock;
-    const db = new Database(path);
+    const db = new Database(path, options.verbose ? { verbose: (sql) => options.verbose?.(String(sql)) } : {});
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -273,7 +274,7 @@ export class SqliteReadStore implements ReadStore {
     if (have && [...wanted.keys()].every((name) => have.has(name))) return;
     const table = quote(tableName(def.name));
     const db = this.writer.db;
-    db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`);
+    db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID`);
     // Stale indexes go the first time this process writes the collection only: two definitions of one collection
     // in one process then add up instead of dropping each other's indexes at every transaction.
     const existing = have ? [] : (db.prepare('SELECT name FROM sqlite_master WHERE type = ? AND tbl_name = ?').all('index', tableName(def.name)) as { name: string }[]);

@@ -51,8 +51,10 @@ export class EsdbPersistentSubscription implements PersistentSubscription {
     subscription.on('error', () => {});
   }
 
-  async ack(event: PersistentEvent): Promise<void> {
-    await this.subscription.ack(this.original(event));
+  async ack(...events: PersistentEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    // The client's ack takes several events: one message on the stream for all of them.
+    await this.subscription.ack(...events.map((event) => this.original(event)));
   }
 
   async nack(action: NackAction, reason: string, event: PersistentEvent): Promise<void> {

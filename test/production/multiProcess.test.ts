@@ -2,8 +2,7 @@ import { Hookbase } from '@hookbase/sdk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectionLeaseHolder } from '../../projections/leadership';
 import { eventually, startReceiver } from '../harness';
-import { esdbServerAvailable } from './esdbServer';
-import { LAYOUTS, openLayout, usesEsdb } from './layouts';
+import { LAYOUTS, openLayout } from './layouts';
 import type { Layout } from './layouts';
 
 /** `promise`, or a rejection saying `what` after `ms` (the test's own timeout would skip the diagnostics below). */
@@ -27,15 +26,13 @@ const SENDERS = 32;
  * duplicates are counted and printed, the standby takes over, and what one API answered the other reads at once.
  */
 for (const name of LAYOUTS) {
-  const runnable = !usesEsdb(name) || esdbServerAvailable;
-  const skipped = runnable ? '' : ' (not run: the EventStoreDB test server is not on this branch yet)';
-  describe(`several processes on the ${name} layout${skipped}`, () => {
+  describe(`several processes on the ${name} layout`, () => {
     let layout: Layout | undefined;
     afterAll(async () => {
       await layout?.stop();
     });
 
-    it.runIf(runnable)('delivers every message through a dispatcher and the active projections process SIGKILLed midway', async () => {
+    it('delivers every message through a dispatcher and the active projections process SIGKILLed midway', async () => {
       layout = await openLayout(name, { HOOKBASE_RETRY_SCHEDULE: '100ms,200ms,500ms,1s,1s' });
       const started = layout;
       const deliveries = new Map<string, number>();
