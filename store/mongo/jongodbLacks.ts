@@ -9,6 +9,5 @@ export const JONGODB_LACKS = {
   changeStreams: `on jongodb: no change streams (measured: aggregate with $changeStream answers NotImplemented, code 238); ${REAL}`,
   dropIndexes: `on jongodb: no drop or dropIndexes command (measured: CommandNotFound, code 59), so a dropped collection keeps its indexes; ${REAL}`,
   writeConflicts: `on jongodb: no write conflicts between transactions (measured: two transactions updating one existing document both commit, the last one wins; only the insert of one new document by two is refused, at commit); ${REAL}`,
-  atomicCommit: `on jongodb: a committed transaction's writes become visible to other readers one collection at a time (measured: a reader sees the second collection's write, then misses the first's); ${REAL}`,
   renameCollection: `on jongodb: no renameCollection (measured: CommandNotFound, code 59); ${REAL}`,
 } as const;

@@ -18,9 +18,10 @@ type Data = Record<string, unknown>;
 type Answer = { status: number; body: unknown };
 
 /**
- * jongodb (the run's MongoDB wire server) makes a committed transaction's writes visible one collection at a time
- * (measured: store/mongo/jongodb.measure.test.ts): a reader may see the progress document of a batch before that
- * batch's message, so a read right after a 202 may answer 404 for a moment. A real MongoDB makes them visible at
+ * jongodb (the run's MongoDB wire server) was seen to make a committed transaction's writes visible one collection
+ * at a time (docs/production.md, "MongoDB: what ran on which server"; observed, not reproducible on demand): a reader
+ * may see the progress document of a batch before that batch's message, so a read right after a 202 may answer 404
+ * for a moment. A real MongoDB makes them visible at
  * once (its manual, commitTransaction, "Atomicity"), so there the read must answer 200 at once.
  */
 const READ_BACK_ON_JONGODB_MS = 2_000;
