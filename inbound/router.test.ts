@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FilterDefinition } from '../domain/route/filters';
+import { ROUTE_DEFAULTS } from '../domain/route/decide';
 import type { Route } from '../domain/route/route';
 import type { RoutingResources } from './router';
 import { compileSchema, decideRouting } from './router';
@@ -12,19 +13,7 @@ const route = (id: string, patch: Partial<Route> = {}): Route => ({
   name: id,
   sourceId: 'src_1',
   destinationId: `dst_${id}`,
-  filterId: null,
-  filter: null,
-  transformId: null,
-  schemaId: null,
-  priority: 0,
-  notifyOnFailure: false,
-  notifyOnSuccess: false,
-  notifyOnRecovery: false,
-  notifyEmails: null,
-  failureThreshold: null,
-  failoverDestinationIds: [],
-  failoverAfterAttempts: null,
-  expectedResponse: null,
+  ...ROUTE_DEFAULTS,
   isActive: true,
   createdAt: '2025-12-01T00:00:00.000Z',
   updatedAt: '2025-12-01T00:00:00.000Z',

@@ -56,7 +56,8 @@ const requireEmails = (field: string, text: string | null): string | null => {
   return emails.join(',');
 };
 
-const DEFAULTS: Omit<RouteSettings, 'name' | 'sourceId' | 'destinationId'> = {
+/** What a route holds when its creation leaves a setting out. */
+export const ROUTE_DEFAULTS: Omit<RouteSettings, 'name' | 'sourceId' | 'destinationId'> = {
   filterId: null,
   filter: null,
   transformId: null,
@@ -124,7 +125,7 @@ export const decideRoute = (command: RouteCommand, state: RouteState): RouteEven
   if (command.type === 'CreateRoute') {
     if (state.status !== 'empty') throw conflict('route_exists', `Route ${id} already exists.`);
     const d = command.data;
-    const settings = requireCoherent(settingsFrom(d, { ...DEFAULTS, name: d.name, sourceId: d.sourceId, destinationId: d.destinationId }));
+    const settings = requireCoherent(settingsFrom(d, { ...ROUTE_DEFAULTS, name: d.name, sourceId: d.sourceId, destinationId: d.destinationId }));
     return [{ type: 'RouteCreated', data: { ...settings, routeId: id, isActive: d.isActive ?? true, createdAt: now } }];
   }
   if (state.status !== 'active') throw notFound('route', id);

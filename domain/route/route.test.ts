@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deciderSpec } from '../testing/deciderSpec';
 import type { CreateRoute, RouteInput } from './decide';
-import { routeDecider } from './decide';
+import { ROUTE_DEFAULTS, routeDecider } from './decide';
 import type { FilterCondition, FilterDefinition } from './filters';
 import type { RouteCreated, RouteDeleted, RouteSettings } from './route';
 
@@ -14,19 +14,7 @@ const settings: RouteSettings = {
   name: 'Paid invoices to billing',
   sourceId: 'src_1',
   destinationId: 'dst_1',
-  filterId: null,
-  filter: null,
-  transformId: null,
-  schemaId: null,
-  priority: 0,
-  notifyOnFailure: false,
-  notifyOnSuccess: false,
-  notifyOnRecovery: false,
-  notifyEmails: null,
-  failureThreshold: null,
-  failoverDestinationIds: [],
-  failoverAfterAttempts: null,
-  expectedResponse: null,
+  ...ROUTE_DEFAULTS,
 };
 const created: RouteCreated = { type: 'RouteCreated', data: { ...settings, routeId: 'rte_1', isActive: true, createdAt: EARLIER } };
 const deleted: RouteDeleted = { type: 'RouteDeleted', data: { routeId: 'rte_1', sourceId: 'src_1', deletedAt: EARLIER } };

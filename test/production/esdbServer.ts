@@ -7,8 +7,6 @@ import type { EsdbTestServerProcess } from '../esdb-server/launch';
  * (HOOKBASE_TEST_WIRE_ESDB): `$all` and the dispatcher's group are server-wide, so suites sharing a server would
  * project and deliver each other's events.
  */
-export const esdbServerAvailable = true;
-
 const started: EsdbTestServerProcess[] = [];
 
 /** Starts a fresh test server (a recorded child process, killed by the run's teardown too); its URL. */

@@ -4,8 +4,7 @@ import type { ChildHookbase } from '../child';
 import { json, runCli } from '../cliRun';
 import { eventually, startReceiver } from '../harness';
 import type { Receiver } from '../harness';
-import { esdbServerAvailable } from './esdbServer';
-import { LAYOUTS, openLayout, usesEsdb } from './layouts';
+import { LAYOUTS, openLayout } from './layouts';
 import type { Layout } from './layouts';
 
 /**
@@ -27,13 +26,11 @@ type Answer = { status: number; body: unknown };
 const READ_BACK_ON_JONGODB_MS = 2_000;
 
 for (const name of LAYOUTS) {
-  const runnable = !usesEsdb(name) || esdbServerAvailable;
   const onJongodb = name !== 'esdb+embedded-reads' && !process.env.HOOKBASE_MONGO_URL;
   const readBack = onJongodb
     ? ' (on jongodb, a read right after its 202 may answer 404 for up to 2 s: jongodb shows a commit one collection at a time)'
     : '';
-  const skipped = runnable ? '' : ' (not run: the EventStoreDB test server is not on this branch yet)';
-  describe(`the /api and portal surfaces, a rebuild and audit verify on the ${name} layout${skipped}`, () => {
+  describe(`the /api and portal surfaces, a rebuild and audit verify on the ${name} layout`, () => {
     let layout: Layout;
     let hookbase: ChildHookbase;
     let receiver: Receiver;
@@ -49,7 +46,6 @@ for (const name of LAYOUTS) {
     const data = (answer: Answer): Data => (answer.body as { data: Data }).data;
 
     beforeAll(async () => {
-      if (!runnable) return;
       layout = await openLayout(name);
       receiver = await startReceiver();
       hookbase = await layout.start('api,projections,dispatcher');
@@ -59,7 +55,7 @@ for (const name of LAYOUTS) {
       await receiver?.close();
     });
 
-    it.runIf(runnable)('/api: an application by externalId, an event type, an endpoint, a send delivered and verified, the outbound list; the portal API with a token', async () => {
+    it('/api: an application by externalId, an event type, an endpoint, a send delivered and verified, the outbound list; the portal API with a token', async () => {
       const externalId = `customer_${name.replace(/\W/g, '_')}`;
       const created = await api('POST', '/api/webhook-applications', { name: 'Acme', externalId });
       expect(created.status).toBe(201);
@@ -95,7 +91,7 @@ for (const name of LAYOUTS) {
       expect((await api('GET', '/portal/application', undefined, asPortal)).status).toBe(401);
     }, 90_000);
 
-    it.runIf(runnable)(`rebuilds every read model under steady sends with no failed request${readBack} (hookbase projections rebuild), and audit verify is clean`, async () => {
+    it(`rebuilds every read model under steady sends with no failed request${readBack} (hookbase projections rebuild), and audit verify is clean`, async () => {
       const app = data(await api('POST', '/api/webhook-applications', { name: 'Rebuilt', externalId: `rebuilt_${name.replace(/\W/g, '_')}` }));
       const failures: string[] = [];
       const sent: string[] = [];
