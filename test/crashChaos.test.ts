@@ -17,8 +17,8 @@ import { eventually, startReceiver } from './harness';
  * `npm test` runs a CI size; `npm run chaos` (HOOKBASE_CHAOS=full) the full one: 10,000 messages, 10 kills.
  */
 const FULL = process.env.HOOKBASE_CHAOS === 'full';
-const MESSAGES = FULL ? 10_000 : 2_000;
-const KILLS = FULL ? 10 : 4;
+const MESSAGES = FULL ? 10_000 : 1_000;
+const KILLS = FULL ? 10 : 3;
 const SENDERS = 16;
 /** Attempts one dispatcher may have in flight to the one endpoint (its default per-endpoint concurrency). */
 const IN_FLIGHT_PER_DISPATCHER = 32;
