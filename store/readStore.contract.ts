@@ -25,7 +25,7 @@ export type ReadStoreContractHooks = Readonly<{
 }>;
 
 /** The contract's cases that depend on a server feature a test server may lack. */
-export type ContractCase = 'dropIndexes' | 'writeConflicts';
+export type ContractCase = 'dropIndexes' | 'writeConflicts' | 'insertConflicts';
 
 /**
  * The ReadStore contract: every adapter (embedded SQLite, MongoDB) must pass it unchanged. It uses the port only,
@@ -501,7 +501,7 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
       expect(await c.get('b')).toStrictEqual({ ...expected, id: 'b' });
     });
 
-    it('commits both of two transactions that create the same new document at once, one after the other', async () => {
+    needs('insertConflicts', 'commits both of two transactions that create the same new document at once, one after the other', async () => {
       const def = itemDef('createrace');
       const outcomes = await Promise.allSettled(
         [1, 2].map((n) =>

@@ -25,7 +25,7 @@ if (wire) {
   targets.push({
     title: 'MongoDB wire server jongodb',
     url: wire,
-    skips: { dropIndexes: JONGODB_LACKS.dropIndexes, writeConflicts: JONGODB_LACKS.writeConflicts },
+    skips: { dropIndexes: JONGODB_LACKS.dropIndexes, writeConflicts: JONGODB_LACKS.writeConflicts, insertConflicts: JONGODB_LACKS.insertConflicts },
   });
 }
 
