@@ -124,9 +124,21 @@ export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: Mess
     // The first send's position: the answer is read from the read models once they include it.
     const position = (await lastPositionOf(deps, streams.message(messageId))) ?? (await deps.events.headPosition());
     await readYourWrites(deps, position);
-    const message = await requireMessage(deps, app.id, messageId);
-    const deliveries = await outboundOfMessage(deps, message);
-    return { message, outbound: deliveries, endpoints: deliveries.map((o) => ({ id: o.endpointId, url: o.endpointUrl })), replayed: true, position };
+    // The message and its fan-out come from its stream, which is the truth; only the deliveries' statuses come
+    // from the read models. A read store may show a committed batch one collection at a time (jongodb does), so a
+    // delivery not visible yet is answered as pending rather than the message as missing.
+    const message: MessageDoc = {
+      id: original.id,
+      applicationId: original.applicationId,
+      eventType: original.eventType,
+      payload: original.payload,
+      eventId: original.eventId,
+      timestamp: original.timestamp,
+      outboundIds: original.outbound.map((o) => o.outboundId),
+    };
+    const projected = new Map((await outboundOfMessage(deps, message)).map((o) => [o.id, o]));
+    const outbound = original.outbound.map((o) => ({ id: o.outboundId, endpointId: o.endpointId, status: projected.get(o.outboundId)?.status ?? 'pending' }));
+    return { message, outbound, endpoints: original.outbound.map((o) => ({ id: o.endpointId, url: o.endpointUrl })), replayed: true, position };
   }
 };
 
