@@ -16,6 +16,7 @@ import type { RateLimits } from './rateLimit';
 import type { AnyRoute, RouteResponse } from './route';
 import { routeMatcher } from './router';
 import { adminRoutes } from './routes/admin';
+import { auditRoutes } from './routes/audit';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { applicationRoutes } from './routes/applications';
 import { deliveryRoutes } from './routes/deliveries';
@@ -37,6 +38,7 @@ export const v1Routes: readonly AnyRoute[] = [
   ...adminRoutes,
   ...apiKeyRoutes,
   ...deliveryRoutes,
+  ...auditRoutes,
 ];
 
 /** Every route served: /v1 (API.md), the portal API and the cloud-compatible /api (COMPAT.md), over the same commands and queries. */
