@@ -3,8 +3,10 @@ import { evolveMessage, initialMessageState } from '../domain/message/message';
 import { streams } from '../domain/streams';
 import { collections } from '../projections/readModels';
 import type { DueDeliveryDoc } from '../projections/readModels';
-import { aggregateStream } from '../store/commandHandler';
+import { upcast } from '../domain/events';
+import { activeTracing, traceparentOf } from '../observability/tracing';
 import type { EventStore } from '../store/eventStore';
+import { StreamNotFoundError } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
 import type { CircuitBreakers } from './circuitBreaker';
 import type { DispatcherConfig } from './config';
@@ -47,6 +49,30 @@ const MESSAGES_CACHED = 64;
 const RECORDED_REMEMBERED = 4_096;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** A message and, when tracing is on, the trace context each of its deliveries was created in (by outbound id). */
+type CachedMessage = Readonly<{ message: Message; traces: ReadonlyMap<string, string> | null }>;
+
+/**
+ * Folds the message stream (as aggregateStream does) and, when tracing is on, notes the `traceparent` of the event
+ * (MessageSent or MessageResent) that created each delivery: a retry continues that trace. Null: no such message.
+ */
+const readMessage = async (events: EventStore, messageId: string): Promise<CachedMessage | null> => {
+  let state = initialMessageState();
+  const traces = activeTracing === null ? null : new Map<string, string>();
+  try {
+    for await (const recorded of events.readStream(streams.message(messageId))) {
+      const event = upcast(recorded.type, recorded.data, recorded.metadata);
+      if (event?.type !== 'MessageSent' && event?.type !== 'MessageResent') continue;
+      state = evolveMessage(state, event);
+      const traceparent = traces === null ? undefined : traceparentOf(recorded.metadata);
+      if (traceparent !== undefined) for (const o of event.data.outbound) traces?.set(o.outboundId, traceparent);
+    }
+  } catch (error) {
+    if (!(error instanceof StreamNotFoundError)) throw error;
+  }
+  return state.status === 'sent' ? { message: state.message, traces } : null;
+};
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -63,7 +89,7 @@ export class DuePoller {
   private polls = 0;
   private readonly releaser: LeaseReleaser;
   /** Messages by id, least recently used first: a message's payload never changes (a resend only adds deliveries). */
-  private readonly messages = new Map<string, Message>();
+  private readonly messages = new Map<string, CachedMessage>();
   /**
    * Attempt numbers recorded here, by outbound id, until the read model catches up: their due entries are stale
    * and not claimed again (the pipeline would find the attempt made, after a claim and a stream read).
@@ -195,19 +221,19 @@ export class DuePoller {
   }
 
   /** The message, from the cache when it knows the delivery; null when the message stream does not exist. */
-  private async message(messageId: string, outboundId: string): Promise<Message | null> {
+  private async message(messageId: string, outboundId: string): Promise<CachedMessage | null> {
     const cached = this.messages.get(messageId);
-    if (cached?.outbound.some((o) => o.outboundId === outboundId)) {
+    if (cached?.message.outbound.some((o) => o.outboundId === outboundId)) {
       this.messages.delete(messageId);
       this.messages.set(messageId, cached);
       return cached;
     }
-    const { state } = await aggregateStream(this.deps.events, streams.message(messageId), evolveMessage, initialMessageState);
-    if (state.status !== 'sent') return null;
+    const read = await readMessage(this.deps.events, messageId);
+    if (read === null) return null;
     this.messages.delete(messageId);
-    this.messages.set(messageId, state.message);
+    this.messages.set(messageId, read);
     if (this.messages.size > MESSAGES_CACHED) this.messages.delete(this.messages.keys().next().value as string);
-    return state.message;
+    return read;
   }
 
   private remember(outboundId: string, attemptNumber: number): void {
@@ -222,12 +248,13 @@ export class DuePoller {
     let leaseUntil = claimedUntil;
     let result: DeliveryResult | 'failed' = 'failed';
     try {
-      const msg = await this.message(doc.messageId, doc.id);
-      if (msg === null) {
+      const cached = await this.message(doc.messageId, doc.id);
+      if (cached === null) {
         log(`dispatcher: due delivery ${doc.id} refers to unknown message ${doc.messageId}`);
         result = 'skipped';
         return;
       }
+      const msg = cached.message;
       const ref = msg.outbound.find((o) => o.outboundId === doc.id);
       result = await pipeline.deliver({
         ref: { outboundId: doc.id, messageId: doc.messageId, endpointId: doc.endpointId, applicationId: doc.applicationId },
@@ -235,6 +262,7 @@ export class DuePoller {
         maxAttempts: ref?.maxAttempts ?? maxAttemptsFor(config.retryScheduleMs),
         message: msg,
         fresh: false,
+        traceparent: cached.traces?.get(doc.id),
         renewLease: async (ms) => {
           // The lease as claimed usually covers the request: no transaction then.
           if (leaseUntil - Date.now() >= ms + LEASE_MARGIN_MS) return true;
