@@ -38,6 +38,7 @@ const ATTR_MESSAGING_DESTINATION_TEMPLATE = 'messaging.destination.template';
 const ATTR_MESSAGING_BATCH_MESSAGE_COUNT = 'messaging.batch.message_count';
 const ATTR_THREAD_NAME = 'thread.name';
 const ATTR_THREAD_ID = 'thread.id';
+const ATTR_PROCESS_PID = 'process.pid';
 
 /** The message stream, whose name holds the message id: the template is the low-cardinality name (semconv). */
 const MESSAGE_STREAM_TEMPLATE = 'message-{messageId}';
@@ -56,7 +57,7 @@ const attemptErrorType = (result: Readonly<{ kind: string; responseStatus?: numb
 
 export const createTracing = (options: Readonly<{ serviceVersion: string; threadName: string }>): Tracing => {
   // Ours first, then what the environment says (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES) wins.
-  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'hookbase', [ATTR_SERVICE_VERSION]: options.serviceVersion }).merge(
+  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'hookbase', [ATTR_SERVICE_VERSION]: options.serviceVersion, [ATTR_PROCESS_PID]: process.pid }).merge(
     detectResources({ detectors: [envDetector] }),
   );
   // The exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, _HEADERS, _TIMEOUT, _COMPRESSION; the processor OTEL_BSP_*;

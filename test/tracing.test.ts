@@ -7,7 +7,7 @@ import { Hookbase } from '@hookbase/sdk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startChildHookbase } from './child';
 import type { ChildHookbase } from './child';
-import { startReceiver } from './harness';
+import { eventually, startReceiver } from './harness';
 import type { Receiver } from './harness';
 import { SPAN_KIND, startOtlpReceiver } from './otlpReceiver';
 import type { ReceivedSpan } from './otlpReceiver';
@@ -169,6 +169,37 @@ describe('OpenTelemetry traces', () => {
     expect(otelThreads.has('main')).toBe(true);
     expect(otelThreads.size).toBeGreaterThanOrEqual(3);
   }, 90_000);
+
+  it('joins the spans of one send across processes: API, projections and dispatcher each in its own', async () => {
+    const s = setup('traces-multi');
+    cleanups.push(() => rmSync(s.dir, { recursive: true, force: true }));
+    const otlp = await startOtlpReceiver();
+    cleanups.push(() => otlp.close());
+    const receiver = await startReceiver();
+    cleanups.push(() => receiver.close());
+    // Each role on its process's main thread (fewer threads on a busy machine), exporting every 100 ms.
+    const env = { ...s.env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlp.url}/v1/traces`, OTEL_BSP_SCHEDULE_DELAY: '100', HOOKBASE_BACKGROUND_THREAD: 'inline' };
+    const start = async (roles: string): Promise<ChildHookbase> => {
+      const child = await startChildHookbase({ ...env, HOOKBASE_ROLES: roles }, await freePort());
+      cleanups.push(() => child.kill());
+      return child;
+    };
+    const projections = await start('projections');
+    const [api, dispatcher] = await Promise.all([start('api'), start('dispatcher')]);
+    const sdk = new Hookbase({ apiKey: s.apiKey, baseUrl: api.url, retries: 0 });
+    const appId = await prepare(sdk, receiver);
+    const callerTraceId = randomBytes(16).toString('hex');
+    const callerSpanId = randomBytes(8).toString('hex');
+    const messageId = await send(api.url, s.apiKey, appId, { n: 1 }, { traceparent: `00-${callerTraceId}-${callerSpanId}-01` });
+    const [hook] = await receiver.waitFor(1, 20_000);
+    const webhookTraceparent = String(hook?.headers.traceparent);
+    // Exported while running (no stop needed): the batch delay is 100 ms.
+    await eventually(async () => otlp.spans.filter((sp) => sp.traceId === callerTraceId).length >= 4, 20_000);
+    const { server, append, fanOut, attempt } = checkSendTrace(otlp.spans, callerTraceId, webhookTraceparent, callerSpanId, messageId, false);
+    const pid = (sp: ReceivedSpan) => sp.resource['process.pid'];
+    expect([pid(server), pid(append), pid(fanOut), pid(attempt)]).toEqual([api.process.pid, api.process.pid, projections.process.pid, dispatcher.process.pid]);
+    await Promise.all([api, projections, dispatcher].map(stopGracefully));
+  }, 120_000);
 
   it('loads no @opentelemetry module, on any thread, in a process started without OTEL_EXPORTER_OTLP_ENDPOINT', async () => {
     const s = setup('untraced');
