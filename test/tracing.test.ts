@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hookbase } from '@hookbase/sdk';
 import { afterAll, describe, expect, it } from 'vitest';
+import { streams } from '../domain/streams';
+import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { freePort, startChildHookbase } from './child';
 import type { ChildHookbase } from './child';
 import { eventually, startReceiver } from './harness';
@@ -127,10 +129,19 @@ describe('OpenTelemetry traces', () => {
     cleanups.push(() => rmSync(s.dir, { recursive: true, force: true }));
     const otlp = await startOtlpReceiver();
     cleanups.push(() => otlp.close());
-    const receiver = await startReceiver();
+    // A message marked failOnce is refused once (500), then accepted: its retry continues its trace.
+    const refused = new Set<string>();
+    const receiver = await startReceiver((hook, res) => {
+      const id = String(hook.headers['webhook-id']);
+      if (hook.body.includes('"failOnce":true') && !refused.has(id)) {
+        refused.add(id);
+        res.statusCode = 500;
+      }
+      res.end('ok');
+    });
     cleanups.push(() => receiver.close());
     // Batched for ten minutes: every span below reaches the receiver only because stopping flushes each thread's batch.
-    const child = await startChildHookbase({ ...s.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SERVICE_NAME: 'hookbase-under-test', OTEL_BSP_SCHEDULE_DELAY: '600000' }, await freePort());
+    const child = await startChildHookbase({ ...s.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SERVICE_NAME: 'hookbase-under-test', OTEL_BSP_SCHEDULE_DELAY: '600000', HOOKBASE_RETRY_SCHEDULE: '200ms' }, await freePort());
     cleanups.push(() => child.kill());
     const sdk = new Hookbase({ apiKey: s.apiKey, baseUrl: child.url, retries: 0 });
     const appId = await prepare(sdk, receiver);
@@ -142,8 +153,11 @@ describe('OpenTelemetry traces', () => {
     const continued = await send(child.url, s.apiKey, appId, { marker: secretMarker, n: 1 }, { traceparent: `00-${callerTraceId}-${callerSpanId}-01` });
     // 2. A send without one starts its own.
     const fresh = await send(child.url, s.apiKey, appId, { marker: secretMarker, n: 2 });
-    const hooks = await receiver.waitFor(2, 20_000);
-    const traceparentOf = (messageId: string): string => String(hooks.find((h) => h.headers['webhook-id'] === messageId)?.headers.traceparent);
+    // 3. A retried delivery: both attempts in the send's trace.
+    const retried = await send(child.url, s.apiKey, appId, { failOnce: true });
+    const hooks = await receiver.waitFor(4, 20_000);
+    const traceparentsOf = (messageId: string): string[] => hooks.filter((h) => h.headers['webhook-id'] === messageId).map((h) => String(h.headers.traceparent));
+    const traceparentOf = (messageId: string): string => traceparentsOf(messageId)[0] ?? '';
     expect(traceparentOf(continued)).toMatch(TRACEPARENT);
     expect(traceparentOf(fresh)).toMatch(TRACEPARENT);
     const freshTraceId = TRACEPARENT.exec(traceparentOf(fresh))?.[1] ?? '';
@@ -155,6 +169,33 @@ describe('OpenTelemetry traces', () => {
     checkSendTrace(otlp.spans, callerTraceId, traceparentOf(continued), callerSpanId, continued, true);
     // Without a caller's context the server span is the trace's root.
     checkSendTrace(otlp.spans, freshTraceId, traceparentOf(fresh), '', fresh, true);
+    // The retry: two attempt spans under the append, the second a resend; each request carried its own span's context.
+    const retriedTraceId = TRACEPARENT.exec(traceparentOf(retried))?.[1] ?? '';
+    const retriedTrace = otlp.spans.filter((sp) => sp.traceId === retriedTraceId);
+    const retriedAppend = retriedTrace.find((sp) => sp.kind === SPAN_KIND.producer);
+    const attempts = retriedTrace.filter((sp) => sp.kind === SPAN_KIND.client).sort((a, b) => Number(a.attributes['hookbase.attempt.number']) - Number(b.attributes['hookbase.attempt.number']));
+    expect(attempts.map((a) => [a.parentSpanId, a.attributes['http.response.status_code'], a.attributes['error.type'], a.attributes['http.request.resend_count']])).toEqual([
+      [retriedAppend?.spanId, 500, '500', undefined],
+      [retriedAppend?.spanId, 200, undefined, 1],
+    ]);
+    expect(attempts[0]?.status.code).toBe(2);
+    expect(traceparentsOf(retried).map((tp) => TRACEPARENT.exec(tp)?.[2])).toEqual(attempts.map((a) => a.spanId));
+    // The outcome events keep their attempt's trace context, as the message event keeps the send's.
+    const events = SqliteEventStore.open(join(s.env.HOOKBASE_DATA_DIR ?? '', 'events.db'));
+    try {
+      const outboundId = String(attempts[0]?.attributes['hookbase.outbound.id']);
+      const outcomes: Array<[string, unknown]> = [];
+      for await (const e of events.readStream(streams.outbound(outboundId))) outcomes.push([e.type, e.metadata.traceparent]);
+      const [first, second] = attempts.map((a) => `00-${retriedTraceId}-${a.spanId}-01`);
+      expect(outcomes).toEqual([['AttemptFailed', first], ['RetryScheduled', first], ['AttemptSucceeded', second]]);
+      const messageEvents: Array<[string, unknown]> = [];
+      for await (const e of events.readStream(streams.message(retried))) messageEvents.push([e.type, e.metadata.traceparent]);
+      expect(messageEvents).toEqual([['MessageSent', `00-${retriedTraceId}-${retriedAppend?.spanId}-01`]]);
+      expect(retriedAppend?.parentSpanId).toBe(retriedTrace.find((sp) => sp.kind === SPAN_KIND.server)?.spanId);
+      expect(retriedTrace.filter((sp) => sp.kind === SPAN_KIND.consumer).map((sp) => sp.parentSpanId)).toEqual([retriedAppend?.spanId]);
+    } finally {
+      await events.close();
+    }
     expect(otlp.contentTypes.every((t) => t.startsWith('application/json'))).toBe(true);
     expect(new Set(otlp.spans.map((sp) => sp.resource['service.name']))).toEqual(new Set(['hookbase-under-test']));
     // Nothing of a payload, no credential in what was exported.
