@@ -48,18 +48,18 @@ const MESSAGES_CACHED = 64;
 /** Attempts recorded here that the due-queue read model may not show yet. */
 const RECORDED_REMEMBERED = 4_096;
 
+/** Trace contexts kept for due deliveries to come (tracing on). */
+const TRACES_REMEMBERED = 4_096;
+
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** A message and, when tracing is on, the trace context each of its deliveries was created in (by outbound id). */
-type CachedMessage = Readonly<{ message: Message; traces: ReadonlyMap<string, string> | null }>;
-
 /**
- * Folds the message stream (as aggregateStream does) and, when tracing is on, notes the `traceparent` of the event
- * (MessageSent or MessageResent) that created each delivery: a retry continues that trace. Null: no such message.
+ * The message's state, folded from its stream as aggregateStream does; with `traces` (tracing on) it also notes the
+ * `traceparent` of the event (MessageSent or MessageResent) that created each delivery: a retry continues that
+ * trace. Null when the message stream does not exist.
  */
-const readMessage = async (events: EventStore, messageId: string): Promise<CachedMessage | null> => {
+const readMessage = async (events: EventStore, messageId: string, traces: Map<string, string> | null): Promise<Message | null> => {
   let state = initialMessageState();
-  const traces = activeTracing === null ? null : new Map<string, string>();
   try {
     for await (const recorded of events.readStream(streams.message(messageId))) {
       const event = upcast(recorded.type, recorded.data, recorded.metadata);
@@ -71,7 +71,7 @@ const readMessage = async (events: EventStore, messageId: string): Promise<Cache
   } catch (error) {
     if (!(error instanceof StreamNotFoundError)) throw error;
   }
-  return state.status === 'sent' ? { message: state.message, traces } : null;
+  return state.status === 'sent' ? state.message : null;
 };
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -89,7 +89,9 @@ export class DuePoller {
   private polls = 0;
   private readonly releaser: LeaseReleaser;
   /** Messages by id, least recently used first: a message's payload never changes (a resend only adds deliveries). */
-  private readonly messages = new Map<string, CachedMessage>();
+  private readonly messages = new Map<string, Message>();
+  /** Tracing on: the trace context each delivery of the messages read was created in, by outbound id (oldest first). */
+  private readonly traces = new Map<string, string>();
   /**
    * Attempt numbers recorded here, by outbound id, until the read model catches up: their due entries are stale
    * and not claimed again (the pipeline would find the attempt made, after a claim and a stream read).
@@ -221,18 +223,19 @@ export class DuePoller {
   }
 
   /** The message, from the cache when it knows the delivery; null when the message stream does not exist. */
-  private async message(messageId: string, outboundId: string): Promise<CachedMessage | null> {
+  private async message(messageId: string, outboundId: string): Promise<Message | null> {
     const cached = this.messages.get(messageId);
-    if (cached?.message.outbound.some((o) => o.outboundId === outboundId)) {
+    if (cached?.outbound.some((o) => o.outboundId === outboundId)) {
       this.messages.delete(messageId);
       this.messages.set(messageId, cached);
       return cached;
     }
-    const read = await readMessage(this.deps.events, messageId);
+    const read = await readMessage(this.deps.events, messageId, activeTracing === null ? null : this.traces);
     if (read === null) return null;
     this.messages.delete(messageId);
     this.messages.set(messageId, read);
     if (this.messages.size > MESSAGES_CACHED) this.messages.delete(this.messages.keys().next().value as string);
+    while (this.traces.size > TRACES_REMEMBERED) this.traces.delete(this.traces.keys().next().value as string);
     return read;
   }
 
@@ -248,13 +251,12 @@ export class DuePoller {
     let leaseUntil = claimedUntil;
     let result: DeliveryResult | 'failed' = 'failed';
     try {
-      const cached = await this.message(doc.messageId, doc.id);
-      if (cached === null) {
+      const msg = await this.message(doc.messageId, doc.id);
+      if (msg === null) {
         log(`dispatcher: due delivery ${doc.id} refers to unknown message ${doc.messageId}`);
         result = 'skipped';
         return;
       }
-      const msg = cached.message;
       const ref = msg.outbound.find((o) => o.outboundId === doc.id);
       result = await pipeline.deliver({
         ref: { outboundId: doc.id, messageId: doc.messageId, endpointId: doc.endpointId, applicationId: doc.applicationId },
@@ -262,7 +264,7 @@ export class DuePoller {
         maxAttempts: ref?.maxAttempts ?? maxAttemptsFor(config.retryScheduleMs),
         message: msg,
         fresh: false,
-        traceparent: cached.traces?.get(doc.id),
+        traceparent: activeTracing === null ? undefined : this.traces.get(doc.id),
         renewLease: async (ms) => {
           // The lease as claimed usually covers the request: no transaction then.
           if (leaseUntil - Date.now() >= ms + LEASE_MARGIN_MS) return true;
