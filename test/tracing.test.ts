@@ -78,7 +78,8 @@ const send = async (url: string, apiKey: string, appId: string, payload: unknown
  * sent `traceparent`), the append (producer) under it, and under the append the fan-out (projection, consumer) and
  * the attempt (dispatcher, client), whose context the receiver got in `traceparent`.
  */
-const checkSendTrace = (spans: readonly ReceivedSpan[], traceId: string, webhookTraceparent: string, callerSpanId: string, messageId: string, threads: boolean) => {
+const checkSendTrace = (spans: readonly ReceivedSpan[], traceId: string, webhookTraceparent: string, callerSpanId: string, messageId: string, threads: boolean, resend = false) => {
+  const route = resend ? '/v1/applications/{appId}/messages/{messageId}/resend' : '/v1/applications/{appId}/messages';
   const trace = spans.filter((s) => s.traceId === traceId);
   const one = (predicate: (s: ReceivedSpan) => boolean, what: string): ReceivedSpan => {
     const found = trace.filter(predicate);
@@ -86,14 +87,20 @@ const checkSendTrace = (spans: readonly ReceivedSpan[], traceId: string, webhook
     return found[0] as ReceivedSpan;
   };
   const server = one((s) => s.kind === SPAN_KIND.server, 'one server span');
-  expect(server.name).toBe('POST /v1/applications/{appId}/messages');
+  expect(server.name).toBe(`POST ${route}`);
   expect(server.parentSpanId).toBe(callerSpanId);
-  expect(server.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/v1/applications/{appId}/messages', 'http.response.status_code': 202 });
+  expect(server.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': route, 'http.response.status_code': 202 });
 
   const append = one((s) => s.kind === SPAN_KIND.producer, 'one append span');
   expect(append.name).toBe('append message-{messageId}');
   expect(append.parentSpanId).toBe(server.spanId);
-  expect(append.attributes).toMatchObject({ 'messaging.operation.type': 'send', 'messaging.destination.name': `message-${messageId}`, 'hookbase.message.id': messageId, 'hookbase.deliveries': 1 });
+  expect(append.attributes).toMatchObject({
+    'messaging.operation.type': 'send',
+    'messaging.destination.name': `message-${messageId}`,
+    'hookbase.event.type': resend ? 'MessageResent' : 'MessageSent',
+    'hookbase.message.id': messageId,
+    'hookbase.deliveries': 1,
+  });
 
   const fanOut = one((s) => s.kind === SPAN_KIND.consumer, 'one fan-out span');
   expect(fanOut.name).toBe('fan_out message-{messageId}');
@@ -155,7 +162,16 @@ describe('OpenTelemetry traces', () => {
     const fresh = await send(child.url, s.apiKey, appId, { marker: secretMarker, n: 2 });
     // 3. A retried delivery: both attempts in the send's trace.
     const retried = await send(child.url, s.apiKey, appId, { failOnce: true });
-    const hooks = await receiver.waitFor(4, 20_000);
+    await receiver.waitFor(4, 20_000);
+    // 4. A resend (of the second message) continues its caller's trace, as a send does.
+    const resendTraceId = randomBytes(16).toString('hex');
+    const resendSpanId = randomBytes(8).toString('hex');
+    const resent = await fetch(`${child.url}/v1/applications/${appId}/messages/${fresh}/resend`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.apiKey}`, traceparent: `00-${resendTraceId}-${resendSpanId}-01` },
+    });
+    expect(resent.status).toBe(202);
+    const hooks = await receiver.waitFor(5, 20_000);
     const traceparentsOf = (messageId: string): string[] => hooks.filter((h) => h.headers['webhook-id'] === messageId).map((h) => String(h.headers.traceparent));
     const traceparentOf = (messageId: string): string => traceparentsOf(messageId)[0] ?? '';
     expect(traceparentOf(continued)).toMatch(TRACEPARENT);
@@ -169,6 +185,7 @@ describe('OpenTelemetry traces', () => {
     checkSendTrace(otlp.spans, callerTraceId, traceparentOf(continued), callerSpanId, continued, true);
     // Without a caller's context the server span is the trace's root.
     checkSendTrace(otlp.spans, freshTraceId, traceparentOf(fresh), '', fresh, true);
+    checkSendTrace(otlp.spans, resendTraceId, traceparentsOf(fresh)[1] ?? '', resendSpanId, fresh, true, true);
     // The retry: two attempt spans under the append, the second a resend; each request carried its own span's context.
     const retriedTraceId = TRACEPARENT.exec(traceparentOf(retried))?.[1] ?? '';
     const retriedTrace = otlp.spans.filter((sp) => sp.traceId === retriedTraceId);
