@@ -16,6 +16,7 @@ import { toDetails } from '../validation';
 import { ajv } from '../validation';
 import { HttpError } from '../errors';
 import type { Position } from '../../store/eventStore';
+import { activeTracing } from '../../observability/tracing';
 import { findAfterOwnWrites, metadataOf, noteAppended, readYourWrites, requireApplication } from './common';
 
 /** `endpointIds` (the compat surface's send-event): only these of the subscribed endpoints receive it. */
@@ -93,13 +94,23 @@ export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: Mess
   try {
     // With an eventId the stream's creation is the idempotency check, forever and across instances.
     const metadata = metadataOf(deps);
-    const { position: appended } = await handleCommand(
-      deps.events,
-      streams.message(messageId),
-      messageDecider,
-      { type: 'SendMessage', data: { messageId, applicationId: app.id, eventType: input.eventType, payload: input.payload, eventId, outbound }, metadata },
-      { expectedRevision: 'no_stream' },
-    );
+    // Tracing on: the append's trace context goes into the event's metadata (observability/tracing.ts).
+    const span = activeTracing === null ? null : activeTracing.append('MessageSent', messageId, app.id, outbound.length);
+    let appended: Position | null;
+    try {
+      ({ position: appended } = await handleCommand(
+        deps.events,
+        streams.message(messageId),
+        messageDecider,
+        { type: 'SendMessage', data: { messageId, applicationId: app.id, eventType: input.eventType, payload: input.payload, eventId, outbound }, metadata },
+        { expectedRevision: 'no_stream', metadata: span?.metadata },
+      ));
+    } catch (error) {
+      // An eventId sent before is answered from the first send: no failure of this one.
+      span?.end(error instanceof WrongExpectedVersionError ? undefined : error);
+      throw error;
+    }
+    span?.end();
     // A send always appends its MessageSent; the head only if a decider ever decided nothing.
     const position = appended ?? (await deps.events.headPosition());
     if (options.readYourWrites) await readYourWrites(deps, position);
@@ -176,11 +187,15 @@ export const resendMessage = async (deps: ApiDeps, appIdOrUid: string, messageId
   const app = await requireApplication(deps, appIdOrUid);
   const message = await requireMessage(deps, app.id, messageId);
   const outbound = app.disabled ? [] : await fanOut(deps, app.id, message.eventType);
-  const { position } = await handleCommand(deps.events, streams.message(messageId), messageDecider, {
-    type: 'ResendMessage',
-    data: { messageId, outbound },
-    metadata: metadataOf(deps),
-  });
+  const span = activeTracing === null ? null : activeTracing.append('MessageResent', messageId, app.id, outbound.length);
+  let position: Position | null;
+  try {
+    ({ position } = await handleCommand(deps.events, streams.message(messageId), messageDecider, { type: 'ResendMessage', data: { messageId, outbound }, metadata: metadataOf(deps) }, { metadata: span?.metadata }));
+  } catch (error) {
+    span?.end(error);
+    throw error;
+  }
+  span?.end();
   await readYourWrites(deps, position);
   return outboundByIds(deps, outbound.map((o) => o.outboundId));
 };
