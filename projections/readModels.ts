@@ -26,6 +26,10 @@ export type EventTypeDoc = {
   description: string | null;
   category: string | null;
   schema: JsonObject | null;
+  /** Absent in documents projected before v2 of the event type events (= null). */
+  examplePayload?: JsonValue | null;
+  documentationUrl?: string | null;
+  deprecated?: { at: string; message: string | null } | null;
   archived: boolean;
   createdAt: string;
   updatedAt: string;
