@@ -41,6 +41,7 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>>
   EndpointSubscriptionEnabled: 1,
   EndpointSubscriptionDisabled: 1,
   EndpointSubscriptionRemoved: 1,
+  EndpointSubscriptionFilterSet: 1,
   EndpointSecretRotated: 1,
   EndpointDisabled: 1,
   EndpointEnabled: 1,

@@ -26,7 +26,12 @@ export const FIELDS = {
     totalMessages: 'integer', totalSuccesses: 'integer', totalFailures: 'integer', avgResponseTimeMs: 'number?', lastSuccessAt: 'iso?',
     lastFailureAt: 'iso?', lastResponseStatus: 'integer?', isVerified: 'boolean', verifiedAt: 'iso?', createdAt: 'iso', updatedAt: 'iso',
   },
-  subscription: { id: 'string', endpointId: 'string', eventTypeId: 'string', eventTypeName: 'string', isEnabled: 'boolean', createdAt: 'iso', updatedAt: 'iso' },
+  portalSubscription: { id: 'string', endpointId: 'string', eventTypeId: 'string', eventTypeName: 'string', isEnabled: 'boolean', createdAt: 'iso', updatedAt: 'iso' },
+  subscription: {
+    id: 'string', endpointId: 'string', eventTypeId: 'string', eventTypeName: 'string', isEnabled: 'boolean', createdAt: 'iso', updatedAt: 'iso',
+    filterExpression: 'string?', labelFilters: 'object?', labelFilterMode: 'string?', transformId: 'any', createdBy: 'any', endpointUrl: 'string?',
+    eventTypeDisplayName: 'string?', applicationId: 'string', applicationName: 'string?', endpoint: 'object?', eventType: 'object', application: 'object',
+  },
   outbound: {
     id: 'string', messageId: 'string', eventId: 'string?', applicationId: 'string', endpointId: 'string', endpointUrl: 'string', eventType: 'string',
     status: 'string', attempts: 'integer', maxAttempts: 'integer', lastAttemptAt: 'iso?', nextAttemptAt: 'iso?', lastResponseStatus: 'integer?',
