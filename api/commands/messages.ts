@@ -19,10 +19,16 @@ import { ajv } from '../validation';
 import { HttpError } from '../errors';
 import type { Position } from '../../store/eventStore';
 import { activeTracing } from '../../observability/tracing';
+import { passesFilter } from './subscriptionFilters';
 import { findAfterOwnWrites, metadataOf, noteAppended, readYourWrites, requireApplication } from './common';
 
-/** `endpointIds` (the compat surface's send-event): only these of the subscribed endpoints receive it. */
-export type MessageIn = { eventType: string; payload: JsonValue; eventId?: string | null; endpointIds?: readonly string[] };
+/**
+ * `endpointIds` (the compat surface's send-event): only these of the subscribed endpoints receive it. `labels`:
+ * matched against the subscriptions' label filters at send time (not kept with the message).
+ */
+export type MessageIn = { eventType: string; payload: JsonValue; eventId?: string | null; endpointIds?: readonly string[]; labels?: Readonly<Record<string, string>> };
+
+type FanOutInput = Readonly<{ eventType: string; payload: JsonValue; labels?: Readonly<Record<string, string>> }>;
 
 const validators = new Map<string, ValidateFunction>();
 
@@ -44,8 +50,15 @@ const checkPayload = async (deps: ApiDeps, eventType: string, payload: JsonValue
   }
 };
 
-/** Fan-out is decided at send time from the endpoints read model: who is subscribed now receives it. */
-const fanOut = async (deps: ApiDeps, applicationId: string, eventType: string, only?: string, among?: readonly string[]): Promise<OutboundRef[]> => {
+/** The enabled subscription's filter passes (no filter, or an endpoint without subscriptions: every send). */
+const subscriptionPasses = (ep: EndpointDoc, input: FanOutInput): Promise<boolean> => {
+  const sub = ep.subscriptions?.find((s) => s.enabled && s.eventType === input.eventType);
+  return passesFilter(sub?.filter, input.payload, input.labels ?? {});
+};
+
+/** Fan-out is decided at send time from the endpoints read model: who is subscribed now, and whose filter passes, receives it. */
+const fanOut = async (deps: ApiDeps, applicationId: string, input: FanOutInput, only?: string, among?: readonly string[]): Promise<OutboundRef[]> => {
+  const eventType = input.eventType;
   const endpoints = deps.reads.collection<EndpointDoc>(collections.endpoints);
   const refs: OutboundRef[] = [];
   let cursor: string | undefined;
@@ -55,6 +68,7 @@ const fanOut = async (deps: ApiDeps, applicationId: string, eventType: string, o
     for (const ep of page.items) {
       if (only !== undefined ? ep.id !== only : !endpointWants(ep, eventType)) continue;
       if (among !== undefined && !among.includes(ep.id)) continue;
+      if (only === undefined && !(await subscriptionPasses(ep, input))) continue;
       const delays = ep.retryDelays ?? deps.config.retryScheduleMs;
       refs.push({ outboundId: newId('out'), endpointId: ep.id, endpointUrl: ep.url, maxAttempts: delays.length + 1 });
     }
@@ -103,7 +117,7 @@ export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: Mess
   const keyed = eventId === null ? options.idempotency : undefined;
   const messageId = eventId !== null ? derivedMessageId(app.id, eventId) : keyed ? keyedMessageId(keyed.id) : newId('msg');
   // A disabled application's messages are kept and reach no endpoint.
-  const outbound = app.disabled ? [] : await fanOut(deps, app.id, input.eventType, onlyEndpoint, input.endpointIds);
+  const outbound = app.disabled ? [] : await fanOut(deps, app.id, input, onlyEndpoint, input.endpointIds);
   try {
     // With an eventId the stream's creation is the idempotency check, forever and across instances.
     const metadata = metadataOf(deps);
@@ -228,7 +242,7 @@ const outboundByIds = async (deps: ApiDeps, ids: readonly string[]): Promise<Out
 export const resendMessage = async (deps: ApiDeps, appIdOrUid: string, messageId: string): Promise<OutboundDoc[]> => {
   const app = await requireApplication(deps, appIdOrUid);
   const message = await requireMessage(deps, app.id, messageId);
-  const outbound = app.disabled ? [] : await fanOut(deps, app.id, message.eventType);
+  const outbound = app.disabled ? [] : await fanOut(deps, app.id, { eventType: message.eventType, payload: message.payload });
   const span = activeTracing === null ? null : activeTracing.append('MessageResent', messageId, app.id, outbound.length);
   let position: Position | null;
   try {
