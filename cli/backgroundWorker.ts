@@ -40,7 +40,22 @@ const stopTracing = data.projections || data.dispatcher !== null ? await startTr
 const watch = data.projections || data.dispatcher !== null ? watchDataDir(data.dataDir, [{ file: 'events.db', onChange: () => events.notifyCommitted() }]) : null;
 const projections = data.projections ? await import('../projections') : null;
 const leadershipModule = data.projections ? await import('../projections/leadership') : null;
-const runner = projections && leadershipModule ? new leadershipModule.ProjectionLeadership(events, reads, ops, projections.allProjections, { owner: data.owner, log }) : null;
+// The lease holder also writes the signed audit anchors (docs/audit.md).
+const anchorsModule = data.projections ? await import('../store/chain/anchorWriter') : null;
+const anchorKeyModule = data.projections ? await import('../store/chain/anchorKey') : null;
+const anchorWriter =
+  anchorsModule && anchorKeyModule
+    ? new anchorsModule.AnchorWriter({
+        events,
+        key: () => anchorKeyModule.loadOrCreateAnchorKey(events, Buffer.from(data.masterKey)),
+        schedule: data.auditAnchors ?? { every: anchorsModule.DEFAULT_ANCHOR_EVERY, intervalMs: anchorsModule.DEFAULT_ANCHOR_INTERVAL_MS },
+        log,
+      })
+    : null;
+const runner =
+  projections && leadershipModule
+    ? new leadershipModule.ProjectionLeadership(events, reads, ops, projections.allProjections, { owner: data.owner, log, whileActive: anchorWriter ? [anchorWriter] : [] })
+    : null;
 runner?.onProgress((position, touched) => send({ type: 'progress', position: positionToString(position), touched: [...touched] }));
 const dispatcherModule = data.dispatcher ? await import('../dispatcher/dispatcher') : null;
 const dispatcher = dispatcherModule && data.dispatcher ? new dispatcherModule.Dispatcher({ events, reads, ops, masterKey: Buffer.from(data.masterKey), config: data.dispatcher, log }) : null;

@@ -30,6 +30,8 @@ import { ProgressWatcher } from '../projections/progressWatcher';
 import { handleCommand } from '../store/commandHandler';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { withHashChain } from '../store/chain/hashChainedEventStore';
+import { AnchorWriter } from '../store/chain/anchorWriter';
+import { anchorPublicKeyInfo, loadOrCreateAnchorKey } from '../store/chain/anchorKey';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import { WriteLock } from '../store/embedded/writeLock';
 import { ReadCache } from '../store/readCache';
@@ -230,7 +232,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     // This thread listens only if a role that subscribes stays here.
     const listen = has('api') || (has('projections') && !onThread.projections) || (has('dispatcher') && !onThread.dispatcher);
     leaveCommitSignal = joinCommitSignal(commitSignal, COMMIT_SIGNAL_SLOTS.main, events, { listen });
-    const common = { dataDir: config.dataDir, eventsSync: config.eventsSync, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs, owner };
+    const common = { dataDir: config.dataDir, eventsSync: config.eventsSync, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs, owner, auditAnchors: config.auditAnchors };
     // One thread per role, and one that checkpoints the WAL files (stopped last: threads stop in reverse order).
     // It boots while the others do (awaited below; a failure meanwhile is not an unhandled rejection).
     const walThread = startBackgroundThread({ ...common, name: 'WAL checkpoint', commitSlot: COMMIT_SIGNAL_SLOTS.walCheckpoints, projections: false, dispatcher: null, checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS });
@@ -264,7 +266,9 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   // MongoDB: a change stream on the progress document (on a server without change streams, the watcher's timer).
   if (mongo) cleanups.push(mongo.watchProgress(() => watcher.poke()));
   // Projections here: active while this process holds the lease, a standby otherwise (leadership.ts).
-  const leadership = has('projections') && !projectionThread?.projections ? new ProjectionLeadership(events, reads, ops, allProjections, { owner, log }) : null;
+  // The lease holder also writes the signed audit anchors (docs/audit.md).
+  const anchorWriter = new AnchorWriter({ events, key: () => loadOrCreateAnchorKey(events, masterKey), schedule: config.auditAnchors, log });
+  const leadership = has('projections') && !projectionThread?.projections ? new ProjectionLeadership(events, reads, ops, allProjections, { owner, log, whileActive: [anchorWriter] }) : null;
   leadership?.onProgress(() => watcher.poke());
   await leadership?.start();
   await watcher.start();
@@ -278,6 +282,8 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   let api: ApiDeps | undefined;
   if (has('api')) {
     generatedApiKey = await bootstrapApiKey(config, events, reads, progress);
+    // The deployment's anchor key exists before the API serves it (created here once if no process made it yet).
+    await anchorPublicKeyInfo(events, masterKey);
     const rateLimits = mongo ? { limiter: mongo.rateLimiter, close: () => {} } : openOperationalRateLimiter(config.dataDir, OPERATIONAL_FILE);
     // Counted in memory, added to the shared counters in batches (api/rateLimit.ts: the bounded overshoot across processes).
     const batched = new BatchedRateLimiter(rateLimits.limiter, { onError: (error) => log(`rate limits: writing the shared counters failed (${error instanceof Error ? error.message : String(error)}); kept for the next write`) });
