@@ -15,6 +15,8 @@ import { joinCommitSignal } from './backgroundThread';
 import { watchDataDir } from './dataDirWatcher';
 import { OPERATIONAL_FILE } from './operational';
 import { threadMetrics } from '../observability/metrics';
+import { startTracing } from '../observability/tracing';
+import { VERSION } from './version';
 import type { BackgroundWorkerData, ToMain, ToWorker } from './backgroundThread';
 
 const port = parentPort;
@@ -35,6 +37,9 @@ const ops = SqliteReadStore.open(join(data.dataDir, OPERATIONAL_FILE), { writeLo
 const leaveCommitSignal = joinCommitSignal(data.commitSignal, data.commitSlot, events, { listen: data.projections || data.dispatcher !== null });
 
 // Commits of other processes on the data dir wake this thread's subscriptions (dataDirWatcher.ts).
+// This thread's own exporter when tracing is on (observability/tracing.ts): its spans join the others' by trace id.
+const stopTracing = data.projections || data.dispatcher !== null ? await startTracing({ serviceVersion: VERSION, threadName: data.projections ? 'projections' : 'dispatcher' }) : null;
+
 const watch = data.projections || data.dispatcher !== null ? watchDataDir(data.dataDir, [{ file: 'events.db', onChange: () => events.notifyCommitted() }]) : null;
 const projections = data.projections ? await import('../projections') : null;
 const leadershipModule = data.projections ? await import('../projections/leadership') : null;
@@ -84,6 +89,8 @@ const stop = async (): Promise<void> => {
   await events.close();
   await reads.close();
   await ops.close();
+  // What is batched is sent before the thread ends.
+  await stopTracing?.();
   // Ends this thread only; whatever is left (a socket undici keeps) must not keep it alive.
   process.exit(0);
 };

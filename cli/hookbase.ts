@@ -46,8 +46,10 @@ import { createOnce, loadMasterKey } from './masterKey';
 import { OPERATIONAL_FILE, openOperationalRateLimiter } from './operational';
 import type { MongoStores } from './productionStores';
 import { recordProcess } from './processRecord';
+import { VERSION } from './version';
+import { startTracing } from '../observability/tracing';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 export type RunningHookbase = Readonly<{
   url: string;
@@ -186,6 +188,8 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const logger = options.logger ?? createLogger();
   const log = options.log ?? lineLogger(logger);
   collectProcessMetrics();
+  // OpenTelemetry traces when OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set; nothing of it is loaded otherwise.
+  const stopTracing = await startTracing({ serviceVersion: VERSION, threadName: 'main' });
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey(config);
   const onThread = backgroundRoles(config, options);
@@ -354,6 +358,8 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     await events.close();
     await reads.close();
     await ops.close();
+    // Last: the spans of everything above are batched by now; they are sent before this resolves.
+    await stopTracing?.();
   };
   return { url, port, generatedApiKey, events, reads, ops, close };
 };

@@ -32,8 +32,8 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>>
   ApplicationDisabled: 1,
   ApplicationEnabled: 1,
   ApplicationUidClaimed: 1,
-  EventTypeCreated: 1,
-  EventTypeUpdated: 1,
+  EventTypeCreated: 2,
+  EventTypeUpdated: 2,
   EventTypeArchived: 1,
   EventTypeUnarchived: 1,
   EndpointCreated: 2,
@@ -43,6 +43,7 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>>
   EndpointSubscriptionEnabled: 1,
   EndpointSubscriptionDisabled: 1,
   EndpointSubscriptionRemoved: 1,
+  EndpointSubscriptionFilterSet: 1,
   EndpointSecretRotated: 1,
   EndpointDisabled: 1,
   EndpointEnabled: 1,
@@ -81,6 +82,13 @@ const UPCASTERS: Partial<Record<HookbaseEventType, Record<number, Upcaster>>> = 
   },
   EndpointUpdated: {
     1: ({ eventTypes, ...rest }) => ({ ...rest, legacyEventTypes: names(eventTypes) }),
+  },
+  // v1 event types had no example payload, documentation link or deprecation mark.
+  EventTypeCreated: {
+    1: (data) => ({ ...data, examplePayload: null, documentationUrl: null, deprecated: null }),
+  },
+  EventTypeUpdated: {
+    1: (data) => ({ ...data, examplePayload: null, documentationUrl: null, deprecated: null }),
   },
   // v1 portal tokens had neither name nor scopes: they could do everything.
   PortalTokenCreated: {

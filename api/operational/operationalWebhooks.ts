@@ -8,14 +8,24 @@
  */
 import type { JsonObject } from '../../domain/json';
 import { ensurePersistentSubscriptionToAll } from '../../store/ensurePersistentSubscription';
-import type { PersistentSubscription, RecordedEvent } from '../../store/eventStore';
-import { categories } from '../../domain/streams';
+import { PersistentSubscriptionNotFoundError } from '../../store/eventStore';
+import type { EventStore, PersistentSubscription, Position, RecordedEvent } from '../../store/eventStore';
 import { collections } from '../../projections/readModels';
 import type { ApplicationDoc, EndpointDoc } from '../../projections/readModels';
 import type { ApiDeps } from '../deps';
 import { sendMessage } from '../commands/messages';
 
-export const OPERATIONAL_GROUP = 'operational-webhooks';
+/**
+ * The group, filtered by the event types `noticeFor` reacts to. Its first version (`operational-webhooks`) took
+ * every event of the message, outbound and endpoint streams, every attempt included: about a quarter of the API
+ * thread's CPU under load went to claiming, parsing and acking events it then ignored. A filter is fixed at a
+ * group's creation, hence a new name; the new group starts where the old one's checkpoint stood (see `start`).
+ */
+export const OPERATIONAL_GROUP = 'operational-webhooks-v2';
+/** The group of earlier versions, left in the store without a consumer (the port cannot delete a group). */
+export const RETIRED_OPERATIONAL_GROUP = 'operational-webhooks';
+/** The event types `noticeFor` reacts to (the filter matches prefixes: no other type begins with one of these). */
+export const OPERATIONAL_SOURCE_TYPES = ['MessageSent', 'DeliveryExhausted', 'EndpointDisabled', 'EndpointCircuitOpened', 'EndpointCircuitClosed'] as const;
 export const OPERATIONAL_EVENT_TYPES = ['delivery.exhausted', 'endpoint.disabled', 'endpoint.circuit_opened', 'endpoint.circuit_closed', 'message.failed_to_fan_out'] as const;
 export type OperationalEventType = (typeof OPERATIONAL_EVENT_TYPES)[number];
 
@@ -50,6 +60,25 @@ export const noticeFor = async (deps: ApiDeps, event: RecordedEvent): Promise<No
   }
 };
 
+/** Where the retired group's checkpoint stands ('end' when there is no such group, or it has no checkpoint yet). */
+const retiredGroupCheckpoint = async (events: EventStore): Promise<'end' | Position> => {
+  try {
+    return (await events.getPersistentSubscriptionToAllInfo(RETIRED_OPERATIONAL_GROUP)).checkpoint ?? 'end';
+  } catch (error) {
+    if (error instanceof PersistentSubscriptionNotFoundError) return 'end';
+    throw error;
+  }
+};
+
+/** Creates the group on the first start (see `OperationalWebhooks.start`); afterwards brings its timeout up to date. */
+export const ensureOperationalGroup = async (events: EventStore): Promise<void> => {
+  await ensurePersistentSubscriptionToAll(events, OPERATIONAL_GROUP, {
+    startFrom: await retiredGroupCheckpoint(events),
+    messageTimeoutMs: 30_000,
+    filter: { eventTypePrefixes: [...OPERATIONAL_SOURCE_TYPES] },
+  });
+};
+
 export class OperationalWebhooks {
   private subscription: PersistentSubscription | null = null;
   private running = false;
@@ -62,13 +91,13 @@ export class OperationalWebhooks {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** From where `$all` stands at the first start: history before it is not announced. */
+  /**
+   * From where `$all` stands at the first start: history before it is not announced. A data dir that ran the
+   * retired group starts from that group's checkpoint instead, so what it had not acked yet is still announced
+   * (an event between its checkpoint and its last acks is sent again with the same eventId: not twice).
+   */
   async start(): Promise<void> {
-    await ensurePersistentSubscriptionToAll(this.deps.events, OPERATIONAL_GROUP, {
-      startFrom: 'end',
-      messageTimeoutMs: 30_000,
-      filter: { streamNamePrefixes: [categories.message, categories.outbound, categories.endpoint] },
-    });
+    await ensureOperationalGroup(this.deps.events);
     this.running = true;
     this.loop = this.consume();
   }
