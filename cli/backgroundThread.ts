@@ -36,8 +36,8 @@ export type BackgroundWorkerData = Readonly<{
   locks: Readonly<{ events: SharedArrayBuffer; reads: SharedArrayBuffer; ops: SharedArrayBuffer }>;
   /** Who this process is in the projections' lease. */
   owner: string;
-  /** When the projections' lease holder writes the audit anchors (store/chain/anchorWriter.ts). */
-  auditAnchors?: AnchorSchedule;
+  /** When the projections' lease holder writes the audit anchors (store/chain/anchorWriter.ts); null: the bench's audit off (no chain, no anchors). */
+  auditAnchors?: AnchorSchedule | null;
   /** The other threads' connections do not checkpoint the WAL files: this thread does, this often (null: not this one). */
   checkpointEveryMs: number | null;
   /** The counters on which every thread of this Hookbase announces its commits (see joinCommitSignal). */
@@ -90,8 +90,8 @@ export type BackgroundThreadOptions = Readonly<{
   onProgress?: (touched: readonly string[]) => void;
   /** Who this process is in the projections' lease. */
   owner: string;
-  /** When the projections thread writes the audit anchors (default: store/chain/anchorWriter.ts's defaults). */
-  auditAnchors?: AnchorSchedule;
+  /** When the projections thread writes the audit anchors (default: store/chain/anchorWriter.ts's defaults); null: the bench's audit off (no chain, no anchors). */
+  auditAnchors?: AnchorSchedule | null;
 }>;
 
 /** Slots of the commit signal: one per thread of a Hookbase (main, projections, dispatcher, WAL checkpoints). */
@@ -167,7 +167,7 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
     dispatcher: options.dispatcher,
     locks: { events: options.locks.events.buffer, reads: options.locks.reads.buffer, ops: options.locks.ops.buffer },
     owner: options.owner,
-    ...(options.auditAnchors ? { auditAnchors: options.auditAnchors } : {}),
+    ...(options.auditAnchors !== undefined ? { auditAnchors: options.auditAnchors } : {}),
     checkpointEveryMs: options.checkpointEveryMs,
     commitSignal: options.commitSignal,
     commitSlot: options.commitSlot,

@@ -27,7 +27,10 @@ const log = (line: string): void => send({ type: 'log', line });
 
 // No commit of these connections checkpoints the WAL: that is one thread's job (below), so nobody else waits for it.
 // Hash-chained like the main thread's (docs/audit.md): the dispatcher appends here.
-const events = withHashChain(SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events), autoCheckpoint: false, synchronous: data.eventsSync }));
+// `auditAnchors: null` is the benchmark's audit off (cli/hookbase.ts StartOptions.audit): neither chain nor anchors.
+const audited = data.auditAnchors !== null;
+const openEvents = (store: SqliteEventStore): SqliteEventStore => (audited ? withHashChain(store) : store);
+const events = openEvents(SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events), autoCheckpoint: false, synchronous: data.eventsSync }));
 const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'), { writeLock: new WriteLock(data.locks.reads), autoCheckpoint: false });
 const ops = SqliteReadStore.open(join(data.dataDir, OPERATIONAL_FILE), { writeLock: new WriteLock(data.locks.ops), autoCheckpoint: false });
 // A thread with a subscription listens for the others' commits; one that only checkpoints needs no role's code.
@@ -41,8 +44,8 @@ const watch = data.projections || data.dispatcher !== null ? watchDataDir(data.d
 const projections = data.projections ? await import('../projections') : null;
 const leadershipModule = data.projections ? await import('../projections/leadership') : null;
 // The lease holder also writes the signed audit anchors (docs/audit.md).
-const anchorsModule = data.projections ? await import('../store/chain/anchorWriter') : null;
-const anchorKeyModule = data.projections ? await import('../store/chain/anchorKey') : null;
+const anchorsModule = data.projections && audited ? await import('../store/chain/anchorWriter') : null;
+const anchorKeyModule = data.projections && audited ? await import('../store/chain/anchorKey') : null;
 const anchorWriter =
   anchorsModule && anchorKeyModule
     ? new anchorsModule.AnchorWriter({
