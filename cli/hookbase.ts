@@ -231,7 +231,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   // not heard of yet. MongoDB has no such counter: the watcher hears of another process's commits only through
   // the change stream (or polling), so a cache would answer what one API changed from before the change
   // when asked through another API right after (read-your-writes across APIs broken); those reads go to MongoDB.
-  apiReads = has('api') && readModelsVersion ? new ReadCache(reads, [collections.applications, collections.eventTypes, collections.endpoints], 10_000, () => watcher.fresh()) : null;
+  apiReads = has('api') && readModelsVersion ? new ReadCache(reads, [collections.applications, collections.eventTypes, collections.endpoints], 10_000, () => watcher.fresh(), () => watcher.caughtUp()) : null;
 
   const threads: BackgroundThread[] = [];
   let projectionThread: BackgroundThread | null = null;
