@@ -12,11 +12,13 @@ import { idempotencyKeyId, keyHeldInStore, requestHash, reused, withIdempotencyK
 import { keyHeldBySend } from './commands/messages';
 import type { Logger } from 'pino';
 import { threadMetrics } from '../observability/metrics';
+import { activeTracing } from '../observability/tracing';
 import { openApiDocument } from './openapi';
 import type { RateLimits } from './rateLimit';
 import type { AnyRoute, RouteResponse } from './route';
 import { routeMatcher } from './router';
 import { adminRoutes } from './routes/admin';
+import { auditRoutes } from './routes/audit';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { applicationRoutes } from './routes/applications';
 import { deliveryRoutes } from './routes/deliveries';
@@ -38,6 +40,7 @@ export const v1Routes: readonly AnyRoute[] = [
   ...adminRoutes,
   ...apiKeyRoutes,
   ...deliveryRoutes,
+  ...auditRoutes,
 ];
 
 /** Every route served: /v1 (API.md), the portal API and the cloud-compatible /api (COMPAT.md), over the same commands and queries. */
@@ -108,12 +111,16 @@ export const createServer = (options: ServerOptions): Koa => {
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
     const started = performance.now();
+    // A server span when tracing is on (observability/tracing.ts), not for health checks and scrapes.
+    const tracing = activeTracing;
+    const span = tracing === null || ctx.path === '/health' || ctx.path === '/metrics' ? null : tracing.request(ctx.method, ctx.path, ctx.get('traceparent'), ctx.get('tracestate'));
     try {
-      await next();
+      await (span === null ? next() : span.run(next));
     } finally {
       const seconds = (performance.now() - started) / 1000;
       // The route's template, not the path: one series per route, not per resource.
       const route = typeof ctx.state.route === 'string' ? ctx.state.route : 'unmatched';
+      span?.end(route, ctx.status);
       threadMetrics.httpRequestSeconds.observe({ route, method: ctx.method, status: String(ctx.status) }, seconds);
       // The path without its query string: a query may carry a token (a magic link's).
       const ms = Math.round(seconds * 1e4) / 10;

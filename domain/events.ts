@@ -1,5 +1,6 @@
 import type { ApiKeyEvent, PortalTokenEvent } from './access/access';
 import type { ApplicationEvent, ApplicationUidClaimed } from './application/application';
+import type { AuditEvent } from './audit/audit';
 import type { EndpointEvent } from './endpoint/endpoint';
 import type { EventTypeEvent } from './eventType/eventType';
 import { derivedSubscriptionId } from './ids';
@@ -15,7 +16,8 @@ export type HookbaseEvent =
   | MessageEvent
   | OutboundEvent
   | ApiKeyEvent
-  | PortalTokenEvent;
+  | PortalTokenEvent
+  | AuditEvent;
 
 export type HookbaseEventType = HookbaseEvent['type'];
 
@@ -30,8 +32,8 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>>
   ApplicationDisabled: 1,
   ApplicationEnabled: 1,
   ApplicationUidClaimed: 1,
-  EventTypeCreated: 1,
-  EventTypeUpdated: 1,
+  EventTypeCreated: 2,
+  EventTypeUpdated: 2,
   EventTypeArchived: 1,
   EventTypeUnarchived: 1,
   EndpointCreated: 2,
@@ -41,6 +43,7 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>>
   EndpointSubscriptionEnabled: 1,
   EndpointSubscriptionDisabled: 1,
   EndpointSubscriptionRemoved: 1,
+  EndpointSubscriptionFilterSet: 1,
   EndpointSecretRotated: 1,
   EndpointDisabled: 1,
   EndpointEnabled: 1,
@@ -59,6 +62,8 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>>
   ApiKeyRevoked: 1,
   PortalTokenCreated: 2,
   PortalTokenRevoked: 1,
+  AuditKeyCreated: 1,
+  AuditAnchor: 1,
 };
 
 type Upcaster = (data: JsonObject) => JsonObject;
@@ -77,6 +82,13 @@ const UPCASTERS: Partial<Record<HookbaseEventType, Record<number, Upcaster>>> = 
   },
   EndpointUpdated: {
     1: ({ eventTypes, ...rest }) => ({ ...rest, legacyEventTypes: names(eventTypes) }),
+  },
+  // v1 event types had no example payload, documentation link or deprecation mark.
+  EventTypeCreated: {
+    1: (data) => ({ ...data, examplePayload: null, documentationUrl: null, deprecated: null }),
+  },
+  EventTypeUpdated: {
+    1: (data) => ({ ...data, examplePayload: null, documentationUrl: null, deprecated: null }),
   },
   // v1 portal tokens had neither name nor scopes: they could do everything.
   PortalTokenCreated: {
