@@ -16,6 +16,7 @@ import type { RateLimits } from './rateLimit';
 import type { AnyRoute, RouteResponse } from './route';
 import { routeMatcher } from './router';
 import { adminRoutes } from './routes/admin';
+import { auditRoutes } from './routes/audit';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { applicationRoutes } from './routes/applications';
 import { deliveryRoutes } from './routes/deliveries';
@@ -35,6 +36,7 @@ export const v1Routes: readonly AnyRoute[] = [
   ...messageRoutes,
   ...portalTokenRoutes,
   ...adminRoutes,
+  ...auditRoutes,
   ...apiKeyRoutes,
   ...deliveryRoutes,
 ];
