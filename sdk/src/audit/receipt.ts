@@ -53,8 +53,12 @@ export type ReceiptVerification = Readonly<{
 
 const hex = (text: string): string => bytesToHex(sha256(utf8ToBytes(text)));
 
-/** The receipt as a file: canonical JSON and a line feed (what the server serves and `audit receipt` writes). */
-export const serializeReceipt = (receipt: Receipt): string => `${canonicalJson(receipt)}\n`;
+/**
+ * The receipt as a file: JSON with its members in the order the server wrote them, and a line feed. Not canonical
+ * JSON: the body's hash is recomputed from the message's payload as stored, whose member order is the order of the
+ * bytes sent (the chain's hash does not depend on it, the body's does).
+ */
+export const serializeReceipt = (receipt: Receipt): string => `${JSON.stringify(receipt)}\n`;
 
 /**
  * Verifies a receipt against the deployment's Ed25519 public key (32 bytes; `parsePublicKey` reads the PEM or hex that
@@ -114,7 +118,7 @@ export const verifyReceipt = (input: Receipt | string, publicKey: Uint8Array): R
     if (canonicalJson(fact) !== canonicalJson(claim)) return problems.push({ at, reason: 'mismatch', message: `${at}: it differs from the attempt the chained events record.` });
     if (fact.request) {
       if (fact.request.webhookId !== receipt.messageId) problems.push({ at, reason: 'mismatch', message: `${at}: webhook-id ${fact.request.webhookId} is not the message id ${receipt.messageId}.` });
-      if (bodySha256 !== null && fact.request.bodySha256 !== bodySha256) problems.push({ at, reason: 'mismatch', message: `${at}: the body hash sent, ${fact.request.bodySha256}, is not the hash ${bodySha256} of the message's body.` });
+      if (bodySha256 !== null && fact.request.bodySha256 !== bodySha256) problems.push({ at, reason: 'mismatch', message: `${at}: the body hash sent, ${fact.request.bodySha256}, is not the hash ${bodySha256} of the message's body (edited, or the payload's members re-ordered).` });
     }
     const revision = attemptRevisions.get(fact.attemptNumber) ?? '';
     const upTo = anchoredUpTo.get(outboundStream);
