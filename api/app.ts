@@ -17,6 +17,7 @@ import type { AnyRoute, RouteResponse } from './route';
 import { routeMatcher } from './router';
 import { adminRoutes } from './routes/admin';
 import { auditRoutes } from './routes/audit';
+import { receiptRoutes } from './routes/receipts';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { applicationRoutes } from './routes/applications';
 import { deliveryRoutes } from './routes/deliveries';
@@ -36,9 +37,10 @@ export const v1Routes: readonly AnyRoute[] = [
   ...messageRoutes,
   ...portalTokenRoutes,
   ...adminRoutes,
-  ...auditRoutes,
+  ...receiptRoutes,
   ...apiKeyRoutes,
   ...deliveryRoutes,
+  ...auditRoutes,
 ];
 
 /** Every route served: /v1 (API.md), the portal API and the cloud-compatible /api (COMPAT.md), over the same commands and queries. */

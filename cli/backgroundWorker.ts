@@ -25,7 +25,10 @@ const log = (line: string): void => send({ type: 'log', line });
 
 // No commit of these connections checkpoints the WAL: that is one thread's job (below), so nobody else waits for it.
 // Hash-chained like the main thread's (docs/audit.md): the dispatcher appends here.
-const events = withHashChain(SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events), autoCheckpoint: false, synchronous: data.eventsSync }));
+// `auditAnchors: null` is the benchmark's audit off (cli/hookbase.ts StartOptions.audit): neither chain nor anchors.
+const audited = data.auditAnchors !== null;
+const openEvents = (store: SqliteEventStore): SqliteEventStore => (audited ? withHashChain(store) : store);
+const events = openEvents(SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events), autoCheckpoint: false, synchronous: data.eventsSync }));
 const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'), { writeLock: new WriteLock(data.locks.reads), autoCheckpoint: false });
 const ops = SqliteReadStore.open(join(data.dataDir, OPERATIONAL_FILE), { writeLock: new WriteLock(data.locks.ops), autoCheckpoint: false });
 // A thread with a subscription listens for the others' commits; one that only checkpoints needs no role's code.
@@ -35,7 +38,22 @@ const leaveCommitSignal = joinCommitSignal(data.commitSignal, data.commitSlot, e
 const watch = data.projections || data.dispatcher !== null ? watchDataDir(data.dataDir, [{ file: 'events.db', onChange: () => events.notifyCommitted() }]) : null;
 const projections = data.projections ? await import('../projections') : null;
 const leadershipModule = data.projections ? await import('../projections/leadership') : null;
-const runner = projections && leadershipModule ? new leadershipModule.ProjectionLeadership(events, reads, ops, projections.allProjections, { owner: data.owner, log }) : null;
+// The lease holder also writes the signed audit anchors (docs/audit.md).
+const anchorsModule = data.projections && audited ? await import('../store/chain/anchorWriter') : null;
+const anchorKeyModule = data.projections && audited ? await import('../store/chain/anchorKey') : null;
+const anchorWriter =
+  anchorsModule && anchorKeyModule
+    ? new anchorsModule.AnchorWriter({
+        events,
+        key: () => anchorKeyModule.loadOrCreateAnchorKey(events, Buffer.from(data.masterKey)),
+        schedule: data.auditAnchors ?? { every: anchorsModule.DEFAULT_ANCHOR_EVERY, intervalMs: anchorsModule.DEFAULT_ANCHOR_INTERVAL_MS },
+        log,
+      })
+    : null;
+const runner =
+  projections && leadershipModule
+    ? new leadershipModule.ProjectionLeadership(events, reads, ops, projections.allProjections, { owner: data.owner, log, whileActive: anchorWriter ? [anchorWriter] : [] })
+    : null;
 runner?.onProgress((position, touched) => send({ type: 'progress', position: positionToString(position), touched: [...touched] }));
 const dispatcherModule = data.dispatcher ? await import('../dispatcher/dispatcher') : null;
 const dispatcher = dispatcherModule && data.dispatcher ? new dispatcherModule.Dispatcher({ events, reads, ops, masterKey: Buffer.from(data.masterKey), config: data.dispatcher, log }) : null;

@@ -1,5 +1,6 @@
 import type { ApiKeyEvent, PortalTokenEvent } from './access/access';
 import type { ApplicationEvent, ApplicationUidClaimed } from './application/application';
+import type { AuditEvent } from './audit/audit';
 import type { EndpointEvent } from './endpoint/endpoint';
 import type { EventTypeEvent } from './eventType/eventType';
 import { derivedSubscriptionId } from './ids';
@@ -15,7 +16,8 @@ export type HookbaseEvent =
   | MessageEvent
   | OutboundEvent
   | ApiKeyEvent
-  | PortalTokenEvent;
+  | PortalTokenEvent
+  | AuditEvent;
 
 export type HookbaseEventType = HookbaseEvent['type'];
 
@@ -59,6 +61,8 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>>
   ApiKeyRevoked: 1,
   PortalTokenCreated: 2,
   PortalTokenRevoked: 1,
+  AuditKeyCreated: 1,
+  AuditAnchor: 1,
 };
 
 type Upcaster = (data: JsonObject) => JsonObject;

@@ -3,16 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMasterKey } from '../cli/masterKey';
-import { generateAnchorKeyPair } from '../sdk/src/audit/anchor.js';
+import { generateAnchorKeyPair, parsePublicKey } from '../sdk/src/audit/anchor.js';
 import type { AuditBundle, BundleVerification } from '../sdk/src/audit/bundle.js';
 import { serializeAuditBundle, verifyAuditBundle } from '../sdk/src/audit/bundle.js';
 import type { Receipt } from '../sdk/src/audit/receipt.js';
 import { serializeReceipt, verifyReceipt } from '../sdk/src/audit/receipt.js';
 import { Hookbase } from '../sdk/src/client.js';
 import type { Message, MessageAttempt, OutboundMessage } from '../sdk/src/types.js';
-import type { TestAnchorer } from './auditAnchorer';
-import { startTestAnchorer } from './auditAnchorer';
 import { json, runCli } from './cliRun';
 import { eventually, startReceiver, startTestHookbase } from './harness';
 import type { Receiver, TestHookbase } from './harness';
@@ -24,7 +21,9 @@ describe('signed delivery receipts and audit bundles', () => {
   let hb: TestHookbase;
   let ok: Receiver;
   let flaky: Receiver;
-  let anchorer: TestAnchorer;
+  /** The deployment's public key, fetched once at the start (an auditor keeps it from before any dispute). */
+  let publicKeyHex: string;
+  let publicKey: Uint8Array;
   let appId: string;
   let messageId: string;
   let toFlaky: string;
@@ -35,7 +34,10 @@ describe('signed delivery receipts and audit bundles', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hookbase-receipts-'));
-    hb = await startTestHookbase({ dispatcher: { retryScheduleMs: [100, 100, 100] } });
+    // The anchor writer every 100 ms (the harness's default is hourly).
+    hb = await startTestHookbase({ dispatcher: { retryScheduleMs: [100, 100, 100] }, env: { HOOKBASE_AUDIT_ANCHOR_INTERVAL: '0.1' } });
+    publicKeyHex = ((await hb.request('GET', '/v1/audit/public-key')).body as { publicKey: string }).publicKey;
+    publicKey = parsePublicKey(publicKeyHex);
     ok = await startReceiver();
     let calls = 0;
     flaky = await startReceiver((_req, res) => {
@@ -45,7 +47,6 @@ describe('signed delivery receipts and audit bundles', () => {
         res.end('not yet ✗');
       } else res.end('{"ok":true}');
     });
-    anchorer = await startTestAnchorer(hb.events, loadMasterKey({ masterKey: null, dataDir: hb.dataDir }));
 
     // The Getting Started scenario (test/gettingStarted.test.ts), with a second endpoint that fails once.
     sdk = new Hookbase({ apiKey: hb.apiKey, baseUrl: hb.url, retries: 0 });
@@ -68,7 +69,11 @@ describe('signed delivery receipts and audit bundles', () => {
       const all = await Promise.all(sent.outbound.map((o) => sdk.messages.getOutbound(appId, o.id)));
       return all.every((o) => o.status === 'success');
     }, 20_000);
-    await anchorer.anchor();
+    // Every delivery's last attempt pinned by an anchor.
+    await eventually(async () => {
+      for (const o of sent.outbound) if (!verifyReceipt(await sdk.messages.receipt(appId, o.id), publicKey).proven) return false;
+      return true;
+    }, 20_000);
   }, 60_000);
 
   afterAll(async () => {
@@ -81,7 +86,7 @@ describe('signed delivery receipts and audit bundles', () => {
   describe('a receipt', () => {
     it('proves, offline against the public key, the exact requests the receiver got and what it answered', async () => {
       const receipt = await sdk.messages.receipt(appId, toFlaky);
-      const v = verifyReceipt(receipt, anchorer.publicKey);
+      const v = verifyReceipt(receipt, publicKey);
       expect(v.problems).toEqual([]);
       expect(v).toMatchObject({ valid: true, proven: true, delivery: { status: 'success' } });
       expect(v.attempts.map((a) => [a.attemptNumber, a.outcome, a.responseStatus, a.anchored])).toEqual([
@@ -103,10 +108,17 @@ describe('signed delivery receipts and audit bundles', () => {
       expect(v.attempts[1]!.responseBodySha256).toBe(sha256('{"ok":true}'));
     });
 
+    it('without its anchoring: valid (the chains hold) but not proven', async () => {
+      const receipt = await sdk.messages.receipt(appId, toFlaky);
+      const v = verifyReceipt({ ...receipt, anchoring: { anchors: [], proofs: [] } }, publicKey);
+      expect(v).toMatchObject({ valid: true, proven: false, problems: [] });
+      expect(v.attempts.every((a) => !a.anchored)).toBe(true);
+    });
+
     it('of one attempt with ?attempt=N; a 404 naming an attempt not made', async () => {
       const one = await sdk.messages.receipt(appId, toFlaky, { attempt: 1 });
       expect(one.attempts.map((a) => a.attemptNumber)).toEqual([1]);
-      expect(verifyReceipt(one, anchorer.publicKey)).toMatchObject({ valid: true, proven: true });
+      expect(verifyReceipt(one, publicKey)).toMatchObject({ valid: true, proven: true });
       const missing = await hb.request('GET', `/v1/applications/${appId}/outbound/${toFlaky}/receipt?attempt=3`);
       expect(missing.status).toBe(404);
       expect(missing.text).toContain('no attempt 3');
@@ -115,10 +127,10 @@ describe('signed delivery receipts and audit bundles', () => {
     it('names what was changed: an attempt claimed otherwise, an event edited, another key', async () => {
       const receipt = await sdk.messages.receipt(appId, toFlaky);
       const claimed: Receipt = { ...receipt, attempts: receipt.attempts.map((a, i) => (i === 0 ? { ...a, responseStatus: 200 } : a)) };
-      expect(verifyReceipt(claimed, anchorer.publicKey).problems).toEqual([expect.objectContaining({ at: 'attempts[0] (attempt 1)', reason: 'mismatch' })]);
+      expect(verifyReceipt(claimed, publicKey).problems).toEqual([expect.objectContaining({ at: 'attempts[0] (attempt 1)', reason: 'mismatch' })]);
 
       const edited = JSON.parse(serializeReceipt(receipt).replace('not yet ✗', 'not yet !')) as Receipt;
-      const v = verifyReceipt(edited, anchorer.publicKey);
+      const v = verifyReceipt(edited, publicKey);
       expect(v.valid).toBe(false);
       expect(v.problems[0]).toMatchObject({ reason: 'hash', at: expect.stringContaining(`outbound-${toFlaky}, revision 0`) });
 
@@ -132,14 +144,14 @@ describe('signed delivery receipts and audit bundles', () => {
       const got = await cli(['audit', 'receipt', appId, toFlaky, '--out', file]);
       expect(got.code, got.stderr).toBe(0);
       // Offline: no --url, no server needed.
-      const verified = await runCli(['audit', 'verify-receipt', file, '--public-key', anchorer.publicKeyHex]);
+      const verified = await runCli(['audit', 'verify-receipt', file, '--public-key', publicKeyHex]);
       expect(verified.code, verified.stdout + verified.stderr).toBe(0);
       expect(verified.stdout).toContain('Verified');
       expect(verified.stdout).toContain(`webhook-signature ${flaky.received[0]!.headers['webhook-signature'] as string}`);
 
       // The claim and the chained event both changed: the chain names the event.
       writeFileSync(file, readFileSync(file, 'utf8').replaceAll('"responseStatus":500', '"responseStatus":501'));
-      const tampered = await runCli(['audit', 'verify-receipt', file, '--public-key', anchorer.publicKeyHex, '--json']);
+      const tampered = await runCli(['audit', 'verify-receipt', file, '--public-key', publicKeyHex, '--json']);
       expect(tampered.code).toBe(1);
       const report = json<{ valid: boolean; problems: { at: string; reason: string }[] }>(tampered);
       expect(report.valid).toBe(false);
@@ -153,24 +165,28 @@ describe('signed delivery receipts and audit bundles', () => {
 
     beforeAll(async () => {
       file = join(dir, 'bundle.json');
-      const exported = await cli(['audit', 'export', appId, '--bundle', '--out', file]);
-      expect(exported.code, exported.stderr).toBe(0);
-      text = readFileSync(file, 'utf8');
+      // Exported once every event of it is anchored (the writer runs every 100 ms).
+      await eventually(async () => {
+        const exported = await cli(['audit', 'export', appId, '--bundle', '--out', file]);
+        expect(exported.code, exported.stderr).toBe(0);
+        text = readFileSync(file, 'utf8');
+        return verifyAuditBundle(text, publicKey).proven;
+      }, 20_000);
     }, 30_000);
 
     it('untouched, verifies clean with the CLI, offline', async () => {
-      const verified = await runCli(['audit', 'verify-bundle', file, '--public-key', anchorer.publicKeyHex, '--json']);
+      const verified = await runCli(['audit', 'verify-bundle', file, '--public-key', publicKeyHex, '--json']);
       expect(verified.code, verified.stdout + verified.stderr).toBe(0);
       const v = json<BundleVerification>(verified);
       expect(v).toMatchObject({ valid: true, proven: true, problems: [], applicationId: appId, unanchoredEvents: 0 });
-      const human = await runCli(['audit', 'verify-bundle', file, '--public-key', anchorer.publicKeyHex]);
+      const human = await runCli(['audit', 'verify-bundle', file, '--public-key', publicKeyHex]);
       expect(human.code).toBe(0);
       expect(human.stdout).toContain('Verified');
       expect(human.stdout).toContain(`${toFlaky} → `);
     });
 
     it('folds to the same delivery report as the API\'s own lists', async () => {
-      const v = verifyAuditBundle(text, anchorer.publicKey);
+      const v = verifyAuditBundle(text, publicKey);
       expect(v.valid).toBe(true);
       const api = (await hb.request('GET', `/v1/applications/${appId}/messages?limit=100`)).body as { data: Message[] };
       expect(api.data.length).toBe(2);
@@ -225,40 +241,39 @@ describe('signed delivery receipts and audit bundles', () => {
         { at: text.indexOf('"position":"') + 12, expect: /digest/ },
       ];
       for (const c of cases) {
-        const v = verifyAuditBundle(flip(c.at), anchorer.publicKey);
+        const v = verifyAuditBundle(flip(c.at), publicKey);
         expect(v.valid, `byte ${c.at}`).toBe(false);
         expect(v.problems.map((p) => p.reason).join(' '), `byte ${c.at}`).toMatch(c.expect);
       }
       // The application's name edited: named by stream and revision.
-      const named = verifyAuditBundle(flip(text.indexOf('Acme Corp') + 1), anchorer.publicKey);
+      const named = verifyAuditBundle(flip(text.indexOf('Acme Corp') + 1), publicKey);
       expect(named.problems.find((p) => p.reason === 'hash')?.at).toMatch(new RegExp(`^events\\[\\d+\\] \\(application-${appId}, revision 0\\)$`));
       // A space added where JSON allows one: the file is no longer the canonical encoding, and the byte is named.
-      const spaced = verifyAuditBundle(`${text.slice(0, 1)} ${text.slice(1)}`, anchorer.publicKey);
+      const spaced = verifyAuditBundle(`${text.slice(0, 1)} ${text.slice(1)}`, publicKey);
       expect(spaced.problems).toEqual([expect.objectContaining({ reason: 'canonical', message: expect.stringContaining('byte 1 (line 1, column 2)') })]);
       // And the untouched text and object verify clean.
-      expect(verifyAuditBundle(text, anchorer.publicKey)).toMatchObject({ valid: true, proven: true });
+      expect(verifyAuditBundle(text, publicKey)).toMatchObject({ valid: true, proven: true });
       expect(serializeAuditBundle(bundle)).toBe(text);
     });
 
     it('the CLI names a changed byte and exits 1', async () => {
       const tampered = join(dir, 'tampered.json');
       writeFileSync(tampered, text.replace('"ord_123"', '"ord_124"'));
-      const v = await runCli(['audit', 'verify-bundle', tampered, '--public-key', anchorer.publicKeyHex]);
+      const v = await runCli(['audit', 'verify-bundle', tampered, '--public-key', publicKeyHex]);
       expect(v.code).toBe(1);
       expect(v.stdout).toContain('NOT VALID');
       expect(v.stdout).toMatch(new RegExp(`message-${messageId}, revision 0\\): its content hashes to`));
     });
 
-    it('events after the last anchor: valid, not proven until the next anchor', async () => {
+    it('events after the last anchor: valid, then proven once the writer has anchored them', async () => {
       await sdk.messages.send(appId, { eventType: 'order.shipped', payload: { orderId: 'ord_124' } });
       const later = join(dir, 'later.json');
-      expect((await cli(['audit', 'export', appId, '--bundle', '--out', later])).code).toBe(0);
-      const v = verifyAuditBundle(readFileSync(later, 'utf8'), anchorer.publicKey);
-      expect(v).toMatchObject({ valid: true, proven: false });
-      expect(v.unanchoredEvents).toBeGreaterThan(0);
-      await anchorer.anchor();
-      expect((await cli(['audit', 'export', appId, '--bundle', '--out', later])).code).toBe(0);
-      expect(verifyAuditBundle(readFileSync(later, 'utf8'), anchorer.publicKey)).toMatchObject({ valid: true, proven: true, unanchoredEvents: 0 });
+      await eventually(async () => {
+        expect((await cli(['audit', 'export', appId, '--bundle', '--out', later])).code).toBe(0);
+        const v = verifyAuditBundle(readFileSync(later, 'utf8'), publicKey);
+        expect(v.valid).toBe(true);
+        return v.proven && v.report.messages.length === 3;
+      }, 20_000);
     });
   });
 });

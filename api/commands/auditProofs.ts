@@ -1,20 +1,18 @@
 // What the server adds to a receipt or a bundle so that it verifies offline (docs/audit.md, "Receipts and bundles"):
 // the chained events as stored, the signed anchors pinning their streams with inclusion proofs, and the deployment's
-// signature. The anchors and the key are the anchors' (sdk/src/audit/anchor.ts, domain/audit): this module reads them.
+// signature. The anchors and the key are the anchor writer's (store/chain/anchorWriter.ts, anchorKey.ts): read here.
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import type { SealedSecret } from '../../domain/secretBox';
-import { openSecret } from '../../domain/secretBox';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { streams } from '../../domain/streams';
 import type { AnchorData, SignedAnchor } from '../../sdk/src/audit/anchor.js';
-import { anchorHeaderOf, anchorPublicKey, headInclusionProof, keyIdOf } from '../../sdk/src/audit/anchor.js';
+import { anchorHeaderOf, headInclusionProof } from '../../sdk/src/audit/anchor.js';
 import type { Anchoring, HeadProof } from '../../sdk/src/audit/anchoring.js';
 import type { ChainedEvent } from '../../sdk/src/audit/streams.js';
+import { loadOrCreateAnchorKey } from '../../store/chain/anchorKey';
 import type { EventStore, RecordedEvent } from '../../store/eventStore';
 import { StreamNotFoundError } from '../../store/eventStore';
 
-// The anchors' streams and event types (domain/audit/audit.ts, domain/streams.ts on the anchors branch).
-const ANCHORS_STREAM = 'auditanchors-deployment';
-const KEY_STREAM = 'auditkey-deployment';
+const ANCHORS_STREAM = streams.auditAnchors();
 
 /** A stored event as receipts and bundles carry it. */
 export const chainedEvent = (e: RecordedEvent): ChainedEvent => ({
@@ -74,19 +72,10 @@ export const anchoringFor = async (events: EventStore, wanted: ReadonlyMap<strin
   return { anchors, proofs };
 };
 
-export type DeploymentSigner = Readonly<{ keyId: string; publicKey: string; sign: (bytes: Uint8Array) => string }>;
+export type DeploymentSigner = Readonly<{ keyId: string; sign: (bytes: Uint8Array) => string }>;
 
-/** The deployment's anchor key, opened with the master key; null before the anchorer created it. */
-export const deploymentSigner = async (events: EventStore, masterKey: Buffer): Promise<DeploymentSigner | null> => {
-  try {
-    for await (const e of events.readStream(KEY_STREAM, { maxCount: 1 })) {
-      if (e.type !== 'AuditKeyCreated') continue;
-      const secretKey = hexToBytes(openSecret(masterKey, (e.data as { secretKey: SealedSecret }).secretKey));
-      const publicKey = anchorPublicKey(secretKey);
-      return { keyId: keyIdOf(publicKey), publicKey: bytesToHex(publicKey), sign: (bytes) => bytesToHex(ed25519.sign(bytes, secretKey)) };
-    }
-  } catch (error) {
-    if (!(error instanceof StreamNotFoundError)) throw error;
-  }
-  return null;
+/** The deployment's anchor key (store/chain/anchorKey.ts), as the signer of bundle manifests. */
+export const deploymentSigner = async (events: EventStore, masterKey: Buffer): Promise<DeploymentSigner> => {
+  const key = await loadOrCreateAnchorKey(events, masterKey);
+  return { keyId: key.keyId, sign: (bytes) => bytesToHex(ed25519.sign(bytes, key.secretKey)) };
 };

@@ -58,7 +58,6 @@ export type BundleRange = Readonly<{ from: string | null; to: string | null }>;
 export const buildBundle = async (deps: ApiDeps, appIdOrUid: string, range: BundleRange): Promise<AuditBundle> => {
   const app = await requireApplication(deps, appIdOrUid);
   const signer = await deploymentSigner(deps.events, deps.masterKey);
-  if (!signer) throw new HttpError(503, 'audit_key_missing', 'This deployment has no audit key yet: it is created with the first anchor (docs/audit.md).');
   const byStream = new Map<string, ChainedEvent[]>();
   const outboundOf = new Map<string, string[]>();
   const selected = new Set<string>([streams.application(app.id)]);

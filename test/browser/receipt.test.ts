@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMasterKey } from '../../cli/masterKey';
+import { parsePublicKey } from '../../sdk/src/audit/anchor.js';
+import { verifyReceipt } from '../../sdk/src/audit/receipt.js';
 import { Hookbase } from '../../sdk/src/client.js';
-import type { TestAnchorer } from '../auditAnchorer';
-import { startTestAnchorer } from '../auditAnchorer';
 import { runCli } from '../cliRun';
 import { eventually, startReceiver, startTestHookbase } from '../harness';
 import type { Receiver, TestHookbase } from '../harness';
@@ -21,7 +20,8 @@ const ROOT = process.cwd();
 let hb: TestHookbase;
 let receiver: Receiver;
 let browser: TestBrowser;
-let anchorer: TestAnchorer;
+/** The deployment's public key (hex), fetched once at the start. */
+let publicKeyHex: string;
 let dir: string;
 /** The SDK's audit module (sdk/src/audit/index.ts) as one browser script defining `HookbaseAudit`. */
 let auditScript: string;
@@ -38,8 +38,9 @@ beforeAll(async () => {
   });
   auditScript = readFileSync(join(dir, 'audit.js'), 'utf8');
 
-  hb = await startTestHookbase({ env: { HOOKBASE_RETRY_SCHEDULE: '150ms,150ms' } });
-  anchorer = await startTestAnchorer(hb.events, loadMasterKey({ masterKey: null, dataDir: hb.dataDir }));
+  // The anchor writer every 100 ms (the harness's default is hourly).
+  hb = await startTestHookbase({ env: { HOOKBASE_RETRY_SCHEDULE: '150ms,150ms', HOOKBASE_AUDIT_ANCHOR_INTERVAL: '0.1' } });
+  publicKeyHex = ((await hb.request('GET', '/v1/audit/public-key')).body as { publicKey: string }).publicKey;
   let calls = 0;
   receiver = await startReceiver((_hook, res) => {
     res.statusCode = ++calls === 1 ? 503 : 200;
@@ -51,7 +52,7 @@ beforeAll(async () => {
   await sdk.endpoints.create(app.id, { url: receiver.url, description: 'Billing', eventTypes: ['invoice.paid'] });
   const sent = await sdk.messages.send(app.id, { eventType: 'invoice.paid', payload: { invoice: 'in_42', amount: 1200 } });
   await eventually(async () => (await sdk.messages.getOutbound(app.id, sent.outbound[0]!.id)).status === 'success', 15_000);
-  await anchorer.anchor();
+  await eventually(async () => verifyReceipt(await sdk.messages.receipt(app.id, sent.outbound[0]!.id), parsePublicKey(publicKeyHex)).proven, 15_000);
   portalUrl = (await sdk.portalTokens.create(app.id, {})).url;
   browser = await launchBrowser();
 }, 120_000);
@@ -94,7 +95,7 @@ describe('a receipt downloaded in the portal', () => {
             const audit = (globalThis as unknown as { HookbaseAudit: { verifyReceipt: (r: string, k: Uint8Array) => Verdict; parsePublicKey: (k: string) => Uint8Array } }).HookbaseAudit;
             return audit.verifyReceipt(r, audit.parsePublicKey(key));
           },
-          [receipt, anchorer.publicKeyHex] as const,
+          [receipt, publicKeyHex] as const,
         );
       const verdict = await verify(text);
       expect(verdict.problems).toEqual([]);
@@ -111,7 +112,7 @@ describe('a receipt downloaded in the portal', () => {
 
     // The CLI, offline (no server address given), against the public key.
     const keyFile = join(dir, 'public-key.txt');
-    writeFileSync(keyFile, `${anchorer.publicKeyHex}\n`);
+    writeFileSync(keyFile, `${publicKeyHex}\n`);
     const cli = await runCli(['audit', 'verify-receipt', file, '--public-key', keyFile]);
     expect(cli.code, cli.stdout + cli.stderr).toBe(0);
     expect(cli.stdout).toContain('Verified');
