@@ -251,6 +251,19 @@ describe('signed delivery receipts and audit bundles', () => {
       // A space added where JSON allows one: the file is no longer the canonical encoding, and the byte is named.
       const spaced = verifyAuditBundle(`${text.slice(0, 1)} ${text.slice(1)}`, publicKey);
       expect(spaced.problems).toEqual([expect.objectContaining({ reason: 'canonical', message: expect.stringContaining('byte 1 (line 1, column 2)') })]);
+      // A sweep: every 53rd byte of the file flipped in turn (a few hundred places: events, anchors, proofs, manifest).
+      const bytes = Buffer.from(text, 'utf8');
+      let flipped = 0;
+      for (let at = 0; at < bytes.length; at += 53) {
+        const copy = Buffer.from(bytes);
+        copy[at] = copy[at]! ^ 1;
+        const v = verifyAuditBundle(new Uint8Array(copy), publicKey);
+        expect(v.valid, `byte ${at}`).toBe(false);
+        // Named by a check, not by the verifier's last-resort catch.
+        expect(v.problems.filter((p) => p.at === 'bundle'), `byte ${at}`).toEqual([]);
+        flipped++;
+      }
+      expect(flipped).toBeGreaterThan(100);
       // And the untouched text and object verify clean.
       expect(verifyAuditBundle(text, publicKey)).toMatchObject({ valid: true, proven: true });
       expect(serializeAuditBundle(bundle)).toBe(text);

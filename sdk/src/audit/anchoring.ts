@@ -35,45 +35,48 @@ export const checkAnchoring = (anchoring: Anchoring, publicKey: Uint8Array, hash
     problems.push({ at: where, reason: 'format', message: `${where} is not {anchors: [], proofs: []}.` });
     return { anchoredUpTo, problems };
   }
+  // Each check names what is wrong and goes on: a malformed anchor or proof is a problem, never a throw.
+  const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
   anchoring.anchors.forEach((anchor, i) => {
     const at = `${where}.anchors[${i}] (sequence ${String(anchor?.sequence)})`;
-    let valid = false;
     try {
-      valid = verifyAnchorSignature(anchor, publicKey);
+      if (!verifyAnchorSignature(anchor, publicKey)) {
+        problems.push({ at, reason: 'signature', message: `${at}: its signature does not verify with the public key (forged, edited, or signed with another key).` });
+        return;
+      }
+      const before = i > 0 ? anchoring.anchors[i - 1] : undefined;
+      if (before && BigInt(before.sequence) + 1n === BigInt(anchor.sequence) && anchorHash(before) !== anchor.prev) {
+        problems.push({ at, reason: 'anchor', message: `${at}: its previous-anchor hash is not the hash of anchor ${before.sequence} before it.` });
+        return;
+      }
+      verified.set(anchor.sequence, anchor);
     } catch (error) {
-      problems.push({ at, reason: 'format', message: `${at}: ${error instanceof Error ? error.message : String(error)}` });
-      return;
+      problems.push({ at, reason: 'format', message: `${at}: ${reasonOf(error)}` });
     }
-    if (!valid) {
-      problems.push({ at, reason: 'signature', message: `${at}: its signature does not verify with the public key (forged, edited, or signed with another key).` });
-      return;
-    }
-    const before = i > 0 ? anchoring.anchors[i - 1] : undefined;
-    if (before && BigInt(before.sequence) + 1n === BigInt(anchor.sequence) && anchorHash(before) !== anchor.prev) {
-      problems.push({ at, reason: 'anchor', message: `${at}: its previous-anchor hash is not the hash of anchor ${before.sequence} before it.` });
-      return;
-    }
-    verified.set(anchor.sequence, anchor);
   });
   anchoring.proofs.forEach((p, i) => {
     const at = `${where}.proofs[${i}] (${String(p?.head?.stream)}, revision ${String(p?.head?.revision)})`;
-    const anchor = verified.get(p?.anchor);
-    if (!anchor) {
-      problems.push({ at, reason: 'proof', message: `${at}: anchor ${String(p?.anchor)} is not among the verified anchors carried.` });
-      return;
+    try {
+      const anchor = verified.get(p?.anchor);
+      if (!anchor) {
+        problems.push({ at, reason: 'proof', message: `${at}: anchor ${String(p?.anchor)} is not among the verified anchors carried.` });
+        return;
+      }
+      const revision = BigInt(p.head.revision);
+      const carried = hashAt(p.head.stream, revision);
+      if (carried !== p.head.hash) {
+        problems.push({ at, reason: 'proof', message: `${at}: the anchored hash ${p.head.hash} is not the hash ${carried ?? '(not carried)'} of the carried chain at that revision.` });
+        return;
+      }
+      if (!verifyHeadInclusion(p.head, p.proof, anchor.root)) {
+        problems.push({ at, reason: 'proof', message: `${at}: its inclusion proof does not lead to the root of anchor ${anchor.sequence}.` });
+        return;
+      }
+      const previous = anchoredUpTo.get(p.head.stream);
+      if (previous === undefined || revision > previous) anchoredUpTo.set(p.head.stream, revision);
+    } catch (error) {
+      problems.push({ at, reason: 'format', message: `${at}: ${reasonOf(error)}` });
     }
-    const carried = hashAt(p.head.stream, BigInt(p.head.revision));
-    if (carried !== p.head.hash) {
-      problems.push({ at, reason: 'proof', message: `${at}: the anchored hash ${p.head.hash} is not the hash ${carried ?? '(not carried)'} of the carried chain at that revision.` });
-      return;
-    }
-    if (!verifyHeadInclusion(p.head, p.proof, anchor.root)) {
-      problems.push({ at, reason: 'proof', message: `${at}: its inclusion proof does not lead to the root of anchor ${anchor.sequence}.` });
-      return;
-    }
-    const previous = anchoredUpTo.get(p.head.stream);
-    const revision = BigInt(p.head.revision);
-    if (previous === undefined || revision > previous) anchoredUpTo.set(p.head.stream, revision);
   });
   return { anchoredUpTo, problems };
 };

@@ -12,7 +12,7 @@ import { checkAnchoring } from './anchoring.js';
 import type { DeliveryReport } from './report.js';
 import { foldDeliveryReport } from './report.js';
 import type { ChainedEvent, Problem } from './streams.js';
-import { verifyStreams } from './streams.js';
+import { isChainedEvent, verifyStreams } from './streams.js';
 
 export const BUNDLE_FORMAT = 'hookbase-audit-bundle/1';
 /** The first line of the bytes the manifest's signature covers (their version). */
@@ -74,7 +74,7 @@ const digest = (value: unknown): string => bytesToHex(sha256(utf8ToBytes(canonic
 export const manifestDigests = (events: readonly ChainedEvent[], anchoring: Anchoring): Pick<BundleManifest, 'eventsSha256' | 'anchoringSha256' | 'heads' | 'events'> => {
   const { heads } = verifyStreams(events, (i) => `events[${i}]`);
   const last = new Map<string, ChainedEvent>();
-  for (const e of events) if (!last.has(e.stream) || BigInt(e.revision) > BigInt(last.get(e.stream)!.revision)) last.set(e.stream, e);
+  for (const e of events.filter(isChainedEvent)) if (!last.has(e.stream) || BigInt(e.revision) > BigInt(last.get(e.stream)!.revision)) last.set(e.stream, e);
   return {
     eventsSha256: digest(events),
     anchoringSha256: digest(anchoring),
@@ -108,6 +108,16 @@ const belongsTo = (applicationId: string, first: ChainedEvent): boolean => {
  * then folds the events into the delivery report (per message: each endpoint, each attempt, the final status).
  */
 export const verifyAuditBundle = (input: AuditBundle | string | Uint8Array, publicKey: Uint8Array): BundleVerification => {
+  try {
+    return verifyBundleOrThrow(input, publicKey);
+  } catch (error) {
+    // Defence in depth: a shape no check above foresaw is still an answer, never a throw.
+    const message = `The bundle could not be checked: ${error instanceof Error ? error.message : String(error)}`;
+    return { valid: false, proven: false, problems: [{ at: 'bundle', reason: 'format', message }], applicationId: null, streams: 0, events: 0, anchoredEvents: 0, unanchoredEvents: 0, unchainedEvents: 0, report: { messages: [] } };
+  }
+};
+
+const verifyBundleOrThrow = (input: AuditBundle | string | Uint8Array, publicKey: Uint8Array): BundleVerification => {
   const problems: Problem[] = [];
   const empty = (): BundleVerification => ({ valid: false, proven: false, problems, applicationId: null, streams: 0, events: 0, anchoredEvents: 0, unanchoredEvents: 0, unchainedEvents: 0, report: { messages: [] } });
   let bundle: AuditBundle;
@@ -146,7 +156,7 @@ export const verifyAuditBundle = (input: AuditBundle | string | Uint8Array, publ
   if (canonicalJson(carried.heads) !== canonicalJson(manifest.heads)) problems.push({ at: 'manifest.heads', reason: 'mismatch', message: 'The streams carried and their heads are not the ones the manifest lists (a stream was removed, cut or added).' });
 
   const firsts = new Map<string, ChainedEvent>();
-  for (const e of bundle.events) if (e?.revision === '0') firsts.set(e.stream, e);
+  for (const e of bundle.events) if (isChainedEvent(e) && e.revision === '0') firsts.set(e.stream, e);
   for (const [stream, first] of firsts) {
     if (!belongsTo(manifest.applicationId, first)) problems.push({ at: `stream ${stream}`, reason: 'mismatch', message: `Stream ${stream} does not belong to application ${manifest.applicationId}.` });
   }
@@ -156,12 +166,12 @@ export const verifyAuditBundle = (input: AuditBundle | string | Uint8Array, publ
   let anchoredEvents = 0;
   let unchainedEvents = 0;
   for (const e of bundle.events) {
-    const upTo = anchoredUpTo.get(e?.stream);
+    const upTo = isChainedEvent(e) ? anchoredUpTo.get(e.stream) : undefined;
     if (upTo !== undefined && BigInt(e.revision) <= upTo) anchoredEvents++;
   }
   for (const head of heads.values()) unchainedEvents += head.unchainedEvents;
   const valid = problems.length === 0;
-  const verifiedEvents = bundle.events.filter((e) => heads.has(e?.stream));
+  const verifiedEvents = bundle.events.filter((e) => isChainedEvent(e) && heads.has(e.stream));
   return {
     valid,
     proven: valid && anchoredEvents === bundle.events.length,

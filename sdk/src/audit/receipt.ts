@@ -12,7 +12,7 @@ import { checkAnchoring } from './anchoring.js';
 import type { ReportAttempt, ReportDelivery, ReportMessage } from './report.js';
 import { foldDeliveryReport } from './report.js';
 import type { ChainedEvent, Problem } from './streams.js';
-import { verifyStreams } from './streams.js';
+import { isChainedEvent, verifyStreams } from './streams.js';
 
 export const RECEIPT_FORMAT = 'hookbase-receipt/1';
 
@@ -65,6 +65,16 @@ export const serializeReceipt = (receipt: Receipt): string => `${JSON.stringify(
  * `hookbase audit key` prints). Needs no network. Names every problem found.
  */
 export const verifyReceipt = (input: Receipt | string, publicKey: Uint8Array): ReceiptVerification => {
+  try {
+    return verifyReceiptOrThrow(input, publicKey);
+  } catch (error) {
+    // Defence in depth: a shape no check foresaw is still an answer, never a throw.
+    const message = `The receipt could not be checked: ${error instanceof Error ? error.message : String(error)}`;
+    return { valid: false, proven: false, problems: [{ at: 'receipt', reason: 'format', message }], attempts: [], delivery: null, message: null };
+  }
+};
+
+const verifyReceiptOrThrow = (input: Receipt | string, publicKey: Uint8Array): ReceiptVerification => {
   const problems: Problem[] = [];
   const fail = (verdict: Partial<ReceiptVerification> = {}): ReceiptVerification => ({ valid: false, proven: false, problems, attempts: [], delivery: null, message: null, ...verdict });
   let receipt: Receipt;
@@ -87,7 +97,7 @@ export const verifyReceipt = (input: Receipt | string, publicKey: Uint8Array): R
   problems.push(...chainProblems);
 
   // The facts, folded from the carried events by the domain's own evolve functions.
-  const report = foldDeliveryReport(receipt.events.filter((e) => heads.has(e.stream)));
+  const report = foldDeliveryReport(receipt.events.filter((e) => isChainedEvent(e) && heads.has(e.stream)));
   const folded = report.messages.find((m) => m.messageId === receipt.messageId);
   const sent = receipt.events.find((e) => e.stream === messageStream && e.type === 'MessageSent');
   const delivery = folded?.deliveries.find((d) => d.outboundId === receipt.outboundId) ?? null;

@@ -42,6 +42,12 @@ export type StreamHead = Readonly<{
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
+/** Whether a value has an event's shape: {stream, revision (decimal), type, data, metadata (an object)}. */
+export const isChainedEvent = (e: unknown): e is ChainedEvent => {
+  const event = e as ChainedEvent | null;
+  return event !== null && typeof event === 'object' && typeof event.stream === 'string' && typeof event.revision === 'string' && DECIMAL.test(event.revision) && typeof event.type === 'string' && event.metadata !== null && typeof event.metadata === 'object';
+};
+
 /**
  * Recomputes every stream's chain from its revision 0, as `audit verify --log` does on the server. `events` are
  * in any order; `label(i)` names the i-th for a problem. Each stream must be carried whole from revision 0: a chain
@@ -51,7 +57,7 @@ export const verifyStreams = (events: readonly ChainedEvent[], label: (index: nu
   const problems: Problem[] = [];
   const byStream = new Map<string, { event: ChainedEvent; index: number }[]>();
   events.forEach((event, index) => {
-    if (typeof event?.stream !== 'string' || typeof event.revision !== 'string' || !DECIMAL.test(event.revision) || typeof event.type !== 'string' || event.metadata === null || typeof event.metadata !== 'object') {
+    if (!isChainedEvent(event)) {
       problems.push({ at: label(index), reason: 'malformed', message: `${label(index)} is not an event {stream, revision (decimal), type, data, metadata}.` });
       return;
     }
