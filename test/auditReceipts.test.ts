@@ -260,7 +260,7 @@ describe('signed delivery receipts and audit bundles', () => {
         const v = verifyAuditBundle(new Uint8Array(copy), publicKey);
         expect(v.valid, `byte ${at}`).toBe(false);
         // Named by a check, not by the verifier's last-resort catch.
-        expect(v.problems.filter((p) => p.at === 'bundle'), `byte ${at}`).toEqual([]);
+        expect(v.problems.filter((p) => p.at === 'bundle'), `byte ${at}: ${text.slice(Math.max(0, at - 40), at + 40)}`).toEqual([]);
         flipped++;
       }
       expect(flipped).toBeGreaterThan(100);

@@ -42,10 +42,10 @@ export type StreamHead = Readonly<{
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
-/** Whether a value has an event's shape: {stream, revision (decimal), type, data, metadata (an object)}. */
+/** Whether a value has an event's shape: {stream, revision (decimal), type, data, metadata (any JSON), metadata (an object)}. */
 export const isChainedEvent = (e: unknown): e is ChainedEvent => {
   const event = e as ChainedEvent | null;
-  return event !== null && typeof event === 'object' && typeof event.stream === 'string' && typeof event.revision === 'string' && DECIMAL.test(event.revision) && typeof event.type === 'string' && event.metadata !== null && typeof event.metadata === 'object';
+  return event !== null && typeof event === 'object' && typeof event.stream === 'string' && typeof event.revision === 'string' && DECIMAL.test(event.revision) && typeof event.type === 'string' && event.data !== undefined && event.metadata !== null && typeof event.metadata === 'object';
 };
 
 /**
