@@ -19,6 +19,7 @@ import type { AnyRoute, RouteResponse } from './route';
 import { routeMatcher } from './router';
 import { adminRoutes } from './routes/admin';
 import { auditRoutes } from './routes/audit';
+import { receiptRoutes } from './routes/receipts';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { applicationRoutes } from './routes/applications';
 import { deliveryRoutes } from './routes/deliveries';
@@ -38,6 +39,7 @@ export const v1Routes: readonly AnyRoute[] = [
   ...messageRoutes,
   ...portalTokenRoutes,
   ...adminRoutes,
+  ...receiptRoutes,
   ...apiKeyRoutes,
   ...deliveryRoutes,
   ...auditRoutes,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Endpoint } from '../domain/endpoint/endpoint';
 import type { EndpointCommand } from '../domain/endpoint/decide';
 import { endpointDecider } from '../domain/endpoint/decide';
@@ -8,7 +9,7 @@ import type { Message } from '../domain/message/message';
 import { webhookBody } from '../domain/message/message';
 import type { AttemptOutcome, OutboundCommand } from '../domain/outbound/decide';
 import { outboundDecider } from '../domain/outbound/decide';
-import type { DeliveryRef, OutboundState } from '../domain/outbound/outbound';
+import type { DeliveryRef, OutboundState, SentRequest } from '../domain/outbound/outbound';
 import { evolveOutbound, initialOutboundState } from '../domain/outbound/outbound';
 import { streams } from '../domain/streams';
 import type { Aggregate } from '../store/commandHandler';
@@ -92,7 +93,7 @@ export class DeliveryPipeline {
    * The request body of a message, serialised once for all its deliveries: the endpoints of one message event share
    * its `message` object (dispatcher.ts), and the body is the same bytes for each, signed as sent.
    */
-  private readonly bodies = new WeakMap<WebhookMessage, string>();
+  private readonly bodies = new WeakMap<WebhookMessage, { body: string; sha256: string }>();
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -186,16 +187,23 @@ export class DeliveryPipeline {
     }
 
     // 5. the request: signed with every valid secret, webhook-id = message id on every attempt
-    let body = this.bodies.get(p.message);
-    if (body === undefined) this.bodies.set(p.message, (body = webhookBody(p.message)));
-    const timestamp = Math.floor(Date.now() / 1000);
+    let serialised = this.bodies.get(p.message);
+    if (serialised === undefined) {
+      const text = webhookBody(p.message);
+      // The body's hash for the delivery receipt: of the UTF-8 bytes undici sends for a string body.
+      this.bodies.set(p.message, (serialised = { body: text, sha256: createHash('sha256').update(text, 'utf8').digest('hex') }));
+    }
+    const body = serialised.body;
+    const sentMs = Date.now();
+    const timestamp = Math.floor(sentMs / 1000);
+    const signature = signatureHeader(signingSecrets(masterKey, endpoint, sentMs, this.openSecret), p.message.id, timestamp, body);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': `Hookbase/${config.userAgentVersion}`,
       ...endpoint.headers,
       'webhook-id': p.message.id,
       'webhook-timestamp': String(timestamp),
-      'webhook-signature': signatureHeader(signingSecrets(masterKey, endpoint, Date.now(), this.openSecret), p.message.id, timestamp, body),
+      'webhook-signature': signature,
     };
     // Tracing on: the attempt's span, whose context the receiver gets in `traceparent` (observability/tracing.ts).
     const span = activeTracing === null ? null : activeTracing.attempt(p.traceparent, endpoint.url, p.ref, p.attemptNumber);
@@ -210,7 +218,9 @@ export class DeliveryPipeline {
 
     // 6. record the outcome first (invariant 2), then announce what it changed for the endpoint
     const now = Date.now();
-    const outcome = toAttemptOutcome(result);
+    // What the receipt proves (issue 18): the request as put on the wire; a blocked address was never contacted.
+    const request: SentRequest = { url: endpoint.url, webhookId: p.message.id, webhookTimestamp: String(timestamp), webhookSignature: signature, bodySha256: serialised.sha256, sentAt: iso(sentMs) };
+    const outcome: AttemptOutcome = result.kind === 'blocked' ? toAttemptOutcome(result) : { ...toAttemptOutcome(result), request };
     const transitions = outcome.kind === 'succeeded' ? await this.succeeded(endpoint.id, breaker, now) : breaker.onFailure(now, outcome.error, await this.sharedStreak(endpoint.id, now));
     const retryAfter = result.kind === 'failed' ? result.retryAfterSeconds : null;
     const recorded = await this.record(p, outbound, outcome, endpoint.retryDelays, retryAfter, span?.headers);

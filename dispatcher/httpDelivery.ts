@@ -1,6 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { Agent } from 'undici';
@@ -22,7 +23,13 @@ export type DeliveryRequest = Readonly<{
   signal?: AbortSignal;
 }>;
 
-type Answer = Readonly<{ responseStatus: number; responseBody: string; latencyMs: number }>;
+type Answer = Readonly<{
+  responseStatus: number;
+  responseBody: string;
+  latencyMs: number;
+  /** SHA-256 (hex) of the response body bytes read (the whole body up to 4 KiB): what a delivery receipt records. */
+  responseBodySha256: string;
+}>;
 
 export type Succeeded = Readonly<{ kind: 'succeeded' } & Answer>;
 export type Failed = Readonly<{
@@ -30,6 +37,8 @@ export type Failed = Readonly<{
   responseStatus: number | null;
   responseBody: string;
   latencyMs: number;
+  /** As Answer's; null when no response came. */
+  responseBodySha256: string | null;
   error: string;
   /** Retry-After of a 429 or 503, in seconds. */
   retryAfterSeconds: number | null;
@@ -49,9 +58,9 @@ export type HttpAttemptResult = Succeeded | Failed | Blocked | Cancelled;
 export const toAttemptOutcome = (r: Succeeded | Failed | Blocked): AttemptOutcome => {
   switch (r.kind) {
     case 'succeeded':
-      return { kind: 'succeeded', responseStatus: r.responseStatus, responseBody: r.responseBody, latencyMs: r.latencyMs };
+      return { kind: 'succeeded', responseStatus: r.responseStatus, responseBody: r.responseBody, latencyMs: r.latencyMs, responseBodySha256: r.responseBodySha256 };
     case 'failed':
-      return { kind: 'failed', responseStatus: r.responseStatus, responseBody: r.responseBody, latencyMs: r.latencyMs, error: r.error, final: r.abortMessage || r.gone };
+      return { kind: 'failed', responseStatus: r.responseStatus, responseBody: r.responseBody, latencyMs: r.latencyMs, responseBodySha256: r.responseBodySha256, error: r.error, final: r.abortMessage || r.gone };
     case 'blocked':
       return { kind: 'failed', responseStatus: null, responseBody: '', latencyMs: r.latencyMs, error: r.error, final: false };
     default: {
@@ -189,6 +198,7 @@ const failure = (responseStatus: number | null, responseBody: string, latencyMs:
   responseStatus,
   responseBody,
   latencyMs,
+  responseBodySha256: null,
   error,
   retryAfterSeconds: null,
   abortMessage: false,
@@ -196,8 +206,8 @@ const failure = (responseStatus: number | null, responseBody: string, latencyMs:
 });
 
 /** What a response says: success, or a failure with the reason and what the receiver asked for. */
-const answered = (status: number, headers: IncomingHttpHeaders, responseBody: string, latencyMs: number): Succeeded | Failed => {
-  if (status >= 200 && status < 300) return { kind: 'succeeded', responseStatus: status, responseBody, latencyMs };
+const answered = (status: number, headers: IncomingHttpHeaders, responseBody: string, responseBodySha256: string, latencyMs: number): Succeeded | Failed => {
+  if (status >= 200 && status < 300) return { kind: 'succeeded', responseStatus: status, responseBody, latencyMs, responseBodySha256 };
   const abortMessage = headerValue(headers['webhook-delivery'])?.trim().toLowerCase() === 'abort-message';
   const gone = status === 410;
   const retryAfterSeconds = status === 429 || status === 503 ? parseRetryAfter(headerValue(headers['retry-after']), Date.now()) : null;
@@ -209,7 +219,7 @@ const answered = (status: number, headers: IncomingHttpHeaders, responseBody: st
       : status >= 300 && status < 400
         ? `HTTP ${status}: redirects are not followed${location ? ` (Location: ${location})` : ''}`
         : `HTTP ${status}`;
-  return { kind: 'failed', responseStatus: status, responseBody, latencyMs, error, retryAfterSeconds, abortMessage, gone };
+  return { kind: 'failed', responseStatus: status, responseBody, latencyMs, responseBodySha256, error, retryAfterSeconds, abortMessage, gone };
 };
 
 /**
@@ -281,8 +291,8 @@ class Attempt implements Dispatcher.DispatchHandler {
   }
 
   private finish(): void {
-    const body = (this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8');
-    this.settle(answered(this.status, this.headers, body, this.elapsed()));
+    const bytes = (this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)).subarray(0, RESPONSE_BODY_LIMIT);
+    this.settle(answered(this.status, this.headers, bytes.toString('utf8'), createHash('sha256').update(bytes).digest('hex'), this.elapsed()));
   }
 
   private settle(result: HttpAttemptResult): void {

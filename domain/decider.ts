@@ -1,4 +1,4 @@
-import type { JsonObject } from './json';
+import type { JsonObject } from './json.js';
 
 /** Commands carry the clock and the new ids in their metadata: a decider never reads a clock or a random source. */
 export type CommandMetadata = Readonly<{ now: string }>;

@@ -78,6 +78,7 @@ const routesOnB = (): { method: string; path: string; body?: unknown }[] => [
   { method: 'GET', path: `/portal/messages?endpointId=${b.endpoint}` },
   { method: 'GET', path: `/portal/messages/${b.outbound}` },
   { method: 'GET', path: `/portal/messages/${b.outbound}/attempts` },
+  { method: 'GET', path: `/portal/messages/${b.outbound}/attempts/1/receipt` },
   { method: 'POST', path: `/portal/messages/${b.outbound}/replay`, body: {} },
 ];
 
@@ -87,7 +88,8 @@ const OWN_ONLY = ['GET /portal/application', 'GET /portal/endpoints', 'POST /por
 const template = (path: string): string =>
   path
     .split('?')[0]!
-    .replace(/\/(ep|sub|out)_[0-9A-Z]+/g, (_m, prefix: string) => `/{${{ ep: 'endpointId', sub: 'subscriptionId', out: 'messageId' }[prefix]}}`);
+    .replace(/\/(ep|sub|out)_[0-9A-Z]+/g, (_m, prefix: string) => `/{${{ ep: 'endpointId', sub: 'subscriptionId', out: 'messageId' }[prefix]}}`)
+    .replace(/\/attempts\/\d+\//, '/attempts/{attemptNumber}/');
 
 describe("a token of application A and application B's resources", () => {
   it('the table below covers every portal route', () => {

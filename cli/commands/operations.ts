@@ -6,6 +6,7 @@ import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { clientOf, CliError, EXIT_FAILURE, EXIT_USAGE, print, table, withClientOptions } from './context';
 import type { ClientOptions } from './context';
+import { addReceiptCommands } from './auditProofs';
 import { progressReporter } from './progress';
 import type { DeliveryFeedEntry } from '../../api/routes/deliveries';
 import type { LogVerification } from '../../store/chain/verifyLog';
@@ -102,7 +103,7 @@ const describeLogVerification = (log: LogVerification): string => {
 type PublicKeyInfo = { algorithm: string; keyId: string; publicKey: string; publicKeyPem: string; createdAt: string };
 
 export const addAuditCommands = (program: Command): void => {
-  const audit = program.command('audit').description("check the read models and the signed log; print the anchor key; export an application's history");
+  const audit = program.command('audit').description("check the read models and the signed log; print the anchor key; export an application's history or audit bundle; receipts; verify them offline");
   withClientOptions(
     audit
       .command('verify')
@@ -148,12 +149,18 @@ export const addAuditCommands = (program: Command): void => {
   withClientOptions(
     audit
       .command('export')
-      .description("an application's full history as JSON Lines with positions (stdout, or --out)")
+      .description("an application's full history as JSON Lines with positions, or with --bundle its signed audit bundle (stdout, or --out)")
       .argument('<appId>', 'the application (id or uid)')
-      .option('--out <file>', 'write to this file'),
-  ).action(async (appId: string, opts: Opts<{ out?: string }>) => {
+      .option('--out <file>', 'write to this file')
+      .option('--bundle', 'write the audit bundle (verify it with `audit verify-bundle`) instead of JSON Lines')
+      .option('--from <time>', 'with --bundle: messages sent from this time (ISO 8601, inclusive)')
+      .option('--to <time>', 'with --bundle: messages sent before this time (ISO 8601, exclusive)'),
+  ).action(async (appId: string, opts: Opts<{ out?: string; bundle?: boolean; from?: string; to?: string }>) => {
     const client = clientOf(opts);
-    const res = await client.fetchRaw('GET', `/v1/admin/audit/export/${encodeURIComponent(appId)}`);
+    if (!opts.bundle && (opts.from !== undefined || opts.to !== undefined)) throw new CliError('--from and --to select the messages of a bundle: add --bundle.');
+    const range = new URLSearchParams({ ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) }).toString();
+    const path = opts.bundle ? `/v1/admin/audit/bundle/${encodeURIComponent(appId)}${range ? `?${range}` : ''}` : `/v1/admin/audit/export/${encodeURIComponent(appId)}`;
+    const res = await client.fetchRaw('GET', path);
     if (!res.body) throw new CliError('The export answered with no body.');
     const body = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
     if (!opts.out) {
@@ -166,8 +173,10 @@ export const addAuditCommands = (program: Command): void => {
       for (const byte of chunk) if (byte === 10) lines++;
     });
     await pipeline(body, createWriteStream(opts.out));
-    print(client, { file: opts.out, lines }, () => `Wrote ${lines} events to ${opts.out}.`);
+    if (opts.bundle) print(client, { file: opts.out }, () => `Wrote the audit bundle of ${appId} to ${opts.out}.`);
+    else print(client, { file: opts.out, lines }, () => `Wrote ${lines} events to ${opts.out}.`);
   });
+  addReceiptCommands(audit);
 };
 
 const describeJob = (job: RebuildJob): string => {

@@ -1,5 +1,5 @@
-import type { Event } from '../decider';
-import type { JsonObject, JsonValue } from '../json';
+import type { Event } from '../decider.js';
+import type { JsonObject, JsonValue } from '../json.js';
 
 /** One delivery fanned out at send time: the endpoint's URL and attempt budget are fixed then. */
 export type OutboundRef = { outboundId: string; endpointId: string; endpointUrl: string; maxAttempts: number };

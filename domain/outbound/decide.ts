@@ -1,19 +1,24 @@
 import type { Command, Decider } from '../decider';
 import { assertNever, conflict } from '../errors';
-import type { DeliveryRef, OutboundEvent, OutboundState } from './outbound';
+import type { DeliveryRef, OutboundEvent, OutboundState, SentRequest } from './outbound';
 import { evolveOutbound, initialOutboundState } from './outbound';
 
+/** What a receipt proves of an attempt that sent a request (absent when nothing was sent). */
+type Evidence = { request?: SentRequest; responseBodySha256?: string | null };
+
 export type AttemptOutcome =
-  | Readonly<{ kind: 'succeeded'; responseStatus: number; responseBody: string; latencyMs: number }>
-  | Readonly<{
-      kind: 'failed';
-      responseStatus: number | null;
-      responseBody: string;
-      latencyMs: number;
-      error: string;
-      /** The receiver answered `webhook-delivery: abort-message`, or the failure is final (410, endpoint gone). */
-      final: boolean;
-    }>;
+  | Readonly<{ kind: 'succeeded'; responseStatus: number; responseBody: string; latencyMs: number } & Evidence>
+  | Readonly<
+      {
+        kind: 'failed';
+        responseStatus: number | null;
+        responseBody: string;
+        latencyMs: number;
+        error: string;
+        /** The receiver answered `webhook-delivery: abort-message`, or the failure is final (410, endpoint gone). */
+        final: boolean;
+      } & Evidence
+    >;
 
 export type RecordAttempt = Command<
   'RecordAttempt',
@@ -52,14 +57,21 @@ export const decideOutbound = (command: OutboundCommand, state: OutboundState): 
       }
       // A delivered message takes a further attempt only when one was asked for (API.md: a retry runs "whatever its status").
       if (state.status === 'success' && state.nextAttemptAt === null) throw conflict('already_delivered', `${outboundId} was already delivered.`);
-      const { responseStatus, responseBody, latencyMs } = outcome;
+      const { responseStatus, responseBody, latencyMs, request, responseBodySha256 } = outcome;
       if (outcome.kind === 'succeeded') {
-        const data = { outboundId, messageId, endpointId, applicationId, attemptId, attemptNumber, responseStatus: outcome.responseStatus, responseBody, latencyMs, attemptedAt: now };
+        const data =
+          request === undefined
+            ? { outboundId, messageId, endpointId, applicationId, attemptId, attemptNumber, responseStatus: outcome.responseStatus, responseBody, latencyMs, attemptedAt: now }
+            : { outboundId, messageId, endpointId, applicationId, attemptId, attemptNumber, responseStatus: outcome.responseStatus, responseBody, latencyMs, attemptedAt: now, request, responseBodySha256: responseBodySha256 ?? null };
         return [{ type: 'AttemptSucceeded', data }];
       }
+      // The receipt's evidence only when a request went out: an attempt that sent nothing has nothing to prove.
       const failed: OutboundEvent = {
         type: 'AttemptFailed',
-        data: { outboundId, messageId, endpointId, applicationId, attemptId, attemptNumber, responseStatus, responseBody, latencyMs, attemptedAt: now, error: outcome.error },
+        data:
+          request === undefined
+            ? { outboundId, messageId, endpointId, applicationId, attemptId, attemptNumber, responseStatus, responseBody, latencyMs, attemptedAt: now, error: outcome.error }
+            : { outboundId, messageId, endpointId, applicationId, attemptId, attemptNumber, responseStatus, responseBody, latencyMs, attemptedAt: now, error: outcome.error, request, responseBodySha256: responseBodySha256 ?? null },
       };
       if (!outcome.final && retryDelayMs !== null && attemptNumber < maxAttempts) {
         const dueAt = addMs(now, retryDelayMs);

@@ -1,7 +1,27 @@
-import type { Event } from '../decider';
+import type { Event } from '../decider.js';
 
 /** Who an attempt belongs to; repeated on every attempt event so read models need no lookups. */
 export type DeliveryRef = { outboundId: string; messageId: string; endpointId: string; applicationId: string };
+
+/**
+ * What was put on the wire for an attempt (issue 18, signed delivery receipts): enough for a receipt to prove which
+ * bytes were sent where and how they were signed. Never a secret: the signature is an HMAC output, the body a hash.
+ * Absent on attempts recorded before receipts existed, and on attempts that sent nothing (endpoint disabled or gone).
+ */
+export type SentRequest = {
+  /** The endpoint URL the request went to. */
+  url: string;
+  /** The `webhook-id` header sent. */
+  webhookId: string;
+  /** The `webhook-timestamp` header sent, exactly (Unix seconds as a decimal string). */
+  webhookTimestamp: string;
+  /** The `webhook-signature` header sent, exactly (one `v1,…` per valid secret, space-separated). */
+  webhookSignature: string;
+  /** SHA-256 of the exact body bytes sent, 64 lowercase hex digits. */
+  bodySha256: string;
+  /** When the request was handed to the connection (ISO 8601). */
+  sentAt: string;
+};
 
 type AttemptRecord = DeliveryRef & {
   attemptId: string;
@@ -11,6 +31,13 @@ type AttemptRecord = DeliveryRef & {
   responseBody: string;
   latencyMs: number;
   attemptedAt: string;
+  /** Since issue 18: the request as sent (see SentRequest). */
+  request?: SentRequest;
+  /**
+   * Since issue 18: SHA-256 (hex) of the response body bytes read, which is the whole body up to 4 KiB (past it the
+   * attempt reads no further); null when no response came.
+   */
+  responseBodySha256?: string | null;
 };
 
 export type AttemptSucceeded = Event<'AttemptSucceeded', AttemptRecord>;

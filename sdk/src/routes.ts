@@ -49,6 +49,7 @@ export const routes = {
   'v1.outbound.get': { method: 'GET', path: `${APP}/outbound/{outboundId}` },
   'v1.outbound.listAttempts': { method: 'GET', path: `${APP}/outbound/{outboundId}/attempts` },
   'v1.outbound.retry': { method: 'POST', path: `${APP}/outbound/{outboundId}/retry` },
+  'v1.outbound.receipt': { method: 'GET', path: `${APP}/outbound/{outboundId}/receipt` },
 
   'v1.portalToken.create': { method: 'POST', path: `${APP}/portal-tokens` },
   'v1.portalToken.revoke': { method: 'DELETE', path: '/v1/portal-tokens/{tokenId}' },

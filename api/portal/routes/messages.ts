@@ -4,6 +4,9 @@ import type { AttemptDoc, MessageDoc, OutboundDoc } from '../../../projections/r
 import type { ApiDeps } from '../../deps';
 import { requireEndpoint } from '../../commands/endpoints';
 import { requireOutbound, retryOutbound } from '../../commands/messages';
+import { buildReceipt } from '../../commands/receipts';
+import { HttpError } from '../../errors';
+import type { JsonValue } from '../../../domain/json';
 import { defineRoute } from '../../route';
 import { attemptOut, messageDetailOut, messageOut, PORTAL_STATUSES, replayOut, statusIn } from '../mapping/messages';
 import type { PortalStatus } from '../mapping/messages';
@@ -86,6 +89,21 @@ export const portalMessageRoutes = [
     handle: async ({ deps, principal, params }) => {
       const o = await requireOutbound(deps, tokenApplication(principal), params.messageId ?? '');
       return { status: 200, body: { data: (await attemptsOf(deps, o.id)).map(attemptOut) } };
+    },
+  }),
+  defineRoute({
+    operationId: 'portal.message.receipt',
+    method: 'GET',
+    path: `${MSG}/attempts/{attemptNumber}/receipt`,
+    summary: "The signed receipt of one attempt of a delivery of the token's application (docs/audit.md): {data: receipt}",
+    auth: 'portal',
+    response: { status: 200 },
+    handle: async ({ deps, principal, params }) => {
+      const attemptNumber = Number(params.attemptNumber);
+      if (!Number.isInteger(attemptNumber) || attemptNumber < 1) throw new HttpError(400, 'validation_error', `attemptNumber: an integer from 1, not ${JSON.stringify(params.attemptNumber ?? '')}.`);
+      // Scoped by the token: buildReceipt finds the delivery within the token's application only.
+      const receipt = await buildReceipt(deps, tokenApplication(principal), params.messageId ?? '', attemptNumber);
+      return { status: 200, body: { data: receipt as unknown as JsonValue } };
     },
   }),
   defineRoute({

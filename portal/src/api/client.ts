@@ -126,5 +126,11 @@ export class PortalClient {
     return { data: (page.data ?? []) as PortalMessage[], total: page.total ?? 0, limit: page.limit ?? query.limit, offset: page.offset ?? query.offset };
   };
   message = async (id: string): Promise<MessageDetail> => toDetail(await this.call('GET', `/portal/messages/${encodeURIComponent(id)}`));
+  /**
+   * The signed receipt of one attempt, as the file to save: JSON with the server's member order (the body hash a
+   * verifier recomputes depends on it). Verify it with the SDK's `verifyReceipt` or `hookbase audit verify-receipt`.
+   */
+  receipt = async (id: string, attemptNumber: number): Promise<string> =>
+    `${JSON.stringify(unwrap(await this.call('GET', `/portal/messages/${encodeURIComponent(id)}/attempts/${attemptNumber}/receipt`)))}\n`;
   replay = async (id: string): Promise<ReplayResult> => unwrap(await this.call('POST', `/portal/messages/${encodeURIComponent(id)}/replay`, {}));
 }

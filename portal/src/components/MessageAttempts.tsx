@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { usePortalStore } from '../context';
+import { DownloadReceipt } from './DownloadReceipt';
 import { ErrorState } from './ErrorState';
 import { LoadingState } from './LoadingState';
 import { formatLatency, formatTime } from './format';
@@ -28,6 +29,7 @@ export const MessageAttempts = ({ messageId }: { messageId: string }) => {
             <time className="hbp-muted" dateTime={a.attemptedAt} title={a.attemptedAt}>
               {formatTime(a.attemptedAt)}
             </time>
+            <DownloadReceipt messageId={messageId} attemptNumber={a.attemptNumber} />
           </div>
           {a.error && a.error !== `HTTP ${a.responseStatus}` ? <div className="hbp-field-error">{a.error}</div> : null}
           {a.responseBody ? <pre className="hbp-response" aria-label={`Response body of attempt ${a.attemptNumber}`}>{a.responseBody}</pre> : null}

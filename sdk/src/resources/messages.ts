@@ -1,3 +1,4 @@
+import type { Receipt } from '../audit/receipt.js';
 import type { Transport } from '../http.js';
 import { PageIterator } from '../pagination.js';
 import type {
@@ -62,6 +63,14 @@ export class Messages {
 
   listAttempts(appId: string, outboundId: string, query?: PageQuery): Promise<ListResponse<MessageAttempt>> {
     return this.http.request('v1.outbound.listAttempts', { path: { appId, outboundId }, query });
+  }
+
+  /**
+   * A signed delivery receipt of one attempt (`attempt`), or of every attempt so far: verify it offline with
+   * `verifyReceipt(receipt, publicKey)` against the deployment's public key (docs/audit.md).
+   */
+  receipt(appId: string, outboundId: string, options: { attempt?: number } = {}): Promise<Receipt> {
+    return this.http.request('v1.outbound.receipt', { path: { appId, outboundId }, query: options.attempt === undefined ? undefined : { attempt: options.attempt } });
   }
 
   /** Runs an attempt now, whatever the delivery's status. */
