@@ -11,11 +11,11 @@ import { sealSecret } from '../domain/secretBox';
 import { streams } from '../domain/streams';
 import { collections } from '../projections/readModels';
 import type { DestinationDoc, FilterDoc, RouteDoc, SchemaDoc, TransformDoc } from '../projections/readModels';
-import { handleCommand } from '../store/commandHandler';
+import { aggregateStream, handleCommand } from '../store/commandHandler';
 import type { EventStore, Position } from '../store/eventStore';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
-import { loadPayloadKey } from './payloadKeys';
+import { destroyPayloadKey, loadPayloadKey } from './payloadKeys';
 import { compileSchema, decideRouting } from './router';
 import type { DecidedDelivery } from './router';
 import { openBody } from './storedBody';
@@ -148,4 +148,28 @@ export const routeInboundEvent = async (deps: RoutingDeps, inboundEventId: strin
     if (mode === 'first' && error instanceof DomainError && error.code === 'inbound_event_routed') return { deliveries, skipped: decision.skipped, position: null };
     throw error;
   }
+};
+
+/**
+ * Transient mode: once every delivery of an event has ended (delivered, or discarded from the DLQ; one waiting in
+ * the DLQ still needs the payload), the payload's key is destroyed and InboundPayloadPurged appended: from then on
+ * the log's ciphertext is unreadable and the read models hold no payload. A plain (non-transient) event is left alone.
+ */
+export const purgeIfDelivered = async (deps: RoutingDeps, inboundEventId: string): Promise<boolean> => {
+  const receipt = await readReceipt(deps.events, inboundEventId);
+  if (receipt === null || receipt.body.kind !== 'sealed') return false;
+  const { state } = await aggregateStream(deps.events, streams.inbound(inboundEventId), inboundEventDecider.evolve, inboundEventDecider.initialState);
+  if (state.status !== 'routed' || state.event.payloadPurged) return false;
+  for (const d of state.event.deliveries) {
+    const delivery = await aggregateStream(deps.events, streams.inboundDelivery(d.deliveryId), inboundDeliveryDecider.evolve, inboundDeliveryDecider.initialState);
+    if (delivery.state.status !== 'created') return false;
+    if (delivery.state.delivery.status !== 'success' && delivery.state.delivery.status !== 'discarded') return false;
+  }
+  await destroyPayloadKey(deps.ops, receipt.body.keyId);
+  await handleCommand(deps.events, streams.inbound(inboundEventId), inboundEventDecider, {
+    type: 'PurgeInboundPayload',
+    data: { inboundEventId, reason: 'transient' },
+    metadata: { now: deps.now().toISOString() },
+  });
+  return true;
 };

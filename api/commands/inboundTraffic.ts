@@ -2,7 +2,7 @@ import { inboundDeliveryDecider } from '../../domain/inbound/deliveryDecide';
 import { notFound, validationError } from '../../domain/errors';
 import type { JsonObject } from '../../domain/json';
 import { streams } from '../../domain/streams';
-import { routeInboundEvent } from '../../inbound/routing';
+import { purgeIfDelivered, routeInboundEvent } from '../../inbound/routing';
 import type { RoutingOutcome } from '../../inbound/routing';
 import { collections } from '../../projections/readModels';
 import type { InboundAttemptDoc, InboundDeliveryDoc, InboundEventDoc } from '../../projections/readModels';
@@ -69,9 +69,11 @@ export const retryInboundDelivery = async (deps: ApiDeps, id: string): Promise<I
 };
 
 export const discardInboundDelivery = async (deps: ApiDeps, id: string): Promise<void> => {
-  await requireInboundDelivery(deps, id);
+  const delivery = await requireInboundDelivery(deps, id);
   const { position } = await handleCommand(deps.events, streams.inboundDelivery(id), inboundDeliveryDecider, { type: 'DiscardInboundDelivery', data: { deliveryId: id }, metadata: metadataOf(deps) });
   await readYourWrites(deps, position);
+  // A transient event whose last open delivery this was loses its payload now.
+  await purgeIfDelivered(deps, delivery.inboundEventId);
 };
 
 export type BulkResult = { succeeded: string[]; failed: { id: string; code: string; message: string }[] };
