@@ -26,8 +26,19 @@ const nullableId: Schema = { type: ['string', 'null'], maxLength: 128 };
 const sourceProps: Record<string, Schema> = {
   name, description: nullableText, slug: { type: 'string' }, provider: { type: 'string' }, verifySignature: { type: 'boolean' }, signingSecret: { type: ['string', 'null'] },
   verification: {
-    type: 'object', additionalProperties: false,
-    properties: { toleranceSeconds: { type: ['integer', 'null'] }, generic: { type: ['object', 'null'] }, publicKey: { type: ['string', 'null'] } },
+    type: 'object', additionalProperties: false, required: ['toleranceSeconds', 'generic', 'publicKey'],
+    properties: {
+      toleranceSeconds: { type: ['integer', 'null'] },
+      generic: {
+        type: ['object', 'null'], additionalProperties: false,
+        required: ['algorithm', 'headerName', 'encoding', 'prefix', 'timestampHeader', 'timestampSeparator', 'toleranceSeconds'],
+        properties: {
+          algorithm: { type: 'string' }, headerName: { type: 'string' }, encoding: { type: 'string' }, prefix: { type: ['string', 'null'] },
+          timestampHeader: { type: ['string', 'null'] }, timestampSeparator: { type: 'string' }, toleranceSeconds: { type: ['integer', 'null'] },
+        },
+      },
+      publicKey: { type: ['string', 'null'], maxLength: 4096 },
+    },
   },
   dedupStrategy: { type: 'string' }, dedupWindow: { type: 'integer' }, dedupHeaderName: { type: ['string', 'null'] }, ipFilterMode: { type: 'string' },
   ipAllowlist: strings, ipDenylist: strings, rateLimit: { type: ['integer', 'null'] }, rateLimitWindow: { type: 'integer' }, transientMode: { type: 'boolean' }, isActive: { type: 'boolean' },
