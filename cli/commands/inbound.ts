@@ -98,3 +98,54 @@ export const addInboundCommands = (program: Command): void => {
     });
   }
 };
+
+type EventRow = { id: string; status: string; receivedAt: string; contentType: string | null; payload: unknown };
+
+/**
+ * `hookbase listen SOURCE --forward URL`: forwards the source's new events to a local service during development.
+ * It polls the source's event list (`--interval`, 500 ms by default) from the moment it starts; each new received
+ * event's payload is POSTed to the URL with its content type, and a line (or a JSON line) says what the service
+ * answered. The body is the payload as the API answers it: JSON re-serialised (same keys and values, whitespace not
+ * kept), anything else as text. Runs until interrupted.
+ */
+export const addListenCommand = (program: Command): void => {
+  withClientOptions(
+    program
+      .command('listen')
+      .description("forward a source's new inbound events to a local URL (development)")
+      .argument('<source>', 'the source id (src_...) or slug')
+      .requiredOption('--forward <url>', 'where to POST each event, e.g. http://127.0.0.1:3000/webhooks')
+      .option('--interval <ms>', 'how often to look for new events', '500'),
+  ).action(async (sourceRef: string, opts: Opts<{ forward: string; interval: string }>) => {
+    const client = clientOf(opts);
+    const source = sourceRef.startsWith('src_')
+      ? ((await client.call('GET', `/v1/sources/${encodeURIComponent(sourceRef)}`)) as Row)
+      : ((await client.call('GET', '/v1/sources?limit=100')) as Page).data.find((s) => s.slug === sourceRef);
+    if (!source) throw new Error(`No source ${sourceRef}`);
+    const sourceId = String(source.id);
+    const seen = new Set<string>();
+    const page = async (): Promise<EventRow[]> => ((await client.call('GET', `/v1/inbound-events${query({ sourceId, limit: '100' })}`)) as { data: EventRow[] }).data;
+    for (const e of await page()) seen.add(e.id);
+    // On stderr, with --json too: stdout is for the forwarded events only.
+    process.stderr.write(`Listening to ${String(source.slug)} (${sourceId}); forwarding to ${opts.forward}\n`);
+    const interval = Math.max(50, Number(opts.interval) || 500);
+    for (;;) {
+      const fresh = (await page()).filter((e) => !seen.has(e.id) && e.status !== 'rejected').reverse();
+      for (const e of fresh) {
+        seen.add(e.id);
+        const body = typeof e.payload === 'string' ? e.payload : JSON.stringify(e.payload ?? null);
+        let status: number | null = null;
+        let error: string | null = null;
+        try {
+          const res = await fetch(opts.forward, { method: 'POST', headers: { 'content-type': e.contentType ?? 'application/json', 'x-hookbase-event-id': e.id }, body });
+          status = res.status;
+          await res.arrayBuffer();
+        } catch (cause) {
+          error = cause instanceof Error ? cause.message : String(cause);
+        }
+        print(client, { eventId: e.id, status, error }, () => `${e.receivedAt} ${e.id} → ${status ?? `failed: ${error ?? ''}`}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, interval));
+    }
+  });
+};

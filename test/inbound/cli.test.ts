@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, runCli } from '../cliRun';
+import { json, jsonLines, runCli, startCli } from '../cliRun';
 import { eventually, startReceiver, startTestHookbase } from '../harness';
 import type { Receiver, TestHookbase } from '../harness';
 
@@ -48,5 +48,28 @@ describe('hookbase inbound commands', () => {
     const missing = await runCli(['events', 'get', 'ibe_missing', '--json'], env);
     expect(missing.code).toBe(1);
     expect(json(missing)).toMatchObject({ status: 404, error: { code: 'inbound_event_not_found' } });
+  });
+
+  it('listen forwards a source\'s new events to a local URL', async () => {
+    const local = await startReceiver();
+    const source = json<{ id: string; slug: string; ingestUrl: string }>(await runCli(['sources', 'create', '--name', 'Listened', '--json'], env));
+    const child = startCli(['listen', source.slug, '--forward', local.url, '--interval', '100', '--json'], env);
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      // Listening once it has read the list (it says so on stderr): an event sent after that is forwarded.
+      await eventually(async () => err.includes('Listening to listened'), 15_000);
+      const res = await fetch(source.ingestUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"dev":true}' });
+      const { id } = (await res.json()) as { id: string };
+      const [forwarded] = await local.waitFor(1, 15_000);
+      expect(forwarded).toMatchObject({ body: '{"dev":true}', headers: { 'x-hookbase-event-id': id, 'content-type': 'application/json' } });
+      await eventually(async () => out.includes(id));
+      expect(jsonLines(out)).toEqual([{ eventId: id, status: 200, error: null }]);
+    } finally {
+      child.kill('SIGKILL');
+      await local.close();
+    }
   });
 });
