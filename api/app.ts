@@ -8,15 +8,18 @@ import { readJsonBody } from './body';
 import { CONSISTENCY_HEADER, findApplication, parseConsistencyToken, waitForOwnWrites, waitForPosition } from './commands/common';
 import type { ApiDeps } from './deps';
 import { errorMiddleware, HttpError } from './errors';
-import { requestHash, withIdempotencyKey } from './idempotency';
+import { idempotencyKeyId, keyHeldInStore, requestHash, reused, withIdempotencyKey } from './idempotency';
+import { keyHeldBySend } from './commands/messages';
 import type { Logger } from 'pino';
 import { threadMetrics } from '../observability/metrics';
+import { activeTracing } from '../observability/tracing';
 import { openApiDocument } from './openapi';
 import { isIngestPath, serveIngest } from './ingest';
 import type { RateLimits } from './rateLimit';
 import type { AnyRoute, RouteResponse } from './route';
 import { routeMatcher } from './router';
 import { adminRoutes } from './routes/admin';
+import { auditRoutes } from './routes/audit';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { applicationRoutes } from './routes/applications';
 import { deliveryRoutes } from './routes/deliveries';
@@ -40,6 +43,7 @@ export const v1Routes: readonly AnyRoute[] = [
   ...adminRoutes,
   ...apiKeyRoutes,
   ...deliveryRoutes,
+  ...auditRoutes,
   ...inboundConfigRoutes,
   ...inboundTrafficRoutes,
 ];
@@ -112,12 +116,16 @@ export const createServer = (options: ServerOptions): Koa => {
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
     const started = performance.now();
+    // A server span when tracing is on (observability/tracing.ts), not for health checks and scrapes.
+    const tracing = activeTracing;
+    const span = tracing === null || ctx.path === '/health' || ctx.path === '/metrics' ? null : tracing.request(ctx.method, ctx.path, ctx.get('traceparent'), ctx.get('tracestate'));
     try {
-      await next();
+      await (span === null ? next() : span.run(next));
     } finally {
       const seconds = (performance.now() - started) / 1000;
       // The route's template, not the path: one series per route, not per resource.
       const route = typeof ctx.state.route === 'string' ? ctx.state.route : 'unmatched';
+      span?.end(route, ctx.status);
       threadMetrics.httpRequestSeconds.observe({ route, method: ctx.method, status: String(ctx.status) }, seconds);
       // The path without its query string: a query may carry a token (a magic link's).
       const ms = Math.round(seconds * 1e4) / 10;
@@ -204,10 +212,23 @@ export const createServer = (options: ServerOptions): Koa => {
     // 3. do it — once per Idempotency-Key
     const request = { params, query, body, principal, deps, ctx };
     const key = ctx.get('idempotency-key');
-    const response =
-      ctx.method === 'POST' && key
-        ? await withIdempotencyKey(deps.ops, deps.masterKey, subjectOf(principal, ctx), key, requestHash(ctx.method, ctx.path, raw), deps.now(), () => route.handle(request))
-        : await route.handle(request);
+    let response: RouteResponse;
+    if (ctx.method !== 'POST' || !key) response = await route.handle(request);
+    else {
+      const scope = subjectOf(principal, ctx);
+      const hash = requestHash(ctx.method, ctx.path, raw);
+      const id = idempotencyKeyId(scope, key);
+      // A send carries its key by its append (no claim, no kept answer: the message's stream is both); a key the
+      // operational store holds (first used on another route, or by an earlier version) is still answered from there.
+      response =
+        route.keyedByAppend?.(body) && !(await keyHeldInStore(deps.ops, id, deps.now()))
+          ? await route.handle({ ...request, idempotency: { id, requestHash: hash } })
+          : await withIdempotencyKey(deps.ops, deps.masterKey, scope, key, hash, deps.now(), async () => {
+              // A key a send holds (its message stream) is not reused by another request either.
+              if (await keyHeldBySend(deps, id)) throw reused();
+              return route.handle(request);
+            });
+    }
     send(ctx, response);
   });
   return app;

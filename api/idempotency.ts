@@ -37,7 +37,7 @@ const inFlight = new Map<string, Promise<RouteResponse>>();
 export const requestHash = (method: string, path: string, body: JsonValue | undefined): string =>
   digest('sha256', `${method} ${path}\n${JSON.stringify(body ?? null)}`, 'hex');
 
-const reused = (): HttpError => new HttpError(409, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key.');
+export const reused = (): HttpError => new HttpError(409, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key.');
 
 type Claim = Readonly<{ kind: 'claimed' }> | Readonly<{ kind: 'answered'; doc: IdempotencyDoc }> | Readonly<{ kind: 'pending' }>;
 
@@ -75,6 +75,23 @@ const replay = (masterKey: Buffer, doc: IdempotencyDoc): RouteResponse => {
  * the first runs (on any process) waits for its answer, up to 10 s, then gets 409 `idempotency_key_in_progress`.
  * Only answers below 500 are kept (a failed request frees the key for a retry).
  */
+/** An Idempotency-Key's id: the caller's scope and the key, hashed (422 for a key over 255 characters). */
+export const idempotencyKeyId = (scope: string, key: string): string => {
+  if (key.length > 255) throw new HttpError(422, 'validation_failed', 'Idempotency-Key must be at most 255 characters.', [
+    { field: 'Idempotency-Key', rule: 'max_length', message: 'Idempotency-Key must be at most 255 characters.' },
+  ]);
+  return digest('sha256', `${scope}\u0000${key}`, 'hex');
+};
+
+/**
+ * Whether the key has an answer or a claim in the operational store (not expired): a key first used on another
+ * route, or on a send by an earlier version, which then goes through `withIdempotencyKey` (a read, no write).
+ */
+export const keyHeldInStore = async (ops: ReadStore, id: string, now: Date): Promise<boolean> => {
+  const stored = await ops.collection<IdempotencyDoc>(idempotencyKeys).get(id);
+  return stored !== null && stored.expiresAt > now.toISOString();
+};
+
 export const withIdempotencyKey = async (
   ops: ReadStore,
   masterKey: Buffer,
@@ -84,10 +101,7 @@ export const withIdempotencyKey = async (
   now: Date,
   run: () => Promise<RouteResponse>,
 ): Promise<RouteResponse> => {
-  if (key.length > 255) throw new HttpError(422, 'validation_failed', 'Idempotency-Key must be at most 255 characters.', [
-    { field: 'Idempotency-Key', rule: 'max_length', message: 'Idempotency-Key must be at most 255 characters.' },
-  ]);
-  const id = digest('sha256', `${scope}\u0000${key}`, 'hex');
+  const id = idempotencyKeyId(scope, key);
 
   /** One request's turn: the kept answer if there is one, else claim the key, run, and keep the answer. */
   const turn = async (): Promise<RouteResponse> => {

@@ -136,6 +136,41 @@ describe('POST /v1/applications/{appId}/messages', () => {
     await rejected('POST', msgs(), { eventType: SHIPPED, payload: order('ord_409'), eventId: 'evt_409' }, 409, 'event_id_reused');
   });
 
+  it('a send carries its Idempotency-Key by its append: the same answer again, one message even for concurrent duplicates, nothing kept in the operational store', async () => {
+    const keys = hb.ops.collection<{ id: string }>({ name: 'idempotency_keys', indexes: [{ equal: [], sort: 'expiresAt' }] });
+    const keptBefore = await keys.count();
+    const headers = { 'Idempotency-Key': 'send-by-append-1' };
+    const before = await hb.events.headPosition();
+    const answers = await Promise.all([1, 2, 3].map(() => hb.request('POST', msgs(), { eventType: SHIPPED, payload: { n: 'append' } }, headers)));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(2);
+    const first = answers.find((a) => a.headers.get('idempotent-replayed') === null);
+    for (const a of answers) {
+      expect(a.body).toEqual(first?.body);
+      expect(a.headers.get('hookbase-consistency-token')).toBe(first?.headers.get('hookbase-consistency-token'));
+    }
+    const appended = await eventsSince(before);
+    expect(appended.map((e) => e.type)).toEqual(['MessageSent']);
+    expect(await keys.count()).toBe(keptBefore);
+    // Later, the same: the first answer (every delivery pending, as it was), not the message as it is now.
+    const later = await hb.request('POST', msgs(), { eventType: SHIPPED, payload: { n: 'append' } }, headers);
+    expect(later.status).toBe(202);
+    expect(later.body).toEqual(first?.body);
+  });
+
+  it('one Idempotency-Key is not reused across a send and another route, whichever came first', async () => {
+    const sendFirst = { 'Idempotency-Key': 'send-then-app' };
+    expect((await hb.request('POST', msgs(), { eventType: SHIPPED, payload: { n: 'x' } }, sendFirst)).status).toBe(202);
+    expectErrorBody(await hb.request('POST', '/v1/applications', { name: 'Reuses a send key' }, sendFirst), 409, 'idempotency_key_reused');
+    expectErrorBody(await hb.request('POST', msgs(otherAppId), { eventType: SHIPPED, payload: { n: 'x' } }, sendFirst), 409, 'idempotency_key_reused');
+
+    const appFirst = { 'Idempotency-Key': 'app-then-send' };
+    expect((await hb.request('POST', '/v1/applications', { name: 'Holds a key' }, appFirst)).status).toBe(201);
+    const before = await hb.events.headPosition();
+    expectErrorBody(await hb.request('POST', msgs(), { eventType: SHIPPED, payload: { n: 'y' } }, appFirst), 409, 'idempotency_key_reused');
+    expect(await hb.events.headPosition()).toEqual(before);
+  });
+
   it('an Idempotency-Key replays the first answer without a second message', async () => {
     const headers = { 'Idempotency-Key': 'send-once-1' };
     const first = await hb.request('POST', msgs(), { eventType: SHIPPED, payload: { n: 1 } }, headers);

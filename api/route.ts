@@ -15,7 +15,12 @@ export type RouteRequest<B, Q> = Readonly<{
   principal: Principal;
   deps: ApiDeps;
   ctx: Context;
+  /** On a route that carries the Idempotency-Key by its append (`keyedByAppend`): the key, as idempotency.ts names it. */
+  idempotency?: KeyedRequest;
 }>;
+
+/** A POST's Idempotency-Key: its id (hash of the caller and the key) and the hash of the request it came with. */
+export type KeyedRequest = Readonly<{ id: string; requestHash: string }>;
 
 export type RouteResponse = Readonly<{ status: number; body?: JsonValue; headers?: Readonly<Record<string, string>> }>;
 
@@ -29,6 +34,11 @@ export type Route<B = unknown, Q = unknown> = Readonly<{
   auth: 'admin' | 'portal' | 'public';
   /** Named rate-limit bucket charged in addition to the general one (e.g. 'sends'). */
   rateLimit?: 'sends' | 'portal_tokens';
+  /**
+   * The route carries an Idempotency-Key itself, by the append it makes (an expected revision on a stream named
+   * from the key), instead of a claim and an answer kept in the operational store: true for the bodies it does so.
+   */
+  keyedByAppend?: (body: B) => boolean;
   body?: Schema;
   query?: Schema;
   response: Readonly<{ status: number; schema?: Schema; description?: string }>;

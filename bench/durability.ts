@@ -28,15 +28,12 @@ export type DurabilityOptions = Readonly<{
   log: (line: string) => void;
 }>;
 
-const median = (values: readonly number[]): number => {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const times = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}×` : '—');
+export type Side = Readonly<{ hb: BenchHookbase; accept: Target; e2e: Target }>;
 
-type Side = Readonly<{ hb: BenchHookbase; accept: Target; e2e: Target }>;
+/** What a figure comparing two Hookbases needs (figures 6 and 8). */
+export type ComparisonOptions = Omit<DurabilityOptions, 'full'>;
 
-const prepare = async (hb: BenchHookbase, o: DurabilityOptions): Promise<Side> => {
+export const prepare = async (hb: BenchHookbase, o: ComparisonOptions): Promise<Side> => {
   await ensureEventType(hb);
   const acceptApp = await createApplication(hb, 'bench durability accept');
   const e2eApp = await createApplication(hb, 'bench durability e2e');
@@ -49,6 +46,29 @@ const prepare = async (hb: BenchHookbase, o: DurabilityOptions): Promise<Side> =
   };
 };
 
+/** The same sends and end-to-end rounds on each side in turn, `o.rounds` times: rates per round, per side. */
+export const alternateRounds = async <N extends string>(o: ComparisonOptions, sides: Readonly<Record<N, Side>>): Promise<[Record<N, number[]>, Record<N, number[]>]> => {
+  const names = Object.keys(sides) as N[];
+  const accept = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<N, number[]>;
+  const e2e = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<N, number[]>;
+  for (let r = 0; r < o.rounds; r++) {
+    for (const name of names) {
+      const side = sides[name];
+      const a = await o.call('accept', { target: side.accept, concurrency: o.clients, warmupMs: r === 0 ? 500 : 0, durationMs: o.roundMs, maxRequests: 200_000 });
+      accept[name].push(perSecond(a.ok, a.elapsedMs));
+      const e = await o.call('e2e', { target: side.e2e, count: o.e2eCount, concurrency: o.clients, timeoutMs: o.e2eTimeoutMs });
+      e2e[name].push(e.deliveredMs !== null ? perSecond(o.e2eCount, e.deliveredMs) : Number.NaN);
+    }
+  }
+  return [accept, e2e];
+};
+
+export const median = (values: readonly number[]): number => {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+export const times = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}×` : '—');
+
 export const measureDurability = async (o: DurabilityOptions): Promise<{ rows: Row[]; notes: string[] }> => {
   const dir = mkdtempSync(join(tmpdir(), 'hookbase-bench-normal-'));
   const normalHb = await startBenchHookbase(dir, o.dispatcher, undefined, undefined, { HOOKBASE_EVENTS_SYNC: 'normal' });
@@ -56,16 +76,7 @@ export const measureDurability = async (o: DurabilityOptions): Promise<{ rows: R
     const full = await prepare(o.full, o);
     const normal = await prepare(normalHb, o);
     o.log(`6. durability: FULL (default) vs NORMAL, ${o.rounds} alternating rounds of ${o.roundMs / 1000} s of sends and ${o.e2eCount} messages end to end`);
-    const accept = { full: [] as number[], normal: [] as number[] };
-    const e2e = { full: [] as number[], normal: [] as number[] };
-    for (let r = 0; r < o.rounds; r++) {
-      for (const [name, side] of [['full', full], ['normal', normal]] as const) {
-        const a = await o.call('accept', { target: side.accept, concurrency: o.clients, warmupMs: r === 0 ? 500 : 0, durationMs: o.roundMs, maxRequests: 200_000 });
-        accept[name].push(perSecond(a.ok, a.elapsedMs));
-        const e = await o.call('e2e', { target: side.e2e, count: o.e2eCount, concurrency: o.clients, timeoutMs: o.e2eTimeoutMs });
-        e2e[name].push(e.deliveredMs !== null ? perSecond(o.e2eCount, e.deliveredMs) : Number.NaN);
-      }
-    }
+    const [accept, e2e] = await alternateRounds(o, { full, normal });
     const [af, an, ef, en] = [median(accept.full), median(accept.normal), median(e2e.full), median(e2e.normal)];
     const rows: Row[] = [
       { name: '6. sends accepted /s: events FULL (default) vs NORMAL', hookbase: num(af), baseline: num(an), ratio: times(af / an), target: '—', ok: null },

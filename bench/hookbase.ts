@@ -28,6 +28,17 @@ export const benchLogFile = (): string => {
   return logFile;
 };
 
+/**
+ * HOOKBASE_BENCH_AUDIT=off: the bench's Hookbases append without the hash chain and write no audit anchors (a switch
+ * of the bench only, for profiling; production has none: docs/audit.md "Measuring the cost"). Default on. Figure 8
+ * compares on and off in every run whatever this says.
+ */
+export const benchAudit = (raw = process.env.HOOKBASE_BENCH_AUDIT): 'on' | 'off' => {
+  if (raw === undefined || raw === '' || raw === 'on') return 'on';
+  if (raw === 'off') return 'off';
+  throw new Error(`HOOKBASE_BENCH_AUDIT must be on or off (got "${raw}").`);
+};
+
 export const startBenchHookbase = async (
   dataDir: string,
   dispatcher: Partial<DispatcherConfig> = {},
@@ -35,6 +46,8 @@ export const startBenchHookbase = async (
   roles = 'api,projections,dispatcher',
   /** More HOOKBASE_* settings (figure 6 runs a second Hookbase with HOOKBASE_EVENTS_SYNC=normal). */
   env: Record<string, string> = {},
+  /** The hash chain and the audit anchors (figure 8 runs a second Hookbase without them); default: benchAudit(). */
+  audit: 'on' | 'off' = benchAudit(),
 ): Promise<BenchHookbase> => {
   const config = loadConfig({
     HOOKBASE_PORT: '0',
@@ -50,7 +63,7 @@ export const startBenchHookbase = async (
   });
   // The server's JSON logs (at the default level) go to a file, never into the bench's output.
   const logger = createLogger({ destination: pino.destination({ dest: benchLogFile(), sync: false, mkdir: true }) });
-  const hb = await startHookbase(config, { logger, log: () => {}, dispatcher: { duePollMs: 50, ...dispatcher } });
+  const hb = await startHookbase(config, { logger, log: () => {}, dispatcher: { duePollMs: 50, ...dispatcher }, audit });
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${hb.url}${path}`, {
       method,

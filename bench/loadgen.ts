@@ -33,7 +33,14 @@ const withCpu = async <T extends object>(work: () => Promise<T>): Promise<T & { 
   return { ...value, clientCpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100 };
 };
 
-const specOf = (t: Target): RequestSpec => ({ path: t.path, headers: () => t.headers, body: () => t.body });
+/** Keys never repeat within this load generator (a warm-up and its measured run count requests from 0 each). */
+let keysIssued = 0;
+const keyPrefix = `bench_${process.pid}_${Date.now().toString(36)}_`;
+const specOf = (t: Target): RequestSpec => ({
+  path: t.path,
+  headers: t.idempotencyKeys ? () => ({ ...t.headers, 'idempotency-key': `${keyPrefix}${keysIssued++}` }) : () => t.headers,
+  body: () => t.body,
+});
 
 const needReceiver = (): BenchReceiver => {
   if (!receiver) throw new Error('receiver not started');

@@ -6,7 +6,8 @@ import type { Summary } from './stats';
  * loop. Times measured in the child are in the child's clock, and only differences are sent back.
  */
 
-export type Target = Readonly<{ origin: string; path: string; headers: Record<string, string>; body: string }>;
+/** `idempotencyKeys`: each request carries an `Idempotency-Key` of its own, as the SDK sends every POST. */
+export type Target = Readonly<{ origin: string; path: string; headers: Record<string, string>; body: string; idempotencyKeys?: boolean }>;
 
 export type Commands = {
   'receiver:start': { args: Record<string, never>; result: { url: string; origin: string } };

@@ -6,6 +6,8 @@
  * baselines' servers and senders. A child process (bench/loadgen.ts) runs the clients (64 keep-alive connections)
  * and the webhook receiver, so that clients and servers never share an event loop. Everything talks to 127.0.0.1.
  * Figure 7 runs the multi-process layout (bench/multiProcess.ts): 2 API + 2 dispatcher processes on one store.
+ * Figure 8 (bench/auditCost.ts) runs sends and end to end with the hash chain and the audit anchors on and off.
+ * HOOKBASE_BENCH_AUDIT=off turns both off in figures 1-7 too (a switch of the bench only, for profiling).
  * Published (bench/publish.ts): the run's figures as JSON in bench/results/<date>-<commit>.json and the chart of the
  * last full runs, bench/results/chart.svg. The servers' JSON logs go to a file in the OS temp dir (printed at the end).
  * Nothing else is written outside the OS temp dir, whose data dirs are removed at the end.
@@ -28,6 +30,7 @@ import { barePosts, bareSqliteRead, startKoaBaseline } from './baselines';
 import { benchReadModels } from './readModels';
 import type { SqliteReadResult } from './baselines';
 import { measureDurability } from './durability';
+import { measureAuditCost } from './auditCost';
 import type { LoadResult } from './load';
 import type { BenchHookbase } from './hookbase';
 import { benchLogFile, countEventsByType, createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase, storeStats } from './hookbase';
@@ -454,6 +457,22 @@ const main = async (): Promise<void> => {
   });
   rows.push(...durability.rows);
   notes.push(...durability.notes);
+
+  // 8. the hash chain and the audit anchors: the same work with both (default) and without ---------------------
+  const auditCost = await measureAuditCost({
+    call: lg.call,
+    dispatcher: dispatcherOverrides,
+    receiverUrl: receiver.url,
+    sendBody: SEND_BODY,
+    clients: CLIENTS,
+    rounds: QUICK ? 1 : 3,
+    roundMs: settings.acceptRoundMs,
+    e2eCount: QUICK ? 1_000 : settings.e2eCount,
+    e2eTimeoutMs: settings.e2eTimeoutMs,
+    log,
+  });
+  rows.push(...auditCost.rows);
+  notes.push(...auditCost.notes);
 
   // 7. the multi-process layout: 2 API + 2 dispatcher processes on one store ----------------------------------------
   try {

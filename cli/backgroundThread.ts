@@ -12,6 +12,7 @@ import type { Position } from '../store/eventStore';
 import { positionFromString } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
 import type { MetricsSnapshot } from '../observability/metrics';
+import type { AnchorSchedule } from '../store/chain/anchorWriter';
 
 /**
  * The embedded deployment runs the projections and the dispatcher each on a worker thread of its own, and the WAL
@@ -35,6 +36,8 @@ export type BackgroundWorkerData = Readonly<{
   locks: Readonly<{ events: SharedArrayBuffer; reads: SharedArrayBuffer; ops: SharedArrayBuffer }>;
   /** Who this process is in the projections' lease. */
   owner: string;
+  /** When the projections' lease holder writes the audit anchors (store/chain/anchorWriter.ts); null: the bench's audit off (no chain, no anchors). */
+  auditAnchors?: AnchorSchedule | null;
   /** The other threads' connections do not checkpoint the WAL files: this thread does, this often (null: not this one). */
   checkpointEveryMs: number | null;
   /** The counters on which every thread of this Hookbase announces its commits (see joinCommitSignal). */
@@ -87,6 +90,8 @@ export type BackgroundThreadOptions = Readonly<{
   onProgress?: (touched: readonly string[]) => void;
   /** Who this process is in the projections' lease. */
   owner: string;
+  /** When the projections thread writes the audit anchors (default: store/chain/anchorWriter.ts's defaults); null: the bench's audit off (no chain, no anchors). */
+  auditAnchors?: AnchorSchedule | null;
 }>;
 
 /** Slots of the commit signal: one per thread of a Hookbase (main, projections, dispatcher, WAL checkpoints). */
@@ -162,6 +167,7 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
     dispatcher: options.dispatcher,
     locks: { events: options.locks.events.buffer, reads: options.locks.reads.buffer, ops: options.locks.ops.buffer },
     owner: options.owner,
+    ...(options.auditAnchors !== undefined ? { auditAnchors: options.auditAnchors } : {}),
     checkpointEveryMs: options.checkpointEveryMs,
     commitSignal: options.commitSignal,
     commitSlot: options.commitSlot,

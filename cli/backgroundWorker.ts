@@ -15,6 +15,8 @@ import { joinCommitSignal } from './backgroundThread';
 import { watchDataDir } from './dataDirWatcher';
 import { OPERATIONAL_FILE } from './operational';
 import { threadMetrics } from '../observability/metrics';
+import { startTracing } from '../observability/tracing';
+import { VERSION } from './version';
 import type { BackgroundWorkerData, ToMain, ToWorker } from './backgroundThread';
 import { setProcessV8Flags } from './v8Flags';
 
@@ -29,17 +31,38 @@ const log = (line: string): void => send({ type: 'log', line });
 
 // No commit of these connections checkpoints the WAL: that is one thread's job (below), so nobody else waits for it.
 // Hash-chained like the main thread's (docs/audit.md): the dispatcher appends here.
-const events = withHashChain(SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events), autoCheckpoint: false, synchronous: data.eventsSync }));
+// `auditAnchors: null` is the benchmark's audit off (cli/hookbase.ts StartOptions.audit): neither chain nor anchors.
+const audited = data.auditAnchors !== null;
+const openEvents = (store: SqliteEventStore): SqliteEventStore => (audited ? withHashChain(store) : store);
+const events = openEvents(SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events), autoCheckpoint: false, synchronous: data.eventsSync }));
 const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'), { writeLock: new WriteLock(data.locks.reads), autoCheckpoint: false });
 const ops = SqliteReadStore.open(join(data.dataDir, OPERATIONAL_FILE), { writeLock: new WriteLock(data.locks.ops), autoCheckpoint: false });
 // A thread with a subscription listens for the others' commits; one that only checkpoints needs no role's code.
 const leaveCommitSignal = joinCommitSignal(data.commitSignal, data.commitSlot, events, { listen: data.projections || data.dispatcher !== null });
 
 // Commits of other processes on the data dir wake this thread's subscriptions (dataDirWatcher.ts).
+// This thread's own exporter when tracing is on (observability/tracing.ts): its spans join the others' by trace id.
+const stopTracing = data.projections || data.dispatcher !== null ? await startTracing({ serviceVersion: VERSION, threadName: data.projections ? 'projections' : 'dispatcher' }) : null;
+
 const watch = data.projections || data.dispatcher !== null ? watchDataDir(data.dataDir, [{ file: 'events.db', onChange: () => events.notifyCommitted() }]) : null;
 const projections = data.projections ? await import('../projections') : null;
 const leadershipModule = data.projections ? await import('../projections/leadership') : null;
-const runner = projections && leadershipModule ? new leadershipModule.ProjectionLeadership(events, reads, ops, projections.allProjections, { owner: data.owner, log }) : null;
+// The lease holder also writes the signed audit anchors (docs/audit.md).
+const anchorsModule = data.projections && audited ? await import('../store/chain/anchorWriter') : null;
+const anchorKeyModule = data.projections && audited ? await import('../store/chain/anchorKey') : null;
+const anchorWriter =
+  anchorsModule && anchorKeyModule
+    ? new anchorsModule.AnchorWriter({
+        events,
+        key: () => anchorKeyModule.loadOrCreateAnchorKey(events, Buffer.from(data.masterKey)),
+        schedule: data.auditAnchors ?? { every: anchorsModule.DEFAULT_ANCHOR_EVERY, intervalMs: anchorsModule.DEFAULT_ANCHOR_INTERVAL_MS },
+        log,
+      })
+    : null;
+const runner =
+  projections && leadershipModule
+    ? new leadershipModule.ProjectionLeadership(events, reads, ops, projections.allProjections, { owner: data.owner, log, whileActive: anchorWriter ? [anchorWriter] : [] })
+    : null;
 runner?.onProgress((position, touched) => send({ type: 'progress', position: positionToString(position), touched: [...touched] }));
 const dispatcherModule = data.dispatcher ? await import('../dispatcher/dispatcher') : null;
 const dispatcher = dispatcherModule && data.dispatcher ? new dispatcherModule.Dispatcher({ events, reads, ops, masterKey: Buffer.from(data.masterKey), config: data.dispatcher, log }) : null;
@@ -70,6 +93,8 @@ const stop = async (): Promise<void> => {
   await events.close();
   await reads.close();
   await ops.close();
+  // What is batched is sent before the thread ends.
+  await stopTracing?.();
   // Ends this thread only; whatever is left (a socket undici keeps) must not keep it alive.
   process.exit(0);
 };

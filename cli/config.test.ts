@@ -77,3 +77,21 @@ describe('the two ports, chosen separately (HOOKBASE_EVENTS, HOOKBASE_READS, HOO
     expect(loadConfig({ HOOKBASE_READS: 'mongo', HOOKBASE_MONGO_URL: MONGO }).masterKey).toBeNull();
   });
 });
+
+describe('audit anchors (HOOKBASE_AUDIT_ANCHOR_EVERY, HOOKBASE_AUDIT_ANCHOR_INTERVAL)', () => {
+  it('defaults to an anchor every 1,000 events or 10 s, and takes whole events and decimal seconds', () => {
+    expect(loadConfig({}).auditAnchors).toEqual({ every: 1000, intervalMs: 10_000 });
+    expect(loadConfig({ HOOKBASE_AUDIT_ANCHOR_EVERY: '4096', HOOKBASE_AUDIT_ANCHOR_INTERVAL: '0.25' }).auditAnchors).toEqual({ every: 4096, intervalMs: 250 });
+    expect(loadConfig({ HOOKBASE_AUDIT_ANCHOR_EVERY: '', HOOKBASE_AUDIT_ANCHOR_INTERVAL: '' }).auditAnchors).toEqual({ every: 1000, intervalMs: 10_000 });
+    expect(loadConfig({}, ['--audit-anchor-interval', '60']).auditAnchors.intervalMs).toBe(60_000);
+  });
+
+  it('refuses what it cannot use, naming the variable, the rule and the value', () => {
+    for (const every of ['0', '4097', '1.5', 'many', '-3']) {
+      expect(refusal({ HOOKBASE_AUDIT_ANCHOR_EVERY: every })).toMatch(new RegExp(`^HOOKBASE_AUDIT_ANCHOR_EVERY must be a whole number of events from 1 to 4096 \\(got "${every.replace('.', '\\.')}"\\)`));
+    }
+    for (const interval of ['0', '0.01', '86401', '10s', '-1', '1e3']) {
+      expect(refusal({ HOOKBASE_AUDIT_ANCHOR_INTERVAL: interval })).toBe(`HOOKBASE_AUDIT_ANCHOR_INTERVAL must be a number of seconds from 0.05 to 86400, e.g. 10 or 0.5 (got "${interval}").`);
+    }
+  });
+});

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { parseRetrySchedule, DEFAULT_RETRY_SCHEDULE } from '../dispatcher/retrySchedule';
 import type { RateLimits } from '../api/rateLimit';
+import { DEFAULT_ANCHOR_EVERY, DEFAULT_ANCHOR_INTERVAL_MS, MAX_ANCHOR_EVERY } from '../store/chain/anchorWriter';
+import type { AnchorSchedule } from '../store/chain/anchorWriter';
 
 export type EventsEngine = 'embedded' | 'esdb';
 export type ReadsEngine = 'embedded' | 'mongo';
@@ -36,6 +38,9 @@ export type HookbaseConfig = Readonly<{
 
   /** Uid (or id) of the application whose endpoints receive the operational webhooks (api/operational). */
   operationalApp: string;
+
+  /** When the signed audit anchors are written (HOOKBASE_AUDIT_ANCHOR_EVERY events, HOOKBASE_AUDIT_ANCHOR_INTERVAL seconds; docs/audit.md). */
+  auditAnchors: AnchorSchedule;
 }>;
 
 export class ConfigError extends Error {
@@ -70,6 +75,25 @@ const bool = (name: string, raw: string | undefined): boolean => {
   if (/^(true|1|yes)$/i.test(raw)) return true;
   if (/^(false|0|no)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false (got "${raw}").`);
+};
+
+/** HOOKBASE_AUDIT_ANCHOR_EVERY (events, 1 to MAX_ANCHOR_EVERY) and HOOKBASE_AUDIT_ANCHOR_INTERVAL (seconds, 0.05 to 86400). */
+const anchorScheduleOf = (e: Readonly<Record<string, string | undefined>>): AnchorSchedule => {
+  const rawEvery = e.HOOKBASE_AUDIT_ANCHOR_EVERY;
+  const every = rawEvery === undefined || rawEvery === '' ? DEFAULT_ANCHOR_EVERY : Number(rawEvery);
+  if (!Number.isInteger(every) || every < 1 || every > MAX_ANCHOR_EVERY) {
+    throw new ConfigError(
+      `HOOKBASE_AUDIT_ANCHOR_EVERY must be a whole number of events from 1 to ${MAX_ANCHOR_EVERY} (got "${rawEvery}"): an anchor lists each stream head it pins, ` +
+        `and ${MAX_ANCHOR_EVERY} keep it under EventStoreDB's 1 MiB append limit.`,
+    );
+  }
+  const rawInterval = e.HOOKBASE_AUDIT_ANCHOR_INTERVAL;
+  const given = rawInterval !== undefined && rawInterval !== '';
+  const seconds = given ? Number(rawInterval) : DEFAULT_ANCHOR_INTERVAL_MS / 1000;
+  if ((given && !/^\d+(\.\d+)?$/.test(rawInterval)) || !Number.isFinite(seconds) || seconds < 0.05 || seconds > 86_400) {
+    throw new ConfigError(`HOOKBASE_AUDIT_ANCHOR_INTERVAL must be a number of seconds from 0.05 to 86400, e.g. 10 or 0.5 (got "${rawInterval}").`);
+  }
+  return { every, intervalMs: Math.round(seconds * 1000) };
 };
 
 const STORE_LAYOUTS = { embedded: { events: 'embedded', reads: 'embedded' }, esdb: { events: 'esdb', reads: 'mongo' } } as const;
@@ -168,6 +192,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, argv: readonly 
     eventsSync,
 
     operationalApp: e.HOOKBASE_OPERATIONAL_APP || 'hookbase-operational',
+    auditAnchors: anchorScheduleOf(e),
     publicUrl: (e.HOOKBASE_PUBLIC_URL || `http://${advertisedHost.includes(':') ? `[${advertisedHost}]` : advertisedHost}:${port}`).replace(/\/$/, ''),
   };
 };

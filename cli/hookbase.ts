@@ -30,6 +30,8 @@ import { ProgressWatcher } from '../projections/progressWatcher';
 import { handleCommand } from '../store/commandHandler';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { withHashChain } from '../store/chain/hashChainedEventStore';
+import { AnchorWriter } from '../store/chain/anchorWriter';
+import { anchorPublicKeyInfo, loadOrCreateAnchorKey } from '../store/chain/anchorKey';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import { WriteLock } from '../store/embedded/writeLock';
 import { ReadCache } from '../store/readCache';
@@ -44,9 +46,11 @@ import { createOnce, loadMasterKey } from './masterKey';
 import { OPERATIONAL_FILE, openOperationalRateLimiter } from './operational';
 import type { MongoStores } from './productionStores';
 import { recordProcess } from './processRecord';
+import { VERSION } from './version';
+import { startTracing } from '../observability/tracing';
 import { setProcessV8Flags } from './v8Flags';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 export type RunningHookbase = Readonly<{
   url: string;
@@ -69,6 +73,12 @@ export type StartOptions = Readonly<{
   dispatcher?: Partial<DispatcherConfig>;
   /** Name resolution for the SSRF guard, at endpoint creation and at delivery (tests map names to addresses). */
   resolveHost?: (hostname: string) => Promise<string[]>;
+  /**
+   * The benchmark's switch only (bench/hookbase.ts, HOOKBASE_BENCH_AUDIT; docs/audit.md "Measuring the cost"): 'off'
+   * appends without the hash chain and writes no anchors, to measure what they cost. No variable or flag reaches it:
+   * production always chains and anchors.
+   */
+  audit?: 'on' | 'off';
 }>;
 
 /** Adapts a promise-returning resolver to the callback shape of dns.lookup that undici's connector calls. */
@@ -111,14 +121,16 @@ const backgroundRoles = (config: HookbaseConfig, options: StartOptions): Readonl
  * naming a server it cannot reach), or the data dir's SQLite files. The operational state goes with the read
  * models. `autoCheckpoint: false` when a worker thread checkpoints the files for us (off the API's thread).
  */
-const openStores = async (config: HookbaseConfig, autoCheckpoint: boolean, log: (line: string) => void): Promise<Stores> => {
+const openStores = async (config: HookbaseConfig, autoCheckpoint: boolean, log: (line: string) => void, chained: boolean): Promise<Stores> => {
   const servers = config.events === 'esdb' || config.reads === 'mongo' ? await (await import('./productionStores')).openServerStores(config, log) : null;
   // Shared with the worker threads, which open the same files.
   const locks: EmbeddedWriteLocks = { events: new WriteLock(), reads: new WriteLock(), ops: new WriteLock() };
   const mongo = servers?.mongo ?? null;
   return {
     // Every append hash-chained (docs/audit.md), whichever adapter.
-    events: withHashChain(servers?.events ?? SqliteEventStore.open(join(config.dataDir, 'events.db'), { writeLock: locks.events, autoCheckpoint, synchronous: config.eventsSync })),
+    events: (chained ? withHashChain : <T>(store: T): T => store)(
+      servers?.events ?? SqliteEventStore.open(join(config.dataDir, 'events.db'), { writeLock: locks.events, autoCheckpoint, synchronous: config.eventsSync }),
+    ),
     reads: mongo?.reads ?? SqliteReadStore.open(join(config.dataDir, 'read-models.db'), { writeLock: locks.reads, autoCheckpoint }),
     // Operational state apart from the read models: a rebuild drops read-models.db's tables, never this file's.
     ops: mongo?.ops ?? SqliteReadStore.open(join(config.dataDir, OPERATIONAL_FILE), { writeLock: locks.ops, autoCheckpoint }),
@@ -178,10 +190,13 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   const logger = options.logger ?? createLogger();
   const log = options.log ?? lineLogger(logger);
   collectProcessMetrics();
+  // OpenTelemetry traces when OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set; nothing of it is loaded otherwise.
+  const stopTracing = await startTracing({ serviceVersion: VERSION, threadName: 'main' });
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey(config);
   const onThread = backgroundRoles(config, options);
-  const { events, reads, ops, locks, mongo } = await openStores(config, !(onThread.projections || onThread.dispatcher), log);
+  const audited = options.audit !== 'off';
+  const { events, reads, ops, locks, mongo } = await openStores(config, !(onThread.projections || onThread.dispatcher), log, audited);
   const has = (role: string) => config.roles.includes(role as never);
   let ready = false;
 
@@ -218,7 +233,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   // not heard of yet. MongoDB has no such counter: the watcher hears of another process's commits only through
   // the change stream (or polling), so a cache would answer what one API changed from before the change
   // when asked through another API right after (read-your-writes across APIs broken); those reads go to MongoDB.
-  apiReads = has('api') && readModelsVersion ? new ReadCache(reads, [collections.applications, collections.eventTypes, collections.endpoints], 10_000, () => watcher.fresh()) : null;
+  apiReads = has('api') && readModelsVersion ? new ReadCache(reads, [collections.applications, collections.eventTypes, collections.endpoints], 10_000, () => watcher.fresh(), () => watcher.caughtUp()) : null;
 
   const threads: BackgroundThread[] = [];
   let projectionThread: BackgroundThread | null = null;
@@ -228,7 +243,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     // This thread listens only if a role that subscribes stays here.
     const listen = has('api') || (has('projections') && !onThread.projections) || (has('dispatcher') && !onThread.dispatcher);
     leaveCommitSignal = joinCommitSignal(commitSignal, COMMIT_SIGNAL_SLOTS.main, events, { listen });
-    const common = { dataDir: config.dataDir, eventsSync: config.eventsSync, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs, owner };
+    const common = { dataDir: config.dataDir, eventsSync: config.eventsSync, masterKey, commitSignal, events, reads, locks, log, stopTimeoutMs: dispatcherConfig.stopTimeoutMs, owner, auditAnchors: audited ? config.auditAnchors : null };
     // One thread per role, and one that checkpoints the WAL files (stopped last: threads stop in reverse order).
     // It boots while the others do (awaited below; a failure meanwhile is not an unhandled rejection).
     const walThread = startBackgroundThread({ ...common, name: 'WAL checkpoint', commitSlot: COMMIT_SIGNAL_SLOTS.walCheckpoints, projections: false, dispatcher: null, checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS });
@@ -262,7 +277,10 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   // MongoDB: a change stream on the progress document (on a server without change streams, the watcher's timer).
   if (mongo) cleanups.push(mongo.watchProgress(() => watcher.poke()));
   // Projections here: active while this process holds the lease, a standby otherwise (leadership.ts).
-  const leadership = has('projections') && !projectionThread?.projections ? new ProjectionLeadership(events, reads, ops, allProjections, { owner, log }) : null;
+  // The lease holder also writes the signed audit anchors (docs/audit.md).
+  const anchorWriter = audited ? new AnchorWriter({ events, key: () => loadOrCreateAnchorKey(events, masterKey), schedule: config.auditAnchors, log }) : null;
+  const leadership =
+    has('projections') && !projectionThread?.projections ? new ProjectionLeadership(events, reads, ops, allProjections, { owner, log, whileActive: anchorWriter ? [anchorWriter] : [] }) : null;
   leadership?.onProgress(() => watcher.poke());
   await leadership?.start();
   await watcher.start();
@@ -276,6 +294,8 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
   let api: ApiDeps | undefined;
   if (has('api')) {
     generatedApiKey = await bootstrapApiKey(config, events, reads, progress);
+    // The deployment's anchor key exists before the API serves it (created here once if no process made it yet).
+    if (audited) await anchorPublicKeyInfo(events, masterKey);
     const rateLimits = mongo ? { limiter: mongo.rateLimiter, close: () => {} } : openOperationalRateLimiter(config.dataDir, OPERATIONAL_FILE);
     // Counted in memory, added to the shared counters in batches (api/rateLimit.ts: the bounded overshoot across processes).
     const batched = new BatchedRateLimiter(rateLimits.limiter, { onError: (error) => log(`rate limits: writing the shared counters failed (${error instanceof Error ? error.message : String(error)}); kept for the next write`) });
@@ -340,6 +360,8 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
     await events.close();
     await reads.close();
     await ops.close();
+    // Last: the spans of everything above are batched by now; they are sent before this resolves.
+    await stopTracing?.();
   };
   return { url, port, generatedApiKey, events, reads, ops, close };
 };

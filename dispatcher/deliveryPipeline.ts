@@ -28,6 +28,8 @@ import { toAttemptOutcome } from './httpDelivery';
 import { nextRetryDelayMs, scheduleFor } from './retrySchedule';
 import { signatureHeader } from './signing';
 import { threadMetrics } from '../observability/metrics';
+import { activeTracing } from '../observability/tracing';
+import type { TraceMetadata } from '../observability/tracing';
 
 export type WebhookMessage = Pick<Message, 'id' | 'eventType' | 'payload' | 'timestamp'>;
 
@@ -44,6 +46,8 @@ export type PendingDelivery = Readonly<{
   fresh: boolean;
   /** A due delivery renews its lease to cover `ms` more before its request; false when the lease was lost. */
   renewLease?: (ms: number) => Promise<boolean>;
+  /** The W3C trace context the delivery was created in (its message event's metadata), when tracing is on. */
+  traceparent?: string;
 }>;
 
 /**
@@ -193,7 +197,11 @@ export class DeliveryPipeline {
       'webhook-timestamp': String(timestamp),
       'webhook-signature': signatureHeader(signingSecrets(masterKey, endpoint, Date.now(), this.openSecret), p.message.id, timestamp, body),
     };
+    // Tracing on: the attempt's span, whose context the receiver gets in `traceparent` (observability/tracing.ts).
+    const span = activeTracing === null ? null : activeTracing.attempt(p.traceparent, endpoint.url, p.ref, p.attemptNumber);
+    if (span !== null) Object.assign(headers, span.headers);
     const result = await http.send({ url: endpoint.url, headers, body, timeoutMs, signal: cancel });
+    span?.end(result);
     if (result.kind === 'cancelled') {
       breaker.abandon();
       return 'cancelled';
@@ -205,7 +213,7 @@ export class DeliveryPipeline {
     const outcome = toAttemptOutcome(result);
     const transitions = outcome.kind === 'succeeded' ? await this.succeeded(endpoint.id, breaker, now) : breaker.onFailure(now, outcome.error, await this.sharedStreak(endpoint.id, now));
     const retryAfter = result.kind === 'failed' ? result.retryAfterSeconds : null;
-    const recorded = await this.record(p, outbound, outcome, endpoint.retryDelays, retryAfter);
+    const recorded = await this.record(p, outbound, outcome, endpoint.retryDelays, retryAfter, span?.headers);
     if (result.kind === 'failed' && result.gone) {
       await this.announce(endpoint.id, { type: 'DisableEndpoint', data: { endpointId: endpoint.id, reason: 'Endpoint answered 410 Gone' }, metadata: { now: iso(now) } });
     }
@@ -219,6 +227,7 @@ export class DeliveryPipeline {
     outcome: AttemptOutcome,
     retryDelays: readonly number[] | null,
     retryAfterSeconds: number | null,
+    trace?: TraceMetadata,
   ): Promise<DeliveryResult> {
     const { config } = this.deps;
     const retryDelayMs =
@@ -230,7 +239,7 @@ export class DeliveryPipeline {
       // Written out rather than `{ ...p.ref, … }`: see decideOutbound on what that costs per attempt.
       data: { outboundId: p.ref.outboundId, messageId: p.ref.messageId, endpointId: p.ref.endpointId, applicationId: p.ref.applicationId, attemptId: newId('att'), attemptNumber: p.attemptNumber, maxAttempts: p.maxAttempts, outcome, retryDelayMs },
       metadata: { now: iso(Date.now()) },
-    });
+    }, trace);
     if (recorded === 'recorded') {
       // The last attempt allowed (or a final failure) exhausts the delivery; otherwise another one is scheduled.
       const label = outcome.kind === 'succeeded' ? 'succeeded' : retryDelayMs === null || p.attemptNumber >= p.maxAttempts ? 'exhausted' : 'retrying';
@@ -253,7 +262,7 @@ export class DeliveryPipeline {
    * usual case. If the stream changed meanwhile, the append fails and the command is handled again on a fresh read
    * (a redelivered event or another instance that recorded this attempt makes the decider refuse it).
    */
-  private async appendOutbound(p: PendingDelivery, outbound: Aggregate<OutboundState>, result: DeliveryResult, command: OutboundCommand): Promise<DeliveryResult> {
+  private async appendOutbound(p: PendingDelivery, outbound: Aggregate<OutboundState>, result: DeliveryResult, command: OutboundCommand, trace?: TraceMetadata): Promise<DeliveryResult> {
     const { events } = this.deps;
     const streamId = streams.outbound(p.ref.outboundId);
     try {
@@ -262,14 +271,15 @@ export class DeliveryPipeline {
       try {
         await events.appendToStream(
           streamId,
-          decided.map((e) => ({ type: e.type, data: e.data, metadata: eventMetadata(e.type) })),
+          // An attempt's outcome keeps its span's trace context (tracing on), as the message event keeps the send's.
+          decided.map((e) => ({ type: e.type, data: e.data, metadata: eventMetadata(e.type, trace) })),
           { expectedRevision: outbound.revision ?? 'no_stream' },
         );
         return result;
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
       }
-      await handleCommand(events, streamId, outboundDecider, command);
+      await handleCommand(events, streamId, outboundDecider, command, { metadata: trace });
       return result;
     } catch (error) {
       // Recorded meanwhile (a redelivered event, a second instance): nothing more to do.

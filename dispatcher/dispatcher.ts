@@ -20,6 +20,7 @@ import { InboundDeliverer } from './inboundDeliverer';
 import type { Settlement } from './subscriptionConsumer';
 import { DISPATCHER_GROUP, SubscriptionConsumer, ensureDispatcherGroup } from './subscriptionConsumer';
 import { threadMetrics } from '../observability/metrics';
+import { activeTracing, traceparentOf } from '../observability/tracing';
 import { collections } from '../projections/readModels';
 
 export type DispatcherDeps = Readonly<{
@@ -167,11 +168,13 @@ export class Dispatcher {
     } else {
       return 'ack';
     }
-    const results = await Promise.all(refs.map((ref) => this.firstAttempt(ref, message, applicationId)));
+    // Tracing on: the attempts continue the trace of the send (or resend) that created them.
+    const traceparent = activeTracing === null ? undefined : traceparentOf(recorded.metadata);
+    const results = await Promise.all(refs.map((ref) => this.firstAttempt(ref, message, applicationId, traceparent)));
     return results.includes('cancelled') ? 'leave' : 'ack';
   }
 
-  private firstAttempt(ref: OutboundRef, message: WebhookMessage, applicationId: string): Promise<DeliveryResult> {
+  private firstAttempt(ref: OutboundRef, message: WebhookMessage, applicationId: string, traceparent: string | undefined): Promise<DeliveryResult> {
     const running = this.firstAttempts.get(ref.outboundId);
     if (running) return running;
     const attempt = this.pipeline
@@ -181,6 +184,7 @@ export class Dispatcher {
         maxAttempts: ref.maxAttempts,
         message,
         fresh: true,
+        traceparent,
       })
       .finally(() => this.firstAttempts.delete(ref.outboundId));
     this.firstAttempts.set(ref.outboundId, attempt);

@@ -3,8 +3,10 @@ import { evolveMessage, initialMessageState } from '../domain/message/message';
 import { streams } from '../domain/streams';
 import { collections } from '../projections/readModels';
 import type { DueDeliveryDoc } from '../projections/readModels';
-import { aggregateStream } from '../store/commandHandler';
+import { upcast } from '../domain/events';
+import { activeTracing, traceparentOf } from '../observability/tracing';
 import type { EventStore } from '../store/eventStore';
+import { StreamNotFoundError } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
 import type { CircuitBreakers } from './circuitBreaker';
 import type { DispatcherConfig } from './config';
@@ -46,7 +48,31 @@ const MESSAGES_CACHED = 64;
 /** Attempts recorded here that the due-queue read model may not show yet. */
 const RECORDED_REMEMBERED = 4_096;
 
+/** Trace contexts kept for due deliveries to come (tracing on). */
+const TRACES_REMEMBERED = 4_096;
+
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * The message's state, folded from its stream as aggregateStream does; with `traces` (tracing on) it also notes the
+ * `traceparent` of the event (MessageSent or MessageResent) that created each delivery: a retry continues that
+ * trace. Null when the message stream does not exist.
+ */
+const readMessage = async (events: EventStore, messageId: string, traces: Map<string, string> | null): Promise<Message | null> => {
+  let state = initialMessageState();
+  try {
+    for await (const recorded of events.readStream(streams.message(messageId))) {
+      const event = upcast(recorded.type, recorded.data, recorded.metadata);
+      if (event?.type !== 'MessageSent' && event?.type !== 'MessageResent') continue;
+      state = evolveMessage(state, event);
+      const traceparent = traces === null ? undefined : traceparentOf(recorded.metadata);
+      if (traceparent !== undefined) for (const o of event.data.outbound) traces?.set(o.outboundId, traceparent);
+    }
+  } catch (error) {
+    if (!(error instanceof StreamNotFoundError)) throw error;
+  }
+  return state.status === 'sent' ? state.message : null;
+};
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -64,6 +90,8 @@ export class DuePoller {
   private readonly releaser: LeaseReleaser;
   /** Messages by id, least recently used first: a message's payload never changes (a resend only adds deliveries). */
   private readonly messages = new Map<string, Message>();
+  /** Tracing on: the trace context each delivery of the messages read was created in, by outbound id (oldest first). */
+  private readonly traces = new Map<string, string>();
   /**
    * Attempt numbers recorded here, by outbound id, until the read model catches up: their due entries are stale
    * and not claimed again (the pipeline would find the attempt made, after a claim and a stream read).
@@ -202,12 +230,13 @@ export class DuePoller {
       this.messages.set(messageId, cached);
       return cached;
     }
-    const { state } = await aggregateStream(this.deps.events, streams.message(messageId), evolveMessage, initialMessageState);
-    if (state.status !== 'sent') return null;
+    const read = await readMessage(this.deps.events, messageId, activeTracing === null ? null : this.traces);
+    if (read === null) return null;
     this.messages.delete(messageId);
-    this.messages.set(messageId, state.message);
+    this.messages.set(messageId, read);
     if (this.messages.size > MESSAGES_CACHED) this.messages.delete(this.messages.keys().next().value as string);
-    return state.message;
+    while (this.traces.size > TRACES_REMEMBERED) this.traces.delete(this.traces.keys().next().value as string);
+    return read;
   }
 
   private remember(outboundId: string, attemptNumber: number): void {
@@ -235,6 +264,7 @@ export class DuePoller {
         maxAttempts: ref?.maxAttempts ?? maxAttemptsFor(config.retryScheduleMs),
         message: msg,
         fresh: false,
+        traceparent: activeTracing === null ? undefined : this.traces.get(doc.id),
         renewLease: async (ms) => {
           // The lease as claimed usually covers the request: no transaction then.
           if (leaseUntil - Date.now() >= ms + LEASE_MARGIN_MS) return true;

@@ -1,5 +1,6 @@
 import type { ApiKeyEvent, PortalTokenEvent } from './access/access';
 import type { ApplicationEvent, ApplicationUidClaimed } from './application/application';
+import type { AuditEvent } from './audit/audit';
 import type { EndpointEvent } from './endpoint/endpoint';
 import type { EventTypeEvent } from './eventType/eventType';
 import { derivedSubscriptionId } from './ids';
@@ -18,6 +19,7 @@ export type HookbaseEvent =
   | OutboundEvent
   | ApiKeyEvent
   | PortalTokenEvent
+  | AuditEvent
   | InboundDomainEvent;
 
 export type HookbaseEventType = HookbaseEvent['type'];
@@ -33,8 +35,8 @@ export const OUTBOUND_SCHEMA_VERSION: Readonly<Record<Exclude<HookbaseEventType,
   ApplicationDisabled: 1,
   ApplicationEnabled: 1,
   ApplicationUidClaimed: 1,
-  EventTypeCreated: 1,
-  EventTypeUpdated: 1,
+  EventTypeCreated: 2,
+  EventTypeUpdated: 2,
   EventTypeArchived: 1,
   EventTypeUnarchived: 1,
   EndpointCreated: 2,
@@ -44,6 +46,7 @@ export const OUTBOUND_SCHEMA_VERSION: Readonly<Record<Exclude<HookbaseEventType,
   EndpointSubscriptionEnabled: 1,
   EndpointSubscriptionDisabled: 1,
   EndpointSubscriptionRemoved: 1,
+  EndpointSubscriptionFilterSet: 1,
   EndpointSecretRotated: 1,
   EndpointDisabled: 1,
   EndpointEnabled: 1,
@@ -62,6 +65,8 @@ export const OUTBOUND_SCHEMA_VERSION: Readonly<Record<Exclude<HookbaseEventType,
   ApiKeyRevoked: 1,
   PortalTokenCreated: 2,
   PortalTokenRevoked: 1,
+  AuditKeyCreated: 1,
+  AuditAnchor: 1,
 };
 
 /** Both halves: the inbound one (docs/inbound.md) is versioned in domain/inbound/events.ts. */
@@ -83,6 +88,13 @@ const UPCASTERS: Partial<Record<HookbaseEventType, Record<number, Upcaster>>> = 
   },
   EndpointUpdated: {
     1: ({ eventTypes, ...rest }) => ({ ...rest, legacyEventTypes: names(eventTypes) }),
+  },
+  // v1 event types had no example payload, documentation link or deprecation mark.
+  EventTypeCreated: {
+    1: (data) => ({ ...data, examplePayload: null, documentationUrl: null, deprecated: null }),
+  },
+  EventTypeUpdated: {
+    1: (data) => ({ ...data, examplePayload: null, documentationUrl: null, deprecated: null }),
   },
   // v1 portal tokens had neither name nor scopes: they could do everything.
   PortalTokenCreated: {

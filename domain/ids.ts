@@ -81,6 +81,12 @@ export const derivedMessageId = (applicationId: string, eventId: string): string
   return `msg_${encodeBytes(digest, 26)}`;
 };
 
+/** The id of the message a send with an Idempotency-Key makes (see api/commands/messages.ts): one per key id. */
+export const keyedMessageId = (idempotencyKeyId: string): string => {
+  const digest = hash('sha256', `idempotency-key\u0000${idempotencyKeyId}`, 'buffer');
+  return `msg_${encodeBytes(digest, 26)}`;
+};
+
 /** A key id derived from the key's hash: the bootstrap key registers itself idempotently. */
 export const derivedKeyId = (keyHash: string): string => {
   const digest = hash('sha256', `apikey\u0000${keyHash}`, 'buffer');

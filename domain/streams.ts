@@ -11,6 +11,10 @@ export const streams = {
   outbound: (id: string) => `outbound-${id}`,
   apiKey: (id: string) => `apikey-${id}`,
   portalToken: (id: string) => `portaltoken-${id}`,
+  /** The deployment's anchor key (one stream, one event: docs/audit.md). */
+  auditKey: () => 'auditkey-deployment',
+  /** The signed anchors, one chain per deployment (docs/audit.md). */
+  auditAnchors: () => 'auditanchors-deployment',
   ...inboundStreams,
 } as const;
 
@@ -23,5 +27,7 @@ export const categories = {
   outbound: 'outbound-',
   apiKey: 'apikey-',
   portalToken: 'portaltoken-',
+  auditKey: 'auditkey-',
+  auditAnchors: 'auditanchors-',
   ...inboundCategories,
 } as const;

@@ -20,6 +20,13 @@ const LEASE_ID = 'projections';
 
 export type ProjectionLeaseDoc = { id: string; owner: string; expiresAt: number };
 
+/** Work that runs only in the process holding the lease, beside the projections (the audit anchors' writer). */
+export type LeaseTask = Readonly<{
+  /** Idempotent; never throws (a task logs and retries its own failures). */
+  start: () => Promise<void>;
+  stop: () => Promise<void>;
+}>;
+
 export type LeadershipOptions = Readonly<{
   /** Who we are in the lease (unique per process). */
   owner: string;
@@ -29,6 +36,8 @@ export type LeadershipOptions = Readonly<{
   standbyCheckMs?: number;
   log?: (line: string) => void;
   now?: () => number;
+  /** Started when this process takes the lease, stopped when it loses it or stops. */
+  whileActive?: readonly LeaseTask[];
 }>;
 
 /**
@@ -133,6 +142,8 @@ export class ProjectionLeadership {
     }
     if (held && !this.runner) await this.becomeActive();
     else if (!held && this.runner) await this.standBy('the lease went to another process');
+    // Fenced out (the runner is gone) and the lease elsewhere: the tasks stop too (stopping a stopped one costs nothing).
+    else if (!held) for (const task of this.options.whileActive ?? []) await task.stop();
     if (held && this.runner) await this.pickUpRebuild();
   }
 
@@ -208,6 +219,7 @@ export class ProjectionLeadership {
     this.runner = runner;
     this.log(`projections: ${this.options.owner} holds the lease and writes the read models`);
     await runner.start();
+    for (const task of this.options.whileActive ?? []) await task.start();
   }
 
   private async standBy(why: string): Promise<void> {
@@ -216,6 +228,7 @@ export class ProjectionLeadership {
     this.runner = null;
     this.log(`projections: standing by (${why})`);
     await runner?.stop();
+    for (const task of this.options.whileActive ?? []) await task.stop();
   }
 
   /** Stops; with `release`, gives the lease up so that a standby takes over at once. */
@@ -228,6 +241,7 @@ export class ProjectionLeadership {
     const wasActive = this.runner !== null;
     await this.runner?.stop();
     this.runner = null;
+    for (const task of this.options.whileActive ?? []) await task.stop();
     if (release && wasActive) await releaseProjectionLease(this.ops, this.options.owner).catch(() => {});
   }
 }

@@ -1,6 +1,8 @@
 import type { OutboundRef } from '../domain/message/message';
 import type { DeliveryRef } from '../domain/outbound/outbound';
+import type { RecordedEvent } from '../store/eventStore';
 import type { ReadStoreTransaction, WriteCollection } from '../store/readStore';
+import { activeTracing } from '../observability/tracing';
 import { collections } from './readModels';
 import type { AttemptDoc, DueDeliveryDoc, MessageDoc, OutboundDoc } from './readModels';
 import { projection } from './projection';
@@ -68,22 +70,41 @@ const statsOf = (tx: ReadStoreTransaction): DeliveryStatsWriter => {
   return stats;
 };
 
+/**
+ * Events older than this are replayed (a rebuild, a catch-up after a long stop), not sent now: their traces were
+ * exported long ago, and a rebuild would otherwise export a span per message ever sent.
+ */
+export const FAN_OUT_TRACED_WITHIN_MS = 5 * 60_000;
+
+/** The fan-out's span when tracing is on (observability/tracing.ts), joined to the send by the event's metadata. */
+const fanOutSpan = (recorded: RecordedEvent, messageId: string, deliveries: number): (() => void) | null => {
+  const tracing = activeTracing;
+  if (tracing === null || Date.now() - recorded.created.getTime() > FAN_OUT_TRACED_WITHIN_MS) return null;
+  return tracing.fanOut(recorded.metadata, recorded.type, messageId, deliveries);
+};
+
 /** The deliveries, and the delivery statistics that follow from them (deliveryStats.ts). */
 export const outboundProjection = projection(
   'outbound',
   [collections.outbound, collections.endpointStats, collections.applicationStats],
   ['MessageSent', 'MessageResent', 'AttemptSucceeded', 'AttemptFailed', 'RetryScheduled', 'DeliveryExhausted', 'RetryRequested'],
-  async (event, tx) => {
+  async (event, tx, recorded) => {
     const outbound = tx.collection<OutboundDoc>(collections.outbound);
     const stats = statsOf(tx);
     switch (event.type) {
-      case 'MessageSent':
+      case 'MessageSent': {
+        const end = fanOutSpan(recorded, event.data.messageId, event.data.outbound.length);
         await stats.messageSent(event.data.applicationId, event.data.timestamp);
         await putPending(outbound, stats, event.data.outbound, event.data, event.data.timestamp, true);
+        end?.();
         break;
-      case 'MessageResent':
+      }
+      case 'MessageResent': {
+        const end = fanOutSpan(recorded, event.data.messageId, event.data.outbound.length);
         await putPending(outbound, stats, event.data.outbound, event.data, event.data.resentAt, false);
+        end?.();
         break;
+      }
       case 'AttemptSucceeded':
       case 'AttemptFailed': {
         const d = event.data;

@@ -20,6 +20,9 @@ export class ProgressWatcher implements ProjectionProgress {
   private closed = false;
   /** How many times the document was read (tests, metrics). */
   reads = 0;
+  /** Reads of the document started and finished (`caughtUp`: a read that started after a given moment). */
+  private started = 0;
+  private finished = 0;
   /** The store's version when the document was last read (see `fresh`). */
   private checkedVersion: number | null = null;
 
@@ -80,8 +83,28 @@ export class ProgressWatcher implements ProjectionProgress {
     while (this.checking) await this.checking;
   }
 
+  /**
+   * Resolves once a read of the document that started after this call has finished (its changes told, so a cache
+   * holds nothing older than that moment). Unlike `settled`, it does not wait for the reads that later pokes start.
+   */
+  async caughtUp(): Promise<void> {
+    // A read in flight started before this call: the one after it counts.
+    const wanted = this.started + 1;
+    this.poke();
+    while (this.finished < wanted && !this.closed && this.checking) await this.checking;
+  }
+
   private async check(): Promise<void> {
     this.reads++;
+    const seq = ++this.started;
+    try {
+      await this.readDocument();
+    } finally {
+      this.finished = seq;
+    }
+  }
+
+  private async readDocument(): Promise<void> {
     // Taken before the read: a commit after it makes the next look differ, never the reverse.
     const version = this.version?.() ?? null;
     const doc = await readProgress(this.store);

@@ -1,4 +1,5 @@
 import type { CircuitState } from '../domain/endpoint/endpoint';
+import type { SubscriptionFilter } from '../domain/endpoint/subscriptions';
 import type { JsonObject, JsonValue } from '../domain/json';
 import type { DeliveryStatus } from '../domain/outbound/outbound';
 import type { SealedSecret } from '../domain/secretBox';
@@ -29,6 +30,10 @@ export type EventTypeDoc = {
   description: string | null;
   category: string | null;
   schema: JsonObject | null;
+  /** Absent in documents projected before v2 of the event type events (= null). */
+  examplePayload?: JsonValue | null;
+  documentationUrl?: string | null;
+  deprecated?: { at: string; message: string | null } | null;
   archived: boolean;
   createdAt: string;
   updatedAt: string;
@@ -44,7 +49,7 @@ export type EndpointDoc = {
   /** Every subscription, enabled or not: 0 = every event type. Absent in documents of older versions. */
   subscriptionCount?: number;
   /** The aggregate's subscriptions, folded again on the next event. Absent in documents of older versions. */
-  subscriptions?: { id: string; eventType: string; enabled: boolean; createdAt: string; updatedAt: string }[];
+  subscriptions?: { id: string; eventType: string; enabled: boolean; createdAt: string; updatedAt: string; filter?: SubscriptionFilter | null }[];
   headers: Record<string, string>;
   rateLimitPerSecond: number | null;
   timeoutSeconds: number;
@@ -109,6 +114,8 @@ export type SubscriptionDoc = {
   applicationId: string;
   eventTypeName: string;
   isEnabled: boolean;
+  /** Absent in documents projected before subscriptions had filters (= none). */
+  filter?: SubscriptionFilter | null;
   createdAt: string;
   updatedAt: string;
 };

@@ -1,5 +1,5 @@
 import type { Subscription } from '../domain/endpoint/subscriptions';
-import { evolveSubscriptions, replaceSubscriptions, SUBSCRIPTION_EVENT_TYPES } from '../domain/endpoint/subscriptions';
+import { evolveSubscriptions, replaceSubscriptions, sameFilter, SUBSCRIPTION_EVENT_TYPES } from '../domain/endpoint/subscriptions';
 import type { HookbaseEvent } from '../domain/events';
 import type { WriteCollection } from '../store/readStore';
 import { collections } from './readModels';
@@ -7,15 +7,15 @@ import type { SubscriptionDoc, SubscriptionOwnerDoc } from './readModels';
 import { projection } from './projection';
 
 const toSubscription = (d: SubscriptionDoc): Subscription => ({
-  id: d.id, eventType: d.eventTypeName, enabled: d.isEnabled, createdAt: d.createdAt, updatedAt: d.updatedAt,
+  id: d.id, eventType: d.eventTypeName, enabled: d.isEnabled, createdAt: d.createdAt, updatedAt: d.updatedAt, filter: d.filter ?? null,
 });
 
 const toDoc = (s: Subscription, endpointId: string, applicationId: string): SubscriptionDoc => ({
-  id: s.id, endpointId, applicationId, eventTypeName: s.eventType, isEnabled: s.enabled, createdAt: s.createdAt, updatedAt: s.updatedAt,
+  id: s.id, endpointId, applicationId, eventTypeName: s.eventType, isEnabled: s.enabled, ...(s.filter ? { filter: s.filter } : {}), createdAt: s.createdAt, updatedAt: s.updatedAt,
 });
 
 const sameDoc = (a: SubscriptionDoc, b: SubscriptionDoc): boolean =>
-  a.isEnabled === b.isEnabled && a.updatedAt === b.updatedAt && a.eventTypeName === b.eventTypeName && a.createdAt === b.createdAt;
+  a.isEnabled === b.isEnabled && a.updatedAt === b.updatedAt && a.eventTypeName === b.eventTypeName && a.createdAt === b.createdAt && sameFilter(a.filter, b.filter);
 
 /** An endpoint has few subscriptions (one per event type at most): its whole set is read, changed and diffed. */
 const ofEndpoint = async (subs: WriteCollection<SubscriptionDoc>, endpointId: string): Promise<SubscriptionDoc[]> => {
@@ -77,7 +77,8 @@ export const subscriptionsProjection = projection(
       case 'EndpointSubscriptionAdded':
       case 'EndpointSubscriptionEnabled':
       case 'EndpointSubscriptionDisabled':
-      case 'EndpointSubscriptionRemoved': {
+      case 'EndpointSubscriptionRemoved':
+      case 'EndpointSubscriptionFilterSet': {
         const { endpointId } = event.data;
         const applicationId = event.type === 'EndpointSubscriptionAdded' ? event.data.applicationId : (await owners.get(endpointId))?.applicationId;
         if (applicationId === undefined) return;

@@ -80,4 +80,39 @@ describe('ReadCache', () => {
     release({ id: 'a1', name: 'After the change', tags: [] });
     expect((await again)?.name).toBe('After the change');
   });
+  it('when a commit it has not heard of is pending, catches up first and answers from memory what that did not change', async () => {
+    // Another connection committed (isFresh false): catching up tells which collections changed.
+    let fresh = true;
+    let changedOnCatchUp: string[] = [];
+    let catchUps = 0;
+    let storeReads = 0;
+    const counting = {
+      ...store,
+      collection: (def: CollectionDef) => {
+        const inner = store.collection(def);
+        return { ...inner, get: (id: string) => (storeReads++, inner.get(id)), find: inner.find.bind(inner), count: inner.count.bind(inner) };
+      },
+    } as unknown as ReadStore;
+    const watched: ReadCache = new ReadCache(counting, [apps], 100, () => fresh, async () => {
+      catchUps++;
+      watched.invalidate(changedOnCatchUp);
+      fresh = true;
+    });
+    const col = watched.collection<App>(apps);
+    expect((await col.get('a1'))?.name).toBe('First');
+    expect(storeReads).toBe(1);
+
+    // A commit that did not touch `apps` (a projection batch of deliveries): one catch-up, no store read.
+    fresh = false;
+    changedOnCatchUp = ['outbound'];
+    expect((await col.get('a1'))?.name).toBe('First');
+    expect([catchUps, storeReads]).toEqual([1, 1]);
+
+    // A commit that renamed it: the catch-up forgets `apps`, the lookup reads the new document.
+    await put({ id: 'a1', name: 'Renamed', tags: ['x'] });
+    fresh = false;
+    changedOnCatchUp = ['apps'];
+    expect((await col.get('a1'))?.name).toBe('Renamed');
+    expect([catchUps, storeReads]).toEqual([2, 2]);
+  });
 });

@@ -18,8 +18,14 @@ export class ReadCache implements ReadStore {
     collections: readonly CollectionDef[],
     private readonly maxEntriesPerCollection = 10_000,
     isFresh: () => boolean = () => true,
+    /**
+     * Resolves once the cache has heard of every change committed before the call (the progress watcher's
+     * `caughtUp`). With it, a lookup that finds the cache not fresh waits for that (one read of the progress
+     * document, shared by every lookup meanwhile) and then answers from the cache; without it, it reads the store.
+     */
+    catchUp: (() => Promise<void>) | null = null,
   ) {
-    for (const def of collections) this.cached.set(def.name, new CachedCollection(inner.collection(def), maxEntriesPerCollection, isFresh));
+    for (const def of collections) this.cached.set(def.name, new CachedCollection(inner.collection(def), maxEntriesPerCollection, isFresh, catchUp));
   }
 
   collection<T extends Document>(def: CollectionDef): ReadCollection<T> {
@@ -73,6 +79,7 @@ class CachedCollection<T extends Document> implements ReadCollection<T> {
     private readonly inner: ReadCollection<T>,
     private readonly maxEntries: number,
     private readonly isFresh: () => boolean,
+    private readonly catchUp: (() => Promise<void>) | null,
   ) {}
 
   get(id: string): Promise<T | null> {
@@ -85,8 +92,12 @@ class CachedCollection<T extends Document> implements ReadCollection<T> {
 
   /** The kept answer for `key`, or `read` it, freeze it and keep it unless a change came meanwhile. */
   private async through<V>(map: Map<string, V>, key: string, read: () => Promise<V>): Promise<V> {
-    // Something was committed that this cache has not heard of yet: answer from the store, keep nothing.
-    if (!this.isFresh()) return deepFreeze(await read());
+    // Something was committed that this cache has not heard of yet: hear of it first (what it changed is
+    // forgotten, what is left is current as of a moment after this call), or answer from the store and keep nothing.
+    if (!this.isFresh()) {
+      if (!this.catchUp) return deepFreeze(await read());
+      await this.catchUp();
+    }
     let value = map.get(key);
     if (value === undefined) {
       const generation = this.generation;

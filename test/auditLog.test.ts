@@ -111,7 +111,8 @@ describe('hookbase audit verify --log on the embedded store', () => {
   let stream = '';
 
   beforeAll(async () => {
-    hb = await startTestHookbase();
+    // An anchor after every event, so that the tail removal below is pinned (test/auditAnchors.test.ts has the rest).
+    hb = await startTestHookbase({ env: { HOOKBASE_AUDIT_ANCHOR_EVERY: '1' } });
     receiver = await startReceiver();
     await hb.sdk.eventTypes.create({ name: 'chain.event' });
     const app = await hb.sdk.applications.create({ name: 'Chained' });
@@ -205,18 +206,19 @@ describe('hookbase audit verify --log on the embedded store', () => {
     }
   });
 
-  it('cannot see an event removed from the tail of a stream (that takes anchors, not built yet): the log still verifies', async () => {
+  it('sees an event removed from the tail of a stream only through the anchor that pins it: the chain left is whole', async () => {
+    await eventually(async () => (await verifyLog(hb.events)).eventsAfterLastAnchor === 0, 20_000);
     const tail = row(3);
-    const before = (await verifyByCli(hb)).report;
     db.prepare('DELETE FROM events WHERE position = ?').run(tail.position);
     try {
       const { code, report } = await verifyByCli(hb);
-      // Documented as undetectable without anchors (docs/audit.md): if this starts failing, the docs must change too.
-      expect(code).toBe(0);
-      expect(report?.events).toBe((before?.events ?? 0) - 1);
+      expect(code).toBe(1);
+      // No chain reason (hash, prev, revision): every chain left holds. The anchor names what is gone.
+      expect(report?.firstBreak).toMatchObject({ stream, revision: '3', reason: 'missing', expected: chainOf(tail).hash, found: 'missing' });
     } finally {
       restore(tail);
     }
+    expect((await verifyByCli(hb)).code).toBe(0);
   });
 });
 

@@ -207,7 +207,11 @@ describe('endpoints', () => {
     expect(r.secretVersion).toBe(2);
     expect(Date.parse(r.previousSecretExpiresAt as string) - Date.now()).toBeLessThan(61_000);
 
-    expect(expectOne(await api('POST', `/api/webhook-endpoints/${ep.id}/reset-circuit`), 200, FIELDS.endpoint).circuitState).toBe('closed');
+    const reset = await api('POST', `/api/webhook-endpoints/${ep.id}/reset-circuit`);
+    expect(reset.status).toBe(200);
+    expect(Object.keys(reset.body as object).sort()).toEqual(['circuitState', 'data', 'success']);
+    expect(expectShape((reset.body as { data: unknown }).data, FIELDS.endpoint).circuitState).toBe('closed');
+    expect(reset.body).toMatchObject({ success: true, circuitState: 'closed' });
 
     const before = ctx.receiver.received.length;
     const test = await api('POST', `/api/webhook-endpoints/${ep.id}/test`, {});

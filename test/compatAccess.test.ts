@@ -64,7 +64,7 @@ describe('the portal API with a token made on /api', () => {
     expect((types.body as { data: { name: string }[] }).data.map((t) => t.name)).toContain(type.name);
     const sub = await portal('POST', '/portal/subscriptions', { endpointId: ep.id, eventTypeId: type.id });
     expect(sub.status).toBe(201);
-    expectShape((sub.body as { data: unknown }).data, FIELDS.subscription);
+    expectShape((sub.body as { data: unknown }).data, FIELDS.portalSubscription);
 
     await api('POST', '/api/send-event', { applicationId: app.id, eventType: type.name, payload: {} });
     const messages = await portal('GET', '/portal/messages?limit=10&offset=0');
@@ -90,7 +90,10 @@ describe('the MCP server: /api/organizations/{orgId}/…', () => {
     expectCompatError(await api('GET', '/api/organizations/org_other/webhooks/analytics'), 404);
 
     const analytics = await api('GET', `${org}/webhooks/analytics?days=3`);
-    const a = expectOne(analytics, 200, { days: 'array', totals: 'object', truncated: 'boolean' });
+    const a = expectOne(analytics, 200, {
+      days: 'array', totals: 'object', truncated: 'boolean', timeRange: 'string?', since: 'iso', applicationId: 'string?', endpointId: 'string?',
+      successRate: 'number?', latency: 'object', topFailingEndpoints: 'array',
+    });
     expect(a.days).toHaveLength(3);
     const counts = { pending: 'integer', success: 'integer', failed: 'integer', exhausted: 'integer', total: 'integer' } as const;
     for (const day of a.days as unknown[]) expectShape(day, { date: 'string', ...counts });

@@ -15,7 +15,8 @@ export const FIELDS = {
   },
   eventType: {
     id: 'string', name: 'string', displayName: 'string?', description: 'string?', category: 'string?', schema: 'string?', examplePayload: 'string?',
-    documentationUrl: 'string?', isEnabled: 'boolean', isArchived: 'boolean', subscriptionCount: 'integer', createdAt: 'iso', updatedAt: 'iso',
+    documentationUrl: 'string?', isEnabled: 'boolean', isArchived: 'boolean', isDeprecated: 'boolean', deprecatedAt: 'iso?', deprecatedMessage: 'string?',
+    schemaVersion: 'any', subscriptionCount: 'integer', createdAt: 'iso', updatedAt: 'iso',
   },
   endpoint: {
     id: 'string', applicationId: 'string', url: 'string', description: 'string', secretPrefix: 'string', hasSecret: 'boolean', secretVersion: 'integer',
@@ -25,15 +26,21 @@ export const FIELDS = {
     totalMessages: 'integer', totalSuccesses: 'integer', totalFailures: 'integer', avgResponseTimeMs: 'number?', lastSuccessAt: 'iso?',
     lastFailureAt: 'iso?', lastResponseStatus: 'integer?', isVerified: 'boolean', verifiedAt: 'iso?', createdAt: 'iso', updatedAt: 'iso',
   },
-  subscription: { id: 'string', endpointId: 'string', eventTypeId: 'string', eventTypeName: 'string', isEnabled: 'boolean', createdAt: 'iso', updatedAt: 'iso' },
+  portalSubscription: { id: 'string', endpointId: 'string', eventTypeId: 'string', eventTypeName: 'string', isEnabled: 'boolean', createdAt: 'iso', updatedAt: 'iso' },
+  subscription: {
+    id: 'string', endpointId: 'string', eventTypeId: 'string', eventTypeName: 'string', isEnabled: 'boolean', createdAt: 'iso', updatedAt: 'iso',
+    filterExpression: 'string?', labelFilters: 'object?', labelFilterMode: 'string?', transformId: 'any', createdBy: 'any', endpointUrl: 'string?',
+    eventTypeDisplayName: 'string?', applicationId: 'string', applicationName: 'string?', endpoint: 'object?', eventType: 'object', application: 'object',
+  },
   outbound: {
     id: 'string', messageId: 'string', eventId: 'string?', applicationId: 'string', endpointId: 'string', endpointUrl: 'string', eventType: 'string',
     status: 'string', attempts: 'integer', maxAttempts: 'integer', lastAttemptAt: 'iso?', nextAttemptAt: 'iso?', lastResponseStatus: 'integer?',
     lastResponseBody: 'string?', lastError: 'string?', deliveredAt: 'iso?', createdAt: 'iso', updatedAt: 'iso',
+    applicationName: 'string?', lastErrorMessage: 'string?', completedAt: 'iso?',
   },
   attempt: {
     id: 'string', outboundMessageId: 'string', attemptNumber: 'integer', responseStatus: 'integer?', responseBody: 'string?', responseHeaders: 'object?',
-    error: 'string?', latencyMs: 'number?', attemptedAt: 'iso',
+    error: 'string?', latencyMs: 'number?', attemptedAt: 'iso', status: 'string', responseTimeMs: 'number?', errorMessage: 'string?', createdAt: 'iso',
   },
   portalToken: {
     id: 'string', applicationId: 'string', tokenPrefix: 'string', name: 'string?', scopes: 'array', expiresAt: 'iso', createdAt: 'iso',

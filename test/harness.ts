@@ -52,6 +52,9 @@ export const startTestHookbase = async (options: TestHookbaseOptions = {}): Prom
     HOOKBASE_API_KEY: apiKey,
     HOOKBASE_ALLOW_PRIVATE_NETWORKS: 'true',
     HOOKBASE_ROLES: (options.roles ?? ['api', 'projections', 'dispatcher']).join(','),
+    // Audit anchors only every 1,000 events or hourly here: tests that assert "nothing was appended" across a request
+    // would otherwise meet a timed anchor now and then. The anchors' own tests set their schedule (test/auditAnchors.test.ts).
+    HOOKBASE_AUDIT_ANCHOR_INTERVAL: '3600',
     ...options.env,
   });
   const dns = options.dns;

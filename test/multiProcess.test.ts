@@ -98,6 +98,19 @@ describe('several processes on one embedded store', () => {
       expect(onceA?.id).toBe(onceB?.id);
       expect(answers.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(1);
 
+      // The same Idempotency-Key on a send to both APIs at once: one message (the key is carried by the append).
+      const sendKeyed = (url: string) =>
+        fetch(`${url}/v1/applications/${app.id}/messages`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'idempotency-key': 'one-send-key' },
+          body: JSON.stringify({ eventType: 'multi.event', payload: { keyed: true } }),
+        });
+      const sent = await Promise.all([sendKeyed(apiA.url), sendKeyed(apiB.url)]);
+      expect(sent.map((r) => r.status)).toEqual([202, 202]);
+      const [sentA, sentB] = (await Promise.all(sent.map((r) => r.json()))) as Array<{ id: string }>;
+      expect(sentA?.id).toBe(sentB?.id);
+      expect(sent.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(1);
+
       // A rate limit holds across API processes: 3 portal tokens per application per hour, whichever API is asked.
       await a.portalTokens.create(app.id);
       await b.portalTokens.create(app.id);
@@ -143,8 +156,8 @@ describe('several processes on one embedded store', () => {
       phase('sent');
       expect(messageIds.size).toBe(MESSAGES);
 
-      // Every message delivered, counted by webhook-id (the twin's included).
-      await eventually(async () => deliveries.size >= MESSAGES + 1, 45_000, 100);
+      // Every message delivered, counted by webhook-id (the twin's and the keyed send's included).
+      await eventually(async () => deliveries.size >= MESSAGES + 2, 45_000, 100);
       for (const id of messageIds) expect(deliveries.has(id)).toBe(true);
       expect(deliveries.has(viaA.id)).toBe(true);
       const duplicates = [...deliveries.values()].filter((n) => n > 1).length;
@@ -154,15 +167,15 @@ describe('several processes on one embedded store', () => {
       const outbound = await eventually(
         async () => {
           const { data } = await b.messages.listAllOutbound(app.id, {});
-          return data.length === MESSAGES + 1 && data.every((o) => o.status === 'success') ? data : undefined;
+          return data.length === MESSAGES + 2 && data.every((o) => o.status === 'success') ? data : undefined;
         },
         20_000,
         250,
       );
-      expect(new Set(outbound.map((o) => o.messageId)).size).toBe(MESSAGES + 1);
+      expect(new Set(outbound.map((o) => o.messageId)).size).toBe(MESSAGES + 2);
       expect((await a.applications.listAll()).data).toHaveLength(2);
       const { data: messages } = await a.messages.listAll(app.id, {});
-      expect(messages).toHaveLength(MESSAGES + 1);
+      expect(messages).toHaveLength(MESSAGES + 2);
 
       // After the takeover, read-your-writes still holds across processes.
       const late = await b.endpoints.create(app.id, { url: `${receiver.url}?late` });

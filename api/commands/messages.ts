@@ -1,25 +1,34 @@
 import type { ValidateFunction } from 'ajv';
 import { endpointWants } from '../../domain/endpoint/endpoint';
 import { conflict, notFound, validationError } from '../../domain/errors';
-import { derivedMessageId, newId } from '../../domain/ids';
+import { derivedMessageId, keyedMessageId, newId } from '../../domain/ids';
 import type { JsonValue } from '../../domain/json';
 import { messageDecider, samePayload } from '../../domain/message/decide';
 import type { MessageSent, OutboundRef } from '../../domain/message/message';
 import { outboundDecider } from '../../domain/outbound/decide';
 import { streams } from '../../domain/streams';
 import { aggregateStream, handleCommand } from '../../store/commandHandler';
-import { WrongExpectedVersionError } from '../../store/eventStore';
+import { StreamNotFoundError, WrongExpectedVersionError } from '../../store/eventStore';
 import { collections } from '../../projections/readModels';
 import type { EndpointDoc, EventTypeDoc, MessageDoc, OutboundDoc } from '../../projections/readModels';
 import type { ApiDeps } from '../deps';
+import { reused } from '../idempotency';
+import type { KeyedRequest } from '../route';
 import { toDetails } from '../validation';
 import { ajv } from '../validation';
 import { HttpError } from '../errors';
 import type { Position } from '../../store/eventStore';
+import { activeTracing } from '../../observability/tracing';
+import { passesFilter } from './subscriptionFilters';
 import { findAfterOwnWrites, metadataOf, noteAppended, readYourWrites, requireApplication } from './common';
 
-/** `endpointIds` (the compat surface's send-event): only these of the subscribed endpoints receive it. */
-export type MessageIn = { eventType: string; payload: JsonValue; eventId?: string | null; endpointIds?: readonly string[] };
+/**
+ * `endpointIds` (the compat surface's send-event): only these of the subscribed endpoints receive it. `labels`:
+ * matched against the subscriptions' label filters at send time (not kept with the message).
+ */
+export type MessageIn = { eventType: string; payload: JsonValue; eventId?: string | null; endpointIds?: readonly string[]; labels?: Readonly<Record<string, string>> };
+
+type FanOutInput = Readonly<{ eventType: string; payload: JsonValue; labels?: Readonly<Record<string, string>> }>;
 
 const validators = new Map<string, ValidateFunction>();
 
@@ -41,8 +50,15 @@ const checkPayload = async (deps: ApiDeps, eventType: string, payload: JsonValue
   }
 };
 
-/** Fan-out is decided at send time from the endpoints read model: who is subscribed now receives it. */
-const fanOut = async (deps: ApiDeps, applicationId: string, eventType: string, only?: string, among?: readonly string[]): Promise<OutboundRef[]> => {
+/** The enabled subscription's filter passes (no filter, or an endpoint without subscriptions: every send). */
+const subscriptionPasses = (ep: EndpointDoc, input: FanOutInput): Promise<boolean> => {
+  const sub = ep.subscriptions?.find((s) => s.enabled && s.eventType === input.eventType);
+  return passesFilter(sub?.filter, input.payload, input.labels ?? {});
+};
+
+/** Fan-out is decided at send time from the endpoints read model: who is subscribed now, and whose filter passes, receives it. */
+const fanOut = async (deps: ApiDeps, applicationId: string, input: FanOutInput, only?: string, among?: readonly string[]): Promise<OutboundRef[]> => {
+  const eventType = input.eventType;
   const endpoints = deps.reads.collection<EndpointDoc>(collections.endpoints);
   const refs: OutboundRef[] = [];
   let cursor: string | undefined;
@@ -52,6 +68,7 @@ const fanOut = async (deps: ApiDeps, applicationId: string, eventType: string, o
     for (const ep of page.items) {
       if (only !== undefined ? ep.id !== only : !endpointWants(ep, eventType)) continue;
       if (among !== undefined && !among.includes(ep.id)) continue;
+      if (only === undefined && !(await subscriptionPasses(ep, input))) continue;
       const delays = ep.retryDelays ?? deps.config.retryScheduleMs;
       refs.push({ outboundId: newId('out'), endpointId: ep.id, endpointUrl: ep.url, maxAttempts: delays.length + 1 });
     }
@@ -65,7 +82,8 @@ export type SendResult = Readonly<{
   outbound: readonly { id: string; endpointId: string; status: string }[];
   /** The endpoints the message fans out to, with their URLs at send time (the compat answer names them). */
   endpoints: readonly { id: string; url: string }[];
-  replayed: boolean;
+  /** true: the eventId was sent before (the message as it is now); 'key': the Idempotency-Key's first answer again. */
+  replayed: boolean | 'key';
   /** Where the message is in `$all`: a read presenting it as a consistency token sees the message. */
   position: Position;
 }>;
@@ -75,7 +93,16 @@ export type SendOptions = Readonly<{
   onlyEndpoint?: string;
   /** Answer once the read models include the message (a caller that reads its deliveries next); a plain send does not wait. */
   readYourWrites?: boolean;
+  /**
+   * The request's Idempotency-Key (a send without an eventId): the message's id derives from it, so the append's
+   * expectation of no stream is the key's claim, on every process at once; the request's hash goes in the event's
+   * metadata, and a second request with the key gets the first answer, rebuilt from the event (`replayed: 'key'`).
+   */
+  idempotency?: KeyedRequest;
 }>;
+
+/** Where a keyed send keeps the hash of its request (event metadata). */
+const REQUEST_HASH = 'idempotencyRequestHash';
 
 /**
  * One send: the lookups (from the API's read cache), one durable append, and the answer built from what was
@@ -87,19 +114,30 @@ export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: Mess
   const app = await requireApplication(deps, appIdOrUid);
   await checkPayload(deps, input.eventType, input.payload);
   const eventId = input.eventId ?? null;
-  const messageId = eventId === null ? newId('msg') : derivedMessageId(app.id, eventId);
+  const keyed = eventId === null ? options.idempotency : undefined;
+  const messageId = eventId !== null ? derivedMessageId(app.id, eventId) : keyed ? keyedMessageId(keyed.id) : newId('msg');
   // A disabled application's messages are kept and reach no endpoint.
-  const outbound = app.disabled ? [] : await fanOut(deps, app.id, input.eventType, onlyEndpoint, input.endpointIds);
+  const outbound = app.disabled ? [] : await fanOut(deps, app.id, input, onlyEndpoint, input.endpointIds);
   try {
     // With an eventId the stream's creation is the idempotency check, forever and across instances.
     const metadata = metadataOf(deps);
-    const { position: appended } = await handleCommand(
-      deps.events,
-      streams.message(messageId),
-      messageDecider,
-      { type: 'SendMessage', data: { messageId, applicationId: app.id, eventType: input.eventType, payload: input.payload, eventId, outbound }, metadata },
-      { expectedRevision: 'no_stream' },
-    );
+    // Tracing on: the append's trace context goes into the event's metadata (observability/tracing.ts).
+    const span = activeTracing === null ? null : activeTracing.append('MessageSent', messageId, app.id, outbound.length);
+    let appended: Position | null;
+    try {
+      ({ position: appended } = await handleCommand(
+        deps.events,
+        streams.message(messageId),
+        messageDecider,
+        { type: 'SendMessage', data: { messageId, applicationId: app.id, eventType: input.eventType, payload: input.payload, eventId, outbound }, metadata },
+        { expectedRevision: 'no_stream', metadata: span === null && !keyed ? undefined : { ...span?.metadata, ...(keyed ? { [REQUEST_HASH]: keyed.requestHash } : {}) } },
+      ));
+    } catch (error) {
+      // An eventId sent before is answered from the first send: no failure of this one.
+      span?.end(error instanceof WrongExpectedVersionError ? undefined : error);
+      throw error;
+    }
+    span?.end();
     // A send always appends its MessageSent; the head only if a decider ever decided nothing.
     const position = appended ?? (await deps.events.headPosition());
     if (options.readYourWrites) await readYourWrites(deps, position);
@@ -115,6 +153,7 @@ export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: Mess
     };
   } catch (error) {
     if (!(error instanceof WrongExpectedVersionError)) throw error;
+    if (keyed) return keyedReplay(deps, messageId, keyed);
     const existing = await aggregateStream(deps.events, streams.message(messageId), messageDecider.evolve, messageDecider.initialState);
     if (existing.state.status !== 'sent') throw error;
     const original = existing.state.message;
@@ -124,10 +163,50 @@ export const sendMessage = async (deps: ApiDeps, appIdOrUid: string, input: Mess
     // The first send's position: the answer is read from the read models once they include it.
     const position = (await lastPositionOf(deps, streams.message(messageId))) ?? (await deps.events.headPosition());
     await readYourWrites(deps, position);
-    const message = await requireMessage(deps, app.id, messageId);
-    const deliveries = await outboundOfMessage(deps, message);
-    return { message, outbound: deliveries, endpoints: deliveries.map((o) => ({ id: o.endpointId, url: o.endpointUrl })), replayed: true, position };
+    // The message and its fan-out come from its stream, which is the truth; only the deliveries' statuses come
+    // from the read models. A read store may show a committed batch one collection at a time (jongodb does), so a
+    // delivery not visible yet is answered as pending rather than the message as missing.
+    const message: MessageDoc = {
+      id: original.id,
+      applicationId: original.applicationId,
+      eventType: original.eventType,
+      payload: original.payload,
+      eventId: original.eventId,
+      timestamp: original.timestamp,
+      outboundIds: original.outbound.map((o) => o.outboundId),
+    };
+    const projected = new Map((await outboundOfMessage(deps, message)).map((o) => [o.id, o]));
+    const outbound = original.outbound.map((o) => ({ id: o.outboundId, endpointId: o.endpointId, status: projected.get(o.outboundId)?.status ?? 'pending' }));
+    return { message, outbound, endpoints: original.outbound.map((o) => ({ id: o.endpointId, url: o.endpointUrl })), replayed: true, position };
   }
+};
+
+/** The first answer to a keyed send, rebuilt from its MessageSent (409 when the key came with another request). */
+const keyedReplay = async (deps: ApiDeps, messageId: string, keyed: KeyedRequest): Promise<SendResult> => {
+  for await (const e of deps.events.readStream(streams.message(messageId), { maxCount: 1 })) {
+    if (e.type !== 'MessageSent' || e.metadata[REQUEST_HASH] !== keyed.requestHash) throw reused();
+    const d = e.data as MessageSent['data'];
+    const message: MessageDoc = { id: d.messageId, applicationId: d.applicationId, eventType: d.eventType, payload: d.payload, eventId: d.eventId, timestamp: d.timestamp, outboundIds: d.outbound.map((o) => o.outboundId) };
+    return {
+      message,
+      outbound: d.outbound.map((o) => ({ id: o.outboundId, endpointId: o.endpointId, status: 'pending' })),
+      endpoints: d.outbound.map((o) => ({ id: o.endpointId, url: o.endpointUrl })),
+      replayed: 'key',
+      position: e.position,
+    };
+  }
+  throw new Error(`message stream ${messageId} exists but has no event`);
+};
+
+/** Whether a send holds this Idempotency-Key (its message stream exists): another request may not reuse it. */
+export const keyHeldBySend = async (deps: ApiDeps, keyId: string): Promise<boolean> => {
+  try {
+    for await (const _ of deps.events.readStream(streams.message(keyedMessageId(keyId)), { maxCount: 1 })) return true;
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return false;
+    throw error;
+  }
+  return false;
 };
 
 /** The `$all` position of a stream's last event (null when it has none). */
@@ -163,12 +242,16 @@ const outboundByIds = async (deps: ApiDeps, ids: readonly string[]): Promise<Out
 export const resendMessage = async (deps: ApiDeps, appIdOrUid: string, messageId: string): Promise<OutboundDoc[]> => {
   const app = await requireApplication(deps, appIdOrUid);
   const message = await requireMessage(deps, app.id, messageId);
-  const outbound = app.disabled ? [] : await fanOut(deps, app.id, message.eventType);
-  const { position } = await handleCommand(deps.events, streams.message(messageId), messageDecider, {
-    type: 'ResendMessage',
-    data: { messageId, outbound },
-    metadata: metadataOf(deps),
-  });
+  const outbound = app.disabled ? [] : await fanOut(deps, app.id, { eventType: message.eventType, payload: message.payload });
+  const span = activeTracing === null ? null : activeTracing.append('MessageResent', messageId, app.id, outbound.length);
+  let position: Position | null;
+  try {
+    ({ position } = await handleCommand(deps.events, streams.message(messageId), messageDecider, { type: 'ResendMessage', data: { messageId, outbound }, metadata: metadataOf(deps) }, { metadata: span?.metadata }));
+  } catch (error) {
+    span?.end(error);
+    throw error;
+  }
+  span?.end();
   await readYourWrites(deps, position);
   return outboundByIds(deps, outbound.map((o) => o.outboundId));
 };

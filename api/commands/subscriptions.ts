@@ -1,3 +1,4 @@
+import type { SubscriptionFilter as DeliveryFilter } from '../../domain/endpoint/subscriptions';
 import { notFound, validationError } from '../../domain/errors';
 import { newId } from '../../domain/ids';
 import { collections } from '../../projections/readModels';
@@ -66,7 +67,7 @@ const requireEndpointIn = async (deps: ApiDeps, applicationId: string | null, en
 export const subscribe = async (
   deps: ApiDeps,
   applicationId: string | null,
-  input: Readonly<{ endpointId: string; eventType: string }>,
+  input: Readonly<{ endpointId: string; eventType: string; filter?: DeliveryFilter | null }>,
   field = 'eventType',
 ): Promise<SubscriptionDoc> => {
   await requireEndpointIn(deps, applicationId, input.endpointId);
@@ -77,7 +78,23 @@ export const subscribe = async (
   const subscriptionId = newId('sub');
   await runEndpointCommand(deps, input.endpointId, {
     type: 'Subscribe',
-    data: { endpointId: input.endpointId, subscriptionId, eventType: input.eventType },
+    data: { endpointId: input.endpointId, subscriptionId, eventType: input.eventType, filter: input.filter ?? null },
+    metadata: metadataOf(deps),
+  });
+  return requireSubscription(deps, applicationId, subscriptionId);
+};
+
+/** Replace the subscription's filter (null: none); the same filter again appends nothing. */
+export const setSubscriptionFilter = async (
+  deps: ApiDeps,
+  applicationId: string | null,
+  subscriptionId: string,
+  filter: DeliveryFilter | null,
+): Promise<SubscriptionDoc> => {
+  const sub = await requireSubscription(deps, applicationId, subscriptionId);
+  await runEndpointCommand(deps, sub.endpointId, {
+    type: 'SetSubscriptionFilter',
+    data: { endpointId: sub.endpointId, subscriptionId, filter },
     metadata: metadataOf(deps),
   });
   return requireSubscription(deps, applicationId, subscriptionId);

@@ -151,9 +151,9 @@ export const endpointRoutes = [
     operationId: 'api.endpoint.resetCircuit',
     method: 'POST',
     path: `${BASE}/{endpointId}/reset-circuit`,
-    summary: "Close the endpoint's circuit",
+    summary: "Close the endpoint's circuit: {data: endpoint, success, circuitState}",
     auth: 'admin',
-    response: { status: 200, schema: dataSchema(endpointSchema) },
+    response: { status: 200, schema: { ...dataSchema(endpointSchema), required: ['data', 'success', 'circuitState'] } },
     handle: async ({ deps, params }) => {
       const ep = await requireEndpointById(deps, params.endpointId ?? '');
       const { position } = await handleCommand(deps.events, streams.endpoint(ep.id), endpointDecider, {
@@ -162,7 +162,9 @@ export const endpointRoutes = [
         metadata: metadataOf(deps),
       });
       await readYourWrites(deps, position);
-      return { status: 200, body: one(await shapeEndpoint(deps, await requireEndpointById(deps, ep.id))) };
+      const endpoint = await shapeEndpoint(deps, await requireEndpointById(deps, ep.id));
+      // The MCP server reads `circuitState` at the top of the answer (its src/tools/outbound.ts reset_endpoint_circuit).
+      return { status: 200, body: { ...one(endpoint), success: true, circuitState: endpoint.circuitState ?? 'closed' } };
     },
   }),
   defineRoute<{ eventType?: string }>({

@@ -23,10 +23,12 @@ describe('event types mapping', () => {
     ['a number', 3],
   ])('schemaIn refuses %s, naming the field', (_n, raw) => expect(() => schemaIn(raw)).toThrow(/schema must be a JSON object/));
 
-  it('create in: defaults to null; schema parsed from text', () => {
+  it('create in: defaults to null; schema and examplePayload parsed from text', () => {
     expect(eventTypeCreateIn({ name: 'a.b', schema: '{"type":"object"}', examplePayload: { x: 1 } })).toEqual({
-      name: 'a.b', displayName: null, description: null, category: null, schema: { type: 'object' },
+      name: 'a.b', displayName: null, description: null, category: null, schema: { type: 'object' }, examplePayload: { x: 1 }, documentationUrl: null,
     });
+    expect(eventTypeCreateIn({ name: 'a.b', examplePayload: '{"x":2}', documentationUrl: 'https://d.test' })).toMatchObject({ examplePayload: { x: 2 }, documentationUrl: 'https://d.test' });
+    expect(() => eventTypeCreateIn({ name: 'a.b', examplePayload: '{x' })).toThrow(/examplePayload/);
   });
 
   it.each<[string, Parameters<typeof eventTypePatchIn>[0], unknown]>([
@@ -34,14 +36,19 @@ describe('event types mapping', () => {
     ['isEnabled false archives', { isEnabled: false }, { patch: {}, enable: false }],
     ['schema text and enable', { schema: '{}', isEnabled: true }, { patch: { schema: {} }, enable: true }],
     ['null clears', { category: null, schema: null }, { patch: { category: null, schema: null }, enable: undefined }],
+    ['deprecation', { isDeprecated: true, deprecatedMessage: 'use v2' }, { patch: { deprecated: true, deprecatedMessage: 'use v2' }, enable: undefined }],
   ])('patch in: %s', (_n, body, expected) => expect(eventTypePatchIn(body)).toEqual(expected));
 
   it('out: id is the name, schema as JSON text, isEnabled opposite of archived', () => {
     expect(eventTypeOut(doc, 3)).toEqual({
       id: 'order.created', name: 'order.created', displayName: 'Order created', description: null, category: 'orders',
-      schema: '{"type":"object"}', examplePayload: null, documentationUrl: null, isEnabled: false, isArchived: true, subscriptionCount: 3,
+      schema: '{"type":"object"}', examplePayload: null, documentationUrl: null, isEnabled: false, isArchived: true, isDeprecated: false,
+      deprecatedAt: null, deprecatedMessage: null, schemaVersion: null, subscriptionCount: 3,
       createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z',
     });
     expect(eventTypeOut({ ...doc, schema: null, archived: false }, 0)).toMatchObject({ schema: null, isEnabled: true, isArchived: false });
+    expect(eventTypeOut({ ...doc, examplePayload: { a: 1 }, deprecated: { at: '2026-01-03T00:00:00.000Z', message: 'v2' } }, 0)).toMatchObject({
+      examplePayload: '{"a":1}', isDeprecated: true, deprecatedAt: '2026-01-03T00:00:00.000Z', deprecatedMessage: 'v2',
+    });
   });
 });

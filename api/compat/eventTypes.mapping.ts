@@ -15,6 +15,20 @@ export type CompatEventTypeBody = {
   examplePayload?: JsonValue;
   documentationUrl?: string | null;
   isEnabled?: boolean;
+  isDeprecated?: boolean;
+  deprecatedMessage?: string | null;
+};
+
+/** `examplePayload` arrives as JSON text (the MCP server's schema says so) or as JSON; kept as JSON, answered as text. */
+export const exampleIn = (raw: JsonValue | undefined): JsonValue | null | undefined => {
+  if (raw === undefined) return undefined;
+  if (raw === null || raw === '') return null;
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw) as JsonValue;
+  } catch {
+    throw validationError('examplePayload', 'json', 'examplePayload must be JSON, or JSON text.');
+  }
 };
 
 /** `schema` arrives as an object or as JSON text (the Node client stringifies it); null and "" mean none. */
@@ -41,6 +55,8 @@ export const eventTypeCreateIn = (body: CompatEventTypeBody): EventTypeIn => {
     description: body.description ?? null,
     category: body.category ?? null,
     schema: schemaIn(body.schema) ?? null,
+    examplePayload: exampleIn(body.examplePayload) ?? null,
+    documentationUrl: body.documentationUrl ?? null,
   };
 };
 
@@ -52,6 +68,10 @@ export const eventTypePatchIn = (body: CompatEventTypeBody): { patch: EventTypeP
     ...(body.description !== undefined ? { description: body.description } : {}),
     ...(body.category !== undefined ? { category: body.category } : {}),
     ...(schema !== undefined ? { schema } : {}),
+    ...(body.examplePayload !== undefined ? { examplePayload: exampleIn(body.examplePayload) ?? null } : {}),
+    ...(body.documentationUrl !== undefined ? { documentationUrl: body.documentationUrl } : {}),
+    ...(body.isDeprecated !== undefined ? { deprecated: body.isDeprecated } : {}),
+    ...(body.deprecatedMessage !== undefined ? { deprecatedMessage: body.deprecatedMessage } : {}),
   };
   return { patch, enable: body.isEnabled };
 };
@@ -59,8 +79,8 @@ export const eventTypePatchIn = (body: CompatEventTypeBody): { patch: EventTypeP
 export const hasChanges = (patch: EventTypePatch): boolean => Object.keys(patch).length > 0;
 
 /**
- * Our event type in the compat shape; schema as JSON text. Not modelled, answered as null: examplePayload and
- * documentationUrl (accepted and ignored).
+ * Our event type in the compat shape; schema and examplePayload as JSON text. `schemaVersion` (read by the MCP
+ * server's get_event_type) is not modelled: null.
  */
 export const eventTypeOut = (t: EventTypeDoc, subscriptionCount: number): JsonObject => ({
   id: t.name,
@@ -69,10 +89,14 @@ export const eventTypeOut = (t: EventTypeDoc, subscriptionCount: number): JsonOb
   description: t.description,
   category: t.category,
   schema: t.schema === null ? null : JSON.stringify(t.schema),
-  examplePayload: null,
-  documentationUrl: null,
+  examplePayload: t.examplePayload === undefined || t.examplePayload === null ? null : JSON.stringify(t.examplePayload),
+  documentationUrl: t.documentationUrl ?? null,
   isEnabled: !t.archived,
   isArchived: t.archived,
+  isDeprecated: Boolean(t.deprecated),
+  deprecatedAt: t.deprecated?.at ?? null,
+  deprecatedMessage: t.deprecated?.message ?? null,
+  schemaVersion: null,
   subscriptionCount,
   createdAt: t.createdAt,
   updatedAt: t.updatedAt,
@@ -82,10 +106,14 @@ const nStr: Schema = { type: ['string', 'null'] };
 
 export const eventTypeSchema: Schema = {
   type: 'object',
-  required: ['id', 'name', 'displayName', 'description', 'category', 'schema', 'examplePayload', 'documentationUrl', 'isEnabled', 'isArchived', 'subscriptionCount', 'createdAt', 'updatedAt'],
+  required: [
+    'id', 'name', 'displayName', 'description', 'category', 'schema', 'examplePayload', 'documentationUrl', 'isEnabled', 'isArchived',
+    'isDeprecated', 'deprecatedAt', 'deprecatedMessage', 'schemaVersion', 'subscriptionCount', 'createdAt', 'updatedAt',
+  ],
   properties: {
     id: { type: 'string' }, name: { type: 'string' }, displayName: nStr, description: nStr, category: nStr, schema: nStr, examplePayload: nStr,
-    documentationUrl: nStr, isEnabled: { type: 'boolean' }, isArchived: { type: 'boolean' }, subscriptionCount: { type: 'integer' },
+    documentationUrl: nStr, isEnabled: { type: 'boolean' }, isArchived: { type: 'boolean' }, isDeprecated: { type: 'boolean' }, deprecatedAt: nStr,
+    deprecatedMessage: nStr, schemaVersion: { type: 'null' }, subscriptionCount: { type: 'integer' },
     createdAt: { type: 'string' }, updatedAt: { type: 'string' },
   },
 };
@@ -99,7 +127,9 @@ export const eventTypeBodySchema: Schema = {
     category: nStr,
     schema: { type: ['object', 'string', 'null'] },
     examplePayload: {},
-    documentationUrl: nStr,
+    documentationUrl: { type: ['string', 'null'], maxLength: 2048 },
     isEnabled: { type: 'boolean' },
+    isDeprecated: { type: 'boolean' },
+    deprecatedMessage: { type: ['string', 'null'], maxLength: 1024 },
   },
 };

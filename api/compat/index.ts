@@ -3,7 +3,7 @@ import { applicationRoutes } from './applications.routes';
 import { endpointRoutes } from './endpoints.routes';
 import { eventTypeRoutes } from './eventTypes.routes';
 import { messageRoutes } from './messages.routes';
-import { analyticsRoute, authRoutes } from './organizations.routes';
+import { analyticsRoute, authRoutes, endpointAnalyticsRoute } from './organizations.routes';
 import { portalTokenRoutes } from './portalTokens.routes';
 import { subscriptionRoutes } from './subscriptions.routes';
 import { underOrganization } from './wire';
@@ -23,4 +23,5 @@ export const compatRoutes: readonly AnyRoute[] = [
   ...resourceRoutes,
   ...resourceRoutes.map(underOrganization),
   underOrganization(analyticsRoute),
+  underOrganization(endpointAnalyticsRoute),
 ];

@@ -12,6 +12,10 @@ export type SendEventBody = {
   payload?: JsonValue;
   eventId?: string | null;
   endpointIds?: string[] | null;
+  /** The MCP server's one target (its src/lib/api.ts sendOutboundEvent): only this endpoint. */
+  endpointId?: string | null;
+  /** Matched against subscriptions' label filters at send time; not kept with the message. */
+  labels?: Record<string, string> | null;
   metadata?: JsonObject | null;
   idempotencyKey?: string | null;
 };
@@ -21,16 +25,19 @@ export type SendEventBody = {
  * `idempotencyKey` without an `eventId` is taken as the eventId: the same key sends once, forever. `metadata` is
  * accepted and not kept.
  */
-export const sendEventIn = (body: SendEventBody): { application: string; input: MessageIn } => {
-  if (body.applicationId === undefined || body.applicationId === '') {
-    throw validationError('applicationId', 'required', 'applicationId is required: a message belongs to one application on this server.');
+export const sendEventIn = (body: SendEventBody, endpointApplication: string | null): { application: string; input: MessageIn } => {
+  const application = body.applicationId === undefined || body.applicationId === '' ? endpointApplication : body.applicationId;
+  if (application === null) {
+    throw validationError('applicationId', 'required', 'applicationId (or endpointId) is required: a message belongs to one application on this server.');
   }
   if (body.eventType === undefined) throw validationError('eventType', 'required', 'eventType is required.');
   if (body.payload === undefined) throw validationError('payload', 'required', 'payload is required.');
   const eventId = body.eventId ?? body.idempotencyKey ?? null;
+  const targets = [...(body.endpointIds ?? []), ...(body.endpointId ? [body.endpointId] : [])];
+  const targeted = body.endpointIds !== undefined && body.endpointIds !== null || Boolean(body.endpointId);
   return {
-    application: body.applicationId,
-    input: { eventType: body.eventType, payload: body.payload, eventId, ...(body.endpointIds ? { endpointIds: body.endpointIds } : {}) },
+    application,
+    input: { eventType: body.eventType, payload: body.payload, eventId, ...(targeted ? { endpointIds: targets } : {}), ...(body.labels ? { labels: body.labels } : {}) },
   };
 };
 
@@ -50,7 +57,10 @@ export const statusIn = (status: CompatStatus | undefined): string | null | unde
   return status;
 };
 
-export type OutboundExtras = Readonly<{ eventId: string | null; lastResponseBody: string | null }>;
+export type OutboundExtras = Readonly<{ eventId: string | null; lastResponseBody: string | null; applicationName: string | null }>;
+
+/** When the delivery ended: delivered, or given up (exhausted, at its last attempt); null while it may still run. */
+const completedAt = (o: OutboundDoc): string | null => o.deliveredAt ?? (o.status === 'exhausted' ? o.lastAttemptAt : null);
 
 export const outboundOut = (o: OutboundDoc, x: OutboundExtras): JsonObject => ({
   id: o.id,
@@ -71,6 +81,10 @@ export const outboundOut = (o: OutboundDoc, x: OutboundExtras): JsonObject => ({
   deliveredAt: o.deliveredAt,
   createdAt: o.createdAt,
   updatedAt: o.lastAttemptAt ?? o.createdAt,
+  // The MCP server's names for the same facts (its src/tools/outbound-messages.ts list_outbound_messages).
+  applicationName: x.applicationName,
+  lastErrorMessage: o.lastError,
+  completedAt: completedAt(o),
 });
 
 /** Response headers are not recorded by our deliveries: null. */
@@ -84,6 +98,11 @@ export const attemptOut = (a: AttemptDoc): JsonObject => ({
   error: a.error,
   latencyMs: a.latencyMs,
   attemptedAt: a.attemptedAt,
+  // The MCP server's names (its src/lib/api.ts OutboundAttempt, read by get_message_attempts).
+  status: a.error === null ? 'success' : 'failed', // an attempt records an error exactly when it failed (AttemptFailed)
+  responseTimeMs: a.latencyMs,
+  errorMessage: a.error,
+  createdAt: a.attemptedAt,
 });
 
 export const replayOut = (outboundId: string): JsonObject => ({ originalMessageId: outboundId, newMessageId: outboundId, status: 'pending' });
@@ -109,12 +128,14 @@ const OUTBOUND_FIELDS: Record<string, Schema> = {
   id: str, messageId: str, eventId: nStr, applicationId: str, endpointId: str, endpointUrl: str, eventType: str,
   status: { enum: ['pending', 'processing', 'success', 'failed', 'exhausted'] }, attempts: int, maxAttempts: int, lastAttemptAt: nStr,
   nextAttemptAt: nStr, lastResponseStatus: nInt, lastResponseBody: nStr, lastError: nStr, deliveredAt: nStr, createdAt: str, updatedAt: str,
+  applicationName: nStr, lastErrorMessage: nStr, completedAt: nStr,
 };
 export const outboundSchema: Schema = { type: 'object', required: Object.keys(OUTBOUND_FIELDS), properties: OUTBOUND_FIELDS };
 
 const ATTEMPT_FIELDS: Record<string, Schema> = {
   id: str, outboundMessageId: str, attemptNumber: int, responseStatus: nInt, responseBody: nStr, responseHeaders: { type: ['object', 'null'] },
   error: nStr, latencyMs: { type: 'number' }, attemptedAt: str,
+  status: { enum: ['success', 'failed'] }, responseTimeMs: { type: 'number' }, errorMessage: nStr, createdAt: str,
 };
 export const attemptSchema: Schema = { type: 'object', required: Object.keys(ATTEMPT_FIELDS), properties: ATTEMPT_FIELDS };
 
@@ -144,6 +165,8 @@ export const sendEventBodySchema: Schema = {
     payload: {},
     eventId: { type: ['string', 'null'], minLength: 1, maxLength: 256 },
     endpointIds: { type: ['array', 'null'], items: { type: 'string' } },
+    endpointId: { type: ['string', 'null'], minLength: 1 },
+    labels: { type: ['object', 'null'], additionalProperties: { type: 'string', maxLength: 256 }, maxProperties: 50 },
     metadata: { type: ['object', 'null'] },
     idempotencyKey: { type: ['string', 'null'], minLength: 1, maxLength: 256 },
   },

@@ -1,7 +1,7 @@
-import { notFound } from '../../domain/errors';
+import { notFound, validationError } from '../../domain/errors';
 import type { JsonObject } from '../../domain/json';
 import { collections } from '../../projections/readModels';
-import type { AttemptDoc, MessageDoc, OutboundDoc } from '../../projections/readModels';
+import type { ApplicationDoc, AttemptDoc, EndpointDoc, MessageDoc, OutboundDoc } from '../../projections/readModels';
 import type { Range, Scalar } from '../../store/readStore';
 import { CONSISTENCY_HEADER, consistencyToken, findAfterOwnWrites, requireApplication } from '../commands/common';
 import { retryOutbound, sendMessage } from '../commands/messages';
@@ -32,11 +32,12 @@ import type { CompatList, CompatListQuery } from './wire';
 const BASE = '/api/outbound-messages';
 
 export const shapeOutbound = async (deps: ApiDeps, o: OutboundDoc): Promise<JsonObject> => {
-  const [message, last] = await Promise.all([
+  const [message, app, last] = await Promise.all([
     deps.reads.collection<MessageDoc>(collections.messages).get(o.messageId),
+    deps.reads.collection<ApplicationDoc>(collections.applications).get(o.applicationId),
     deps.reads.collection<AttemptDoc>(collections.attempts).find({ where: { outboundMessageId: o.id }, orderBy: { key: 'attemptedAt', direction: 'desc' }, limit: 1 }),
   ]);
-  return outboundOut(o, { eventId: message?.eventId ?? null, lastResponseBody: last.items[0]?.responseBody ?? null });
+  return outboundOut(o, { eventId: message?.eventId ?? null, lastResponseBody: last.items[0]?.responseBody ?? null, applicationName: app?.name ?? null });
 };
 
 export const requireOutboundById = async (deps: ApiDeps, outboundId: string): Promise<OutboundDoc> => {
@@ -113,7 +114,10 @@ export const messageRoutes = [
     body: sendEventBodySchema,
     response: { status: 202, schema: dataSchema(sendEventSchema) },
     handle: async ({ deps, body }) => {
-      const { application, input } = sendEventIn(body);
+      // Without applicationId, an endpointId names the application (the MCP server's application_id is optional).
+      const target = body.applicationId || !body.endpointId ? null : await deps.reads.collection<EndpointDoc>(collections.endpoints).get(body.endpointId);
+      if (body.endpointId && !body.applicationId && !target) throw validationError('endpointId', 'endpoint_exists', `endpointId ${body.endpointId} is not an endpoint.`);
+      const { application, input } = sendEventIn(body, target?.applicationId ?? null);
       // Answered from the append (the endpoints fanned out to at send time), without waiting for the read models.
       const { message, endpoints, position } = await sendMessage(deps, application, input);
       return { status: 202, body: one(sendEventOut(message.id, endpoints)), headers: { [CONSISTENCY_HEADER]: consistencyToken(position) } };

@@ -1,12 +1,9 @@
-import { collections } from '../../projections/readModels';
-import type { OutboundDoc } from '../../projections/readModels';
-import { requireApplication } from '../commands/common';
 import { defineRoute } from '../route';
-import { analyticsOut, analyticsSchema, organizationsSchema } from './organizations.mapping';
+import { endpointAnalytics, TIME_RANGES, webhookAnalytics } from './analytics';
+import type { TimeRange } from './analytics';
+import { requireEndpointById, shapeEndpoint } from './endpoints.routes';
+import { organizationsSchema } from './organizations.mapping';
 import { dataSchema, one, organizationOf } from './wire';
-
-/** Deliveries read at most to answer the analytics (newest days first); past it the answer says `truncated`. */
-const ANALYTICS_BUDGET = 100_000;
 
 /** The MCP server's needs: who the key belongs to, and delivery counts by status and day. */
 export const authRoutes = [
@@ -21,30 +18,39 @@ export const authRoutes = [
   }),
 ];
 
-export const analyticsRoute = defineRoute<undefined, { days?: number; applicationId?: string }>({
+const timeRangeSchema = { enum: Object.keys(TIME_RANGES) };
+
+export const analyticsRoute = defineRoute<undefined, { days?: number; timeRange?: TimeRange; applicationId?: string; endpointId?: string }>({
   operationId: 'api.webhooks.analytics',
   method: 'GET',
   path: '/api/webhooks/analytics',
-  summary: 'Delivery counts by status and day (UTC) over the last `days` days (default 7, at most 90)',
+  summary: 'Deliveries over `timeRange` (1h, 24h, 7d, 30d) or the last `days` UTC days: counts, success rate, latency, top failing endpoints, by day',
   auth: 'admin',
-  query: { type: 'object', properties: { days: { type: 'integer', minimum: 1, maximum: 90 }, applicationId: { type: 'string' } } },
-  response: { status: 200, schema: dataSchema(analyticsSchema) },
+  query: {
+    type: 'object',
+    properties: { days: { type: 'integer', minimum: 1, maximum: 90 }, timeRange: timeRangeSchema, applicationId: { type: 'string' }, endpointId: { type: 'string' } },
+  },
+  response: { status: 200, schema: dataSchema({ type: 'object' }) },
   handle: async ({ deps, query }) => {
-    const days = query.days ?? 7;
-    const now = deps.now();
-    const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
-    const where: Record<string, string> = {};
-    if (query.applicationId !== undefined) where.applicationId = (await requireApplication(deps, query.applicationId)).id;
-    const outbound = deps.reads.collection<OutboundDoc>(collections.outbound);
-    const rows: { createdAt: string; status: string }[] = [];
-    let cursor: string | undefined;
-    let truncated = false;
-    do {
-      const page = await outbound.find({ where, range: { key: 'createdAt', gte: start.toISOString() }, orderBy: { key: 'createdAt', direction: 'desc' }, limit: 1000, cursor });
-      for (const o of page.items) rows.push({ createdAt: o.createdAt, status: o.status });
-      cursor = page.nextCursor ?? undefined;
-      if (cursor && rows.length >= ANALYTICS_BUDGET) truncated = true;
-    } while (cursor && !truncated);
-    return { status: 200, body: one(analyticsOut(rows, start, days, truncated)) };
+    if (query.endpointId !== undefined) await requireEndpointById(deps, query.endpointId);
+    return { status: 200, body: one(await webhookAnalytics(deps, query)) };
   },
 });
+
+export const endpointAnalyticsRoute = defineRoute<undefined, { timeRange?: TimeRange }>({
+  operationId: 'api.webhooks.analytics.endpoint',
+  method: 'GET',
+  path: '/api/webhooks/analytics/endpoints/{endpointId}',
+  summary: "One endpoint over `timeRange` (default 24h): circuit state, lifetime totals, counts by status, average latency, the latest 100 attempts",
+  auth: 'admin',
+  query: { type: 'object', properties: { timeRange: timeRangeSchema } },
+  response: { status: 200, schema: dataSchema({ type: 'object' }) },
+  handle: async ({ deps, params, query }) => {
+    const endpoint = await requireEndpointById(deps, params.endpointId ?? '');
+    const shaped = await shapeEndpoint(deps, endpoint);
+    const lifetime = Object.fromEntries(LIFETIME.map((k) => [k, shaped[k] ?? null]));
+    return { status: 200, body: one(await endpointAnalytics(deps, endpoint, lifetime, query.timeRange)) };
+  },
+});
+
+const LIFETIME = ['totalMessages', 'totalSuccesses', 'totalFailures', 'avgResponseTimeMs', 'lastSuccessAt', 'lastFailureAt', 'lastResponseStatus'] as const;

@@ -1,10 +1,14 @@
-import type { EventTypeDoc, SubscriptionDoc } from '../../projections/readModels';
+import type { ApplicationDoc, EndpointDoc, EventTypeDoc, SubscriptionDoc } from '../../projections/readModels';
+import type { JsonObject } from '../../domain/json';
+import type { ApiDeps } from '../deps';
+import { subscriptionFilterIn } from '../commands/subscriptionFilters';
+import type { SubscriptionFilterBody } from '../commands/subscriptionFilters';
 import { validationError } from '../../domain/errors';
 import { collections } from '../../projections/readModels';
 import { requireApplication } from '../commands/common';
-import { requireSubscription, setSubscriptionEnabled, subscribe, subscriptionsOfEndpoint, unsubscribe } from '../commands/subscriptions';
+import { requireSubscription, setSubscriptionEnabled, setSubscriptionFilter, subscribe, subscriptionsOfEndpoint, unsubscribe } from '../commands/subscriptions';
 import { defineRoute } from '../route';
-import { bulkBodySchema, bulkIn, bulkOut, bulkSchema, subscriptionBodySchema, subscriptionCreateIn, subscriptionOut, subscriptionSchema } from './subscriptions.mapping';
+import { bulkBodySchema, bulkIn, bulkOut, bulkSchema, filterBodyProperties, refuseTransform, subscriptionBodySchema, subscriptionCreateIn, subscriptionOut, subscriptionSchema } from './subscriptions.mapping';
 import type { BulkBody, SubscriptionBody } from './subscriptions.mapping';
 import { requireEndpointById } from './endpoints.routes';
 import { splitFilters } from '../pagination';
@@ -12,6 +16,18 @@ import { boolFilter, compatList, compatListQuery, dataSchema, given, listSchema,
 import type { CompatListQuery } from './wire';
 
 const BASE = '/api/webhook-subscriptions';
+
+/** The subscription with its endpoint's URL, its application's name and its event type's display name. */
+export const shapeSubscription = async (deps: ApiDeps, s: SubscriptionDoc): Promise<JsonObject> => {
+  const [endpoint, app, type] = await Promise.all([
+    deps.reads.collection<EndpointDoc>(collections.endpoints).get(s.endpointId),
+    deps.reads.collection<ApplicationDoc>(collections.applications).get(s.applicationId),
+    deps.reads.collection<EventTypeDoc>(collections.eventTypes).get(s.eventTypeName),
+  ]);
+  return subscriptionOut(s, { endpointUrl: endpoint?.url ?? null, applicationName: app?.name ?? null, eventTypeDisplayName: type?.displayName ?? null });
+};
+
+type UpdateBody = { isEnabled?: boolean; transformId?: string | null } & SubscriptionFilterBody;
 
 type SubscriptionQuery = CompatListQuery & { applicationId?: string; endpointId?: string; eventTypeId?: string; isEnabled?: boolean };
 
@@ -30,7 +46,7 @@ export const subscriptionRoutes = [
       const { where, rest } = splitFilters(collections.subscriptions, filters, 'createdAt');
       const subs = deps.reads.collection<SubscriptionDoc>(collections.subscriptions);
       const options = { where, orderBy: { key: 'createdAt', direction: 'desc' as const } };
-      return { status: 200, body: await compatList(subs, options, query, subscriptionOut, rest) };
+      return { status: 200, body: await compatList(subs, options, query, (s) => shapeSubscription(deps, s), rest) };
     },
   }),
   defineRoute<SubscriptionBody>({
@@ -41,7 +57,13 @@ export const subscriptionRoutes = [
     auth: 'admin',
     body: { ...subscriptionBodySchema, required: ['endpointId'] },
     response: { status: 201, schema: dataSchema(subscriptionSchema) },
-    handle: async ({ deps, body }) => ({ status: 201, body: one(subscriptionOut(await subscribe(deps, null, subscriptionCreateIn(body), 'eventTypeId'))) }),
+    handle: async ({ deps, body }) => {
+      refuseTransform(body);
+      const filter = await subscriptionFilterIn(body, null);
+      let doc = await subscribe(deps, null, { ...subscriptionCreateIn(body), filter: filter ?? null }, 'eventTypeId');
+      if (body.isEnabled === false) doc = await setSubscriptionEnabled(deps, null, doc.id, false);
+      return { status: 201, body: one(await shapeSubscription(deps, doc)) };
+    },
   }),
   defineRoute<BulkBody>({
     operationId: 'api.subscription.bulk',
@@ -61,10 +83,10 @@ export const subscriptionRoutes = [
         if (!type || type.archived) throw validationError(`eventTypeIds[${i}]`, 'event_type_exists', `eventTypeIds[${i}]: ${name} is not a defined event type${type ? ' (it is archived)' : ''}.`);
       }
       const existing = new Set((await subscriptionsOfEndpoint(deps, endpointId)).map((s) => s.eventTypeName));
-      const created: SubscriptionDoc[] = [];
+      const created: JsonObject[] = [];
       for (const [i, eventType] of eventTypes.entries()) {
         if (existing.has(eventType)) continue;
-        created.push(await subscribe(deps, null, { endpointId, eventType }, `eventTypeIds[${i}]`));
+        created.push(await shapeSubscription(deps, await subscribe(deps, null, { endpointId, eventType }, `eventTypeIds[${i}]`)));
       }
       return { status: 200, body: bulkOut(created, eventTypes.length - created.length) };
     },
@@ -76,20 +98,24 @@ export const subscriptionRoutes = [
     summary: 'Get a subscription',
     auth: 'admin',
     response: { status: 200, schema: dataSchema(subscriptionSchema) },
-    handle: async ({ deps, params }) => ({ status: 200, body: one(subscriptionOut(await requireSubscription(deps, null, params.subscriptionId ?? ''))) }),
+    handle: async ({ deps, params }) => ({ status: 200, body: one(await shapeSubscription(deps, await requireSubscription(deps, null, params.subscriptionId ?? ''))) }),
   }),
-  defineRoute<{ isEnabled?: boolean }>({
+  defineRoute<UpdateBody>({
     operationId: 'api.subscription.update',
     method: 'PATCH',
     path: `${BASE}/{subscriptionId}`,
-    summary: 'Enable or disable a subscription',
+    summary: "Enable or disable a subscription; set or clear its filter (labelFilters, labelFilterMode, filterExpression)",
     auth: 'admin',
-    body: { type: 'object', properties: { isEnabled: { type: 'boolean' } } },
+    body: { type: 'object', properties: { isEnabled: { type: 'boolean' }, ...filterBodyProperties } },
     response: { status: 200, schema: dataSchema(subscriptionSchema) },
     handle: async ({ deps, params, body }) => {
       const id = params.subscriptionId ?? '';
-      const doc = body.isEnabled === undefined ? await requireSubscription(deps, null, id) : await setSubscriptionEnabled(deps, null, id, body.isEnabled);
-      return { status: 200, body: one(subscriptionOut(doc)) };
+      refuseTransform(body);
+      let doc = await requireSubscription(deps, null, id);
+      const filter = await subscriptionFilterIn(body, doc.filter ?? null);
+      if (filter !== undefined) doc = await setSubscriptionFilter(deps, null, id, filter);
+      if (body.isEnabled !== undefined) doc = await setSubscriptionEnabled(deps, null, id, body.isEnabled);
+      return { status: 200, body: one(await shapeSubscription(deps, doc)) };
     },
   }),
   defineRoute({

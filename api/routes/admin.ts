@@ -4,6 +4,7 @@ import type { RebuildJobDoc } from '../../projections/rebuildJobs';
 import type { JsonValue } from '../../domain/json';
 import { applicationHistory, verifyAll } from '../commands/audit';
 import { verifyLog } from '../../store/chain/verifyLog';
+import { AnchorFormatError, parsePublicKey } from '../../sdk/src/audit/anchor.js';
 import { HttpError } from '../errors';
 import { defineRoute } from '../route';
 
@@ -83,16 +84,31 @@ export const adminRoutes = [
     response: { status: 200 },
     handle: async ({ deps }) => ({ status: 200, body: (await verifyAll(deps)) as unknown as JsonValue }),
   }),
-  defineRoute({
+  defineRoute<{ publicKey?: string } | undefined>({
     operationId: 'v1.admin.verifyLog',
     method: 'POST',
     path: '/v1/admin/audit/verify-log',
     summary:
-      "Walk $all and recompute every stream's hash chain (docs/audit.md): {clean, streams, events, chainedEvents, unchainedEvents, firstBreak: " +
-      '{stream, revision, position, type, reason, expected, found, message} | null}',
+      "Check every signed anchor (signature, chain, Merkle root), walk $all recomputing every stream's hash chain, and check that every head an anchor " +
+      'pins is still there with its hash (docs/audit.md). Optional body {publicKey}: check the anchors against this key (hex, base64 or PEM) instead of ' +
+      "the log's own. Answers {clean, streams, events, chainedEvents, unchainedEvents, anchors, anchoredHeads, keyId, lastAnchor, eventsAfterLastAnchor, " +
+      'firstBreak: {stream, revision, position, type, reason, anchor, expected, found, message} | null}',
     auth: 'admin',
+    body: { type: 'object', additionalProperties: false, properties: { publicKey: { type: 'string', minLength: 1, maxLength: 1024 } } },
     response: { status: 200 },
-    handle: async ({ deps }) => ({ status: 200, body: (await verifyLog(deps.events)) as unknown as JsonValue }),
+    handle: async ({ deps, body }) => {
+      let publicKey: Uint8Array | undefined;
+      if (body?.publicKey !== undefined) {
+        try {
+          publicKey = parsePublicKey(body.publicKey);
+        } catch (error) {
+          if (!(error instanceof AnchorFormatError)) throw error;
+          const rule = 'an Ed25519 public key: 64 hex digits, 32 bytes in base64, or a PEM SubjectPublicKeyInfo';
+          throw new HttpError(422, 'validation_failed', `publicKey must be ${rule}.`, [{ field: 'publicKey', rule: 'ed25519_public_key', message: `publicKey must be ${rule}.` }]);
+        }
+      }
+      return { status: 200, body: (await verifyLog(deps.events, { masterKey: deps.masterKey, ...(publicKey ? { publicKey } : {}) })) as unknown as JsonValue };
+    },
   }),
   defineRoute({
     operationId: 'v1.admin.exportApplication',

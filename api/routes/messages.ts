@@ -37,10 +37,14 @@ export const messageRoutes = [
       properties: { eventType: { type: 'string', minLength: 1, maxLength: 256 }, payload: {}, eventId: { type: ['string', 'null'], minLength: 1, maxLength: 256 } },
     },
     response: { status: 202, schema: schemas.Message },
-    handle: async ({ deps, params, body }) => {
-      const { message, outbound, replayed, position } = await sendMessage(deps, params.appId ?? '', body);
+    // With an eventId the eventId is the message's identity; without one, the Idempotency-Key is.
+    keyedByAppend: (body) => (body.eventId ?? null) === null,
+    handle: async ({ deps, params, body, idempotency }) => {
+      const { message, outbound, replayed, position } = await sendMessage(deps, params.appId ?? '', body, { idempotency });
       const out = messageOut(message, outbound);
       const token = { [CONSISTENCY_HEADER]: consistencyToken(position) };
+      // A repeated key gets the first answer again (202, as withIdempotencyKey replays); a repeated eventId, 200.
+      if (replayed === 'key') return { status: 202, body: out, headers: { ...token, 'Idempotent-Replayed': 'true' } };
       return replayed ? { status: 200, body: out, headers: { 'Idempotent-Replayed': 'true', ...token } } : { status: 202, body: out, headers: token };
     },
   }),

@@ -1,10 +1,10 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { clientOf, CliError, EXIT_FAILURE, print, table, withClientOptions } from './context';
+import { clientOf, CliError, EXIT_FAILURE, EXIT_USAGE, print, table, withClientOptions } from './context';
 import type { ClientOptions } from './context';
 import { progressReporter } from './progress';
 import type { DeliveryFeedEntry } from '../../api/routes/deliveries';
@@ -81,29 +81,40 @@ export const addTailCommand = (program: Command): void => {
 
 const describeLogVerification = (log: LogVerification): string => {
   const counts = `${log.events} events in ${log.streams} streams (${log.chainedEvents} chained, ${log.unchainedEvents} written before chaining)`;
-  if (!log.firstBreak) return `Clean: ${counts}; every chain holds.`;
+  const anchors =
+    log.anchors === 0
+      ? 'no anchors yet'
+      : `${log.anchors} anchors signed by key ${log.keyId ?? '?'} pinning ${log.anchoredHeads} stream heads, the last at ${log.lastAnchor?.at ?? '?'}; ${log.eventsAfterLastAnchor} events since it, not pinned yet`;
+  if (!log.firstBreak) return `Clean: ${counts}; every chain holds.\n${anchors.charAt(0).toUpperCase()}${anchors.slice(1)}.`;
   const b = log.firstBreak;
   return [
     `Broken: ${b.message}`,
     `  stream    ${b.stream}`,
-    `  revision  ${b.revision} (position ${b.position}, ${b.type})`,
+    `  revision  ${b.revision}${b.position === null ? '' : ` (position ${b.position}, ${b.type ?? '?'})`}`,
+    ...(b.anchor === null ? [] : [`  anchor    ${b.anchor}`]),
+    `  reason    ${b.reason}`,
     `  expected  ${b.expected}`,
     `  found     ${b.found}`,
     `Checked ${counts} up to the break.`,
   ].join('\n');
 };
 
+type PublicKeyInfo = { algorithm: string; keyId: string; publicKey: string; publicKeyPem: string; createdAt: string };
+
 export const addAuditCommands = (program: Command): void => {
-  const audit = program.command('audit').description('check the read models against the log; export an application\'s history');
+  const audit = program.command('audit').description("check the read models and the signed log; print the anchor key; export an application's history");
   withClientOptions(
     audit
       .command('verify')
       .description('fold the log afresh and compare every read-model document; exit 1 if any differs')
-      .option('--log', "instead, recompute every stream's hash chain in the log and name the first break; exit 1 if there is one"),
-  ).action(async (opts: Opts<{ log?: boolean }>) => {
+      .option('--log', "instead, check the signed anchors, recompute every stream's hash chain and find every anchored head in the log; name the first break; exit 1 if there is one")
+      .option('--public-key <key>', "with --log: check the anchors against this Ed25519 public key (hex, base64, PEM, or @file) instead of the log's own"),
+  ).action(async (opts: Opts<{ log?: boolean; publicKey?: string }>) => {
     const client = clientOf(opts);
+    if (opts.publicKey !== undefined && !opts.log) throw new CliError('--public-key goes with --log.', EXIT_USAGE);
     if (opts.log) {
-      const log = (await client.call('POST', '/v1/admin/audit/verify-log')) as LogVerification;
+      const publicKey = opts.publicKey?.startsWith('@') ? readFileSync(opts.publicKey.slice(1), 'utf8') : opts.publicKey;
+      const log = (await client.call('POST', '/v1/admin/audit/verify-log', publicKey === undefined ? undefined : { publicKey })) as LogVerification;
       print(client, log, () => describeLogVerification(log));
       if (!log.clean) process.exitCode = EXIT_FAILURE;
       return;
@@ -119,6 +130,20 @@ export const addAuditCommands = (program: Command): void => {
         : `${result.differences.length} difference(s) in ${result.checkedDocuments} documents:\n${table(result.differences, ['collection', 'id', 'field', 'expected', 'found'])}`,
     );
     if (!result.clean) process.exitCode = EXIT_FAILURE;
+  });
+  withClientOptions(
+    audit
+      .command('key')
+      .description("print the deployment's Ed25519 public key that signs the audit anchors (GET /v1/audit/public-key); keep a copy to verify against later")
+      .option('--pem', 'print only the PEM public key (for openssl)'),
+  ).action(async (opts: Opts<{ pem?: boolean }>) => {
+    const client = clientOf(opts);
+    const key = (await client.call('GET', '/v1/audit/public-key')) as PublicKeyInfo;
+    if (opts.pem && !client.json) {
+      process.stdout.write(key.publicKeyPem);
+      return;
+    }
+    print(client, key, () => [`Key id      ${key.keyId}`, `Algorithm   ${key.algorithm}`, `Public key  ${key.publicKey}`, `Created     ${key.createdAt}`, '', key.publicKeyPem.trimEnd()].join('\n'));
   });
   withClientOptions(
     audit

@@ -5,7 +5,8 @@ import type { SealedSecret } from '../secretBox';
 import { requireEventTypeName } from '../validation';
 import type { EndpointEvent, EndpointSettings, EndpointState } from './endpoint';
 import { evolveEndpoint, initialEndpointState } from './endpoint';
-import { subscriptionChanges } from './subscriptions';
+import { sameFilter, subscriptionChanges } from './subscriptions';
+import type { SubscriptionFilter } from './subscriptions';
 import {
   DEFAULT_TIMEOUT_SECONDS,
   requireEndpointUrl,
@@ -38,7 +39,8 @@ export type CreateEndpoint = Command<
 export type UpdateEndpoint = Command<'UpdateEndpoint', Partial<EndpointInput> & NewSubscriptionIds & { endpointId: string; disabled?: boolean }>;
 /** API.md's PUT subscriptions: the enabled set becomes exactly `eventTypes`. */
 export type SetEndpointSubscriptions = Command<'SetEndpointSubscriptions', NewSubscriptionIds & { endpointId: string; eventTypes: string[] }>;
-export type Subscribe = Command<'Subscribe', { endpointId: string; subscriptionId: string; eventType: string }>;
+export type Subscribe = Command<'Subscribe', { endpointId: string; subscriptionId: string; eventType: string; filter?: SubscriptionFilter | null }>;
+export type SetSubscriptionFilter = Command<'SetSubscriptionFilter', { endpointId: string; subscriptionId: string; filter: SubscriptionFilter | null }>;
 export type SetSubscriptionEnabled = Command<'SetSubscriptionEnabled', { endpointId: string; subscriptionId: string; enabled: boolean }>;
 export type Unsubscribe = Command<'Unsubscribe', { endpointId: string; subscriptionId: string }>;
 export type RotateEndpointSecret = Command<'RotateEndpointSecret', { endpointId: string; secret: SealedSecret; gracePeriodSeconds: number }>;
@@ -56,6 +58,7 @@ export type EndpointCommand =
   | Subscribe
   | SetSubscriptionEnabled
   | Unsubscribe
+  | SetSubscriptionFilter
   | RotateEndpointSecret
   | DisableEndpoint
   | EnableEndpoint
@@ -147,7 +150,16 @@ export const decideEndpoint = (command: EndpointCommand, state: EndpointState): 
       requireEventTypeName('eventType', eventType);
       const existing = endpoint.subscriptions.find((s) => s.eventType === eventType);
       if (existing) throw conflict('subscription_exists', `Endpoint ${id} is already subscribed to ${eventType} (subscription ${existing.id}).`);
-      return [{ type: 'EndpointSubscriptionAdded', data: { endpointId: id, applicationId: endpoint.applicationId, subscriptionId, eventType, addedAt: now } }];
+      const added: EndpointEvent = { type: 'EndpointSubscriptionAdded', data: { endpointId: id, applicationId: endpoint.applicationId, subscriptionId, eventType, addedAt: now } };
+      const filter = command.data.filter ?? null;
+      return filter === null ? [added] : [added, { type: 'EndpointSubscriptionFilterSet', data: { endpointId: id, subscriptionId, eventType, filter, setAt: now } }];
+    }
+    case 'SetSubscriptionFilter': {
+      const { subscriptionId, filter } = command.data;
+      const sub = endpoint.subscriptions.find((s) => s.id === subscriptionId);
+      if (!sub) throw notFound('subscription', subscriptionId);
+      if (sameFilter(sub.filter, filter)) return [];
+      return [{ type: 'EndpointSubscriptionFilterSet', data: { endpointId: id, subscriptionId, eventType: sub.eventType, filter, setAt: now } }];
     }
     case 'SetSubscriptionEnabled': {
       const { subscriptionId, enabled } = command.data;

@@ -117,7 +117,8 @@ export const evolveEndpoint = (state: EndpointState, event: EndpointEvent): Endp
     case 'EndpointSubscriptionAdded':
     case 'EndpointSubscriptionEnabled':
     case 'EndpointSubscriptionDisabled':
-    case 'EndpointSubscriptionRemoved': {
+    case 'EndpointSubscriptionRemoved':
+    case 'EndpointSubscriptionFilterSet': {
       if (state.status !== 'active') return state;
       return change(state, { subscriptions: evolveSubscriptions(state.endpoint.subscriptions, event), updatedAt: subscriptionEventTime(event) });
     }

@@ -4,7 +4,19 @@ import { derivedSubscriptionId } from '../ids';
 // An endpoint's subscriptions: one per (endpoint, event type) pair, with its own id and an enabled flag, kept as
 // events on the endpoint's stream. An endpoint with no subscription at all receives every event type.
 
-export type Subscription = Readonly<{ id: string; eventType: string; enabled: boolean; createdAt: string; updatedAt: string }>;
+/**
+ * Which sends of its event type a subscription takes (the official clients' subscription fields): every label it
+ * names must (`all`) or one must (`any`) have one of the listed values in the send's labels; and `expression`, a
+ * JSONata expression over the payload, must be true. Decided at send time (api/commands/subscriptionFilters.ts).
+ */
+export type SubscriptionFilter = {
+  labels: Record<string, string | string[]> | null;
+  labelMode: 'all' | 'any';
+  expression: string | null;
+};
+
+/** `filter` is absent in states folded before subscriptions had filters (= none). */
+export type Subscription = Readonly<{ id: string; eventType: string; enabled: boolean; createdAt: string; updatedAt: string; filter?: SubscriptionFilter | null }>;
 
 /** A subscription as an EndpointCreated event names it (see EndpointCreated's `subscriptions`). */
 export type SubscriptionRef = { subscriptionId: string; eventType: string };
@@ -26,13 +38,25 @@ export type EndpointSubscriptionRemoved = Event<
   { endpointId: string; subscriptionId: string; eventType: string; removedAt: string }
 >;
 
-export type SubscriptionEvent = EndpointSubscriptionAdded | EndpointSubscriptionEnabled | EndpointSubscriptionDisabled | EndpointSubscriptionRemoved;
+/** The subscription's filter replaced (null: none, every send of its event type). */
+export type EndpointSubscriptionFilterSet = Event<
+  'EndpointSubscriptionFilterSet',
+  { endpointId: string; subscriptionId: string; eventType: string; filter: SubscriptionFilter | null; setAt: string }
+>;
+
+export type SubscriptionEvent =
+  | EndpointSubscriptionAdded
+  | EndpointSubscriptionEnabled
+  | EndpointSubscriptionDisabled
+  | EndpointSubscriptionRemoved
+  | EndpointSubscriptionFilterSet;
 
 export const SUBSCRIPTION_EVENT_TYPES = [
   'EndpointSubscriptionAdded',
   'EndpointSubscriptionEnabled',
   'EndpointSubscriptionDisabled',
   'EndpointSubscriptionRemoved',
+  'EndpointSubscriptionFilterSet',
 ] as const satisfies readonly SubscriptionEvent['type'][];
 
 /** Pairs are unique per endpoint, so a subscription is found by its event type as well as by its id. */
@@ -51,6 +75,8 @@ export const evolveSubscriptions = (subs: readonly Subscription[], event: Subscr
       return setEnabled(subs, event.data.eventType, false, event.data.disabledAt);
     case 'EndpointSubscriptionRemoved':
       return subs.filter((s) => s.eventType !== event.data.eventType);
+    case 'EndpointSubscriptionFilterSet':
+      return subs.map((s) => (s.eventType === event.data.eventType ? { ...s, filter: event.data.filter, updatedAt: event.data.setAt } : s));
     default: {
       const never: never = event;
       return never;
@@ -68,6 +94,8 @@ export const subscriptionEventTime = (event: SubscriptionEvent): string => {
       return event.data.disabledAt;
     case 'EndpointSubscriptionRemoved':
       return event.data.removedAt;
+    case 'EndpointSubscriptionFilterSet':
+      return event.data.setAt;
     default: {
       const never: never = event;
       return never;
@@ -123,4 +151,11 @@ export const subscriptionChanges = (
     events.push({ type: 'EndpointSubscriptionAdded', data: { endpointId, applicationId, subscriptionId, eventType, addedAt: now } });
   }
   return events;
+};
+
+/** Filters compare as data: labels by key order-free, values in order. */
+export const sameFilter = (a: SubscriptionFilter | null | undefined, b: SubscriptionFilter | null | undefined): boolean => {
+  const canon = (f: SubscriptionFilter | null | undefined): string =>
+    f ? JSON.stringify([f.labelMode, f.expression, f.labels === null ? null : Object.keys(f.labels).sort().map((k) => [k, f.labels?.[k]])]) : 'none';
+  return canon(a) === canon(b);
 };

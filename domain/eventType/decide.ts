@@ -1,14 +1,24 @@
 import type { Command, Decider } from '../decider';
 import { assertNever, conflict, notFound } from '../errors';
-import type { JsonObject } from '../json';
+import type { JsonObject, JsonValue } from '../json';
 import { requireEventTypeName, requireText } from '../validation';
-import type { EventTypeEvent, EventTypeState } from './eventType';
+import type { Deprecation, EventTypeEvent, EventTypeState } from './eventType';
 import { evolveEventType, initialEventTypeState } from './eventType';
 
-type Describable = { displayName?: string | null; description?: string | null; category?: string | null; schema?: JsonObject | null };
+type Describable = {
+  displayName?: string | null;
+  description?: string | null;
+  category?: string | null;
+  schema?: JsonObject | null;
+  examplePayload?: JsonValue | null;
+  documentationUrl?: string | null;
+};
+
+/** Update only: true marks the type deprecated (keeping the first time it was), false clears the mark. */
+type Deprecating = { deprecated?: boolean; deprecatedMessage?: string | null };
 
 export type CreateEventType = Command<'CreateEventType', { name: string } & Describable>;
-export type UpdateEventType = Command<'UpdateEventType', { name: string } & Describable>;
+export type UpdateEventType = Command<'UpdateEventType', { name: string } & Describable & Deprecating>;
 export type ArchiveEventType = Command<'ArchiveEventType', { name: string }>;
 export type UnarchiveEventType = Command<'UnarchiveEventType', { name: string }>;
 
@@ -16,6 +26,13 @@ export type EventTypeCommand = CreateEventType | UpdateEventType | ArchiveEventT
 
 const optionalText = (field: string, value: string | null | undefined, max: number): string | null =>
   value === null || value === undefined ? null : requireText(field, value, max);
+
+const deprecationAfter = (current: Deprecation | null, d: Deprecating, now: string): Deprecation | null => {
+  const message = d.deprecatedMessage === undefined ? current?.message ?? null : optionalText('deprecatedMessage', d.deprecatedMessage, 1024);
+  if (d.deprecated === false) return null;
+  if (d.deprecated === true || current !== null) return { at: current?.at ?? now, message };
+  return null;
+};
 
 export const decideEventType = (command: EventTypeCommand, state: EventTypeState): EventTypeEvent[] => {
   const now = command.metadata.now;
@@ -33,6 +50,9 @@ export const decideEventType = (command: EventTypeCommand, state: EventTypeState
             description: optionalText('description', d.description, 4096),
             category: optionalText('category', d.category, 256),
             schema: d.schema ?? null,
+            examplePayload: d.examplePayload ?? null,
+            documentationUrl: optionalText('documentationUrl', d.documentationUrl, 2048),
+            deprecated: null,
             createdAt: now,
           },
         },
@@ -51,6 +71,9 @@ export const decideEventType = (command: EventTypeCommand, state: EventTypeState
             description: d.description === undefined ? current.description : optionalText('description', d.description, 4096),
             category: d.category === undefined ? current.category : optionalText('category', d.category, 256),
             schema: d.schema === undefined ? current.schema : d.schema,
+            examplePayload: d.examplePayload === undefined ? current.examplePayload : d.examplePayload,
+            documentationUrl: d.documentationUrl === undefined ? current.documentationUrl : optionalText('documentationUrl', d.documentationUrl, 2048),
+            deprecated: deprecationAfter(current.deprecated, d, now),
             updatedAt: now,
           },
         },

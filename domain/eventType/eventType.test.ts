@@ -5,6 +5,8 @@ import type { EventTypeArchived, EventTypeCreated } from './eventType';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 const meta = { now: NOW };
+/** The v2 fields, empty. */
+const V2 = { examplePayload: null, documentationUrl: null, deprecated: null };
 const spec = deciderSpec(eventTypeDecider);
 
 const created: EventTypeCreated = {
@@ -15,6 +17,7 @@ const created: EventTypeCreated = {
     description: null,
     category: 'billing',
     schema: { type: 'object' },
+    ...V2,
     createdAt: '2025-12-31T00:00:00.000Z',
   },
 };
@@ -29,7 +32,7 @@ describe('event type decider', () => {
         .then([
           {
             type: 'EventTypeCreated',
-            data: { name: 'user.created', displayName: null, description: null, category: null, schema: null, createdAt: NOW },
+            data: { name: 'user.created', displayName: null, description: null, category: null, schema: null, ...V2, createdAt: NOW },
           },
         ]);
     });
@@ -51,6 +54,7 @@ describe('event type decider', () => {
               description: 'A user signed up.',
               category: 'users',
               schema: { type: 'object' },
+              ...V2,
               createdAt: NOW,
             },
           },
@@ -69,7 +73,7 @@ describe('event type decider', () => {
       spec
         .given([])
         .when({ type: 'CreateEventType', data: { name }, metadata: meta })
-        .then([{ type: 'EventTypeCreated', data: { name, displayName: null, description: null, category: null, schema: null, createdAt: NOW } }]);
+        .then([{ type: 'EventTypeCreated', data: { name, displayName: null, description: null, category: null, schema: null, ...V2, createdAt: NOW } }]);
     });
 
     it('rejects a blank display name', () => {
@@ -115,6 +119,7 @@ describe('event type decider', () => {
               description: 'Paid in full.',
               category: null,
               schema: { type: 'object' },
+              ...V2,
               updatedAt: NOW,
             },
           },
@@ -128,7 +133,7 @@ describe('event type decider', () => {
         .then([
           {
             type: 'EventTypeUpdated',
-            data: { name: 'invoice.paid', displayName: 'Invoice paid', description: null, category: 'billing', schema: null, updatedAt: NOW },
+            data: { name: 'invoice.paid', displayName: 'Invoice paid', description: null, category: 'billing', schema: null, ...V2, updatedAt: NOW },
           },
         ]);
       expect(state).toMatchObject({ status: 'defined', eventType: { schema: null, archived: false, updatedAt: NOW } });
@@ -195,9 +200,23 @@ describe('event type decider', () => {
         .then([
           {
             type: 'EventTypeUpdated',
-            data: { name: 'invoice.paid', displayName: 'Paid', description: null, category: 'billing', schema: { type: 'object' }, updatedAt: NOW },
+            data: { name: 'invoice.paid', displayName: 'Paid', description: null, category: 'billing', schema: { type: 'object' }, ...V2, updatedAt: NOW },
           },
         ]);
     });
+  });
+});
+
+describe('event type deprecation (v2)', () => {
+  const v2Created: EventTypeCreated = { type: 'EventTypeCreated', data: { ...created.data, examplePayload: { a: 1 }, documentationUrl: 'https://d.test' } };
+
+  it('marks a type deprecated once (the first time is kept), changes the message, and clears the mark', () => {
+    const first = eventTypeDecider.decide({ type: 'UpdateEventType', data: { name: 'invoice.paid', deprecated: true, deprecatedMessage: 'use v2' }, metadata: meta }, eventTypeDecider.evolve(eventTypeDecider.initialState(), v2Created));
+    expect(first[0]?.data).toMatchObject({ examplePayload: { a: 1 }, documentationUrl: 'https://d.test', deprecated: { at: NOW, message: 'use v2' } });
+    const state = first.reduce(eventTypeDecider.evolve, eventTypeDecider.evolve(eventTypeDecider.initialState(), v2Created));
+    const later = eventTypeDecider.decide({ type: 'UpdateEventType', data: { name: 'invoice.paid', deprecatedMessage: 'use v3' }, metadata: { now: '2026-02-01T00:00:00.000Z' } }, state);
+    expect(later[0]?.data).toMatchObject({ deprecated: { at: NOW, message: 'use v3' } });
+    const cleared = eventTypeDecider.decide({ type: 'UpdateEventType', data: { name: 'invoice.paid', deprecated: false }, metadata: meta }, state);
+    expect(cleared[0]?.data).toMatchObject({ deprecated: null });
   });
 });

@@ -28,3 +28,5 @@ export {
   type WebhookHeaders,
   type WebhookPayload,
 } from './webhook.js';
+// The audit library (docs/audit.md): the log's hash chain, RFC 6962 Merkle trees and signed anchors; pure, for browsers too.
+export * from './audit/index.js';

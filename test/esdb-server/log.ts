@@ -121,6 +121,21 @@ export class EventLog {
     return written;
   }
 
+  /**
+   * Edits the stored log as someone with access to the server's volume could, for the tamper tests
+   * (test/auditAnchors.test.ts): `edit` changes `$all` in place (replace, remove, insert), and every stream is then
+   * read from what is left, in `$all` order. Nothing is announced to subscriptions.
+   */
+  tamper(edit: (events: LoggedEvent[]) => void): void {
+    edit(this.events);
+    this.streams.clear();
+    for (const event of this.events) {
+      const stream = this.streams.get(event.streamId) ?? [];
+      stream.push(event);
+      this.streams.set(event.streamId, stream);
+    }
+  }
+
   /** Index in `events` of the first event at or after `position`. */
   indexAtOrAfter(position: LogPosition): number {
     let lo = 0;

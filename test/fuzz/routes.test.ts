@@ -78,8 +78,8 @@ const credentialsFor = (op: Operation): fc.Arbitrary<string> => {
 const describeRequest = (r: FuzzRequest): string =>
   `${r.method} ${r.path.slice(0, 200)} content-type=${String(r.contentType)} body=${r.body === null ? 'none' : r.body.subarray(0, 300).toString('utf8')}${r.body && r.body.length > 300 ? `… (${r.body.length} bytes)` : ''}`;
 
-/** What the dispatcher appends on its own (attempt outcomes, circuit changes); everything else comes from a request. */
-const DISPATCHER_EVENTS = new Set(['AttemptSucceeded', 'AttemptFailed', 'RetryScheduled', 'DeliveryExhausted', 'EndpointCircuitOpened', 'EndpointCircuitHalfOpened', 'EndpointCircuitClosed']);
+/** What the dispatcher (and the audit anchors' writer) appends on its own (attempt outcomes, circuit changes, anchors); everything else comes from a request. */
+const DISPATCHER_EVENTS = new Set(['AttemptSucceeded', 'AttemptFailed', 'RetryScheduled', 'DeliveryExhausted', 'EndpointCircuitOpened', 'EndpointCircuitHalfOpened', 'EndpointCircuitClosed', 'AuditAnchor']);
 
 /** The types of the events appended after `before` that no dispatcher wrote. */
 const appendedByRequests = async (before: Position): Promise<string[]> => {

@@ -14,25 +14,28 @@ const importsOf = (code: string): string[] =>
 
 // The SDK runs in browsers and edge runtimes: its hashing is @noble/hashes (audited, synchronous), nothing of Node's.
 describe('@hookbase/sdk dependencies', () => {
-  it('depends at run time on @noble/hashes only', () => {
+  it('depends at run time on @noble/hashes and @noble/curves only (Ed25519 for the audit anchors)', () => {
     const pkg = JSON.parse(readFileSync(join(sdk, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-    expect(Object.keys(pkg.dependencies ?? {})).toEqual(['@noble/hashes']);
+    expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual(['@noble/curves', '@noble/hashes']);
   });
 
-  it('imports nothing from node: in its sources, its build, or the parts of @noble/hashes it loads', () => {
+  it('imports nothing from node: in its sources, its build, or the parts of @noble it loads', () => {
     const sources = readdirSync(join(sdk, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
     const built = readdirSync(join(sdk, 'dist'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
     expect(built.length).toBeGreaterThan(0);
-    const nobleDir = dirname(createRequire(join(sdk, 'package.json')).resolve('@noble/hashes/sha2.js'));
+    const requireFromSdk = createRequire(join(sdk, 'package.json'));
+    const nobleDir = dirname(requireFromSdk.resolve('@noble/hashes/sha2.js'));
+    const curvesDir = dirname(requireFromSdk.resolve('@noble/curves/ed25519.js'));
     const files = [
       ...sources.map((f) => join(sdk, 'src', f)),
       ...built.map((f) => join(sdk, 'dist', f)),
       ...['sha2.js', 'hmac.js', 'utils.js', '_md.js', '_u64.js'].map((f) => join(nobleDir, f)),
+      ...['ed25519.js', 'utils.js', 'abstract/edwards.js', 'abstract/modular.js', 'abstract/curve.js'].map((f) => join(curvesDir, f)),
     ];
     for (const file of files) {
       const specifiers = importsOf(readFileSync(file, 'utf8'));
       expect(specifiers.filter((s) => s.startsWith('node:') || ['crypto', 'fs', 'buffer', 'util'].includes(s)), file).toEqual([]);
-      expect(specifiers.filter((s) => !s.startsWith('.') && !s.startsWith('@noble/hashes')), file).toEqual([]);
+      expect(specifiers.filter((s) => !s.startsWith('.') && !s.startsWith('@noble/hashes') && !s.startsWith('@noble/curves')), file).toEqual([]);
     }
   });
 

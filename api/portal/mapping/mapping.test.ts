@@ -72,7 +72,7 @@ describe('event types and the application', () => {
     const t: EventTypeDoc = { id: 'a', name: 'a', displayName: 'A', description: null, category: 'C', schema, archived, createdAt: T, updatedAt: T };
     expect(eventTypeOut(t, 4)).toEqual({
       id: 'a', name: 'a', displayName: 'A', description: null, category: 'C', schema: text, examplePayload: null, documentationUrl: null,
-      isEnabled, isArchived: archived, subscriptionCount: 4, createdAt: T, updatedAt: T,
+      isEnabled, isArchived: archived, isDeprecated: false, deprecatedAt: null, deprecatedMessage: null, schemaVersion: null, subscriptionCount: 4, createdAt: T, updatedAt: T,
     });
   });
 
@@ -100,7 +100,8 @@ describe('messages', () => {
     const detail = messageDetailOut(outbound, { id: 'msg_1', applicationId: 'app_1', eventType: 'a', payload: {}, eventId: 'evt_9', timestamp: T, outboundIds: ['out_1'] }, [attempt]);
     expect(detail).toMatchObject({ id: 'out_1', messageId: 'msg_1', eventId: 'evt_9', lastResponseBody: 'no', updatedAt: '2026-01-01T00:00:05.000Z', maxAttempts: 3 });
     expect(detail.deliveryAttempts).toEqual([
-      { id: 'att_1', outboundMessageId: 'out_1', attemptNumber: 1, responseStatus: 500, responseBody: 'no', responseHeaders: null, error: 'HTTP 500', latencyMs: 12.6, attemptedAt: '2026-01-01T00:00:05.000Z' },
+      { id: 'att_1', outboundMessageId: 'out_1', attemptNumber: 1, responseStatus: 500, responseBody: 'no', responseHeaders: null, error: 'HTTP 500', latencyMs: 12.6, attemptedAt: '2026-01-01T00:00:05.000Z',
+        status: 'failed', responseTimeMs: 12.6, errorMessage: 'HTTP 500', createdAt: '2026-01-01T00:00:05.000Z' },
     ]);
     expect(messageDetailOut({ ...outbound, lastAttemptAt: null }, null, [])).toMatchObject({ eventId: null, lastResponseBody: null, updatedAt: T, deliveryAttempts: [] });
   });

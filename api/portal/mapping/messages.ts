@@ -39,7 +39,8 @@ export { attemptOut };
 
 /** One delivery as `/api/outbound-messages/:id` gives it, plus `deliveryAttempts`: every attempt, first to last. */
 export const messageDetailOut = (o: OutboundDoc, message: MessageDoc | null, attempts: readonly AttemptDoc[]): JsonObject => ({
-  ...outboundOut(o, { eventId: message?.eventId ?? null, lastResponseBody: attempts[attempts.length - 1]?.responseBody ?? null }),
+  // The portal does not show the application's name (it is the token's own application): null.
+  ...outboundOut(o, { eventId: message?.eventId ?? null, lastResponseBody: attempts[attempts.length - 1]?.responseBody ?? null, applicationName: null }),
   deliveryAttempts: attempts.map(attemptOut),
 });
 

@@ -8,5 +8,5 @@ export const subscriptionCreateIn = (body: PortalSubscriptionCreate): { endpoint
   eventType: body.eventTypeId ?? body.eventType ?? body.eventTypeName,
 });
 
-/** The /api subscription shape (COMPAT.md lists one shape for both surfaces). */
-export { subscriptionOut } from '../../compat/subscriptions.mapping';
+/** The Node SDK's subscription fields (the /api answer adds the filter and the joined endpoint, application and event type). */
+export { subscriptionCoreOut as subscriptionOut } from '../../compat/subscriptions.mapping';

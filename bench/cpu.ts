@@ -1,0 +1,183 @@
+/**
+ * CPU time per operation, per thread: `npm run bench:cpu [-- --ops N --rounds R]`. Not a throughput benchmark: on
+ * a machine shared with other work, requests per second swing with the load, while the CPU time a thread spends
+ * per send or per delivery moves far less (it is what the kernel charges to that thread, not wall time).
+ *
+ * Hookbase runs in this process as the bench runs it (API on the main thread; projections, dispatcher and WAL
+ * checkpoints on worker threads, embedded store, 127.0.0.1, port 0); the bench's load generator and receiver run in
+ * a child process (64 clients), whose CPU is not counted. Each round runs these phases (`--phases`, all by default) of N operations each:
+ * - `send`: sends to an application without endpoints (what figure 1 measures: the request path and the append,
+ *   then the projections and the reactors that see each message);
+ * - `key`: the same, each with an `Idempotency-Key` of its own (as the SDK sends every POST);
+ * - `e2e`: sends to an application with one endpoint, each delivered to the receiver (figure 2's work).
+ * After a phase's last answer (and, for `e2e`, its last delivery) it waits until the process is idle again (the
+ * projections and reactors have caught up), so each phase's CPU is all its own. The idle rate measured before the
+ * rounds (timers, polls) is subtracted. Per-thread CPU comes from /proc/self/task/<tid>/stat (Linux): the worker
+ * threads tell their thread ids through bench/cpuThreadTag.cjs, preloaded with `node --require` (npm script).
+ * `other` is the rest of the process: libuv's pool, V8's GC and compiler threads.
+ *
+ * Prints µs of CPU per operation for each thread, the median of the rounds and each round. Bounded: about
+ * 2 × rounds × N requests. Profiles: run the same command under `node --cpu-prof --cpu-prof-dir .prof` (ignored by git).
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApplication, createEndpoint, ensureEventType, EVENT_TYPE, startBenchHookbase } from './hookbase';
+import { startLoadGen } from './loadgenClient';
+import type { Target } from './protocol';
+import { ms, num, perSecond } from './stats';
+
+const { values } = parseArgs({ options: { ops: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' }, phases: { type: 'string', default: 'send,key,e2e' } } });
+const OPS = Number(values.ops);
+const ROUNDS = Number(values.rounds);
+const PHASES = values.phases.split(',').filter((p): p is Phase => p === 'send' || p === 'key' || p === 'e2e');
+const CLIENTS = 64;
+const BODY = JSON.stringify({ eventType: EVENT_TYPE, payload: { orderId: 'ord_2Xb7QmTz', amount: 4200, currency: 'EUR', customer: { id: 'cus_8Kd2', email: 'ada@example.com' }, items: 3 } });
+
+type Phase = 'send' | 'key' | 'e2e';
+const THREADS = ['api', 'projections', 'dispatcher', 'wal', 'other', 'total'] as const;
+type ThreadName = (typeof THREADS)[number];
+type Cpu = Record<ThreadName, number>;
+
+const TICK_US = 10_000; // USER_HZ is 100 on Linux: utime and stime count hundredths of a second.
+const roles = new Map<string, ThreadName>([[String(process.pid), 'api']]);
+const channel = new BroadcastChannel('hookbase-bench-cpu-threads');
+channel.onmessage = (event: Event): void => {
+  const data = (event as Event & { data: { tid: string; role: string } }).data;
+  const role = THREADS.find((t) => t === data.role);
+  if (role) roles.set(data.tid, role);
+};
+channel.unref();
+
+/** CPU time so far (µs) of each thread of this process, by role; `total` from process.cpuUsage (finer grained). */
+const sample = (): Cpu => {
+  const cpu: Cpu = { api: 0, projections: 0, dispatcher: 0, wal: 0, other: 0, total: 0 };
+  let perThread = 0;
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      } catch {
+        continue; // the thread ended meanwhile
+      }
+      // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const us = (Number(fields[11]) + Number(fields[12])) * TICK_US;
+      cpu[roles.get(tid) ?? 'other'] += us;
+      perThread += us;
+    }
+  } catch {
+    // No /proc: the total only.
+  }
+  const u = process.cpuUsage();
+  cpu.total = u.user + u.system;
+  // Ticks are coarse; `other` takes what the total has that the threads' ticks do not (never negative).
+  cpu.other = Math.max(0, cpu.other + (cpu.total - perThread));
+  return cpu;
+};
+
+const diff = (a: Cpu, b: Cpu): Cpu => Object.fromEntries(THREADS.map((t) => [t, b[t] - a[t]])) as Cpu;
+
+const sleep = (msToWait: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, msToWait));
+
+/** Waits until the process's CPU over 300 ms is twice within 2× the idle rate + 10 ms (projections and reactors done), at most 60 s (then it says so). */
+const quiesce = async (idleUsPerMs: number): Promise<void> => {
+  const until = Date.now() + 60_000;
+  let last = sample().total;
+  let quietSpells = 0;
+  while (Date.now() < until) {
+    await sleep(300);
+    const now = sample().total;
+    quietSpells = now - last <= idleUsPerMs * 300 * 2 + 10_000 ? quietSpells + 1 : 0;
+    if (process.env.HOOKBASE_BENCH_CPU_DEBUG) console.log(`quiesce: ${((now - last) / 1000).toFixed(1)} ms of CPU in 300 ms`);
+    last = now;
+    if (quietSpells >= 2) return;
+  }
+  console.log('(the process did not come back to idle within 60 s: this phase counts what ran meanwhile)');
+};
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+};
+
+const main = async (): Promise<void> => {
+  console.log(`CPU per operation: ${ROUNDS} rounds × ${OPS} operations of ${PHASES.join(', ')}; ${CLIENTS} clients; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const lg = startLoadGen();
+  const dataDir = mkdtempSync(join(tmpdir(), 'hookbase-cpu-'));
+  try {
+    const receiver = await lg.call('receiver:start', {});
+    const hb = await startBenchHookbase(dataDir);
+    try {
+      await ensureEventType(hb);
+      const e2eApp = await createApplication(hb, 'cpu e2e');
+      await createEndpoint(hb, e2eApp, receiver.url);
+      const sendApp = await createApplication(hb, 'cpu send');
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${hb.apiKey}` };
+      const targets: Record<Phase, Target> = {
+        send: { origin: hb.url, path: `/v1/applications/${sendApp}/messages`, headers, body: BODY },
+        key: { origin: hb.url, path: `/v1/applications/${sendApp}/messages`, headers, body: BODY, idempotencyKeys: true },
+        e2e: { origin: hb.url, path: `/v1/applications/${e2eApp}/messages`, headers, body: BODY },
+      };
+      const run = async (phase: Phase, count: number): Promise<string> => {
+        if (phase !== 'e2e') {
+          const r = await lg.call('accept', { target: targets[phase], concurrency: CLIENTS, warmupMs: 0, durationMs: 600_000, maxRequests: count });
+          if (r.failed > 0) throw new Error(`${phase}: ${r.failed} failed: ${r.firstError ?? ''}`);
+          return `${num(perSecond(r.ok, r.elapsedMs))}/s, answer p50 ${ms(r.answerMs.p50)}`;
+        }
+        await lg.call('receiver:reset', {});
+        const r = await lg.call('e2e', { target: targets.e2e, count, concurrency: CLIENTS, timeoutMs: 300_000 });
+        if (r.failed > 0 || r.deliveredMs === null) throw new Error(`e2e: ${r.failed} failed, ${r.distinct} of ${count} delivered: ${r.firstError ?? ''}`);
+        return `${num(perSecond(r.distinct, r.deliveredMs))}/s delivered, answer p50 ${ms(r.answerMs.p50)}`;
+      };
+
+      // Warm-up (JIT, caches, SQLite pages), then the idle rate.
+      for (const phase of PHASES) await run(phase, Math.min(OPS, 2_000));
+      // The idle rate (timers, polls, heartbeats), over 3 s once the warm-up's catch-up is done (ticks are 10 ms).
+      await sleep(3_000);
+      await quiesce(100); // 10% of a core: polls and heartbeats stay under it
+      const idleFrom = sample();
+      await sleep(3_000);
+      const idle = diff(idleFrom, sample());
+      const idleMs = 3_000;
+      const idleUsPerMs = idle.total / idleMs;
+      console.log(`idle: ${num((idle.total / idleMs / 10))}% of a core (subtracted)`);
+
+      const results: Record<Phase, Cpu[]> = { send: [], key: [], e2e: [] };
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const phase of PHASES) {
+          const from = sample();
+          const started = performance.now();
+          const rate = await run(phase, OPS);
+          await quiesce(idleUsPerMs);
+          const elapsedMs = performance.now() - started;
+          const used = diff(from, sample());
+          const perOp = Object.fromEntries(THREADS.map((t) => [t, Math.max(0, used[t] - (idle[t] / idleMs) * elapsedMs) / OPS])) as Cpu;
+          results[phase].push(perOp);
+          console.log(`round ${round} ${phase.padEnd(4)}: ${THREADS.map((t) => `${t} ${num(perOp[t])}`).join(', ')} µs/op (${rate}; load ${loadavg()[0]?.toFixed(1)})`);
+        }
+      }
+      console.log('\nmedian µs of CPU per operation');
+      console.log(`| phase | ${THREADS.join(' | ')} |`);
+      console.log(`| --- | ${THREADS.map(() => '---').join(' | ')} |`);
+      for (const phase of PHASES) console.log(`| ${phase} | ${THREADS.map((t) => num(median(results[phase].map((r) => r[t])))).join(' | ')} |`);
+      const seen = [...new Set(roles.values())];
+      if (seen.length < 4) console.log(`(threads identified: ${seen.join(', ')}; run through \`npm run bench:cpu\` so that the workers are tagged)`);
+      console.log(`RSS at the end: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`);
+    } finally {
+      await hb.close();
+    }
+  } finally {
+    await lg.stop();
+    channel.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+};
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,3 @@
+export * from './anchor.js';
+export * from './chain.js';
+export * from './merkle.js';
