@@ -18,6 +18,10 @@ import { threadMetrics } from '../observability/metrics';
 import { startTracing } from '../observability/tracing';
 import { VERSION } from './version';
 import type { BackgroundWorkerData, ToMain, ToWorker } from './backgroundThread';
+import { setProcessV8Flags } from './v8Flags';
+
+// A composition root too (a thread's): the process flags, set before the roles' code compiles any filter regex.
+setProcessV8Flags();
 
 const port = parentPort;
 if (!port) throw new Error('cli/backgroundWorker.ts runs as a worker thread (see cli/backgroundThread.ts)');

@@ -48,6 +48,7 @@ import type { MongoStores } from './productionStores';
 import { recordProcess } from './processRecord';
 import { VERSION } from './version';
 import { startTracing } from '../observability/tracing';
+import { setProcessV8Flags } from './v8Flags';
 
 export { VERSION };
 
@@ -185,6 +186,7 @@ const bootstrapApiKey = async (config: HookbaseConfig, events: EventStore, reads
 
 /** The composition root: the only place that knows which adapters exist and which roles run. */
 export const startHookbase = async (config: HookbaseConfig, options: StartOptions = {}): Promise<RunningHookbase> => {
+  setProcessV8Flags();
   const logger = options.logger ?? createLogger();
   const log = options.log ?? lineLogger(logger);
   collectProcessMetrics();

@@ -4,6 +4,7 @@ import { addAuditCommands, addProjectionCommands, addTailCommand } from './comma
 import { addAppCommands, addEndpointCommands, addEventTypeCommands, addKeyCommands, addMessageCommands, addSendCommand } from './commands/resources';
 import { addServeCommand } from './commands/serve';
 import { addDoctorCommand } from './commands/doctor';
+import { addInboundCommands, addListenCommand } from './commands/inbound';
 
 /** The `hookbase` command: `serve` (the default, what `npm start` runs) and the client commands of README. */
 /** The package's version (cli/hookbase.ts's VERSION), read without loading the server's modules. */
@@ -25,6 +26,8 @@ export const buildProgram = (): Command => {
   addAuditCommands(program);
   addProjectionCommands(program);
   addDoctorCommand(program);
+  addInboundCommands(program);
+  addListenCommand(program);
   // Every command: no stray arguments, and a usage mistake ends with that command's usage line (exit 2).
   const configure = (command: Command): void => {
     command.allowExcessArguments(false).exitOverride((error) => {

@@ -1,3 +1,5 @@
+import { inboundCategories, inboundStreams } from './inbound/events';
+
 // Stream names. Category prefixes let subscriptions filter `$all` by stream prefix.
 
 export const streams = {
@@ -13,6 +15,7 @@ export const streams = {
   auditKey: () => 'auditkey-deployment',
   /** The signed anchors, one chain per deployment (docs/audit.md). */
   auditAnchors: () => 'auditanchors-deployment',
+  ...inboundStreams,
 } as const;
 
 export const categories = {
@@ -26,4 +29,5 @@ export const categories = {
   portalToken: 'portaltoken-',
   auditKey: 'auditkey-',
   auditAnchors: 'auditanchors-',
+  ...inboundCategories,
 } as const;

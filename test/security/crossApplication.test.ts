@@ -49,6 +49,16 @@ const PARAM: Readonly<Record<string, keyof Ids | 'orgId' | 'eventType' | 'global
   eventTypeId: 'eventType',
   jobId: 'global',
   keyId: 'global',
+  // Inbound (docs/inbound.md) is the organization's own traffic: no application owns a source, destination, route,
+  // filter, transform, schema, inbound event or inbound delivery.
+  sourceId: 'global',
+  destinationId: 'global',
+  routeId: 'global',
+  filterId: 'global',
+  transformId: 'global',
+  schemaId: 'global',
+  eventId: 'global',
+  deliveryId: 'global',
 };
 const APP_PARAMS = new Set(['app', 'uid']);
 
