@@ -12,6 +12,7 @@ import { requestHash, withIdempotencyKey } from './idempotency';
 import type { Logger } from 'pino';
 import { threadMetrics } from '../observability/metrics';
 import { openApiDocument } from './openapi';
+import { isIngestPath, serveIngest } from './ingest';
 import type { RateLimits } from './rateLimit';
 import type { AnyRoute, RouteResponse } from './route';
 import { routeMatcher } from './router';
@@ -21,6 +22,8 @@ import { applicationRoutes } from './routes/applications';
 import { deliveryRoutes } from './routes/deliveries';
 import { endpointRoutes } from './routes/endpoints';
 import { eventTypeRoutes } from './routes/eventTypes';
+import { inboundConfigRoutes } from './routes/inboundConfig';
+import { inboundTrafficRoutes } from './routes/inboundTraffic';
 import { messageRoutes } from './routes/messages';
 import { portalTokenRoutes } from './routes/portalTokens';
 import { validateBody, validateQuery } from './validation';
@@ -37,6 +40,8 @@ export const v1Routes: readonly AnyRoute[] = [
   ...adminRoutes,
   ...apiKeyRoutes,
   ...deliveryRoutes,
+  ...inboundConfigRoutes,
+  ...inboundTrafficRoutes,
 ];
 
 /** Every route served: /v1 (API.md), the portal API and the cloud-compatible /api (COMPAT.md), over the same commands and queries. */
@@ -148,6 +153,8 @@ export const createServer = (options: ServerOptions): Koa => {
       return;
     }
     if (isPortalApiPath(ctx.path) && portalCors(ctx)) return;
+    // A provider's webhook: no API key (its signature and the source's lists guard it), the raw bytes kept.
+    if (isIngestPath(ctx.path)) return serveIngest(ctx, deps);
     const match = routes.match(ctx.method, ctx.path);
     if (match !== null && match !== 'method_not_allowed') ctx.state.route = match.route.path;
     // A miss under /v1 or /portal/ is still a response of that API: authenticated and charged like the rest (API.md).

@@ -8,7 +8,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 
-const readRaw = (ctx: Context, limit: number): Promise<Buffer> => {
+export const readRawBody = (ctx: Context, limit: number): Promise<Buffer> => {
   const declared = Number(ctx.get('content-length') || '0');
   if (declared > limit) return Promise.reject(tooLarge(limit));
   const req = ctx.req;
@@ -63,7 +63,7 @@ export const readJsonBody = async (ctx: Context, limit = DEFAULT_BODY_LIMIT): Pr
   if (type && !/^application\/([a-z0-9.+-]*\+)?json\b/i.test(type)) {
     throw new HttpError(415, 'unsupported_media_type', `Send JSON with content-type: application/json (got ${type}).`);
   }
-  const raw = await readRaw(ctx, limit);
+  const raw = await readRawBody(ctx, limit);
   if (raw.length === 0) return undefined;
   let text: string;
   try {

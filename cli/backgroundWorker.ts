@@ -16,6 +16,10 @@ import { watchDataDir } from './dataDirWatcher';
 import { OPERATIONAL_FILE } from './operational';
 import { threadMetrics } from '../observability/metrics';
 import type { BackgroundWorkerData, ToMain, ToWorker } from './backgroundThread';
+import { setProcessV8Flags } from './v8Flags';
+
+// A composition root too (a thread's): the process flags, set before the roles' code compiles any filter regex.
+setProcessV8Flags();
 
 const port = parentPort;
 if (!port) throw new Error('cli/backgroundWorker.ts runs as a worker thread (see cli/backgroundThread.ts)');

@@ -44,6 +44,7 @@ import { createOnce, loadMasterKey } from './masterKey';
 import { OPERATIONAL_FILE, openOperationalRateLimiter } from './operational';
 import type { MongoStores } from './productionStores';
 import { recordProcess } from './processRecord';
+import { setProcessV8Flags } from './v8Flags';
 
 export const VERSION = '0.1.0';
 
@@ -173,6 +174,7 @@ const bootstrapApiKey = async (config: HookbaseConfig, events: EventStore, reads
 
 /** The composition root: the only place that knows which adapters exist and which roles run. */
 export const startHookbase = async (config: HookbaseConfig, options: StartOptions = {}): Promise<RunningHookbase> => {
+  setProcessV8Flags();
   const logger = options.logger ?? createLogger();
   const log = options.log ?? lineLogger(logger);
   collectProcessMetrics();

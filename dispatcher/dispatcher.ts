@@ -16,6 +16,7 @@ import { DuePoller } from './duePoller';
 import { EndpointQueues } from './endpointQueue';
 import { EndpointViews } from './endpointView';
 import { HttpDelivery } from './httpDelivery';
+import { InboundDeliverer } from './inboundDeliverer';
 import type { Settlement } from './subscriptionConsumer';
 import { DISPATCHER_GROUP, SubscriptionConsumer, ensureDispatcherGroup } from './subscriptionConsumer';
 import { threadMetrics } from '../observability/metrics';
@@ -49,6 +50,8 @@ export class Dispatcher {
   private readonly pipeline: DeliveryPipeline;
   private readonly consumer: SubscriptionConsumer;
   private readonly poller: DuePoller;
+  /** Inbound: routes received events and delivers to destinations with the same queues, breakers and HTTP client. */
+  private readonly inbound: InboundDeliverer;
   /** First attempts running here, by outbound id: a redelivered event joins the running attempt. */
   private readonly firstAttempts = new Map<string, Promise<DeliveryResult>>();
   private sweeper: NodeJS.Timeout | null = null;
@@ -88,6 +91,7 @@ export class Dispatcher {
     this.consumer = new SubscriptionConsumer(events, (e) => this.onMessageEvent(e), config.subscriptionBufferSize, this.log);
     this.poller = new DuePoller({ events, reads, ops: deps.ops, config, pipeline: this.pipeline, queues: this.queues, breakers, log: this.log });
     this.queues.onRoom = () => this.poller.wake();
+    this.inbound = new InboundDeliverer({ events, reads, ops: deps.ops, masterKey, config, http: this.http, queues: this.queues, breakers, cancel: this.cancel.signal, log: this.log });
   }
 
   async start(): Promise<void> {
@@ -96,6 +100,7 @@ export class Dispatcher {
     await ensureDispatcherGroup(this.events, this.config.subscriptionMessageTimeoutMs);
     await this.consumer.start();
     this.poller.start();
+    this.inbound.start();
     this.sweeper = setInterval(() => this.queues.sweep(), 30_000);
     this.sweeper.unref();
     this.shedder = setInterval(() => this.pipeline.shed(), Math.max(25, Math.floor(this.config.maxQueueWaitMs / 4)));
@@ -129,11 +134,13 @@ export class Dispatcher {
     if (this.shedder) clearInterval(this.shedder);
     this.consumer.drain();
     await this.poller.stop();
-    const inFlight = () => Promise.allSettled([...this.consumer.inFlight, ...this.poller.running.values()]);
+    await this.inbound.stop();
+    const inFlight = () => Promise.allSettled([...this.consumer.inFlight, ...this.poller.running.values(), ...this.inbound.inFlight()]);
     await Promise.race([inFlight(), sleep(this.config.stopTimeoutMs)]);
     this.cancel.abort();
     await Promise.race([inFlight(), sleep(2_000)]);
     await this.poller.flush();
+    await this.inbound.flush();
     await this.consumer.stop();
     this.queues.dispose();
     await this.http.close(true);

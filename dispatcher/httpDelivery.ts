@@ -18,6 +18,8 @@ export type DeliveryRequest = Readonly<{
   headers: Readonly<Record<string, string>>;
   body: string;
   timeoutMs: number;
+  /** POST unless said (an inbound destination names its method). */
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Aborts the attempt without an outcome (the dispatcher is stopping). */
   signal?: AbortSignal;
 }>;
@@ -171,7 +173,7 @@ export class HttpDelivery {
       const attempt = new Attempt(req, resolve);
       // The low-level dispatch API: no response stream or abort signal per request, the body is read as it comes.
       this.agent.dispatch(
-        { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers: req.headers, body: req.body, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs },
+        { origin: url.origin, path: `${url.pathname}${url.search}`, method: req.method ?? 'POST', headers: req.headers, body: req.method === 'GET' ? null : req.body, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs },
         attempt,
       );
     });

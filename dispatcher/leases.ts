@@ -22,21 +22,22 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /**
  * Takes a lease on each due delivery that has none, whose lease expired, or whose lease was taken for an earlier
  * attempt; returns those claimed. With a store that offers `putIf` (MongoDB), one conditional write per lease and
- * no transaction; otherwise one transaction for the whole batch (the embedded store).
+ * no transaction; otherwise one transaction for the whole batch (the embedded store). Inbound deliveries (`ibd_`
+ * ids) are leased alike (dispatcher/inboundDeliverer.ts).
  */
-export const claimDueDeliveries = async (
+export const claimDueDeliveries = async <D extends Pick<DueDeliveryDoc, 'id' | 'attemptNumber'>>(
   reads: ReadStore,
-  due: readonly DueDeliveryDoc[],
+  due: readonly D[],
   owner: string,
   leaseMs: number,
   nowMs: number,
-): Promise<DueDeliveryDoc[]> => {
+): Promise<D[]> => {
   if (due.length === 0) return [];
   const now = iso(nowMs);
   const { putIf } = reads;
   if (putIf) {
     // One atomic conditional write per lease, no transaction (MongoDB: findOneAndUpdate).
-    const claimed: DueDeliveryDoc[] = [];
+    const claimed: D[] = [];
     for (const doc of due) {
       const lease: LeaseDoc = { id: doc.id, owner, attemptNumber: doc.attemptNumber, expiresAt: iso(nowMs + leaseMs) };
       const won = await putIf.call(reads, deliveryLeases, lease, {
@@ -49,7 +50,7 @@ export const claimDueDeliveries = async (
   }
   return reads.transaction(async (tx) => {
     const leases = tx.collection<LeaseDoc>(deliveryLeases);
-    const claimed: DueDeliveryDoc[] = [];
+    const claimed: D[] = [];
     for (const doc of due) {
       const lease = await leases.get(doc.id);
       if (lease && lease.expiresAt > now && lease.attemptNumber >= doc.attemptNumber) continue;

@@ -3,6 +3,8 @@ import type { ApplicationEvent, ApplicationUidClaimed } from './application/appl
 import type { EndpointEvent } from './endpoint/endpoint';
 import type { EventTypeEvent } from './eventType/eventType';
 import { derivedSubscriptionId } from './ids';
+import { INBOUND_SCHEMA_VERSION } from './inbound/events';
+import type { InboundDomainEvent } from './inbound/events';
 import type { JsonObject, JsonValue } from './json';
 import type { MessageEvent } from './message/message';
 import type { OutboundEvent } from './outbound/outbound';
@@ -15,7 +17,8 @@ export type HookbaseEvent =
   | MessageEvent
   | OutboundEvent
   | ApiKeyEvent
-  | PortalTokenEvent;
+  | PortalTokenEvent
+  | InboundDomainEvent;
 
 export type HookbaseEventType = HookbaseEvent['type'];
 
@@ -23,7 +26,7 @@ export type HookbaseEventType = HookbaseEvent['type'];
  * Every event is written with `metadata.schemaVersion`. When an event's data changes shape, its version goes up
  * and an upcaster from the old version is added here, so that every event ever written stays readable.
  */
-export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>> = {
+export const OUTBOUND_SCHEMA_VERSION: Readonly<Record<Exclude<HookbaseEventType, InboundDomainEvent['type']>, number>> = {
   ApplicationCreated: 1,
   ApplicationUpdated: 1,
   ApplicationDeleted: 1,
@@ -61,6 +64,9 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>>
   PortalTokenCreated: 2,
   PortalTokenRevoked: 1,
 };
+
+/** Both halves: the inbound one (docs/inbound.md) is versioned in domain/inbound/events.ts. */
+export const CURRENT_SCHEMA_VERSION: Readonly<Record<HookbaseEventType, number>> = { ...OUTBOUND_SCHEMA_VERSION, ...INBOUND_SCHEMA_VERSION };
 
 type Upcaster = (data: JsonObject) => JsonObject;
 

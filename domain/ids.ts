@@ -1,7 +1,10 @@
 import { hash, randomFillSync } from 'node:crypto';
 
 /** Every id carries a prefix that says what it is. */
-export type IdPrefix = 'app' | 'ep' | 'msg' | 'out' | 'att' | 'key' | 'ptk' | 'sub' | 'req';
+export type IdPrefix =
+  | 'app' | 'ep' | 'msg' | 'out' | 'att' | 'key' | 'ptk' | 'sub' | 'req'
+  // inbound: sources, destinations, routes, filters, transforms, schemas, inbound events and their deliveries
+  | 'src' | 'dst' | 'rte' | 'flt' | 'trf' | 'sch' | 'ibe' | 'ibd';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: sorts like the numbers it encodes
 
@@ -91,6 +94,22 @@ export const derivedKeyId = (keyHash: string): string => {
 export const derivedSubscriptionId = (endpointId: string, eventType: string): string => {
   const digest = hash('sha256', `subscription\u0000${endpointId}\u0000${eventType}`, 'buffer');
   return `sub_${encodeBytes(digest, 26)}`;
+};
+
+/**
+ * The id of an inbound event of a deduplicating source, derived from (source, dedup key, generation): a second
+ * receipt appends to the same stream with "no stream expected" and fails, across restarts and instances, without a
+ * table. The generation moves on once the window of the previous receipt has passed (api/commands/inboundIngest.ts).
+ */
+export const derivedInboundEventId = (sourceId: string, dedupKey: string, generation: number): string => {
+  const digest = hash('sha256', `inbound\u0000${sourceId}\u0000${dedupKey}\u0000${generation}`, 'buffer');
+  return `ibe_${encodeBytes(digest, 26)}`;
+};
+
+/** The delivery a route yields when an event is first routed: derived, so two routers racing decide the same ids. */
+export const derivedInboundDeliveryId = (inboundEventId: string, routeId: string): string => {
+  const digest = hash('sha256', `inbound_delivery\u0000${inboundEventId}\u0000${routeId}`, 'buffer');
+  return `ibd_${encodeBytes(digest, 26)}`;
 };
 
 export const hasPrefix = (id: string, prefix: IdPrefix): boolean => id.startsWith(`${prefix}_`) && id.length > prefix.length + 1;

@@ -1,3 +1,5 @@
+import { inboundCategories, inboundStreams } from './inbound/events';
+
 // Stream names. Category prefixes let subscriptions filter `$all` by stream prefix.
 
 export const streams = {
@@ -9,6 +11,7 @@ export const streams = {
   outbound: (id: string) => `outbound-${id}`,
   apiKey: (id: string) => `apikey-${id}`,
   portalToken: (id: string) => `portaltoken-${id}`,
+  ...inboundStreams,
 } as const;
 
 export const categories = {
@@ -20,4 +23,5 @@ export const categories = {
   outbound: 'outbound-',
   apiKey: 'apikey-',
   portalToken: 'portaltoken-',
+  ...inboundCategories,
 } as const;

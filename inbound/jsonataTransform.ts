@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
 import type { JsonValue } from '../domain/json';
-import { LINEAR_REGEX_AVAILABLE } from '../domain/route/linearRegex';
+import { linearRegexAvailable } from '../domain/route/linearRegex';
 import type { CompiledTransform, TransformEngine } from './transformTypes';
 import { TransformError } from './transformTypes';
 
@@ -18,7 +18,7 @@ const LINEAR_ONLY =
  */
 class LinearRegExp extends RegExp {
   constructor(pattern: string | RegExp, flags?: string) {
-    if (!LINEAR_REGEX_AVAILABLE) throw new TransformError('unsupported', 'regex is not available: this Node has no linear-time RegExp engine');
+    if (!linearRegexAvailable()) throw new TransformError('unsupported', 'regex is not available: this Node has no linear-time RegExp engine');
     try {
       super(pattern, `${flags ?? (pattern instanceof RegExp ? pattern.flags : '')}l`);
     } catch {

@@ -42,14 +42,14 @@ const ordered = (routes: readonly Route[]): Route[] =>
 /**
  * Routes one inbound event through its source's routes, as they are now: each route is skipped (inactive, its
  * filter does not match, the payload fails its schema, its transform fails) with the reason recorded, or yields a
- * delivery with a new id. The payload is the parsed JSON body (undefined when the body is not JSON: then filters see
+ * delivery with the id `newDeliveryId` gives it (derived from the route on a first routing: two routers agree). The payload is the parsed JSON body (undefined when the body is not JSON: then filters see
  * only headers, a schema fails, and a transform cannot run).
  */
 export const decideRouting = async (
   routes: readonly Route[],
   subject: FilterSubject,
   resources: RoutingResources,
-  newDeliveryId: () => string,
+  newDeliveryId: (routeId: string) => string,
   context: TransformContext,
 ): Promise<RoutingDecision> => {
   const decision: RoutingDecision = { deliveries: [], skipped: [] };
@@ -104,7 +104,7 @@ export const decideRouting = async (
         continue;
       }
     }
-    decision.deliveries.push({ deliveryId: newDeliveryId(), routeId: route.id, destinationId: route.destinationId, body });
+    decision.deliveries.push({ deliveryId: newDeliveryId(route.id), routeId: route.id, destinationId: route.destinationId, body });
   }
   return decision;
 };

@@ -1,6 +1,7 @@
 import { applicationsProjection, eventTypesProjection } from './applications';
 import { credentialsProjection } from './credentials';
 import { endpointsProjection } from './endpoints';
+import { inboundConfigProjection, inboundTrafficProjection } from './inbound';
 import { attemptsProjection, dueDeliveriesProjection, messagesProjection, outboundProjection } from './messages';
 import type { Projection } from './projection';
 import { subscriptionsProjection } from './subscriptions';
@@ -15,6 +16,8 @@ export const allProjections: readonly Projection[] = [
   dueDeliveriesProjection,
   credentialsProjection,
   subscriptionsProjection,
+  inboundConfigProjection,
+  inboundTrafficProjection,
 ];
 
 export * from './projection';

@@ -4,6 +4,9 @@ import type { JsonObject, JsonValue } from '../domain/json';
 import type { DeliveryStatus } from '../domain/outbound/outbound';
 import type { SealedSecret } from '../domain/secretBox';
 import type { CollectionDef } from '../store/readStore';
+import { inboundCollections } from './inboundModels';
+
+export * from './inboundModels';
 
 // The read models: one collection per query shape the API needs. Disposable: a replay of `$all` rebuilds them.
 
@@ -245,4 +248,5 @@ export const collections = {
   dueDeliveries: { name: 'due_deliveries', indexes: [{ equal: [], sort: 'dueAt' }] },
   endpointStats: { name: 'endpoint_stats', indexes: [] },
   applicationStats: { name: 'application_stats', indexes: [] },
+  ...inboundCollections,
 } as const satisfies Record<string, CollectionDef>;

@@ -1,18 +1,22 @@
 import type { DestinationEvent } from '../destination/destination';
 import type { JsonObject } from '../json';
+import type { PipelineEvent } from '../pipeline/pipeline';
 import type { RouteEvent } from '../route/route';
 import type { SourceEvent, SourceSlugClaimed } from '../source/source';
 import type { InboundDeliveryEvent } from './delivery';
 import type { InboundEventEvent } from './inboundEvent';
 
-// The inbound half's events and streams, kept apart from domain/events.ts and domain/streams.ts until inbound is
-// wired (docs/inbound.md says what joins them then). Same conventions: category prefixes, versioned events.
+// The inbound half's events and streams; domain/events.ts and domain/streams.ts include them (one registry).
+// Same conventions: category prefixes, versioned events.
 
 export const inboundStreams = {
   source: (id: string) => `source-${id}`,
   sourceSlug: (slug: string) => `source_slug-${slug}`,
   destination: (id: string) => `destination-${id}`,
   route: (id: string) => `route-${id}`,
+  filter: (id: string) => `filter-${id}`,
+  transform: (id: string) => `transform-${id}`,
+  schema: (id: string) => `schema-${id}`,
   inbound: (id: string) => `inbound-${id}`,
   inboundDelivery: (id: string) => `inbound_delivery-${id}`,
 } as const;
@@ -22,11 +26,14 @@ export const inboundCategories = {
   sourceSlug: 'source_slug-',
   destination: 'destination-',
   route: 'route-',
+  filter: 'filter-',
+  transform: 'transform-',
+  schema: 'schema-',
   inbound: 'inbound-',
   inboundDelivery: 'inbound_delivery-',
 } as const;
 
-export type InboundDomainEvent = SourceEvent | SourceSlugClaimed | DestinationEvent | RouteEvent | InboundEventEvent | InboundDeliveryEvent;
+export type InboundDomainEvent = SourceEvent | SourceSlugClaimed | DestinationEvent | RouteEvent | PipelineEvent | InboundEventEvent | InboundDeliveryEvent;
 export type InboundDomainEventType = InboundDomainEvent['type'];
 
 /** Every event is written with `metadata.schemaVersion`; all are at version 1 (no upcaster yet). */
@@ -48,6 +55,15 @@ export const INBOUND_SCHEMA_VERSION: Readonly<Record<InboundDomainEventType, num
   RouteActivated: 1,
   RouteDeactivated: 1,
   RouteDeleted: 1,
+  FilterCreated: 1,
+  FilterUpdated: 1,
+  FilterDeleted: 1,
+  TransformCreated: 1,
+  TransformUpdated: 1,
+  TransformDeleted: 1,
+  SchemaCreated: 1,
+  SchemaUpdated: 1,
+  SchemaDeleted: 1,
   InboundEventReceived: 1,
   InboundEventRejected: 1,
   InboundEventRouted: 1,

@@ -1,14 +1,10 @@
-import { setFlagsFromString } from 'node:v8';
-
 /**
  * Filter regexes run on V8's linear-time engine (the `l` flag, behind `--enable-experimental-regexp-engine`):
  * an automaton without backtracking, so no pattern can take more than time linear in its input (no ReDoS).
  * The engine refuses what it cannot run in linear time (backreferences, lookarounds) at compile time.
- * The flag only makes the `l` flag available; other regexes are untouched. Setting it after start-up works on
- * Node 20 and 22 (checked by LINEAR_REGEX_AVAILABLE); where it does not, regex conditions are refused, never
- * run on the backtracking engine. The composition root may pass the flag on the command line instead.
+ * The flag is the process's, set by the composition root at start (`cli/v8Flags.ts`), never by the domain: this
+ * module only probes for it. Where it is absent, regex conditions are refused, never run on the backtracking engine.
  */
-setFlagsFromString('--enable-experimental-regexp-engine');
 
 const probe = (): boolean => {
   try {
@@ -20,7 +16,10 @@ const probe = (): boolean => {
   }
 };
 
-export const LINEAR_REGEX_AVAILABLE = probe();
+let available = false;
+
+/** Whether the `l` flag works in this process; probed until it does (the flag may be set after this module loads). */
+export const linearRegexAvailable = (): boolean => (available ||= probe());
 
 export const MAX_PATTERN_LENGTH = 256;
 /** A filter tests at most this many characters of a value; a longer value does not match. */
@@ -30,7 +29,7 @@ export type LinearRegexResult = Readonly<{ ok: true; regex: RegExp }> | Readonly
 
 /** Compiles a pattern for the linear engine, or says why it cannot be used (length, syntax, non-linear construct). */
 export const compileLinearRegex = (pattern: string): LinearRegexResult => {
-  if (!LINEAR_REGEX_AVAILABLE) return { ok: false, reason: 'regex is not available: this Node has no linear-time RegExp engine' };
+  if (!linearRegexAvailable()) return { ok: false, reason: 'regex is not available: this Node has no linear-time RegExp engine' };
   if (pattern.length > MAX_PATTERN_LENGTH) return { ok: false, reason: `the pattern must be at most ${MAX_PATTERN_LENGTH} characters` };
   try {
     // eslint-disable-next-line no-invalid-regexp -- `l` is V8's linear-engine flag, unknown to the rule
