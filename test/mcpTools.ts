@@ -212,3 +212,94 @@ export const NOT_OFFERED_TOOLS: readonly (readonly [string, string, Req['method'
   ['hookbase_get_bin_event', 'src/tools/bins.ts', 'GET', '/api/bin/bin_1/events/ev_1', 'Request bins'],
   ['hookbase_update_bin_response', 'src/tools/bins.ts', 'PATCH', '/api/bin/bin_1/response', 'Request bins'],
 ];
+
+const SOURCES = 'src/tools/sources.ts';
+const DESTS = 'src/tools/destinations.ts';
+const ROUTES = 'src/tools/routes.ts';
+const FILTERS = 'src/tools/filters.ts';
+const TRANSFORMS = 'src/tools/transforms.ts';
+const SCHEMAS = 'src/tools/schemas.ts';
+
+/** The inbound tools served here (the rest of the 43 are listed in INBOUND_NOT_YET). */
+export const INBOUND_TOOLS: readonly ToolCase[] = [
+  {
+    tool: 'hookbase_create_source', source: SOURCES,
+    request: (s) => ({ method: 'POST', path: '/sources', body: { name: 'Stripe', slug: s.sourceSlug, description: 'payments', rejectInvalidSignatures: false, rateLimitPerMinute: 600, transientMode: false, provider: 'generic' } }),
+    reads: ['source.id', 'source.name', 'source.slug'],
+    echoes: (s) => [['source.slug', s.sourceSlug], ['source.description', 'payments'], ['source.reject_invalid_signatures', false], ['source.rate_limit_per_minute', 600], ['source.transientMode', false]],
+    keep: (b, s) => { s.source = id(b, 'source', 'id'); },
+  },
+  { tool: 'hookbase_list_sources', source: SOURCES, request: () => ({ method: 'GET', path: '/sources' }), reads: each('sources', ['id', 'name', 'slug', 'provider', 'is_active', 'transientMode', 'created_at']) },
+  { tool: 'hookbase_get_source', source: SOURCES, request: (s) => ({ method: 'GET', path: `/sources/${s.source}` }), reads: ['source.id', 'source.name', 'source.slug', 'source.provider', 'source.description', 'source.is_active', 'source.created_at'] },
+  {
+    tool: 'hookbase_update_source', source: SOURCES, request: (s) => ({ method: 'PATCH', path: `/sources/${s.source}`, body: { name: 'Stripe live', description: 'live payments', isActive: true } }),
+    reads: ['source'], echoes: () => [['source.name', 'Stripe live'], ['source.description', 'live payments'], ['source.is_active', 1]],
+  },
+  {
+    tool: 'hookbase_create_destination', source: DESTS,
+    request: (s) => ({ method: 'POST', path: '/destinations', body: { name: 'Billing service', slug: 'billing-service', type: 'http', url: s.receiverUrl, method: 'POST', headers: { 'X-Env': 'dev' }, authType: 'none', timeoutMs: 30000 } }),
+    reads: ['destination.id', 'destination.name', 'destination.url'],
+    echoes: (s) => [['destination.url', s.receiverUrl], ['destination.method', 'POST'], ['destination.headers', { 'X-Env': 'dev' }], ['destination.auth_type', 'none'], ['destination.timeout_ms', 30000]],
+    keep: (b, s) => { s.destination = id(b, 'destination', 'id'); },
+  },
+  { tool: 'hookbase_list_destinations', source: DESTS, request: () => ({ method: 'GET', path: '/destinations' }), reads: each('destinations', ['id', 'name', 'slug', 'url', 'method', 'auth_type', 'is_active', 'created_at']) },
+  { tool: 'hookbase_get_destination', source: DESTS, request: (s) => ({ method: 'GET', path: `/destinations/${s.destination}` }), reads: ['destination.id', 'destination.url', 'destination.headers', 'destination.timeout_ms', 'destination.is_active'] },
+  {
+    tool: 'hookbase_update_destination', source: DESTS, request: (s) => ({ method: 'PATCH', path: `/destinations/${s.destination}`, body: { name: 'Billing', timeoutMs: 10000, isActive: true } }),
+    reads: ['destination'], echoes: () => [['destination.name', 'Billing'], ['destination.timeout_ms', 10000]],
+  },
+  {
+    tool: 'hookbase_create_filter', source: FILTERS,
+    request: () => ({ method: 'POST', path: '/filters', body: { name: 'Paid only', conditions: [{ field: 'type', operator: 'equals', value: 'invoice.paid' }], logic: 'AND' } }),
+    reads: ['filter.id', 'filter.name'], echoes: () => [['filter.name', 'Paid only'], ['filter.conditions', [{ field: 'type', operator: 'equals', value: 'invoice.paid' }]]],
+    keep: (b, s) => { s.filter = id(b, 'filter', 'id'); },
+  },
+  { tool: 'hookbase_list_filters', source: FILTERS, request: () => ({ method: 'GET', path: '/filters?page=1&pageSize=20' }), reads: [...each('filters', ['id', 'name', 'conditions', 'logic']), 'pagination.total'] },
+  { tool: 'hookbase_get_filter', source: FILTERS, request: (s) => ({ method: 'GET', path: `/filters/${s.filter}` }), reads: ['filter.id', 'filter.conditions', 'filter.logic'] },
+  { tool: 'hookbase_update_filter', source: FILTERS, request: (s) => ({ method: 'PATCH', path: `/filters/${s.filter}`, body: { name: 'Paid', conditions: [{ field: 'type', operator: 'starts_with', value: 'invoice.' }], logic: 'OR' } }), reads: ['success'] },
+  {
+    tool: 'hookbase_test_transform', source: TRANSFORMS, request: () => ({ method: 'POST', path: '/transforms/test', body: { code: '{"id": id}', payload: { id: 'evt_1', x: 1 }, transformType: 'jsonata', inputFormat: 'json', outputFormat: 'json' } }),
+    reads: ['success', 'output'], echoes: () => [['success', true], ['output', { id: 'evt_1' }]],
+  },
+  {
+    tool: 'hookbase_create_transform', source: TRANSFORMS, request: () => ({ method: 'POST', path: '/transforms', body: { name: 'Slim', code: '{"id": id}', transformType: 'jsonata', inputFormat: 'json', outputFormat: 'json' } }),
+    reads: ['transform.id', 'transform.name'], echoes: () => [['transform.code', '{"id": id}'], ['transform.transformType', 'jsonata']],
+    keep: (b, s) => { s.transform = id(b, 'transform', 'id'); },
+  },
+  { tool: 'hookbase_list_transforms', source: TRANSFORMS, request: () => ({ method: 'GET', path: '/transforms?page=1&pageSize=20' }), reads: [...each('transforms', ['id', 'name', 'transformType']), 'pagination.total'] },
+  { tool: 'hookbase_get_transform', source: TRANSFORMS, request: (s) => ({ method: 'GET', path: `/transforms/${s.transform}` }), reads: ['transform.id', 'transform.code', 'transform.transformType'] },
+  { tool: 'hookbase_update_transform', source: TRANSFORMS, request: (s) => ({ method: 'PATCH', path: `/transforms/${s.transform}`, body: { name: 'Slimmer', code: '{"id": id, "n": 1}' } }), reads: ['success'] },
+  {
+    tool: 'hookbase_create_schema', source: SCHEMAS, request: () => ({ method: 'POST', path: '/schemas', body: { name: 'Invoice', description: 'an invoice', jsonSchema: { type: 'object', required: ['id'] } } }),
+    reads: ['schema.id', 'schema.name'], echoes: () => [['schema.jsonSchema', { type: 'object', required: ['id'] }]],
+    keep: (b, s) => { s.schema = id(b, 'schema', 'id'); },
+  },
+  { tool: 'hookbase_list_schemas', source: SCHEMAS, request: () => ({ method: 'GET', path: '/schemas' }), reads: each('schemas', ['id', 'name', 'jsonSchema']) },
+  { tool: 'hookbase_get_schema', source: SCHEMAS, request: (s) => ({ method: 'GET', path: `/schemas/${s.schema}` }), reads: ['schema.id', 'schema.jsonSchema'] },
+  { tool: 'hookbase_update_schema', source: SCHEMAS, request: (s) => ({ method: 'PUT', path: `/schemas/${s.schema}`, body: { name: 'Invoice v2', jsonSchema: { type: 'object' } } }), reads: ['success'] },
+  { tool: 'hookbase_validate_against_schema', source: SCHEMAS, request: (s) => ({ method: 'POST', path: `/schemas/${s.schema}/validate`, body: { payload: { x: 1 } } }), reads: ['valid', 'errors'], echoes: () => [['valid', true]] },
+  {
+    tool: 'hookbase_create_route', source: ROUTES,
+    request: (s) => ({ method: 'POST', path: '/routes', body: { name: 'Stripe → billing', sourceId: s.source, destinationId: s.destination, filterConditions: { logic: 'AND', conditions: [{ field: 'type', operator: 'equals', value: 'invoice.paid' }] }, transformId: s.transform, priority: 1, isActive: true } }),
+    reads: ['route.id', 'route.name'], echoes: (s) => [['route.source_id', s.source], ['route.destination_id', s.destination], ['route.transform_id', s.transform], ['route.priority', 1], ['route.is_active', 1]],
+    keep: (b, s) => { s.route = id(b, 'route', 'id'); },
+  },
+  { tool: 'hookbase_list_routes', source: ROUTES, request: () => ({ method: 'GET', path: '/routes' }), reads: each('routes', ['id', 'name', 'source_id', 'destination_id', 'priority', 'is_active', 'created_at']) },
+  { tool: 'hookbase_get_route', source: ROUTES, request: (s) => ({ method: 'GET', path: `/routes/${s.route}` }), reads: ['route.id', 'route.filter_id', 'route.transform_id', 'route.schema_id', 'route.priority'] },
+  { tool: 'hookbase_update_route', source: ROUTES, request: (s) => ({ method: 'PATCH', path: `/routes/${s.route}`, body: { name: 'Stripe → billing (2)', priority: 2, isActive: true } }), reads: ['route'], echoes: () => [['route.priority', 2]] },
+  { tool: 'hookbase_list_events', source: 'src/tools/events.ts', request: (s) => ({ method: 'GET', path: `/events?limit=10&sourceId=${s.source}` }), reads: ['events', 'total', 'hasMore'] },
+  { tool: 'hookbase_list_deliveries', source: 'src/tools/deliveries.ts', request: (s) => ({ method: 'GET', path: `/deliveries?limit=10&routeId=${s.route}` }), reads: ['deliveries', 'total', 'hasMore'] },
+  { tool: 'hookbase_bulk_replay', source: 'src/tools/deliveries.ts', request: () => ({ method: 'POST', path: '/deliveries/bulk-replay', body: { deliveryIds: ['idl_none'] } }), reads: ['replayed', 'failed'], echoes: () => [['replayed', 0], ['failed', 1]] },
+  { tool: 'hookbase_delete_route', source: ROUTES, request: (s) => ({ method: 'DELETE', path: `/routes/${s.route}` }), reads: ['success'] },
+  { tool: 'hookbase_delete_filter', source: FILTERS, request: (s) => ({ method: 'DELETE', path: `/filters/${s.filter}` }), reads: ['success'] },
+  { tool: 'hookbase_delete_transform', source: TRANSFORMS, request: (s) => ({ method: 'DELETE', path: `/transforms/${s.transform}` }), reads: ['success'] },
+  { tool: 'hookbase_delete_schema', source: SCHEMAS, request: (s) => ({ method: 'DELETE', path: `/schemas/${s.schema}` }), reads: ['success'] },
+  { tool: 'hookbase_delete_destination', source: DESTS, request: (s) => ({ method: 'DELETE', path: `/destinations/${s.destination}` }), reads: ['success'] },
+  { tool: 'hookbase_delete_source', source: SOURCES, request: (s) => ({ method: 'DELETE', path: `/sources/${s.source}` }), reads: ['success'] },
+];
+
+/** Inbound tools not served yet (issue 19 item 5, half done): they answer 404 today. */
+export const INBOUND_NOT_YET = [
+  'hookbase_test_destination', 'hookbase_get_event', 'hookbase_get_event_debug', 'hookbase_get_delivery', 'hookbase_replay_delivery', 'hookbase_replay_with_edit',
+  'hookbase_list_delivery_clusters', 'hookbase_replay_cluster',
+] as const;

@@ -1,6 +1,7 @@
 import type { AnyRoute } from '../route';
 import { apiKeyRoutes } from './apiKeys.routes';
 import { applicationRoutes } from './applications.routes';
+import { inboundCompatRoutes } from './inbound.routes';
 import { endpointRoutes } from './endpoints.routes';
 import { eventTypeRoutes } from './eventTypes.routes';
 import { messageRoutes } from './messages.routes';
@@ -19,6 +20,7 @@ const resourceRoutes: readonly AnyRoute[] = [
   ...portalTokenRoutes,
   ...apiKeyRoutes,
   dashboardRoute,
+  ...inboundCompatRoutes,
 ];
 
 /** COMPAT.md's /api surface: every resource route, the same again under /api/organizations/{orgId}, and the MCP server's two. */
