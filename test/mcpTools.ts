@@ -227,7 +227,7 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
     request: (s) => ({ method: 'POST', path: '/sources', body: { name: 'Stripe', slug: s.sourceSlug, description: 'payments', rejectInvalidSignatures: false, rateLimitPerMinute: 600, transientMode: false, provider: 'generic' } }),
     reads: ['source.id', 'source.name', 'source.slug'],
     echoes: (s) => [['source.slug', s.sourceSlug], ['source.description', 'payments'], ['source.reject_invalid_signatures', false], ['source.rate_limit_per_minute', 600], ['source.transientMode', false]],
-    keep: (b, s) => { s.source = id(b, 'source', 'id'); },
+    keep: (b, s) => { s.source = id(b, 'source', 'id'); s.ingestUrl = id(b, 'source', 'ingestUrl'); },
   },
   { tool: 'hookbase_list_sources', source: SOURCES, request: () => ({ method: 'GET', path: '/sources' }), reads: each('sources', ['id', 'name', 'slug', 'provider', 'is_active', 'transientMode', 'created_at']) },
   { tool: 'hookbase_get_source', source: SOURCES, request: (s) => ({ method: 'GET', path: `/sources/${s.source}` }), reads: ['source.id', 'source.name', 'source.slug', 'source.provider', 'source.description', 'source.is_active', 'source.created_at'] },
@@ -287,8 +287,22 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
   { tool: 'hookbase_list_routes', source: ROUTES, request: () => ({ method: 'GET', path: '/routes' }), reads: each('routes', ['id', 'name', 'source_id', 'destination_id', 'priority', 'is_active', 'created_at']) },
   { tool: 'hookbase_get_route', source: ROUTES, request: (s) => ({ method: 'GET', path: `/routes/${s.route}` }), reads: ['route.id', 'route.filter_id', 'route.transform_id', 'route.schema_id', 'route.priority'] },
   { tool: 'hookbase_update_route', source: ROUTES, request: (s) => ({ method: 'PATCH', path: `/routes/${s.route}`, body: { name: 'Stripe → billing (2)', priority: 2, isActive: true } }), reads: ['route'], echoes: () => [['route.priority', 2]] },
-  { tool: 'hookbase_list_events', source: 'src/tools/events.ts', request: (s) => ({ method: 'GET', path: `/events?limit=10&sourceId=${s.source}` }), reads: ['events', 'total', 'hasMore'] },
-  { tool: 'hookbase_list_deliveries', source: 'src/tools/deliveries.ts', request: (s) => ({ method: 'GET', path: `/deliveries?limit=10&routeId=${s.route}` }), reads: ['deliveries', 'total', 'hasMore'] },
+  // An event is ingested before these (test/compatMcpTools.test.ts posts to the source's ingestUrl).
+  {
+    tool: 'hookbase_list_events', source: 'src/tools/events.ts', request: (s) => ({ method: 'GET', path: `/events?limit=10&sourceId=${s.source}` }),
+    reads: [...each('events', ['id', 'source_id', 'event_type', 'status', 'signature_valid', 'delivery_count', 'received_at']), 'total', 'hasMore'],
+    keep: (b, s) => { s.event = id(b, 'events', '0', 'id'); },
+  },
+  { tool: 'hookbase_get_event', source: 'src/tools/events.ts', request: (s) => ({ method: 'GET', path: `/events/${s.event}` }), reads: ['event.id', 'event.source_id', 'event.headers', 'event.payload', 'event.deliveries'] },
+  // get_event_debug: the event, then its source (by the event's camelCase sourceId), to build a cURL to the ingest URL.
+  { tool: 'hookbase_get_event_debug', source: 'src/tools/events.ts', request: (s) => ({ method: 'GET', path: `/events/${s.event}` }), reads: ['event.id', 'event.sourceId', 'event.headers'] },
+  {
+    tool: 'hookbase_list_deliveries', source: 'src/tools/deliveries.ts', request: (s) => ({ method: 'GET', path: `/deliveries?limit=10&eventId=${s.event}` }),
+    reads: [...each('deliveries', ['id', 'event_id', 'route_id', 'destination_id', 'status', 'attempt_count', 'created_at']), 'total', 'hasMore'],
+    keep: (b, s) => { s.delivery = id(b, 'deliveries', '0', 'id'); },
+  },
+  { tool: 'hookbase_get_delivery', source: 'src/tools/deliveries.ts', request: (s) => ({ method: 'GET', path: `/deliveries/${s.delivery}` }), reads: ['delivery.id', 'delivery.status', 'delivery.attempt_count', 'delivery.response_status', 'delivery.error_message'] },
+  { tool: 'hookbase_replay_delivery', source: 'src/tools/deliveries.ts', request: (s) => ({ method: 'POST', path: `/deliveries/${s.delivery}/replay` }), reads: ['delivery.id', 'delivery.status'] },
   { tool: 'hookbase_bulk_replay', source: 'src/tools/deliveries.ts', request: () => ({ method: 'POST', path: '/deliveries/bulk-replay', body: { deliveryIds: ['idl_none'] } }), reads: ['replayed', 'failed'], echoes: () => [['replayed', 0], ['failed', 1]] },
   { tool: 'hookbase_delete_route', source: ROUTES, request: (s) => ({ method: 'DELETE', path: `/routes/${s.route}` }), reads: ['success'] },
   { tool: 'hookbase_delete_filter', source: FILTERS, request: (s) => ({ method: 'DELETE', path: `/filters/${s.filter}` }), reads: ['success'] },
@@ -300,6 +314,5 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
 
 /** Inbound tools not served yet (issue 19 item 5, half done): they answer 404 today. */
 export const INBOUND_NOT_YET = [
-  'hookbase_test_destination', 'hookbase_get_event', 'hookbase_get_event_debug', 'hookbase_get_delivery', 'hookbase_replay_delivery', 'hookbase_replay_with_edit',
-  'hookbase_list_delivery_clusters', 'hookbase_replay_cluster',
+  'hookbase_test_destination', 'hookbase_replay_with_edit', 'hookbase_list_delivery_clusters', 'hookbase_replay_cluster',
 ] as const;
