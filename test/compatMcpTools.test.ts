@@ -9,7 +9,7 @@ import { expectCompatError } from './compatShapes';
 import { INBOUND_NOT_YET, INBOUND_TOOLS, NOT_OFFERED_TOOLS, OUTBOUND_TOOLS } from './mcpTools';
 import type { Req, ToolState } from './mcpTools';
 
-const { ctx, api } = useCompatServer();
+const { ctx, api, expectDriven } = useCompatServer();
 const ORG = '/api/organizations/org_default';
 
 const url = (req: Req): string => (req.path.startsWith('/api/') ? req.path : `${ORG}${req.path}`);
@@ -75,4 +75,11 @@ describe('the official MCP server, tool by tool (mcp-server src/tools/*.ts)', ()
       expect(body.error).toContain(`${feature} are not offered by a self-hosted Hookbase server`);
     });
   }
+});
+
+describe('coverage', () => {
+  it('drove every organization route of the MCP server that answers 2xx (the MCP server changes schemas with PUT, everything else with PATCH)', () => {
+    const mcp = /^org\.(apiKey|analytics|webhooks|source|destination|route|filter|transform|schema|inboundEvent|inboundDelivery)\./;
+    expectDriven((id) => mcp.test(id) && !(id.endsWith('.replace') && id !== 'org.schema.replace') && id !== 'org.schema.update');
+  });
 });
