@@ -76,7 +76,8 @@ export const notOfferedMessage = (feature: NotOfferedFeature): string =>
 
 const route = (feature: NotOfferedFeature, [method, path]: Call, i: number, prefix: string): AnyRoute =>
   defineRoute<JsonValue>({
-    operationId: `api.notOffered.${feature.key}.${prefix === '' ? 'sdk' : 'mcp'}${i}`,
+    // [a-zA-Z] only (api/http.test.ts checks the naming): the call's index as a letter.
+    operationId: `api.notOffered.${feature.key}${prefix === '' ? 'Sdk' : 'Mcp'}${String.fromCharCode(65 + i)}`,
     method,
     path: `/api${path}`,
     summary: `501: ${feature.name} are not offered by a self-hosted server`,

@@ -38,7 +38,7 @@ export const analyticsRoute = defineRoute<undefined, { days?: number; timeRange?
 });
 
 export const endpointAnalyticsRoute = defineRoute<undefined, { timeRange?: TimeRange }>({
-  operationId: 'api.webhooks.analytics.endpoint',
+  operationId: 'api.webhooks.endpointAnalytics',
   method: 'GET',
   path: '/api/webhooks/analytics/endpoints/{endpointId}',
   summary: "One endpoint over `timeRange` (default 24h): circuit state, lifetime totals, counts by status, average latency, the latest 100 attempts",
