@@ -65,6 +65,10 @@ describe('POST /v1/event-types', () => {
       description: 'Triggered when a new order is placed',
       category: 'Orders',
       schema: orderSchema,
+      // v2 of the event (issue 19): the example, the documentation link and the deprecation, null when not given.
+      examplePayload: null,
+      documentationUrl: null,
+      deprecated: null,
       createdAt: type.createdAt,
     });
   });

@@ -37,3 +37,10 @@ describe('eventMetadata', () => {
     expect(eventMetadata('MessageSent')).toEqual({ schemaVersion: 1 });
   });
 });
+
+describe('event type events v1 → v2', () => {
+  it('reads a v1 EventTypeCreated with no example, documentation link or deprecation', () => {
+    const data = { name: 'a.b', displayName: null, description: null, category: null, schema: null, createdAt: '2025-01-01T00:00:00.000Z' };
+    expect(upcast('EventTypeCreated', data, { schemaVersion: 1 })).toEqual({ type: 'EventTypeCreated', data: { ...data, examplePayload: null, documentationUrl: null, deprecated: null } });
+  });
+});

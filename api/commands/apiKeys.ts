@@ -15,9 +15,12 @@ export type ApiKeyView = Readonly<{ id: string; name: string; revoked: boolean; 
 
 export const apiKeyView = (doc: ApiKeyDoc): ApiKeyView => ({ id: doc.id, name: doc.name, revoked: doc.revoked, createdAt: doc.createdAt });
 
-/** A new admin key, shown once: only its hash enters the event (its id derives from the hash, as at bootstrap). */
-export const createApiKey = async (deps: ApiDeps, name: string): Promise<ApiKeyView & { key: string }> => {
-  const key = `hb_sk_${randomBytes(24).toString('base64url')}`;
+/**
+ * A new admin key, shown once: only its hash enters the event (its id derives from the hash, as at bootstrap).
+ * `prefix`: `whr_` for keys made on /api (the official CLI and MCP server refuse keys without it).
+ */
+export const createApiKey = async (deps: ApiDeps, name: string, prefix = 'hb_sk_'): Promise<ApiKeyView & { key: string }> => {
+  const key = `${prefix}${randomBytes(24).toString('base64url')}`;
   const keyHash = hashCredential(key);
   const keyId = derivedKeyId(keyHash);
   const { position } = await handleCommand(

@@ -171,7 +171,8 @@ export const updateDestination = async (deps: ApiDeps, id: string, input: Partia
 
 export const deleteDestination = async (deps: ApiDeps, id: string): Promise<void> => {
   await requireDestination(deps, id);
-  const routes = await deps.reads.collection<RouteDoc>(collections.routes).find({ where: { destinationId: id }, limit: 1 });
+  // Ordered by creation: the (destinationId, createdAt) index serves it (no index serves destinationId alone).
+  const routes = await deps.reads.collection<RouteDoc>(collections.routes).find({ where: { destinationId: id }, orderBy: { key: 'createdAt', direction: 'desc' }, limit: 1 });
   if (routes.items.length > 0) throw conflict('destination_has_routes', `Destination ${id} is the destination of route ${routes.items[0]!.id}: delete or change the route first.`);
   const { position } = await handleCommand(deps.events, streams.destination(id), destinationDecider, { type: 'DeleteDestination', data: { destinationId: id }, metadata: metadataOf(deps) });
   await readYourWrites(deps, position);

@@ -146,3 +146,43 @@ export const endpointAnalytics = async (deps: ApiDeps, endpoint: EndpointDoc, li
     truncated,
   };
 };
+
+/**
+ * GET …/analytics/dashboard (the MCP server's get_analytics reads `overview`, `topSources`, `topDestinations`,
+ * `eventsByHour`, `deliveriesByStatus`; the Node SDK's analytics.dashboard reads `eventsReceived`,
+ * `deliveriesCompleted`, `deliveriesFailed`, `avgLatencyMs`), answered unwrapped. Outbound here: an event is a
+ * message with at least one delivery in the window, a delivery is one of ours; sources and destinations are the
+ * inbound product's (empty until it has any).
+ */
+export const dashboard = async (deps: ApiDeps, range: TimeRange): Promise<JsonObject> => {
+  const now = deps.now();
+  const since = new Date(now.getTime() - TIME_RANGES[range]);
+  const { rows, truncated } = await deliveriesIn(deps, {}, since);
+  const byStatus = new Map<string, number>();
+  const byHour = new Map<string, Set<string>>();
+  for (const o of rows) {
+    byStatus.set(o.status, (byStatus.get(o.status) ?? 0) + 1);
+    const hour = `${o.createdAt.slice(0, 13)}:00:00.000Z`;
+    byHour.set(hour, (byHour.get(hour) ?? new Set()).add(o.messageId));
+  }
+  const events = new Set(rows.map((o) => o.messageId)).size;
+  const success = byStatus.get('success') ?? 0;
+  const failed = (byStatus.get('failed') ?? 0) + (byStatus.get('exhausted') ?? 0);
+  const latency = latencyOf(await attemptsOf(deps, rows.slice(0, LATENCY_SAMPLE)), Math.min(rows.length, LATENCY_SAMPLE));
+  const successRate = rows.length === 0 ? null : success / rows.length;
+  return {
+    range,
+    since: since.toISOString(),
+    overview: { totalEvents: events, totalDeliveries: rows.length, successfulDeliveries: success, failedDeliveries: failed, successRate, avgResponseTime: latency.avgMs ?? null },
+    topSources: [],
+    topDestinations: [],
+    recentEvents: [],
+    eventsByHour: [...byHour.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([hour, ids]) => ({ hour, count: ids.size })),
+    deliveriesByStatus: [...byStatus.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([status, count]) => ({ status, count })),
+    eventsReceived: events,
+    deliveriesCompleted: success,
+    deliveriesFailed: failed,
+    avgLatencyMs: latency.avgMs ?? null,
+    truncated,
+  };
+};

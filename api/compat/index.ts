@@ -1,9 +1,12 @@
 import type { AnyRoute } from '../route';
+import { apiKeyRoutes } from './apiKeys.routes';
 import { applicationRoutes } from './applications.routes';
+import { inboundCompatRoutes } from './inbound.routes';
 import { endpointRoutes } from './endpoints.routes';
 import { eventTypeRoutes } from './eventTypes.routes';
 import { messageRoutes } from './messages.routes';
-import { analyticsRoute, authRoutes, endpointAnalyticsRoute } from './organizations.routes';
+import { notOfferedRoutes } from './notOffered';
+import { analyticsRoute, authRoutes, dashboardRoute, endpointAnalyticsRoute } from './organizations.routes';
 import { portalTokenRoutes } from './portalTokens.routes';
 import { subscriptionRoutes } from './subscriptions.routes';
 import { underOrganization } from './wire';
@@ -15,6 +18,9 @@ const resourceRoutes: readonly AnyRoute[] = [
   ...subscriptionRoutes,
   ...messageRoutes,
   ...portalTokenRoutes,
+  ...apiKeyRoutes,
+  dashboardRoute,
+  ...inboundCompatRoutes,
 ];
 
 /** COMPAT.md's /api surface: every resource route, the same again under /api/organizations/{orgId}, and the MCP server's two. */
@@ -24,4 +30,5 @@ export const compatRoutes: readonly AnyRoute[] = [
   ...resourceRoutes.map(underOrganization),
   underOrganization(analyticsRoute),
   underOrganization(endpointAnalyticsRoute),
+  ...notOfferedRoutes(),
 ];

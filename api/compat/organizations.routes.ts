@@ -1,5 +1,5 @@
 import { defineRoute } from '../route';
-import { endpointAnalytics, TIME_RANGES, webhookAnalytics } from './analytics';
+import { dashboard, endpointAnalytics, TIME_RANGES, webhookAnalytics } from './analytics';
 import type { TimeRange } from './analytics';
 import { requireEndpointById, shapeEndpoint } from './endpoints.routes';
 import { organizationsSchema } from './organizations.mapping';
@@ -38,7 +38,7 @@ export const analyticsRoute = defineRoute<undefined, { days?: number; timeRange?
 });
 
 export const endpointAnalyticsRoute = defineRoute<undefined, { timeRange?: TimeRange }>({
-  operationId: 'api.webhooks.analytics.endpoint',
+  operationId: 'api.webhooks.endpointAnalytics',
   method: 'GET',
   path: '/api/webhooks/analytics/endpoints/{endpointId}',
   summary: "One endpoint over `timeRange` (default 24h): circuit state, lifetime totals, counts by status, average latency, the latest 100 attempts",
@@ -54,3 +54,14 @@ export const endpointAnalyticsRoute = defineRoute<undefined, { timeRange?: TimeR
 });
 
 const LIFETIME = ['totalMessages', 'totalSuccesses', 'totalFailures', 'avgResponseTimeMs', 'lastSuccessAt', 'lastFailureAt', 'lastResponseStatus'] as const;
+
+export const dashboardRoute = defineRoute<undefined, { range?: TimeRange }>({
+  operationId: 'api.analytics.dashboard',
+  method: 'GET',
+  path: '/api/analytics/dashboard',
+  summary: 'Events and deliveries over `range` (1h, 24h, 7d, 30d; default 24h): overview, by hour, by status; unwrapped',
+  auth: 'admin',
+  query: { type: 'object', properties: { range: timeRangeSchema, startDate: { type: 'string' }, endDate: { type: 'string' } } },
+  response: { status: 200, schema: { type: 'object', required: ['overview', 'eventsByHour', 'deliveriesByStatus'] } },
+  handle: async ({ deps, query }) => ({ status: 200, body: await dashboard(deps, query.range ?? '24h') }),
+});

@@ -3,6 +3,7 @@ import { eventMetadata, upcast } from '../events';
 import { derivedSubscriptionId } from '../ids';
 import type { SealedSecret } from '../secretBox';
 import { deciderSpec } from '../testing/deciderSpec';
+import { evolveSubscriptions as evolveSubscriptionsOf, sameFilter } from './subscriptions';
 import type { EndpointCommand } from './decide';
 import { endpointDecider } from './decide';
 import type { EndpointCreated, EndpointEvent, EndpointState } from './endpoint';
@@ -203,5 +204,20 @@ describe('subscriptions on the endpoint decider', () => {
       expect(eventMetadata('EndpointCreated')).toEqual({ schemaVersion: 2 });
       expect(eventMetadata('EndpointSubscriptionAdded')).toEqual({ schemaVersion: 1 });
     });
+  });
+});
+
+describe('subscription filters (EndpointSubscriptionFilterSet)', () => {
+  it('sets and clears the filter of the pair, compared as data', () => {
+    const evolve = evolveSubscriptionsOf;
+    const start = [{ id: 'sub_1', eventType: 'a.b', enabled: true, createdAt: 'T0', updatedAt: 'T0' }];
+    const filter = { labels: { env: ['prod'] }, labelMode: 'all' as const, expression: 'x > 1' };
+    const set = evolve(start, { type: 'EndpointSubscriptionFilterSet', data: { endpointId: 'ep_1', subscriptionId: 'sub_1', eventType: 'a.b', filter, setAt: 'T1' } });
+    expect(set).toEqual([{ ...start[0], filter, updatedAt: 'T1' }]);
+    const cleared = evolve(set, { type: 'EndpointSubscriptionFilterSet', data: { endpointId: 'ep_1', subscriptionId: 'sub_1', eventType: 'a.b', filter: null, setAt: 'T2' } });
+    expect(cleared[0]?.filter).toBeNull();
+    expect(sameFilter(filter, { expression: 'x > 1', labelMode: 'all', labels: { env: ['prod'] } })).toBe(true);
+    expect(sameFilter(filter, null)).toBe(false);
+    expect(sameFilter(undefined, null)).toBe(true);
   });
 });
