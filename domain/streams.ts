@@ -1,4 +1,4 @@
-import { inboundCategories, inboundStreams } from './inbound/events';
+import { inboundCategories, inboundStreams } from './inbound/streams.js';
 
 // Stream names. Category prefixes let subscriptions filter `$all` by stream prefix.
 

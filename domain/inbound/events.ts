@@ -9,29 +9,7 @@ import type { InboundEventEvent } from './inboundEvent';
 // The inbound half's events and streams; domain/events.ts and domain/streams.ts include them (one registry).
 // Same conventions: category prefixes, versioned events.
 
-export const inboundStreams = {
-  source: (id: string) => `source-${id}`,
-  sourceSlug: (slug: string) => `source_slug-${slug}`,
-  destination: (id: string) => `destination-${id}`,
-  route: (id: string) => `route-${id}`,
-  filter: (id: string) => `filter-${id}`,
-  transform: (id: string) => `transform-${id}`,
-  schema: (id: string) => `schema-${id}`,
-  inbound: (id: string) => `inbound-${id}`,
-  inboundDelivery: (id: string) => `inbound_delivery-${id}`,
-} as const;
-
-export const inboundCategories = {
-  source: 'source-',
-  sourceSlug: 'source_slug-',
-  destination: 'destination-',
-  route: 'route-',
-  filter: 'filter-',
-  transform: 'transform-',
-  schema: 'schema-',
-  inbound: 'inbound-',
-  inboundDelivery: 'inbound_delivery-',
-} as const;
+export { inboundCategories, inboundStreams } from './streams';
 
 export type InboundDomainEvent = SourceEvent | SourceSlugClaimed | DestinationEvent | RouteEvent | PipelineEvent | InboundEventEvent | InboundDeliveryEvent;
 export type InboundDomainEventType = InboundDomainEvent['type'];
