@@ -88,6 +88,9 @@ const appendedByRequests = async (before: Position): Promise<string[]> => {
   return types;
 };
 
+/** The official clients' routes of hosted-only features (tunnels, cron jobs, …): a 501 naming the feature is their answer. */
+const notOffered = (op: { operationId: string }): boolean => /\.notOffered\./.test(op.operationId);
+
 describe('fuzzing every route of /openapi.json', () => {
   beforeAll(async () => {
     receiver = createServer((req, res) => {
@@ -125,7 +128,8 @@ describe('fuzzing every route of /openapi.json', () => {
           const res = await send(hb.url, r, REQUEST_TIMEOUT_MS);
           statuses.set(op.operationId, [...(statuses.get(op.operationId) ?? []), res.status]);
           const where = `${op.operationId}: ${describeRequest(r)} → ${res.status} ${res.text.slice(0, 300)}`;
-          expect(res.status, where).toBeLessThan(500);
+          // A hosted-only feature's route answers its documented 501 (api/compat/notOffered.ts), never another 5xx.
+          if (res.status !== 501 || !notOffered(op)) expect(res.status, where).toBeLessThan(500);
           expect(res.status, where).toBeGreaterThanOrEqual(200);
           if (res.status >= 400) {
             expect(errorBodyProblem(res.text, r.path), where).toBeNull();
@@ -161,11 +165,12 @@ describe('fuzzing every route of /openapi.json', () => {
   }, LONG ? 3_600_000 : 120_000);
 
   it('reached past validation: most routes answered 2xx at least once', () => {
-    const ok = operations.filter((o) => (statuses.get(o.operationId) ?? []).some((s) => s < 300));
+    const served = operations.filter((o) => !notOffered(o));
+    const ok = served.filter((o) => (statuses.get(o.operationId) ?? []).some((s) => s < 300));
     // The fixture's ids and the schema-shaped bodies get through often enough for most routes; a route that never
     // does is fuzzed at its door only. Printed to show what the run covered.
-    console.log(`fuzz: ${ok.length}/${operations.length} routes answered 2xx at least once`);
+    console.log(`fuzz: ${ok.length}/${served.length} routes answered 2xx at least once (${operations.length - served.length} routes of features not offered here may answer their 501)`);
     if (process.env.HOOKBASE_FUZZ_VERBOSE) for (const [op, s] of statuses) console.log(`  ${op}: ${s.join(' ')}`);
-    expect(ok.length).toBeGreaterThan(operations.length / 2);
+    expect(ok.length).toBeGreaterThan(served.length / 2);
   });
 });
