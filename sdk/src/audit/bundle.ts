@@ -77,7 +77,8 @@ export const manifestDigests = (events: readonly ChainedEvent[], anchoring: Anch
   for (const e of events.filter(isChainedEvent)) if (!last.has(e.stream) || BigInt(e.revision) > BigInt(last.get(e.stream)!.revision)) last.set(e.stream, e);
   return {
     eventsSha256: digest(events),
-    anchoringSha256: digest(anchoring),
+    // A bundle whose `anchoring` member was renamed carries none: its digest differs, rather than the encoder throwing.
+    anchoringSha256: digest(anchoring ?? null),
     heads: [...last.values()].sort((a, b) => (a.stream < b.stream ? -1 : 1)).map((e) => ({ stream: e.stream, revision: e.revision, hash: heads.get(e.stream)?.hash ?? null })),
     events: events.length,
   };
@@ -153,7 +154,8 @@ const verifyBundleOrThrow = (input: AuditBundle | string | Uint8Array, publicKey
   const carried = manifestDigests(bundle.events, bundle.anchoring);
   if (carried.eventsSha256 !== manifest.eventsSha256) problems.push({ at: 'events', reason: 'digest', message: `The events hash to ${carried.eventsSha256}, not to the manifest's ${manifest.eventsSha256} (an event was edited, added, removed or moved).` });
   if (carried.anchoringSha256 !== manifest.anchoringSha256) problems.push({ at: 'anchoring', reason: 'digest', message: `The anchoring hashes to ${carried.anchoringSha256}, not to the manifest's ${manifest.anchoringSha256}.` });
-  if (canonicalJson(carried.heads) !== canonicalJson(manifest.heads)) problems.push({ at: 'manifest.heads', reason: 'mismatch', message: 'The streams carried and their heads are not the ones the manifest lists (a stream was removed, cut or added).' });
+  // A manifest whose `heads` member was renamed or retyped lists no heads: named here, not thrown by the encoder.
+  if (!Array.isArray(manifest.heads) || canonicalJson(carried.heads) !== canonicalJson(manifest.heads)) problems.push({ at: 'manifest.heads', reason: 'mismatch', message: 'The streams carried and their heads are not the ones the manifest lists (a stream was removed, cut or added).' });
 
   const firsts = new Map<string, ChainedEvent>();
   for (const e of bundle.events) if (isChainedEvent(e) && e.revision === '0') firsts.set(e.stream, e);
