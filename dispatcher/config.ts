@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { newInstanceId } from './instanceLiveness';
 import type { LookupFunction } from 'node:net';
-import { hostname } from 'node:os';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './retrySchedule';
 
 export type DispatcherConfig = Readonly<{
@@ -70,7 +70,7 @@ export const endpointConcurrency = (config: Pick<DispatcherConfig, 'perEndpointC
   Math.max(1, Math.min(config.perEndpointConcurrency, Math.floor(config.subscriptionBufferSize / 2)));
 
 export const defaultDispatcherConfig = (): DispatcherConfig => ({
-  instanceId: `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+  instanceId: newInstanceId(randomBytes(4).toString('hex')),
   userAgentVersion: process.env.npm_package_version ?? '0.1.0',
   retryScheduleMs: parseRetrySchedule(DEFAULT_RETRY_SCHEDULE),
   allowPrivateNetworks: false,

@@ -14,7 +14,8 @@ import { endpointConcurrency } from './config';
 import type { DeliveryPipeline, DeliveryResult } from './deliveryPipeline';
 import type { EndpointQueues } from './endpointQueue';
 import { UNPROVEN_CONCURRENCY } from './endpointQueue';
-import { claimDueDeliveries, LeaseReleaser, renewLease, sweepExpiredLeases } from './leases';
+import { instanceGone } from './instanceLiveness';
+import { claimDueDeliveries, LeaseReleaser, releaseLeasesOfGoneInstances, renewLease, sweepExpiredLeases } from './leases';
 import { maxAttemptsFor } from './retrySchedule';
 
 export type DuePollerDeps = Readonly<{
@@ -162,7 +163,13 @@ export class DuePoller {
   async poll(): Promise<'done' | 'more' | 'blocked'> {
     const { reads, config, queues, breakers } = this.deps;
     const now = Date.now();
-    if (++this.polls % SWEEP_EVERY === 0) await sweepExpiredLeases(this.deps.ops, now - config.leaseMs);
+    const round = this.polls++;
+    if (round % SWEEP_EVERY === 0) {
+      if (round > 0) await sweepExpiredLeases(this.deps.ops, now - config.leaseMs);
+      // From the first round: after a crash and restart, the dead process's claims are taken now, not in 60 s.
+      const released = await releaseLeasesOfGoneInstances(this.deps.ops, now, instanceGone);
+      if (released > 0) this.deps.log(`dispatcher: took back ${released} delivery leases of a dispatcher that is gone (a process on this host that no longer runs)`);
+    }
     const due = reads.collection<DueDeliveryDoc>(collections.dueDeliveries);
     const budget = new Map<string, number>();
     const picked: DueDeliveryDoc[] = [];

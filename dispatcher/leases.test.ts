@@ -3,7 +3,10 @@ import type { Condition, Document, PutCondition, ReadStore } from '../store/read
 import { collections } from '../projections/readModels';
 import type { DueDeliveryDoc, OutboundDoc } from '../projections/readModels';
 import type { LeaseDoc } from './leases';
-import { claimDueDeliveries, deliveryLeases, LeaseReleaser, releaseLease, releaseLeases, renewLease, sweepExpiredLeases } from './leases';
+import { claimDueDeliveries, deliveryLeases, LeaseReleaser, releaseLease, releaseLeases, releaseLeasesOfGoneInstances, renewLease, sweepExpiredLeases } from './leases';
+import { instanceGone, newInstanceId } from './instanceLiveness';
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import type { Harness } from './testHarness';
 import { createEndpoint, sendMessage, sleep, useHarness, waitFor } from './testHarness';
 
@@ -82,6 +85,41 @@ describe('releasing leases', () => {
     await releaser.flush();
     expect(transactions).toBe(1);
     expect(await h.reads.collection<LeaseDoc>(deliveryLeases).count()).toBe(0);
+  });
+});
+
+/** The pid of a process that ran and exited (a dispatcher that crashed). */
+const exitedPid = async (): Promise<number> => {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  await new Promise((resolve) => child.once('exit', resolve));
+  return child.pid ?? 0;
+};
+
+describe('leases of a dispatcher that is gone', () => {
+  it('knows an instance gone only on this host: its process exited, or it is an earlier process with our pid', async () => {
+    const startedS = Math.floor(Date.now() / 1000 - process.uptime());
+    expect(instanceGone(newInstanceId('0a1b2c3d'))).toBe(false);
+    // A restarted container's process has the pid of the one before it (1) and another start time.
+    expect(instanceGone(`${hostname()}-${process.pid}-${startedS - 120}-0a1b2c3d`)).toBe(true);
+    expect(instanceGone(`${hostname()}-${await exitedPid()}-${startedS}-0a1b2c3d`)).toBe(true);
+    // Not known gone: a running process (our parent), another host, an id of another shape.
+    expect(instanceGone(`${hostname()}-${process.ppid}-${startedS}-0a1b2c3d`)).toBe(false);
+    expect(instanceGone(`another-host-${await exitedPid()}-${startedS}-0a1b2c3d`)).toBe(false);
+    expect(instanceGone('one')).toBe(false);
+  });
+
+  it("takes back the live leases of a gone instance at once, and no one else's", async () => {
+    const now = Date.now();
+    const startedS = Math.floor(now / 1000 - process.uptime());
+    const crashed = `${hostname()}-${await exitedPid()}-${startedS}-0a1b2c3d`;
+    const running = newInstanceId('4e5f6a7b');
+    await claimDueDeliveries(h.reads, [due('out_dead')], crashed, 60_000, now);
+    await claimDueDeliveries(h.reads, [due('out_live')], running, 60_000, now);
+    // Before: a 60 s lease blocks everyone else.
+    expect(await claimDueDeliveries(h.reads, [due('out_dead'), due('out_live')], 'other', 60_000, now + 10)).toEqual([]);
+    expect(await releaseLeasesOfGoneInstances(h.reads, now + 20, instanceGone)).toBe(1);
+    expect((await claimDueDeliveries(h.reads, [due('out_dead'), due('out_live')], 'other', 60_000, now + 30)).map((d) => d.id)).toEqual(['out_dead']);
+    expect(await h.reads.collection<LeaseDoc>(deliveryLeases).get('out_live')).toMatchObject({ owner: running });
   });
 });
 

@@ -150,3 +150,26 @@ export const sweepExpiredLeases = async (reads: ReadStore, beforeMs: number, lim
     return n;
   });
 };
+
+/**
+ * Deletes the live leases of instances known to be gone (`instanceGone`: a crashed process on this host), so their
+ * deliveries are claimed at once instead of after the lease expires. Checked again inside the transaction: a lease
+ * renewed or taken by another instance meanwhile is kept.
+ */
+export const releaseLeasesOfGoneInstances = async (reads: ReadStore, nowMs: number, gone: (owner: string) => boolean, limit = 500): Promise<number> => {
+  const page = await reads.collection<LeaseDoc>(deliveryLeases).find({ range: { key: 'expiresAt', gte: iso(nowMs) }, orderBy: { key: 'expiresAt', direction: 'asc' }, limit });
+  const abandoned = page.items.filter((lease) => gone(lease.owner));
+  if (abandoned.length === 0) return 0;
+  return reads.transaction(async (tx) => {
+    const leases = tx.collection<LeaseDoc>(deliveryLeases);
+    let n = 0;
+    for (const seen of abandoned) {
+      const lease = await leases.get(seen.id);
+      if (lease && lease.owner === seen.owner && lease.expiresAt === seen.expiresAt) {
+        await leases.delete(lease.id);
+        n++;
+      }
+    }
+    return n;
+  });
+};
