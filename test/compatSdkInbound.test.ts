@@ -81,7 +81,7 @@ describe('the official Node SDK, inbound resources and the DLQ (hookbase-node sr
 describe('coverage', () => {
   it('drove every /api route the SDK\'s inbound and DLQ methods call to a 2xx answer (the SDK changes schemas with PUT, everything else with PATCH)', () => {
     const crud = /^api\.(source|destination|route|filter|transform)\.(create|list|get|update|delete)$/;
-    const rest = /^api\.(schema\.(create|list|get|replace|delete|validate)|transform\.test|inboundEvent\.(list|get)|inboundDelivery\.(list|get|replay)|dlq\.(list|retry))$/;
+    const rest = /^api\.(schema\.(create|list|get|replace|delete|validate)|(transform|filter)\.test|inboundEvent\.(list|get)|inboundDelivery\.(list|get|replay)|dlq\.(list|stats|retry))$/;
     expectDriven((id) => crud.test(id) || rest.test(id));
   });
 });

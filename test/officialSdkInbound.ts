@@ -123,6 +123,11 @@ export const SDK_INBOUND: readonly SdkCase[] = [
     reads: ['success', 'output', 'executionTimeMs'], echoes: () => [['success', true], ['output', 'ADA']],
   },
   {
+    method: 'filters.test', source: R('filters'),
+    request: () => ({ method: 'POST', path: '/api/filters/test', body: { conditions: [{ field: 'type', operator: 'equals', value: 'invoice.paid' }, { field: 'amount', operator: 'greater_than', value: 100 }], logic: 'and', payload: { type: 'invoice.paid', amount: 50 } } }),
+    reads: ['matches', 'results[].passed', 'logic'], echoes: () => [['matches', false], ['results', [{ passed: true }, { passed: false }]], ['logic', 'and']],
+  },
+  {
     method: 'schemas.create', source: R('schemas'),
     request: () => ({ method: 'POST', path: '/api/schemas', body: { name: 'Invoice', description: 'an invoice', jsonSchema: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } } }),
     reads: under('schema', SCHEMA), echoes: () => [['schema.jsonSchema', { type: 'object', required: ['id'], properties: { id: { type: 'string' } } }]],
@@ -156,6 +161,11 @@ export const SDK_INBOUND: readonly SdkCase[] = [
   { method: 'deliveries.replay', source: R('deliveries'), request: (s) => ({ method: 'POST', path: `/api/deliveries/${s.delivery}/replay` }), reads: ['deliveryId', 'message'], echoes: (s) => [['deliveryId', s.delivery]] },
   // (The test sends an outbound message to a failing endpoint until it is exhausted, before the DLQ methods.)
   { method: 'dlq.list', source: R('dlq'), request: () => ({ method: 'GET', path: '/api/outbound-messages/dlq/messages?limit=50' }), reads: [...each('data', DLQ_MESSAGE), 'pagination.hasMore'], keep: (b, s) => (s.dead = String((b.data as Record<string, unknown>[])[0]?.id)) },
+  {
+    method: 'dlq.getStats', source: R('dlq'), request: () => ({ method: 'GET', path: '/api/outbound-messages/dlq/stats' }),
+    reads: ['data.total', 'data.byReason', 'data.topFailingEndpoints[].endpointId', 'data.topFailingEndpoints[].endpointUrl', 'data.topFailingEndpoints[].count'],
+    echoes: () => [['data.total', 1], ['data.byReason', { max_attempts_exceeded: 1 }]],
+  },
   { method: 'dlq.retry', source: R('dlq'), request: (s) => ({ method: 'POST', path: `/api/outbound-messages/dlq/${s.dead}/retry` }), reads: ['data.originalMessageId', 'data.newMessageId', 'data.status'], echoes: (s) => [['data.originalMessageId', s.dead]] },
   { method: 'routes.delete', source: R('routes'), request: (s) => ({ method: 'DELETE', path: `/api/routes/${s.route}` }), reads: [] },
   { method: 'schemas.delete', source: R('schemas'), request: (s) => ({ method: 'DELETE', path: `/api/schemas/${s.schema}` }), reads: [] },

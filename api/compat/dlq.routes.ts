@@ -20,6 +20,8 @@ import type { CompatListQuery } from './wire';
 
 const BASE = '/api/outbound-messages/dlq';
 const REASON = 'max_attempts_exceeded';
+/** Dead letters counted at most by the stats. */
+const STATS_SCAN = 100_000;
 
 type DlqQuery = CompatListQuery & { endpointId?: string; applicationId?: string; eventType?: string; dlqReason?: string };
 
@@ -48,6 +50,29 @@ export const dlqRoutes: AnyRoute[] = [
       const { where, rest } = splitFilters(collections.outbound, filters, 'createdAt');
       const outbound = deps.reads.collection<OutboundDoc>(collections.outbound);
       return { status: 200, body: await compatList(outbound, { where, orderBy: { key: 'createdAt', direction: 'desc' } }, query, (o) => dlqMessage(deps, o), rest) };
+    },
+  }),
+  defineRoute({
+    operationId: 'api.dlq.stats', method: 'GET', path: `${BASE}/stats`, summary: 'The dead letters: how many, by reason, and the endpoints with the most', auth: 'admin',
+    response: { status: 200, schema: dataSchema({ type: 'object', required: ['total', 'byReason', 'topFailingEndpoints'] }) },
+    handle: async ({ deps }) => {
+      const byEndpoint = new Map<string, { endpointId: string; endpointUrl: string; count: number }>();
+      let total = 0;
+      const { where, rest } = splitFilters(collections.outbound, { status: 'exhausted' }, 'createdAt');
+      let cursor: string | undefined;
+      do {
+        const page = await deps.reads.collection<OutboundDoc>(collections.outbound).find({ where, orderBy: { key: 'createdAt', direction: 'desc' }, limit: 500, cursor });
+        for (const o of page.items) {
+          if (Object.entries(rest).some(([k, v]) => (o as Record<string, unknown>)[k] !== v)) continue;
+          total++;
+          const e = byEndpoint.get(o.endpointId) ?? { endpointId: o.endpointId, endpointUrl: o.endpointUrl, count: 0 };
+          e.count++;
+          byEndpoint.set(o.endpointId, e);
+        }
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && total < STATS_SCAN);
+      const topFailingEndpoints = [...byEndpoint.values()].sort((a, b) => b.count - a.count).slice(0, 10);
+      return { status: 200, body: one({ total, byReason: total === 0 ? {} : { [REASON]: total }, topFailingEndpoints }) };
     },
   }),
   defineRoute({

@@ -1,4 +1,6 @@
 import { validationError } from '../../domain/errors';
+import { requireFilterConditions, requireFilterLogic } from '../../domain/route/filters';
+import { evaluateFilter } from '../../inbound/filters';
 import type { JsonObject, JsonValue } from '../../domain/json';
 import { collections } from '../../projections/readModels';
 import type { DestinationDoc, FilterDoc, InboundDeliveryDoc, InboundEventDoc, RouteDoc, SchemaDoc, SourceDoc, TransformDoc } from '../../projections/readModels';
@@ -185,6 +187,16 @@ export const inboundCompatRoutes: AnyRoute[] = [
     one: 'route', many: 'routes', path: 'routes', def: collections.routes, out: (_d, x) => routeJson(x), get: requireRoute, filters: ['sourceId', 'destinationId'],
     create: async (deps, b) => routeJson(await createRoute(deps, routeIn(b) as RouteIn)),
     update: (deps, id, b) => updateRoute(deps, id, routeIn(b)), remove: deleteRoute,
+  }),
+  // Before the filters' own routes: `test` is not a filter id (the SDK's filters.test; FilterTestInput → FilterTestResult).
+  defineRoute<{ conditions: JsonValue; logic?: JsonValue; payload: JsonValue }>({
+    operationId: 'api.filter.test', method: 'POST', path: '/api/filters/test', summary: 'Evaluate conditions on a payload: {matches, results: [{passed}], logic}', auth: 'admin',
+    body: { type: 'object', required: ['conditions', 'payload'], properties: { conditions: { type: 'array' }, logic: { type: ['string', 'null'] }, payload: {} } },
+    response: { status: 200 },
+    handle: async ({ body }) => {
+      const filter = { conditions: requireFilterConditions('conditions', body.conditions), logic: requireFilterLogic('logic', body.logic) };
+      return { status: 200, body: evaluateFilter(filter, { payload: body.payload, headers: {} }) };
+    },
   }),
   ...crud<FilterDoc>({
     one: 'filter', many: 'filters', path: 'filters', def: collections.filters, out: (_d, x) => filterOut(x), get: requireFilter,
