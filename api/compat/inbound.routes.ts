@@ -1,4 +1,6 @@
 import { validationError } from '../../domain/errors';
+import { requireFilterConditions, requireFilterLogic } from '../../domain/route/filters';
+import { evaluateFilter } from '../../inbound/filters';
 import type { JsonObject, JsonValue } from '../../domain/json';
 import { collections } from '../../projections/readModels';
 import type { DestinationDoc, FilterDoc, InboundDeliveryDoc, InboundEventDoc, RouteDoc, SchemaDoc, SourceDoc, TransformDoc } from '../../projections/readModels';
@@ -160,8 +162,9 @@ const eventJson = (e: InboundEventDoc): JsonObject => {
   const o = inboundEventOut(e);
   return { ...snake(o, { sourceId: 'source_id', eventType: 'event_type', receivedAt: 'received_at', signatureValid: 'signature_valid' }), delivery_count: e.deliveryIds.length, payload_size: e.body === null ? null : e.body.length };
 };
+/** The SDK's Delivery names (src/types/index.ts) beside ours, and the MCP server's snake_case ones. */
 const deliveryJson = (d: InboundDeliveryDoc): JsonObject =>
-  snake(inboundDeliveryOut(d), {
+  snake({ ...inboundDeliveryOut(d), statusCode: d.lastResponseStatus, maxAttempts: d.maxAttemptsPerDestination, error: d.lastError, completedAt: d.deliveredAt, nextRetryAt: d.nextAttemptAt }, {
     eventId: 'event_id', routeId: 'route_id', destinationId: 'destination_id', attempts: 'attempt_count', maxAttemptsPerDestination: 'max_attempts',
     lastResponseStatus: 'response_status', lastError: 'error_message', nextAttemptAt: 'next_retry_at', deliveredAt: 'completed_at', createdAt: 'created_at',
   });
@@ -184,6 +187,16 @@ export const inboundCompatRoutes: AnyRoute[] = [
     one: 'route', many: 'routes', path: 'routes', def: collections.routes, out: (_d, x) => routeJson(x), get: requireRoute, filters: ['sourceId', 'destinationId'],
     create: async (deps, b) => routeJson(await createRoute(deps, routeIn(b) as RouteIn)),
     update: (deps, id, b) => updateRoute(deps, id, routeIn(b)), remove: deleteRoute,
+  }),
+  // Before the filters' own routes: `test` is not a filter id (the SDK's filters.test; FilterTestInput → FilterTestResult).
+  defineRoute<{ conditions: JsonValue; logic?: JsonValue; payload: JsonValue }>({
+    operationId: 'api.filter.test', method: 'POST', path: '/api/filters/test', summary: 'Evaluate conditions on a payload: {matches, results: [{passed}], logic}', auth: 'admin',
+    body: { type: 'object', required: ['conditions', 'payload'], properties: { conditions: { type: 'array' }, logic: { type: ['string', 'null'] }, payload: {} } },
+    response: { status: 200 },
+    handle: async ({ body }) => {
+      const filter = { conditions: requireFilterConditions('conditions', body.conditions), logic: requireFilterLogic('logic', body.logic) };
+      return { status: 200, body: evaluateFilter(filter, { payload: body.payload, headers: {} }) };
+    },
   }),
   ...crud<FilterDoc>({
     one: 'filter', many: 'filters', path: 'filters', def: collections.filters, out: (_d, x) => filterOut(x), get: requireFilter,
@@ -221,14 +234,17 @@ export const inboundCompatRoutes: AnyRoute[] = [
     handle: async ({ deps, query }) => {
       const where = Object.fromEntries((['sourceId', 'status'] as const).filter((f) => query[f] !== undefined).map((f) => [f, String(query[f])]));
       const p = await pageOf<InboundEventDoc>(deps, collections.inboundEvents, 'receivedAt', where, query, eventJson);
-      return { status: 200, body: { events: p.items, total: p.total, hasMore: p.hasMore, pagination: { total: p.total, page: p.page, pageSize: p.pageSize } } };
+      // The SDK's events.list reads `limit` and `offset` (hasMore is offset + limit < total).
+      return { status: 200, body: { events: p.items, total: p.total, limit: p.pageSize, offset: p.offset, hasMore: p.hasMore, pagination: { total: p.total, page: p.page, pageSize: p.pageSize } } };
     },
   }),
   defineRoute({
     operationId: 'api.inboundEvent.get', method: 'GET', path: '/api/events/{id}', summary: 'An inbound event with its deliveries: {event}', auth: 'admin', response: { status: 200 },
     handle: async ({ deps, params }) => {
       const event = await requireInboundEvent(deps, params.id ?? '');
-      return { status: 200, body: { event: { ...eventJson(event), deliveries: (await deliveriesOfEvent(deps, event.id)).map(deliveryJson) } } };
+      const deliveries = (await deliveriesOfEvent(deps, event.id)).map(deliveryJson);
+      // The SDK's events.get takes the deliveries from beside `event` (it replaces event.deliveries with them); the MCP reads them inside.
+      return { status: 200, body: { event: { ...eventJson(event), deliveries }, deliveries } };
     },
   }),
   defineRoute<undefined, PageQuery>({
@@ -238,7 +254,8 @@ export const inboundCompatRoutes: AnyRoute[] = [
       const names = { eventId: 'inboundEventId', routeId: 'routeId', destinationId: 'destinationId', status: 'status' } as const;
       const where = Object.fromEntries(Object.entries(names).filter(([f]) => query[f] !== undefined).map(([f, key]) => [key, String(query[f])]));
       const p = await pageOf<InboundDeliveryDoc>(deps, collections.inboundDeliveries, 'createdAt', where, query, deliveryJson);
-      return { status: 200, body: { deliveries: p.items, total: p.total, hasMore: p.hasMore, pagination: { total: p.total, page: p.page, pageSize: p.pageSize } } };
+      // The SDK's deliveries.list reads `limit` and `offset` (hasMore is a full page).
+      return { status: 200, body: { deliveries: p.items, total: p.total, limit: p.pageSize, offset: p.offset, hasMore: p.hasMore, pagination: { total: p.total, page: p.page, pageSize: p.pageSize } } };
     },
   }),
   defineRoute({
@@ -274,7 +291,8 @@ export const inboundCompatRoutes: AnyRoute[] = [
         throw validationError(edits[0] ?? 'modifiedPayload', 'not_supported', `${edits.join(', ')}: a replay with edits is not offered by this server; a replay attempts the delivery as it was recorded.`);
       }
       const d = await retryInboundDelivery(deps, params.id ?? '');
-      return { status: 200, body: { delivery: deliveryJson(d), message: 'Delivery queued for replay' } };
+      // The SDK's deliveries.replay reads {deliveryId, message} (its ReplayResult); the MCP reads `delivery`.
+      return { status: 200, body: { deliveryId: d.id, delivery: deliveryJson(d), message: 'Delivery queued for replay' } };
     },
   }),
 ];

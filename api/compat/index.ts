@@ -1,6 +1,7 @@
 import type { AnyRoute } from '../route';
 import { apiKeyRoutes } from './apiKeys.routes';
 import { applicationRoutes } from './applications.routes';
+import { dlqRoutes } from './dlq.routes';
 import { inboundCompatRoutes } from './inbound.routes';
 import { endpointRoutes } from './endpoints.routes';
 import { eventTypeRoutes } from './eventTypes.routes';
@@ -16,6 +17,7 @@ const resourceRoutes: readonly AnyRoute[] = [
   ...eventTypeRoutes,
   ...endpointRoutes,
   ...subscriptionRoutes,
+  ...dlqRoutes,
   ...messageRoutes,
   ...portalTokenRoutes,
   ...apiKeyRoutes,

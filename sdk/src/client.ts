@@ -3,6 +3,8 @@ import { Transport } from './http.js';
 import { Applications } from './resources/applications.js';
 import { Endpoints } from './resources/endpoints.js';
 import { EventTypes } from './resources/eventTypes.js';
+import { Destinations, Filters, Routes, Schemas, Sources, Transforms } from './resources/inboundConfig.js';
+import { Dlq, InboundDeliveries, InboundEvents } from './resources/inboundTraffic.js';
 import { Messages } from './resources/messages.js';
 import { PortalTokens } from './resources/portalTokens.js';
 
@@ -29,6 +31,16 @@ export class Hookbase {
   readonly endpoints: Endpoints;
   readonly messages: Messages;
   readonly portalTokens: PortalTokens;
+  // inbound (docs/inbound.md)
+  readonly sources: Sources;
+  readonly destinations: Destinations;
+  readonly routes: Routes;
+  readonly filters: Filters;
+  readonly transforms: Transforms;
+  readonly schemas: Schemas;
+  readonly inboundEvents: InboundEvents;
+  readonly inboundDeliveries: InboundDeliveries;
+  readonly dlq: Dlq;
 
   constructor(options: HookbaseOptions = {}) {
     const apiKey = options.apiKey ?? env('HOOKBASE_API_KEY');
@@ -53,6 +65,15 @@ export class Hookbase {
     this.endpoints = new Endpoints(transport);
     this.messages = new Messages(transport);
     this.portalTokens = new PortalTokens(transport);
+    this.sources = new Sources(transport);
+    this.destinations = new Destinations(transport);
+    this.routes = new Routes(transport);
+    this.filters = new Filters(transport);
+    this.transforms = new Transforms(transport);
+    this.schemas = new Schemas(transport);
+    this.inboundEvents = new InboundEvents(transport);
+    this.inboundDeliveries = new InboundDeliveries(transport);
+    this.dlq = new Dlq(transport);
   }
 }
 
