@@ -34,10 +34,11 @@ const missing = (body: unknown, reads: readonly string[]): string[] => reads.fil
 const state: ToolState = {};
 
 describe('the official MCP server, tool by tool (mcp-server src/tools/*.ts)', () => {
-  it('names 123 tools: 34 outbound, 46 not offered here, 43 inbound (39 driven, 4 not served yet)', () => {
+  it('names 123 tools: 34 outbound, 46 not offered here, 43 inbound, all driven', () => {
     expect(OUTBOUND_TOOLS).toHaveLength(34);
     expect(NOT_OFFERED_TOOLS).toHaveLength(46);
-    expect(INBOUND_TOOLS.length + INBOUND_NOT_YET.length).toBe(43);
+    expect(INBOUND_TOOLS).toHaveLength(43);
+    expect(INBOUND_NOT_YET).toEqual([]);
     expect(new Set([...OUTBOUND_TOOLS, ...INBOUND_TOOLS].map((t) => t.tool).concat(NOT_OFFERED_TOOLS.map((t) => t[0]), [...INBOUND_NOT_YET])).size).toBe(123);
   });
 
@@ -51,6 +52,12 @@ describe('the official MCP server, tool by tool (mcp-server src/tools/*.ts)', ()
         const ingest = await fetch(state.ingestUrl ?? '', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'evt_1', type: 'invoice.paid' }) });
         expect(ingest.status, await ingest.text()).toBeLessThan(300);
         state.ingested = 'yes';
+      }
+      if (t.tool === 'hookbase_replay_with_edit' && state.failingDestination === undefined) {
+        // A destination that answers 500 with no retry: the edited replay sent there fails and forms a cluster.
+        const made = await api('POST', `${ORG}/destinations`, { name: 'Failing service', type: 'http', url: ctx.failing.url, retryCount: 0 });
+        expect(made.status, made.text).toBe(201);
+        state.failingDestination = String((made.body as { destination: { id: string } }).destination.id);
       }
       const req = t.request(state);
       let res = await api(req.method, url(req), req.body);
@@ -75,6 +82,27 @@ describe('the official MCP server, tool by tool (mcp-server src/tools/*.ts)', ()
       expect(body.error).toContain(`${feature} are not offered by a self-hosted Hookbase server`);
     });
   }
+});
+
+describe('replay_with_edit and replay_cluster, as the destination and the log see them', () => {
+  it('the edited body and headers reach the destination, and the new delivery\'s history records the edits', async () => {
+    expect(state.editedDelivery, 'the tool cases ran first').toBeDefined();
+    const hit = ctx.failing.received.find((r) => r.headers['x-hookbase-delivery-id'] === state.editedDelivery);
+    expect(hit, 'the failing destination got the edited replay').toBeDefined();
+    expect(JSON.parse(hit?.body ?? 'null')).toEqual({ id: 'evt_1', edited: true });
+    expect(hit?.headers['x-edit']).toBe('yes');
+    const again = ctx.failing.received.filter((r) => r.headers['x-edit'] === 'again');
+    expect(again.length, 'replay_cluster sent the cluster again with its header').toBeGreaterThanOrEqual(1);
+    const v1 = await api('GET', `/v1/inbound-deliveries/${state.editedDelivery}`);
+    const history = (v1.body as { history: { type: string; data: Record<string, unknown> }[] }).history;
+    expect(history[0]?.type).toBe('InboundDeliveryCreated');
+    expect(history[0]?.data.replayOf).toEqual({ deliveryId: state.delivery, edits: ['payload', 'destination', 'headers'] });
+  });
+
+  it('a replay with a forbidden header override is refused naming the field', async () => {
+    const res = await api('POST', `${ORG}/deliveries/${state.delivery}/replay`, { headersOverride: { Host: 'evil.example' } });
+    expect(expectCompatError(res, 422).error).toContain('headersOverride cannot set host');
+  });
 });
 
 describe('coverage', () => {

@@ -220,7 +220,7 @@ const FILTERS = 'src/tools/filters.ts';
 const TRANSFORMS = 'src/tools/transforms.ts';
 const SCHEMAS = 'src/tools/schemas.ts';
 
-/** The inbound tools served here (the rest of the 43 are listed in INBOUND_NOT_YET). */
+/** The inbound tools, all 43 served here. */
 export const INBOUND_TOOLS: readonly ToolCase[] = [
   {
     tool: 'hookbase_create_source', source: SOURCES,
@@ -243,6 +243,11 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
     keep: (b, s) => { s.destination = id(b, 'destination', 'id'); },
   },
   { tool: 'hookbase_list_destinations', source: DESTS, request: () => ({ method: 'GET', path: '/destinations' }), reads: each('destinations', ['id', 'name', 'slug', 'url', 'method', 'auth_type', 'is_active', 'created_at']) },
+  // test_destination: POST destinations/{id}/test (mcp-server src/lib/api.ts testDestination), reads its five fields.
+  {
+    tool: 'hookbase_test_destination', source: DESTS, request: (s) => ({ method: 'POST', path: `/destinations/${s.destination}/test` }),
+    reads: ['success', 'statusCode', 'responseTime', 'responseBody'], echoes: () => [['success', true], ['statusCode', 200]],
+  },
   { tool: 'hookbase_get_destination', source: DESTS, request: (s) => ({ method: 'GET', path: `/destinations/${s.destination}` }), reads: ['destination.id', 'destination.url', 'destination.headers', 'destination.timeout_ms', 'destination.is_active'] },
   {
     tool: 'hookbase_update_destination', source: DESTS, request: (s) => ({ method: 'PATCH', path: `/destinations/${s.destination}`, body: { name: 'Billing', timeoutMs: 10000, isActive: true } }),
@@ -303,6 +308,27 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
   },
   { tool: 'hookbase_get_delivery', source: 'src/tools/deliveries.ts', request: (s) => ({ method: 'GET', path: `/deliveries/${s.delivery}` }), reads: ['delivery.id', 'delivery.status', 'delivery.attempt_count', 'delivery.response_status', 'delivery.error_message'] },
   { tool: 'hookbase_replay_delivery', source: 'src/tools/deliveries.ts', request: (s) => ({ method: 'POST', path: `/deliveries/${s.delivery}/replay` }), reads: ['delivery.id', 'delivery.status'] },
+  // replay_with_edit: the same POST as replay_delivery with the overrides in camelCase (src/lib/api.ts replayDeliveryWithEdit),
+  // here to the failing destination the test created (state.failingDestination), so that a cluster exists next.
+  {
+    tool: 'hookbase_replay_with_edit', source: 'src/tools/deliveries.ts',
+    request: (s) => ({ method: 'POST', path: `/deliveries/${s.delivery}/replay`, body: { modifiedPayload: { id: 'evt_1', edited: true }, destinationOverride: s.failingDestination, headersOverride: { 'X-Edit': 'yes' } } }),
+    reads: ['message', 'newDeliveryId', 'overrides'], echoes: (s) => [['overrides.destinationOverride', s.failingDestination], ['overrides.headersOverride', ['x-edit']]],
+    keep: (b, s) => { s.editedDelivery = id(b, 'newDeliveryId'); },
+  },
+  // list_delivery_clusters: GET delivery-clusters?sinceHours&limit; the tool reads every field below of each cluster.
+  {
+    tool: 'hookbase_list_delivery_clusters', source: 'src/tools/deliveries.ts', request: () => ({ method: 'GET', path: '/delivery-clusters?sinceHours=24&limit=50' }),
+    reads: ['since', 'sinceHours', ...each('clusters', ['fingerprint', 'count', 'affectedEventCount', 'firstSeen', 'lastSeen', 'sampleDeliveryId', 'routeName', 'destinationName', 'responseStatus', 'errorMessageExcerpt', 'rcaCategory', 'recentRatePerMin', 'baselineRatePerMin'])],
+    echoes: (s) => [['clusters.0.sampleDeliveryId', s.editedDelivery], ['clusters.0.responseStatus', 500], ['sinceHours', 24]],
+    keep: (b, s) => { s.fingerprint = id(b, 'clusters', '0', 'fingerprint'); },
+  },
+  // replay_cluster: POST delivery-clusters/{fingerprint}/replay-all with replay_with_edit's overrides and a limit.
+  {
+    tool: 'hookbase_replay_cluster', source: 'src/tools/deliveries.ts',
+    request: (s) => ({ method: 'POST', path: `/delivery-clusters/${s.fingerprint}/replay-all`, body: { headersOverride: { 'X-Edit': 'again' }, limit: 10 } }),
+    reads: ['message', 'queued', 'skipped', 'fingerprint', 'overrides'], echoes: (s) => [['queued', 1], ['skipped', 0], ['fingerprint', s.fingerprint]],
+  },
   { tool: 'hookbase_bulk_replay', source: 'src/tools/deliveries.ts', request: () => ({ method: 'POST', path: '/deliveries/bulk-replay', body: { deliveryIds: ['idl_none'] } }), reads: ['replayed', 'failed'], echoes: () => [['replayed', 0], ['failed', 1]] },
   { tool: 'hookbase_delete_route', source: ROUTES, request: (s) => ({ method: 'DELETE', path: `/routes/${s.route}` }), reads: ['success'] },
   { tool: 'hookbase_delete_filter', source: FILTERS, request: (s) => ({ method: 'DELETE', path: `/filters/${s.filter}` }), reads: ['success'] },
@@ -312,7 +338,5 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
   { tool: 'hookbase_delete_source', source: SOURCES, request: (s) => ({ method: 'DELETE', path: `/sources/${s.source}` }), reads: ['success'] },
 ];
 
-/** Inbound tools not served yet (issue 19 item 5, half done): they answer 404 today. */
-export const INBOUND_NOT_YET = [
-  'hookbase_test_destination', 'hookbase_replay_with_edit', 'hookbase_list_delivery_clusters', 'hookbase_replay_cluster',
-] as const;
+/** Inbound tools not served yet: none since the four recovery tools (api/commands/inboundRecovery.ts). */
+export const INBOUND_NOT_YET: readonly string[] = [];

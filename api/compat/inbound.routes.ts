@@ -9,6 +9,8 @@ import {
   testTransform, updateDestination, updateFilter, updateRoute, updateSchema, updateSource, updateTransform, validateAgainstSchema,
 } from '../commands/inboundConfig';
 import type { DestinationIn, RouteIn, SourceIn } from '../commands/inboundConfig';
+import { hasEdits, listDeliveryClusters, replayCluster, replayWithEdit, testDestination } from '../commands/inboundRecovery';
+import type { ReplayEdits } from '../commands/inboundRecovery';
 import { attemptsOfDelivery, deliveriesOfEvent, requireInboundDelivery, requireInboundEvent, retryInboundDelivery } from '../commands/inboundTraffic';
 import type { ApiDeps } from '../deps';
 import { destinationOut, filterOut, inboundAttemptOut, inboundDeliveryOut, inboundEventOut, routeOut, schemaOut, sourceOut, transformOut } from '../inboundShapes';
@@ -269,12 +271,35 @@ export const inboundCompatRoutes: AnyRoute[] = [
     operationId: 'api.inboundDelivery.replay', method: 'POST', path: '/api/deliveries/{id}/replay', summary: 'Attempt a delivery again: {delivery, message}', auth: 'admin',
     body: anyBody, response: { status: 200 },
     handle: async ({ deps, params, body }) => {
-      const edits = ['modifiedPayload', 'destinationOverride', 'transformOverride', 'headersOverride'].filter((k) => body?.[k] !== undefined);
-      if (edits.length > 0) {
-        throw validationError(edits[0] ?? 'modifiedPayload', 'not_supported', `${edits.join(', ')}: a replay with edits is not offered by this server; a replay attempts the delivery as it was recorded.`);
+      // With edits (the MCP server's replay_with_edit): a new delivery of the event, answered {message, newDeliveryId, overrides}.
+      if (hasEdits(body)) {
+        const r = await replayWithEdit(deps, params.id ?? '', body as ReplayEdits);
+        const answer: JsonObject = { message: r.message, newDeliveryId: r.newDeliveryId, overrides: r.overrides, delivery: deliveryJson(r.delivery) };
+        return { status: 200, body: answer };
       }
       const d = await retryInboundDelivery(deps, params.id ?? '');
       return { status: 200, body: { delivery: deliveryJson(d), message: 'Delivery queued for replay' } };
+    },
+  }),
+  defineRoute({
+    operationId: 'api.destination.test', method: 'POST', path: '/api/destinations/{id}/test', summary: 'Send a test request to a destination (SSRF-guarded): {success, statusCode, responseTime, responseBody, error}',
+    auth: 'admin', response: { status: 200 },
+    handle: async ({ deps, params }) => ({ status: 200, body: await testDestination(deps, params.id ?? '') }),
+  }),
+  defineRoute<undefined, { sinceHours?: number; limit?: number }>({
+    operationId: 'api.deliveryCluster.list', method: 'GET', path: '/api/delivery-clusters',
+    summary: 'Failed deliveries grouped by fingerprint (route, destination, last status, error class): {since, sinceHours, clusters}', auth: 'admin',
+    query: { type: 'object', properties: { sinceHours: { type: 'integer', minimum: 1, maximum: 720 }, limit: { type: 'integer', minimum: 1, maximum: 200 } } }, response: { status: 200 },
+    handle: async ({ deps, query }) => ({ status: 200, body: await listDeliveryClusters(deps, query.sinceHours, query.limit) }),
+  }),
+  defineRoute<Record<string, JsonValue>>({
+    operationId: 'api.deliveryCluster.replay', method: 'POST', path: '/api/delivery-clusters/{fingerprint}/replay-all',
+    summary: "Replay every failed delivery of a cluster (with replay_with_edit's overrides): {message, queued, skipped, fingerprint, overrides}", auth: 'admin',
+    body: anyBody, response: { status: 200 },
+    handle: async ({ deps, params, body }) => {
+      const limit = body?.limit;
+      if (limit !== undefined && typeof limit !== 'number') throw validationError('limit', 'type', 'limit must be a whole number from 1 to 2000.');
+      return { status: 200, body: await replayCluster(deps, params.fingerprint ?? '', (body ?? {}) as ReplayEdits, limit) };
     },
   }),
 ];
