@@ -107,7 +107,7 @@ describe('replay_with_edit and replay_cluster, as the destination and the log se
 
 describe('coverage', () => {
   it('drove every organization route of the MCP server that answers 2xx (the MCP server changes schemas with PUT, everything else with PATCH)', () => {
-    const mcp = /^org\.(apiKey|analytics|webhooks|source|destination|route|filter|transform|schema|inboundEvent|inboundDelivery)\./;
+    const mcp = /^org\.(apiKey|analytics|webhooks|source|destination|route|filter|transform|schema|inboundEvent|inboundDelivery|deliveryCluster)\./;
     expectDriven((id) => mcp.test(id) && !(id.endsWith('.replace') && id !== 'org.schema.replace') && id !== 'org.schema.update');
   });
 });
