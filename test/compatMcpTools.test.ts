@@ -105,6 +105,33 @@ describe('replay_with_edit and replay_cluster, as the destination and the log se
   });
 });
 
+describe('the traffic counts the MCP server lists (sources.ts event_count/route_count, destinations.ts and routes.ts delivery_count, …)', () => {
+  it('count what was received, delivered and exhausted', async () => {
+    const slug = `counts-${randomBytes(3).toString('hex')}`;
+    const source = ((await api('POST', `${ORG}/sources`, { name: 'Counts', slug, provider: 'generic', rejectInvalidSignatures: false })).body as { source: Record<string, string> }).source;
+    const good = ((await api('POST', `${ORG}/destinations`, { name: 'Good', type: 'http', url: ctx.receiver.url })).body as { destination: Record<string, string> }).destination;
+    const bad = ((await api('POST', `${ORG}/destinations`, { name: 'Bad', type: 'http', url: ctx.failing.url, retryCount: 0 })).body as { destination: Record<string, string> }).destination;
+    const toGood = ((await api('POST', `${ORG}/routes`, { name: 'good', sourceId: source.id, destinationId: good.id })).body as { route: Record<string, string> }).route;
+    await api('POST', `${ORG}/routes`, { name: 'bad', sourceId: source.id, destinationId: bad.id });
+    for (const n of [1, 2]) {
+      const res = await fetch(source.ingestUrl ?? '', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: `evt_c${n}` }) });
+      expect(res.status).toBeLessThan(300);
+    }
+    const read = async (path: string): Promise<Record<string, unknown>> => {
+      for (let i = 0; ; i++) {
+        const body = (await api('GET', `${ORG}${path}`)).body as Record<string, Record<string, unknown>>;
+        const item = Object.values(body)[0] ?? {};
+        if (i >= 200 || (item.delivery_count === 2 && (item.success_count === 2 || item.failure_count === 2)) || item.event_count === 2) return item;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    expect(await read(`/sources/${source.id}`)).toMatchObject({ event_count: 2, eventCount: 2, route_count: 2, routeCount: 2 });
+    expect(await read(`/destinations/${good.id}`)).toMatchObject({ delivery_count: 2, success_count: 2, failure_count: 0 });
+    expect(await read(`/destinations/${bad.id}`)).toMatchObject({ delivery_count: 2, success_count: 0, failure_count: 2 });
+    expect(await read(`/routes/${toGood.id}`)).toMatchObject({ delivery_count: 2 });
+  });
+});
+
 describe('coverage', () => {
   it('drove every organization route of the MCP server that answers 2xx (the MCP server changes schemas with PUT, everything else with PATCH)', () => {
     const mcp = /^org\.(apiKey|analytics|webhooks|source|destination|route|filter|transform|schema|inboundEvent|inboundDelivery|deliveryCluster)\./;

@@ -229,8 +229,8 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
     echoes: (s) => [['source.slug', s.sourceSlug], ['source.description', 'payments'], ['source.reject_invalid_signatures', false], ['source.rate_limit_per_minute', 600], ['source.transientMode', false]],
     keep: (b, s) => { s.source = id(b, 'source', 'id'); s.ingestUrl = id(b, 'source', 'ingestUrl'); },
   },
-  { tool: 'hookbase_list_sources', source: SOURCES, request: () => ({ method: 'GET', path: '/sources' }), reads: each('sources', ['id', 'name', 'slug', 'provider', 'is_active', 'transientMode', 'created_at']) },
-  { tool: 'hookbase_get_source', source: SOURCES, request: (s) => ({ method: 'GET', path: `/sources/${s.source}` }), reads: ['source.id', 'source.name', 'source.slug', 'source.provider', 'source.description', 'source.is_active', 'source.created_at'] },
+  { tool: 'hookbase_list_sources', source: SOURCES, request: () => ({ method: 'GET', path: '/sources' }), reads: each('sources', ['id', 'name', 'slug', 'provider', 'is_active', 'transientMode', 'created_at', 'event_count', 'route_count']) },
+  { tool: 'hookbase_get_source', source: SOURCES, request: (s) => ({ method: 'GET', path: `/sources/${s.source}` }), reads: ['source.id', 'source.name', 'source.slug', 'source.provider', 'source.description', 'source.is_active', 'source.created_at', 'source.event_count', 'source.route_count'] },
   {
     tool: 'hookbase_update_source', source: SOURCES, request: (s) => ({ method: 'PATCH', path: `/sources/${s.source}`, body: { name: 'Stripe live', description: 'live payments', isActive: true } }),
     reads: ['source'], echoes: () => [['source.name', 'Stripe live'], ['source.description', 'live payments'], ['source.is_active', 1]],
@@ -242,7 +242,7 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
     echoes: (s) => [['destination.url', s.receiverUrl], ['destination.method', 'POST'], ['destination.headers', { 'X-Env': 'dev' }], ['destination.auth_type', 'none'], ['destination.timeout_ms', 30000]],
     keep: (b, s) => { s.destination = id(b, 'destination', 'id'); },
   },
-  { tool: 'hookbase_list_destinations', source: DESTS, request: () => ({ method: 'GET', path: '/destinations' }), reads: each('destinations', ['id', 'name', 'slug', 'url', 'method', 'auth_type', 'is_active', 'created_at']) },
+  { tool: 'hookbase_list_destinations', source: DESTS, request: () => ({ method: 'GET', path: '/destinations' }), reads: each('destinations', ['id', 'name', 'slug', 'url', 'method', 'auth_type', 'is_active', 'created_at', 'delivery_count', 'success_count', 'failure_count']) },
   // test_destination: POST destinations/{id}/test (mcp-server src/lib/api.ts testDestination), reads its five fields.
   {
     tool: 'hookbase_test_destination', source: DESTS, request: (s) => ({ method: 'POST', path: `/destinations/${s.destination}/test` }),
@@ -289,7 +289,7 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
     reads: ['route.id', 'route.name'], echoes: (s) => [['route.source_id', s.source], ['route.destination_id', s.destination], ['route.transform_id', s.transform], ['route.priority', 1], ['route.is_active', 1]],
     keep: (b, s) => { s.route = id(b, 'route', 'id'); },
   },
-  { tool: 'hookbase_list_routes', source: ROUTES, request: () => ({ method: 'GET', path: '/routes' }), reads: each('routes', ['id', 'name', 'source_id', 'destination_id', 'priority', 'is_active', 'created_at']) },
+  { tool: 'hookbase_list_routes', source: ROUTES, request: () => ({ method: 'GET', path: '/routes' }), reads: each('routes', ['id', 'name', 'source_id', 'destination_id', 'priority', 'is_active', 'created_at', 'delivery_count']) },
   { tool: 'hookbase_get_route', source: ROUTES, request: (s) => ({ method: 'GET', path: `/routes/${s.route}` }), reads: ['route.id', 'route.filter_id', 'route.transform_id', 'route.schema_id', 'route.priority'] },
   { tool: 'hookbase_update_route', source: ROUTES, request: (s) => ({ method: 'PATCH', path: `/routes/${s.route}`, body: { name: 'Stripe → billing (2)', priority: 2, isActive: true } }), reads: ['route'], echoes: () => [['route.priority', 2]] },
   // An event is ingested before these (test/compatMcpTools.test.ts posts to the source's ingestUrl).
