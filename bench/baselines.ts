@@ -24,7 +24,17 @@ const closeServer = (server: Server): Promise<void> =>
 export const startKoaBaseline = async (): Promise<Closable> => {
   const app = new Koa();
   const route = /^\/v1\/applications\/[^/]+\/messages$/;
+  // Figure 9's baseline: an ingest route that reads and parses the provider's body and answers 202 {id, status}.
+  const ingest = /^\/ingest\/[^/]+\/[^/]+$/;
   app.use(async (ctx) => {
+    if (ctx.method === 'POST' && ingest.test(ctx.path)) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of ctx.req as AsyncIterable<Buffer>) chunks.push(chunk);
+      JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      ctx.status = 202;
+      ctx.body = { id: `ibe_${randomUUID()}`, status: 'accepted' };
+      return;
+    }
     if (ctx.method !== 'POST' || !route.test(ctx.path)) {
       ctx.status = 404;
       return;

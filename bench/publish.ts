@@ -43,6 +43,10 @@ export type BenchRecord = {
     rebuildRatio: number | null;
     /** 2 API + 2 dispatcher processes on one store, end to end ÷ bare undici (null when not measured). */
     multiProcessE2eRatio: number | null;
+    /** Figure 9 (issue 19): inbound ingest accepted ÷ a bare koa route (64 clients); no target yet, not charted. */
+    ingestAcceptRatio?: number | null;
+    /** Figure 9: ingest → delivered p99 at half the peak end-to-end rate, ms; no target yet, not charted. */
+    ingestLatencyP99Ms?: number | null;
   };
   /** Every round of every figure, per side (per second unless the name says otherwise). */
   rounds: Record<string, number[]>;
@@ -74,7 +78,7 @@ export const newRecord = (quick: boolean): BenchRecord => ({
   quick,
   machine: machine(),
   loadAverage: { before: loadavg(), after: null },
-  figures: { e2eRatio: null, acceptRatio: null, latencyP99Ms: null, rebuildRatio: null, multiProcessE2eRatio: null },
+  figures: { e2eRatio: null, acceptRatio: null, latencyP99Ms: null, rebuildRatio: null, multiProcessE2eRatio: null, ingestAcceptRatio: null, ingestLatencyP99Ms: null },
   rounds: {},
   rows: [],
   notes: [],

@@ -31,7 +31,8 @@ export const startBenchReceiver = async (): Promise<BenchReceiver> => {
     req.on('end', () => {
       const at = performance.now();
       requests++;
-      const raw = req.headers['webhook-id'];
+      // An outbound webhook's id, or an inbound delivery's event id (figure 9).
+      const raw = req.headers['webhook-id'] ?? req.headers['x-hookbase-event-id'];
       const id = Array.isArray(raw) ? raw[0] : raw;
       if (id !== undefined && !arrivals.has(id)) {
         arrivals.set(id, at);

@@ -31,6 +31,7 @@ import { benchReadModels } from './readModels';
 import type { SqliteReadResult } from './baselines';
 import { measureDurability } from './durability';
 import { measureAuditCost } from './auditCost';
+import { measureIngest } from './ingest';
 import type { LoadResult } from './load';
 import type { BenchHookbase } from './hookbase';
 import { benchLogFile, countEventsByType, createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase, storeStats } from './hookbase';
@@ -433,6 +434,20 @@ const main = async (): Promise<void> => {
       `202→delivered p50 ${ms(L.afterAnswerMs.p50)} p99 ${ms(L.afterAnswerMs.p99)}; send→delivered max ${ms(L.latencyMs.max)}; pacing late by ≤ ${ms(L.maxLateMs)}; ${phaseNote(lat)}`,
   );
   if (L.failed > 0) notes.push(`3. latency: ${L.failed} sends failed: ${L.firstError}`);
+
+  // 9. inbound: ingest accepted per second, and ingest→delivered at half the peak rate (bench/ingest.ts) -----------
+  const ingestKoa = await startKoaBaseline();
+  cleanups.push(() => ingestKoa.close());
+  const ingest = await measureIngest(lg, hb, ingestKoa.origin, receiver.url, e2eRate / 2, {
+    clients: CLIENTS, rounds: acceptRounds, roundMs: acceptRoundMs, warmupMs: settings.acceptWarmupMs, maxRequests: settings.acceptMax, latencyMs: settings.latencyMs, drainMs: settings.drainMs,
+  }, log);
+  await ingestKoa.close();
+  await waitDispatcherIdle(hb.events, 10_000);
+  rows.push(...ingest.rows);
+  notes.push(...ingest.notes);
+  Object.assign(record.rounds, ingest.rounds);
+  record.figures.ingestAcceptRatio = ingest.acceptRatio;
+  record.figures.ingestLatencyP99Ms = ingest.latencyP99Ms;
 
   // 5 (first part). memory with Hookbase running -----------------------------------------------------------------
   const countsNow = countEventsByType(dataDir);

@@ -43,11 +43,12 @@ const MAX_RETRY_DELAY_MS = 3_600_000;
 const ROUTE_BATCH = 50;
 
 /** The request's headers: the destination's, its credentials (opened only here), and which event and delivery it is. */
-const requestHeaders = (masterKey: Buffer, d: DestinationDoc, created: InboundDeliveryCreated['data'], attemptNumber: number, userAgent: string): Record<string, string> => {
+export const requestHeaders = (masterKey: Buffer, d: DestinationDoc, created: Pick<InboundDeliveryCreated['data'], 'contentType' | 'inboundEventId' | 'deliveryId' | 'headersOverride'>, attemptNumber: number, userAgent: string): Record<string, string> => {
   const headers: Record<string, string> = {
     'content-type': created.contentType,
     'user-agent': `Hookbase/${userAgent}`,
     ...d.headers,
+    ...created.headersOverride,
     'x-hookbase-event-id': created.inboundEventId,
     'x-hookbase-delivery-id': created.deliveryId,
     'x-hookbase-attempt': String(attemptNumber),

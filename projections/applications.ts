@@ -1,3 +1,4 @@
+import { canonicalJson } from '../domain/message/decide';
 import { collections } from './readModels';
 import type { ApplicationDoc, EventTypeDoc } from './readModels';
 import { projection } from './projection';
@@ -51,12 +52,15 @@ export const eventTypesProjection = projection(
     switch (event.type) {
       case 'EventTypeCreated': {
         const { createdAt, ...rest } = event.data;
-        await types.put({ id: rest.name, ...rest, archived: false, createdAt, updatedAt: createdAt });
+        await types.put({ id: rest.name, ...rest, schemaVersion: rest.schema === null ? null : 1, archived: false, createdAt, updatedAt: createdAt });
         return;
       }
       case 'EventTypeUpdated': {
         const current = await types.get(event.data.name);
-        if (current) await types.put({ ...current, ...event.data });
+        if (!current) return;
+        const changed = event.data.schema !== null && (current.schema === null || canonicalJson(current.schema) !== canonicalJson(event.data.schema));
+        const before = current.schemaVersion ?? (current.schema === null ? 0 : 1);
+        await types.put({ ...current, ...event.data, schemaVersion: changed ? before + 1 : (current.schemaVersion ?? (current.schema === null ? null : 1)) });
         return;
       }
       case 'EventTypeArchived':

@@ -6,6 +6,7 @@ import type {
   DestinationDoc,
   FilterDoc,
   InboundAttemptDoc,
+  InboundCountsDoc,
   InboundDeliveryDoc,
   InboundDueDoc,
   InboundEventDoc,
@@ -127,9 +128,14 @@ const TRAFFIC_EVENTS: HookbaseEventType[] = [
 /** Inbound events with their routing, deliveries with their attempts, and the two work lists (unrouted, due). */
 export const inboundTrafficProjection = projection(
   'inbound_traffic',
-  [c.inboundEvents, c.inboundDeliveries, c.inboundAttempts, c.inboundDue, c.inboundUnrouted],
+  [c.inboundEvents, c.inboundDeliveries, c.inboundAttempts, c.inboundDue, c.inboundUnrouted, c.inboundCounts],
   TRAFFIC_EVENTS,
   async (event, tx) => {
+    const counts = tx.collection<InboundCountsDoc>(c.inboundCounts);
+    const count = async (id: string, field: 'events' | 'deliveries' | 'successes' | 'failures'): Promise<void> => {
+      const doc = (await counts.get(id)) ?? { id, events: 0, deliveries: 0, successes: 0, failures: 0 };
+      await counts.put({ ...doc, [field]: doc[field] + 1 });
+    };
     const events = tx.collection<InboundEventDoc>(c.inboundEvents);
     const deliveries = tx.collection<InboundDeliveryDoc>(c.inboundDeliveries);
     const due = tx.collection<InboundDueDoc>(c.inboundDue);
@@ -144,10 +150,12 @@ export const inboundTrafficProjection = projection(
           ipAddress: d.ipAddress, signatureValid: d.signatureValid, eventType: d.eventType, dedupKey: d.dedupKey, rejection: null,
           deliveryIds: [], skipped: [], routedAt: null, replays: 0,
         });
+        await count(d.sourceId, 'events');
         return tx.collection<InboundUnroutedDoc>(c.inboundUnrouted).put({ id: d.inboundEventId, sourceId: d.sourceId, receivedAt: d.receivedAt });
       }
       case 'InboundEventRejected': {
         const d = event.data;
+        await count(d.sourceId, 'events');
         return events.put({
           id: d.inboundEventId, sourceId: d.sourceId, status: 'rejected', receivedAt: d.receivedAt, contentType: null, headers: {}, body: null, bodyEncoding: null,
           transient: false, payloadPurged: false, payloadHash: null, ipAddress: d.ipAddress, signatureValid: d.reason === 'signature' ? false : null, eventType: null,
@@ -175,6 +183,8 @@ export const inboundTrafficProjection = projection(
           status: 'pending', attempts: 0, maxAttemptsPerDestination: d.maxAttemptsPerDestination, lastAttemptAt: null, nextAttemptAt: d.createdAt,
           lastResponseStatus: null, lastError: null, deliveredAt: null, exhaustedAt: null, exhaustedReason: null, createdAt: d.createdAt,
         });
+        await count(d.routeId, 'deliveries');
+        await count(destinationId, 'deliveries');
         return due.put({ id: d.deliveryId, destinationId, attemptNumber: 1, dueAt: d.createdAt });
       }
       case 'InboundAttemptSucceeded':
@@ -190,6 +200,10 @@ export const inboundTrafficProjection = projection(
           status: failed ? 'failed' : 'success', attempts: d.attemptNumber, lastAttemptAt: d.attemptedAt, lastResponseStatus: d.responseStatus, lastError: error,
           nextAttemptAt: null, ...(failed ? {} : { deliveredAt: d.attemptedAt }),
         });
+        if (!failed) {
+          await count(d.routeId, 'successes');
+          await count(d.destinationId, 'successes');
+        }
         return due.delete(d.deliveryId);
       }
       case 'InboundRetryScheduled': {
@@ -198,10 +212,13 @@ export const inboundTrafficProjection = projection(
         return due.put({ id: d.deliveryId, destinationId: d.destinationId, attemptNumber: d.attemptNumber, dueAt: d.dueAt });
       }
       case 'InboundDeliveryFailedOver':
+        await count(event.data.toDestinationId, 'deliveries');
         return patch(deliveries, event.data.deliveryId, { destinationId: event.data.toDestinationId });
       case 'InboundDeliveryExhausted': {
         const d = event.data;
         await patch(deliveries, d.deliveryId, { status: 'exhausted', nextAttemptAt: null, exhaustedAt: d.exhaustedAt, exhaustedReason: d.reason });
+        await count(d.routeId, 'failures');
+        await count(d.destinationId, 'failures');
         return due.delete(d.deliveryId);
       }
       case 'InboundRetryRequested': {

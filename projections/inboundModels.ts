@@ -150,6 +150,14 @@ export type InboundDueDoc = { id: string; destinationId: string; attemptNumber: 
 /** Received events not routed yet: the router's work list (the dispatcher routes them, then they leave it). */
 export type InboundUnroutedDoc = { id: string; sourceId: string; receivedAt: string };
 
+/**
+ * Traffic counts of a source (events received or refused at its door), a route (deliveries it made), or a destination
+ * (deliveries given to it — created or failed over to it —, delivered by it, exhausted on it): what the MCP server
+ * lists as a source's `event_count` and a destination's or route's `delivery_count`, `success_count`, `failure_count`.
+ * Kept by the traffic projection, keyed by the source's, route's or destination's id; never deleted with it.
+ */
+export type InboundCountsDoc = { id: string; events: number; deliveries: number; successes: number; failures: number };
+
 const byCreated = (...equal: string[]) => ({ equal, sort: 'createdAt' });
 const byReceived = (...equal: string[]) => ({ equal, sort: 'receivedAt' });
 
@@ -168,4 +176,5 @@ export const inboundCollections = {
   inboundAttempts: { name: 'inbound_attempts', indexes: [{ equal: ['deliveryId'], sort: 'attemptedAt' }] },
   inboundDue: { name: 'inbound_due', indexes: [{ equal: [], sort: 'dueAt' }] },
   inboundUnrouted: { name: 'inbound_unrouted', indexes: [{ equal: [], sort: 'receivedAt' }] },
+  inboundCounts: { name: 'inbound_counts', indexes: [] },
 } as const satisfies Record<string, CollectionDef>;

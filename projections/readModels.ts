@@ -34,6 +34,11 @@ export type EventTypeDoc = {
   examplePayload?: JsonValue | null;
   documentationUrl?: string | null;
   deprecated?: { at: string; message: string | null } | null;
+  /**
+   * How many schemas the type has had: 1 with its first, +1 each time an update changes it (compared as canonical
+   * JSON); null while it never had one. Absent in documents projected before it was kept (a rebuild fills it).
+   */
+  schemaVersion?: number | null;
   archived: boolean;
   createdAt: string;
   updatedAt: string;

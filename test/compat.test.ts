@@ -355,7 +355,7 @@ describe('coverage', () => {
   it('drove every /api resource route of COMPAT.md to a 2xx answer', () => {
     // The MCP server's own routes (API keys, analytics, the inbound resources, the 501s) are driven by compatMcpTools.test.ts,
     // the Node SDK's outbound DLQ (api.dlq.*) by compatSdkInbound.test.ts.
-    const mcpOnly = /^api\.(notOffered|apiKey|analytics|source|destination|route|filter|transform|schema|inboundEvent|inboundDelivery|dlq)\./;
+    const mcpOnly = /^api\.(notOffered|apiKey|analytics|source|destination|route|filter|transform|schema|inboundEvent|inboundDelivery|dlq|deliveryCluster)\./;
     expectDriven((id) => id.startsWith('api.') && !id.startsWith('api.portalToken.') && id !== 'api.auth.me' && !mcpOnly.test(id));
   });
 });

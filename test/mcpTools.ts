@@ -82,16 +82,16 @@ export const OUTBOUND_TOOLS: readonly ToolCase[] = [
       body: { name: s.typeName, displayName: 'Order paid', description: 'An order was paid', category: 'orders', schema: '{"type":"object"}', examplePayload: '{"amount":1}', documentationUrl: 'https://docs.example.com/order-paid', isEnabled: true },
     }),
     reads: ['data'],
-    echoes: (s) => [['data.name', s.typeName], ['data.displayName', 'Order paid'], ['data.description', 'An order was paid'], ['data.category', 'orders'], ['data.schema', '{"type":"object"}'], ['data.examplePayload', '{"amount":1}'], ['data.documentationUrl', 'https://docs.example.com/order-paid'], ['data.isEnabled', true]],
+    echoes: (s) => [['data.name', s.typeName], ['data.displayName', 'Order paid'], ['data.description', 'An order was paid'], ['data.category', 'orders'], ['data.schema', '{"type":"object"}'], ['data.examplePayload', '{"amount":1}'], ['data.documentationUrl', 'https://docs.example.com/order-paid'], ['data.isEnabled', true], ['data.schemaVersion', 1]],
     keep: (b, s) => { s.type = id(b, 'data', 'id'); },
   },
   { tool: 'hookbase_list_event_types', source: TYPES, request: () => ({ method: 'GET', path: '/event-types?category=orders&isEnabled=true&limit=10' }), reads: [...each('data', TYPE_LIST_FIELDS), 'pagination'] },
   { tool: 'hookbase_get_event_type', source: TYPES, request: (s) => ({ method: 'GET', path: `/event-types/${s.type}` }), reads: TYPE_FIELDS.map((f) => `data.${f}`) },
   {
     tool: 'hookbase_update_event_type', source: TYPES,
-    request: (s) => ({ method: 'PATCH', path: `/event-types/${s.type}`, body: { displayName: 'Order paid (v1)', description: 'Paid', category: 'billing', schema: '{"type":"object"}', examplePayload: '{"amount":2}', documentationUrl: 'https://docs.example.com/v1', isEnabled: true, isDeprecated: true, deprecatedMessage: 'Use order.settled' } }),
+    request: (s) => ({ method: 'PATCH', path: `/event-types/${s.type}`, body: { displayName: 'Order paid (v1)', description: 'Paid', category: 'billing', schema: '{"type":"object","properties":{"amount":{"type":"number"}}}', examplePayload: '{"amount":2}', documentationUrl: 'https://docs.example.com/v1', isEnabled: true, isDeprecated: true, deprecatedMessage: 'Use order.settled' } }),
     reads: ['data'],
-    echoes: () => [['data.displayName', 'Order paid (v1)'], ['data.category', 'billing'], ['data.examplePayload', '{"amount":2}'], ['data.documentationUrl', 'https://docs.example.com/v1'], ['data.isDeprecated', true], ['data.deprecatedMessage', 'Use order.settled']],
+    echoes: () => [['data.displayName', 'Order paid (v1)'], ['data.category', 'billing'], ['data.examplePayload', '{"amount":2}'], ['data.documentationUrl', 'https://docs.example.com/v1'], ['data.isDeprecated', true], ['data.deprecatedMessage', 'Use order.settled'], ['data.schemaVersion', 2]],
   },
   {
     tool: 'hookbase_create_endpoint', source: OUTBOUND,
@@ -220,7 +220,7 @@ const FILTERS = 'src/tools/filters.ts';
 const TRANSFORMS = 'src/tools/transforms.ts';
 const SCHEMAS = 'src/tools/schemas.ts';
 
-/** The inbound tools served here (the rest of the 43 are listed in INBOUND_NOT_YET). */
+/** The inbound tools, all 43 served here. */
 export const INBOUND_TOOLS: readonly ToolCase[] = [
   {
     tool: 'hookbase_create_source', source: SOURCES,
@@ -229,8 +229,8 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
     echoes: (s) => [['source.slug', s.sourceSlug], ['source.description', 'payments'], ['source.reject_invalid_signatures', false], ['source.rate_limit_per_minute', 600], ['source.transientMode', false]],
     keep: (b, s) => { s.source = id(b, 'source', 'id'); s.ingestUrl = id(b, 'source', 'ingestUrl'); },
   },
-  { tool: 'hookbase_list_sources', source: SOURCES, request: () => ({ method: 'GET', path: '/sources' }), reads: each('sources', ['id', 'name', 'slug', 'provider', 'is_active', 'transientMode', 'created_at']) },
-  { tool: 'hookbase_get_source', source: SOURCES, request: (s) => ({ method: 'GET', path: `/sources/${s.source}` }), reads: ['source.id', 'source.name', 'source.slug', 'source.provider', 'source.description', 'source.is_active', 'source.created_at'] },
+  { tool: 'hookbase_list_sources', source: SOURCES, request: () => ({ method: 'GET', path: '/sources' }), reads: each('sources', ['id', 'name', 'slug', 'provider', 'is_active', 'transientMode', 'created_at', 'event_count', 'route_count']) },
+  { tool: 'hookbase_get_source', source: SOURCES, request: (s) => ({ method: 'GET', path: `/sources/${s.source}` }), reads: ['source.id', 'source.name', 'source.slug', 'source.provider', 'source.description', 'source.is_active', 'source.created_at', 'source.event_count', 'source.route_count'] },
   {
     tool: 'hookbase_update_source', source: SOURCES, request: (s) => ({ method: 'PATCH', path: `/sources/${s.source}`, body: { name: 'Stripe live', description: 'live payments', isActive: true } }),
     reads: ['source'], echoes: () => [['source.name', 'Stripe live'], ['source.description', 'live payments'], ['source.is_active', 1]],
@@ -242,7 +242,12 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
     echoes: (s) => [['destination.url', s.receiverUrl], ['destination.method', 'POST'], ['destination.headers', { 'X-Env': 'dev' }], ['destination.auth_type', 'none'], ['destination.timeout_ms', 30000]],
     keep: (b, s) => { s.destination = id(b, 'destination', 'id'); },
   },
-  { tool: 'hookbase_list_destinations', source: DESTS, request: () => ({ method: 'GET', path: '/destinations' }), reads: each('destinations', ['id', 'name', 'slug', 'url', 'method', 'auth_type', 'is_active', 'created_at']) },
+  { tool: 'hookbase_list_destinations', source: DESTS, request: () => ({ method: 'GET', path: '/destinations' }), reads: each('destinations', ['id', 'name', 'slug', 'url', 'method', 'auth_type', 'is_active', 'created_at', 'delivery_count', 'success_count', 'failure_count']) },
+  // test_destination: POST destinations/{id}/test (mcp-server src/lib/api.ts testDestination), reads its five fields.
+  {
+    tool: 'hookbase_test_destination', source: DESTS, request: (s) => ({ method: 'POST', path: `/destinations/${s.destination}/test` }),
+    reads: ['success', 'statusCode', 'responseTime', 'responseBody'], echoes: () => [['success', true], ['statusCode', 200]],
+  },
   { tool: 'hookbase_get_destination', source: DESTS, request: (s) => ({ method: 'GET', path: `/destinations/${s.destination}` }), reads: ['destination.id', 'destination.url', 'destination.headers', 'destination.timeout_ms', 'destination.is_active'] },
   {
     tool: 'hookbase_update_destination', source: DESTS, request: (s) => ({ method: 'PATCH', path: `/destinations/${s.destination}`, body: { name: 'Billing', timeoutMs: 10000, isActive: true } }),
@@ -284,7 +289,7 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
     reads: ['route.id', 'route.name'], echoes: (s) => [['route.source_id', s.source], ['route.destination_id', s.destination], ['route.transform_id', s.transform], ['route.priority', 1], ['route.is_active', 1]],
     keep: (b, s) => { s.route = id(b, 'route', 'id'); },
   },
-  { tool: 'hookbase_list_routes', source: ROUTES, request: () => ({ method: 'GET', path: '/routes' }), reads: each('routes', ['id', 'name', 'source_id', 'destination_id', 'priority', 'is_active', 'created_at']) },
+  { tool: 'hookbase_list_routes', source: ROUTES, request: () => ({ method: 'GET', path: '/routes' }), reads: each('routes', ['id', 'name', 'source_id', 'destination_id', 'priority', 'is_active', 'created_at', 'delivery_count']) },
   { tool: 'hookbase_get_route', source: ROUTES, request: (s) => ({ method: 'GET', path: `/routes/${s.route}` }), reads: ['route.id', 'route.filter_id', 'route.transform_id', 'route.schema_id', 'route.priority'] },
   { tool: 'hookbase_update_route', source: ROUTES, request: (s) => ({ method: 'PATCH', path: `/routes/${s.route}`, body: { name: 'Stripe → billing (2)', priority: 2, isActive: true } }), reads: ['route'], echoes: () => [['route.priority', 2]] },
   // An event is ingested before these (test/compatMcpTools.test.ts posts to the source's ingestUrl).
@@ -303,6 +308,27 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
   },
   { tool: 'hookbase_get_delivery', source: 'src/tools/deliveries.ts', request: (s) => ({ method: 'GET', path: `/deliveries/${s.delivery}` }), reads: ['delivery.id', 'delivery.status', 'delivery.attempt_count', 'delivery.response_status', 'delivery.error_message'] },
   { tool: 'hookbase_replay_delivery', source: 'src/tools/deliveries.ts', request: (s) => ({ method: 'POST', path: `/deliveries/${s.delivery}/replay` }), reads: ['delivery.id', 'delivery.status'] },
+  // replay_with_edit: the same POST as replay_delivery with the overrides in camelCase (src/lib/api.ts replayDeliveryWithEdit),
+  // here to the failing destination the test created (state.failingDestination), so that a cluster exists next.
+  {
+    tool: 'hookbase_replay_with_edit', source: 'src/tools/deliveries.ts',
+    request: (s) => ({ method: 'POST', path: `/deliveries/${s.delivery}/replay`, body: { modifiedPayload: { id: 'evt_1', edited: true }, destinationOverride: s.failingDestination, headersOverride: { 'X-Edit': 'yes' } } }),
+    reads: ['message', 'newDeliveryId', 'overrides'], echoes: (s) => [['overrides.destinationOverride', s.failingDestination], ['overrides.headersOverride', ['x-edit']]],
+    keep: (b, s) => { s.editedDelivery = id(b, 'newDeliveryId'); },
+  },
+  // list_delivery_clusters: GET delivery-clusters?sinceHours&limit; the tool reads every field below of each cluster.
+  {
+    tool: 'hookbase_list_delivery_clusters', source: 'src/tools/deliveries.ts', request: () => ({ method: 'GET', path: '/delivery-clusters?sinceHours=24&limit=50' }),
+    reads: ['since', 'sinceHours', ...each('clusters', ['fingerprint', 'count', 'affectedEventCount', 'firstSeen', 'lastSeen', 'sampleDeliveryId', 'routeName', 'destinationName', 'responseStatus', 'errorMessageExcerpt', 'rcaCategory', 'recentRatePerMin', 'baselineRatePerMin'])],
+    echoes: (s) => [['clusters.0.sampleDeliveryId', s.editedDelivery], ['clusters.0.responseStatus', 500], ['sinceHours', 24]],
+    keep: (b, s) => { s.fingerprint = id(b, 'clusters', '0', 'fingerprint'); },
+  },
+  // replay_cluster: POST delivery-clusters/{fingerprint}/replay-all with replay_with_edit's overrides and a limit.
+  {
+    tool: 'hookbase_replay_cluster', source: 'src/tools/deliveries.ts',
+    request: (s) => ({ method: 'POST', path: `/delivery-clusters/${s.fingerprint}/replay-all`, body: { headersOverride: { 'X-Edit': 'again' }, limit: 10 } }),
+    reads: ['message', 'queued', 'skipped', 'fingerprint', 'overrides'], echoes: (s) => [['queued', 1], ['skipped', 0], ['fingerprint', s.fingerprint]],
+  },
   { tool: 'hookbase_bulk_replay', source: 'src/tools/deliveries.ts', request: () => ({ method: 'POST', path: '/deliveries/bulk-replay', body: { deliveryIds: ['idl_none'] } }), reads: ['replayed', 'failed'], echoes: () => [['replayed', 0], ['failed', 1]] },
   { tool: 'hookbase_delete_route', source: ROUTES, request: (s) => ({ method: 'DELETE', path: `/routes/${s.route}` }), reads: ['success'] },
   { tool: 'hookbase_delete_filter', source: FILTERS, request: (s) => ({ method: 'DELETE', path: `/filters/${s.filter}` }), reads: ['success'] },
@@ -312,7 +338,5 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
   { tool: 'hookbase_delete_source', source: SOURCES, request: (s) => ({ method: 'DELETE', path: `/sources/${s.source}` }), reads: ['success'] },
 ];
 
-/** Inbound tools not served yet (issue 19 item 5, half done): they answer 404 today. */
-export const INBOUND_NOT_YET = [
-  'hookbase_test_destination', 'hookbase_replay_with_edit', 'hookbase_list_delivery_clusters', 'hookbase_replay_cluster',
-] as const;
+/** Inbound tools not served yet: none since the four recovery tools (api/commands/inboundRecovery.ts). */
+export const INBOUND_NOT_YET: readonly string[] = [];

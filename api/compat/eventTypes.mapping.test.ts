@@ -43,10 +43,11 @@ describe('event types mapping', () => {
     expect(eventTypeOut(doc, 3)).toEqual({
       id: 'order.created', name: 'order.created', displayName: 'Order created', description: null, category: 'orders',
       schema: '{"type":"object"}', examplePayload: null, documentationUrl: null, isEnabled: false, isArchived: true, isDeprecated: false,
-      deprecatedAt: null, deprecatedMessage: null, schemaVersion: null, subscriptionCount: 3,
+      deprecatedAt: null, deprecatedMessage: null, schemaVersion: 1, subscriptionCount: 3,
       createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z',
     });
-    expect(eventTypeOut({ ...doc, schema: null, archived: false }, 0)).toMatchObject({ schema: null, isEnabled: true, isArchived: false });
+    expect(eventTypeOut({ ...doc, schema: null, archived: false }, 0)).toMatchObject({ schema: null, isEnabled: true, isArchived: false, schemaVersion: null });
+    expect(eventTypeOut({ ...doc, schemaVersion: 3 }, 0)).toMatchObject({ schemaVersion: 3 });
     expect(eventTypeOut({ ...doc, examplePayload: { a: 1 }, deprecated: { at: '2026-01-03T00:00:00.000Z', message: 'v2' } }, 0)).toMatchObject({
       examplePayload: '{"a":1}', isDeprecated: true, deprecatedAt: '2026-01-03T00:00:00.000Z', deprecatedMessage: 'v2',
     });

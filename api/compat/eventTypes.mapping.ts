@@ -80,7 +80,8 @@ export const hasChanges = (patch: EventTypePatch): boolean => Object.keys(patch)
 
 /**
  * Our event type in the compat shape; schema and examplePayload as JSON text. `schemaVersion` (read by the MCP
- * server's get_event_type) is not modelled: null.
+ * server's get_event_type): how many schemas the type has had (the event types projection counts changes), null
+ * without a schema; a document projected before it was kept answers 1 if it has a schema.
  */
 export const eventTypeOut = (t: EventTypeDoc, subscriptionCount: number): JsonObject => ({
   id: t.name,
@@ -96,7 +97,7 @@ export const eventTypeOut = (t: EventTypeDoc, subscriptionCount: number): JsonOb
   isDeprecated: Boolean(t.deprecated),
   deprecatedAt: t.deprecated?.at ?? null,
   deprecatedMessage: t.deprecated?.message ?? null,
-  schemaVersion: null,
+  schemaVersion: t.schema === null ? null : (t.schemaVersion ?? 1),
   subscriptionCount,
   createdAt: t.createdAt,
   updatedAt: t.updatedAt,
@@ -113,7 +114,7 @@ export const eventTypeSchema: Schema = {
   properties: {
     id: { type: 'string' }, name: { type: 'string' }, displayName: nStr, description: nStr, category: nStr, schema: nStr, examplePayload: nStr,
     documentationUrl: nStr, isEnabled: { type: 'boolean' }, isArchived: { type: 'boolean' }, isDeprecated: { type: 'boolean' }, deprecatedAt: nStr,
-    deprecatedMessage: nStr, schemaVersion: { type: 'null' }, subscriptionCount: { type: 'integer' },
+    deprecatedMessage: nStr, schemaVersion: { type: ['integer', 'null'] }, subscriptionCount: { type: 'integer' },
     createdAt: { type: 'string' }, updatedAt: { type: 'string' },
   },
 };

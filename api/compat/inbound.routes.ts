@@ -3,7 +3,7 @@ import { requireFilterConditions, requireFilterLogic } from '../../domain/route/
 import { evaluateFilter } from '../../inbound/filters';
 import type { JsonObject, JsonValue } from '../../domain/json';
 import { collections } from '../../projections/readModels';
-import type { DestinationDoc, FilterDoc, InboundDeliveryDoc, InboundEventDoc, RouteDoc, SchemaDoc, SourceDoc, TransformDoc } from '../../projections/readModels';
+import type { DestinationDoc, FilterDoc, InboundCountsDoc, InboundDeliveryDoc, InboundEventDoc, RouteDoc, SchemaDoc, SourceDoc, TransformDoc } from '../../projections/readModels';
 import type { CollectionDef, Document, Scalar } from '../../store/readStore';
 import {
   createDestination, createFilter, createRoute, createSchema, createSource, createTransform, deleteDestination, deleteFilter, deleteRoute, deleteSchema,
@@ -11,6 +11,8 @@ import {
   testTransform, updateDestination, updateFilter, updateRoute, updateSchema, updateSource, updateTransform, validateAgainstSchema,
 } from '../commands/inboundConfig';
 import type { DestinationIn, RouteIn, SourceIn } from '../commands/inboundConfig';
+import { hasEdits, listDeliveryClusters, replayCluster, replayWithEdit, testDestination } from '../commands/inboundRecovery';
+import type { ReplayEdits } from '../commands/inboundRecovery';
 import { attemptsOfDelivery, deliveriesOfEvent, requireInboundDelivery, requireInboundEvent, retryInboundDelivery } from '../commands/inboundTraffic';
 import type { ApiDeps } from '../deps';
 import { destinationOut, filterOut, inboundAttemptOut, inboundDeliveryOut, inboundEventOut, routeOut, schemaOut, sourceOut, transformOut } from '../inboundShapes';
@@ -65,7 +67,11 @@ type Kind<D extends Document> = {
   update: (deps: ApiDeps, id: string, body: Record<string, JsonValue>) => Promise<D>;
   remove: (deps: ApiDeps, id: string) => Promise<void>;
   filters?: readonly string[];
+  /** Fields read from other read models (the traffic counts), added to each answered item. */
+  extra?: (deps: ApiDeps, item: JsonObject) => Promise<JsonObject>;
 };
+
+const withExtra = async <D extends Document>(k: Kind<D>, deps: ApiDeps, item: JsonObject): Promise<JsonObject> => (k.extra ? { ...item, ...(await k.extra(deps, item)) } : item);
 
 const anyBody: Schema = { type: 'object' };
 
@@ -77,7 +83,8 @@ const crud = <D extends Document>(k: Kind<D>): AnyRoute[] => [
     handle: async ({ deps, query }) => {
       const where = Object.fromEntries((k.filters ?? []).filter((f) => query[f] !== undefined).map((f) => [f, String(query[f])]));
       const p = await pageOf<D>(deps, k.def, 'createdAt', where, query, (d) => k.out(deps, d));
-      return { status: 200, body: { [k.many]: p.items, pagination: { total: p.total, page: p.page, pageSize: p.pageSize } } };
+      const items = await Promise.all(p.items.map((item) => withExtra(k, deps, item)));
+      return { status: 200, body: { [k.many]: items, pagination: { total: p.total, page: p.page, pageSize: p.pageSize } } };
     },
   }),
   defineRoute<Record<string, JsonValue>>({
@@ -86,13 +93,13 @@ const crud = <D extends Document>(k: Kind<D>): AnyRoute[] => [
   }),
   defineRoute({
     operationId: `api.${k.one}.get`, method: 'GET', path: `/api/${k.path}/{id}`, summary: `Get a ${k.one}: {${k.one}}`, auth: 'admin', response: { status: 200 },
-    handle: async ({ deps, params }) => ({ status: 200, body: { [k.one]: k.out(deps, await k.get(deps, params.id ?? '')) } }),
+    handle: async ({ deps, params }) => ({ status: 200, body: { [k.one]: await withExtra(k, deps, k.out(deps, await k.get(deps, params.id ?? ''))) } }),
   }),
   ...(['PATCH', 'PUT'] as const).map((method) =>
     defineRoute<Record<string, JsonValue>>({
       operationId: `api.${k.one}.${method === 'PATCH' ? 'update' : 'replace'}`, method, path: `/api/${k.path}/{id}`, summary: `Change a ${k.one}: {${k.one}, success}`, auth: 'admin',
       body: anyBody, response: { status: 200 },
-      handle: async ({ deps, params, body }) => ({ status: 200, body: { [k.one]: k.out(deps, await k.update(deps, params.id ?? '', body)), success: true } }),
+      handle: async ({ deps, params, body }) => ({ status: 200, body: { [k.one]: await withExtra(k, deps, k.out(deps, await k.update(deps, params.id ?? '', body))), success: true } }),
     }),
   ),
   defineRoute({
@@ -148,6 +155,22 @@ const snake = (o: JsonObject, names: Readonly<Record<string, string>>): JsonObje
   return out;
 };
 
+/** The traffic counts the inbound_traffic projection keeps for a source, route or destination (zero before any traffic). */
+const countsOf = async (deps: ApiDeps, id: string): Promise<InboundCountsDoc> =>
+  (await deps.reads.collection<InboundCountsDoc>(collections.inboundCounts).get(id)) ?? { id, events: 0, deliveries: 0, successes: 0, failures: 0 };
+
+/** A source's `event_count` (received or refused at its door) and `route_count` (its routes: an indexed count, routes are few). */
+const sourceCounts = async (deps: ApiDeps, item: JsonObject): Promise<JsonObject> => {
+  const id = String(item.id);
+  const events = (await countsOf(deps, id)).events;
+  const routes = await deps.reads.collection<RouteDoc>(collections.routes).count({ sourceId: id });
+  return { eventCount: events, event_count: events, routeCount: routes, route_count: routes };
+};
+const deliveryCounts = async (deps: ApiDeps, item: JsonObject): Promise<JsonObject> => {
+  const n = await countsOf(deps, String(item.id));
+  return { deliveryCount: n.deliveries, successCount: n.successes, failureCount: n.failures, delivery_count: n.deliveries, success_count: n.successes, failure_count: n.failures };
+};
+
 const sourceJson = (deps: ApiDeps, s: SourceDoc): JsonObject =>
   snake(sourceOut(s, ingestUrlOf(deps, s.slug)), {
     isActive: 'is_active', transientMode: 'transient_mode', createdAt: 'created_at', verifySignature: 'reject_invalid_signatures', rateLimit: 'rate_limit_per_minute',
@@ -176,17 +199,17 @@ export const inboundCompatRoutes: AnyRoute[] = [
       const { source, signingSecret } = await createSource(deps, sourceIn(b) as SourceIn);
       return { ...sourceJson(deps, source), signingSecret };
     },
-    update: (deps, id, b) => updateSource(deps, id, sourceIn(b)), remove: deleteSource,
+    update: (deps, id, b) => updateSource(deps, id, sourceIn(b)), remove: deleteSource, extra: sourceCounts,
   }),
   ...crud<DestinationDoc>({
     one: 'destination', many: 'destinations', path: 'destinations', def: collections.destinations, out: (_d, x) => destinationJson(x), get: requireDestination,
     create: async (deps, b) => destinationJson(await createDestination(deps, destinationIn(b) as DestinationIn)),
-    update: (deps, id, b) => updateDestination(deps, id, destinationIn(b)), remove: deleteDestination,
+    update: (deps, id, b) => updateDestination(deps, id, destinationIn(b)), remove: deleteDestination, extra: deliveryCounts,
   }),
   ...crud<RouteDoc>({
     one: 'route', many: 'routes', path: 'routes', def: collections.routes, out: (_d, x) => routeJson(x), get: requireRoute, filters: ['sourceId', 'destinationId'],
     create: async (deps, b) => routeJson(await createRoute(deps, routeIn(b) as RouteIn)),
-    update: (deps, id, b) => updateRoute(deps, id, routeIn(b)), remove: deleteRoute,
+    update: (deps, id, b) => updateRoute(deps, id, routeIn(b)), remove: deleteRoute, extra: deliveryCounts,
   }),
   // Before the filters' own routes: `test` is not a filter id (the SDK's filters.test; FilterTestInput → FilterTestResult).
   defineRoute<{ conditions: JsonValue; logic?: JsonValue; payload: JsonValue }>({
@@ -286,13 +309,36 @@ export const inboundCompatRoutes: AnyRoute[] = [
     operationId: 'api.inboundDelivery.replay', method: 'POST', path: '/api/deliveries/{id}/replay', summary: 'Attempt a delivery again: {delivery, message}', auth: 'admin',
     body: anyBody, response: { status: 200 },
     handle: async ({ deps, params, body }) => {
-      const edits = ['modifiedPayload', 'destinationOverride', 'transformOverride', 'headersOverride'].filter((k) => body?.[k] !== undefined);
-      if (edits.length > 0) {
-        throw validationError(edits[0] ?? 'modifiedPayload', 'not_supported', `${edits.join(', ')}: a replay with edits is not offered by this server; a replay attempts the delivery as it was recorded.`);
+      // With edits (the MCP server's replay_with_edit): a new delivery of the event, answered {message, newDeliveryId, overrides}.
+      if (hasEdits(body)) {
+        const r = await replayWithEdit(deps, params.id ?? '', body as ReplayEdits);
+        const answer: JsonObject = { message: r.message, newDeliveryId: r.newDeliveryId, overrides: r.overrides, delivery: deliveryJson(r.delivery) };
+        return { status: 200, body: answer };
       }
       const d = await retryInboundDelivery(deps, params.id ?? '');
       // The SDK's deliveries.replay reads {deliveryId, message} (its ReplayResult); the MCP reads `delivery`.
       return { status: 200, body: { deliveryId: d.id, delivery: deliveryJson(d), message: 'Delivery queued for replay' } };
+    },
+  }),
+  defineRoute({
+    operationId: 'api.destination.test', method: 'POST', path: '/api/destinations/{id}/test', summary: 'Send a test request to a destination (SSRF-guarded): {success, statusCode, responseTime, responseBody, error}',
+    auth: 'admin', response: { status: 200 },
+    handle: async ({ deps, params }) => ({ status: 200, body: await testDestination(deps, params.id ?? '') }),
+  }),
+  defineRoute<undefined, { sinceHours?: number; limit?: number }>({
+    operationId: 'api.deliveryCluster.list', method: 'GET', path: '/api/delivery-clusters',
+    summary: 'Failed deliveries grouped by fingerprint (route, destination, last status, error class): {since, sinceHours, clusters}', auth: 'admin',
+    query: { type: 'object', properties: { sinceHours: { type: 'integer', minimum: 1, maximum: 720 }, limit: { type: 'integer', minimum: 1, maximum: 200 } } }, response: { status: 200 },
+    handle: async ({ deps, query }) => ({ status: 200, body: await listDeliveryClusters(deps, query.sinceHours, query.limit) }),
+  }),
+  defineRoute<Record<string, JsonValue>>({
+    operationId: 'api.deliveryCluster.replay', method: 'POST', path: '/api/delivery-clusters/{fingerprint}/replay-all',
+    summary: "Replay every failed delivery of a cluster (with replay_with_edit's overrides): {message, queued, skipped, fingerprint, overrides}", auth: 'admin',
+    body: anyBody, response: { status: 200 },
+    handle: async ({ deps, params, body }) => {
+      const limit = body?.limit;
+      if (limit !== undefined && typeof limit !== 'number') throw validationError('limit', 'type', 'limit must be a whole number from 1 to 2000.');
+      return { status: 200, body: await replayCluster(deps, params.fingerprint ?? '', (body ?? {}) as ReplayEdits, limit) };
     },
   }),
 ];

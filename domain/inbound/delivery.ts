@@ -28,6 +28,9 @@ export type InboundDeliveryCreated = Event<
     body: StoredBody;
     contentType: string;
     createdAt: string;
+    /** A replay with edits (the MCP server's replay_with_edit): headers sent over the destination's, and what was edited. */
+    headersOverride?: Record<string, string>;
+    replayOf?: { deliveryId: string; edits: string[] };
   }
 >;
 export type InboundAttemptSucceeded = Event<'InboundAttemptSucceeded', Attempt>;

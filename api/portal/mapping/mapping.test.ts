@@ -72,7 +72,7 @@ describe('event types and the application', () => {
     const t: EventTypeDoc = { id: 'a', name: 'a', displayName: 'A', description: null, category: 'C', schema, archived, createdAt: T, updatedAt: T };
     expect(eventTypeOut(t, 4)).toEqual({
       id: 'a', name: 'a', displayName: 'A', description: null, category: 'C', schema: text, examplePayload: null, documentationUrl: null,
-      isEnabled, isArchived: archived, isDeprecated: false, deprecatedAt: null, deprecatedMessage: null, schemaVersion: null, subscriptionCount: 4, createdAt: T, updatedAt: T,
+      isEnabled, isArchived: archived, isDeprecated: false, deprecatedAt: null, deprecatedMessage: null, schemaVersion: schema === null ? null : 1, subscriptionCount: 4, createdAt: T, updatedAt: T,
     });
   });
 
