@@ -88,10 +88,10 @@ describe('hookbase --help', () => {
     const commands = leaves(buildProgram()).filter((c) => c.name() !== 'help');
     expect(commands.map(pathOf)).toEqual(
       expect.arrayContaining(
-        ['serve', 'keys create', 'keys list', 'keys revoke', 'apps list', 'apps create', 'apps get', 'event-types list', 'event-types create', 'doctor'].map((c) => `hookbase ${c}`),
+        ['serve', 'keys create', 'keys list', 'keys revoke', 'apps list', 'apps create', 'apps get', 'event-types list', 'event-types create', 'doctor', 'audit key', 'audit verify-bundle', 'sources create', 'dlq retry', 'listen'].map((c) => `hookbase ${c}`),
       ),
     );
-    expect(commands).toHaveLength(22);
+    expect(commands).toHaveLength(45);
     for (const command of commands) {
       const help = command.helpInformation();
       expect(help, pathOf(command)).toContain(`Usage: ${pathOf(command)} `);

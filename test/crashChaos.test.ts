@@ -126,6 +126,11 @@ const runChaos = async (roleSets: readonly string[]): Promise<string> => {
       const { data } = await sdkFor(0, 2).messages.listAllOutbound(app.id, {});
       const statuses = data.filter((o) => missing.includes(o.messageId)).map((o) => `${o.messageId}:${o.status}`);
       console.log(`chaos: ${missing.length} not delivered; their deliveries: ${statuses.slice(0, 20).join(', ')}`);
+      // What each running process said about its dispatcher and projections: the failure's story.
+      for (const p of processes) {
+        const said = p.child.output().split('\n').filter((l) => /dispatcher|projections|lease|failed/i.test(l));
+        console.log(`chaos: process ${p.roles} (pid ${p.child.process.pid}) said:\n${said.slice(-30).join('\n')}`);
+      }
     }
     const lost = missing.length;
     const duplicates = [...deliveries.values()].reduce((sum, n) => sum + n - 1, 0);

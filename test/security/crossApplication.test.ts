@@ -59,6 +59,10 @@ const PARAM: Readonly<Record<string, keyof Ids | 'orgId' | 'eventType' | 'global
   schemaId: 'global',
   eventId: 'global',
   deliveryId: 'global',
+  // The official clients' inbound routes name theirs `{id}` (and a failure cluster `{fingerprint}`); so do the 501
+  // routes of features not offered here (tunnels, cron jobs, …). None is owned by an application.
+  id: 'global',
+  fingerprint: 'global',
 };
 const APP_PARAMS = new Set(['app', 'uid']);
 
