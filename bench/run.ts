@@ -457,9 +457,9 @@ const main = async (): Promise<void> => {
   notes.push(`5. memory: baseline = this process before Hookbase started (node + tsx + modules); heap used ${mib(mem.heapUsed)}, external ${mib(mem.external)}; the koa baseline and the bare-POST pool are closed by then, the load generator is another process`);
 
   // 6. durability: the same work with the event store's fsync at each commit (default) and without -------------
-  const durability = await measureDurability({
+  // Figures 6 and 8 alternate rounds of the same work with a setting on and off: the same load for both.
+  const alternating = {
     call: lg.call,
-    full: hb,
     dispatcher: dispatcherOverrides,
     receiverUrl: receiver.url,
     sendBody: SEND_BODY,
@@ -469,23 +469,13 @@ const main = async (): Promise<void> => {
     e2eCount: QUICK ? 1_000 : settings.e2eCount,
     e2eTimeoutMs: settings.e2eTimeoutMs,
     log,
-  });
+  };
+  const durability = await measureDurability({ ...alternating, full: hb });
   rows.push(...durability.rows);
   notes.push(...durability.notes);
 
   // 8. the hash chain and the audit anchors: the same work with both (default) and without ---------------------
-  const auditCost = await measureAuditCost({
-    call: lg.call,
-    dispatcher: dispatcherOverrides,
-    receiverUrl: receiver.url,
-    sendBody: SEND_BODY,
-    clients: CLIENTS,
-    rounds: QUICK ? 1 : 3,
-    roundMs: settings.acceptRoundMs,
-    e2eCount: QUICK ? 1_000 : settings.e2eCount,
-    e2eTimeoutMs: settings.e2eTimeoutMs,
-    log,
-  });
+  const auditCost = await measureAuditCost(alternating);
   rows.push(...auditCost.rows);
   notes.push(...auditCost.notes);
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useCompatServer } from './compatClient';
-import { expectCompatError } from './compatShapes';
+import { expectCompatError, missingPaths, valuesAt } from './compatShapes';
 import { INBOUND_NOT_YET, INBOUND_TOOLS, NOT_OFFERED_TOOLS, OUTBOUND_TOOLS } from './mcpTools';
 import type { Req, ToolState } from './mcpTools';
 
@@ -14,22 +14,8 @@ const ORG = '/api/organizations/org_default';
 
 const url = (req: Req): string => (req.path.startsWith('/api/') ? req.path : `${ORG}${req.path}`);
 
-/** The value at a dotted path; `x[]` maps over the list x (undefined when it is empty or absent). */
-const at = (value: unknown, path: string): unknown[] => {
-  let current: unknown[] = [value];
-  for (const part of path.split('.')) {
-    const list = part.endsWith('[]');
-    const key = list ? part.slice(0, -2) : part;
-    current = current.flatMap((v) => {
-      const next = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
-      if (!list) return [next];
-      return Array.isArray(next) && next.length > 0 ? next : [undefined];
-    });
-  }
-  return current;
-};
-
-const missing = (body: unknown, reads: readonly string[]): string[] => reads.filter((path) => at(body, path).some((v) => v === undefined));
+const at = valuesAt;
+const missing = missingPaths;
 
 const state: ToolState = {};
 

@@ -3,6 +3,7 @@
 // the fields it reads are there, and what it sent comes back. The SDK itself is not run: it is not on the npm
 // registry, and its code stays in its repository.
 import { randomBytes } from 'node:crypto';
+import { missingPaths, valuesAt } from './compatShapes';
 import { describe, expect, it } from 'vitest';
 import { useCompatServer } from './compatClient';
 import { eventually } from './harness';
@@ -12,22 +13,8 @@ import type { SdkState } from './officialSdkInbound';
 // One retry 10 ms after the first attempt: a delivery to the failing receiver is dead-lettered at once.
 const { ctx, api, createApp, createType, createEndpoint, expectDriven } = useCompatServer({ HOOKBASE_RETRY_SCHEDULE: '10ms' });
 
-/** The values at a dotted path; `x[]` maps over the list x (undefined when it is empty or absent). */
-const at = (value: unknown, path: string): unknown[] => {
-  let current: unknown[] = [value];
-  for (const part of path.split('.')) {
-    const list = part.endsWith('[]');
-    const key = list ? part.slice(0, -2) : part;
-    current = current.flatMap((v) => {
-      const next = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
-      if (!list) return [next];
-      return Array.isArray(next) && next.length > 0 ? next : [undefined];
-    });
-  }
-  return current;
-};
-
-const missing = (body: unknown, reads: readonly string[]): string[] => reads.filter((path) => at(body, path).some((v) => v === undefined));
+const at = valuesAt;
+const missing = missingPaths;
 
 const state: SdkState = {};
 

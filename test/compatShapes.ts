@@ -138,3 +138,21 @@ export const expectCompatError = (res: Res, status: number, field?: string): Com
   }
   return body;
 };
+
+/** The values at a dotted path; `x[]` maps over the list x (undefined when it is empty or absent). */
+export const valuesAt = (value: unknown, path: string): unknown[] => {
+  let current: unknown[] = [value];
+  for (const part of path.split('.')) {
+    const list = part.endsWith('[]');
+    const key = list ? part.slice(0, -2) : part;
+    current = current.flatMap((v) => {
+      const next = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+      if (!list) return [next];
+      return Array.isArray(next) && next.length > 0 ? next : [undefined];
+    });
+  }
+  return current;
+};
+
+/** The dotted paths a client reads that an answer lacks. */
+export const missingPaths = (body: unknown, reads: readonly string[]): string[] => reads.filter((path) => valuesAt(body, path).some((v) => v === undefined));
