@@ -5,6 +5,8 @@ import { collections } from '../projections/readModels';
 import type { EndpointDoc } from '../projections/readModels';
 import type { Harness } from './testHarness';
 import { createEndpoint, sendMessage, settled, streamEvents, useHarness, waitFor } from './testHarness';
+import { circuitFailures } from './circuitFailures';
+import type { FailureStreak } from './circuitFailures';
 
 let h: Harness;
 const receiver = useHarness((opened) => {
@@ -15,6 +17,22 @@ const circuitEvents = async (endpointId: string) =>
   (await streamEvents(h.events, streams.endpoint(endpointId))).filter((e) => e.type.startsWith('EndpointCircuit'));
 
 describe('circuit breaker', () => {
+  it("ends a failure streak left by a dispatcher that died mid-streak at its first success: one more failure opens nothing", async () => {
+    // The first request succeeds, the second fails; a dispatcher that died had counted 2 failures in a row.
+    const r = await receiver((_req, i) => (i === 1 ? { status: 500 } : { status: 200 }));
+    const ep = await createEndpoint(h, { url: r.url });
+    await h.ops.transaction((tx) => tx.collection<FailureStreak>(circuitFailures).put({ id: ep.id, consecutive: 2, failingSince: Date.now() - 1_000 }));
+    await h.dispatcher({ circuitFailureThreshold: 3, circuitCooldownMs: 60_000, retryScheduleMs: [30] });
+    const first = await sendMessage(h, [ep], { maxAttempts: 2 });
+    await settled(h, first.outboundIds[0]!, 'success');
+    // That success was this dispatcher's first news of the endpoint: the streak it did not know of is over.
+    expect(await h.ops.collection<FailureStreak>(circuitFailures).get(ep.id)).toBeNull();
+    const second = await sendMessage(h, [ep], { maxAttempts: 2 });
+    await settled(h, second.outboundIds[0]!, 'success');
+    expect(await circuitEvents(ep.id)).toEqual([]);
+    expect(r.requests).toHaveLength(3);
+  });
+
   it('opens after consecutive failures, holds deliveries without burning attempts, probes, and closes', async () => {
     // Fails the first 3 attempts and the first probe; then healthy.
     const r = await receiver((_req, i) => (i < 4 ? { status: 500 } : { status: 200 }));

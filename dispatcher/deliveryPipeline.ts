@@ -94,6 +94,14 @@ export class DeliveryPipeline {
    * its `message` object (dispatcher.ts), and the body is the same bytes for each, signed as sent.
    */
   private readonly bodies = new WeakMap<WebhookMessage, { body: string; sha256: string }>();
+  /**
+   * Endpoints whose shared failure streak this dispatcher has ended or taken part in. Until then a success ends
+   * whatever streak is there: one left by a dispatcher that died mid-streak (its successes would have ended it)
+   * would otherwise go on counting, and open the circuit on failures that were never consecutive.
+   */
+  private readonly streakKnown = new Set<string>();
+  /** Failures being counted in the shared streak now, by endpoint: a success meanwhile must end the streak too. */
+  private readonly failuresCounting = new Map<string, number>();
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -324,18 +332,29 @@ export class DeliveryPipeline {
   /** Counts a failure in the streak every dispatcher shares; undefined (this breaker's count) if that fails. */
   private async sharedStreak(endpointId: string, now: number): Promise<FailureStreak | undefined> {
     if (!this.deps.ops) return undefined;
+    this.streakKnown.add(endpointId);
+    this.failuresCounting.set(endpointId, (this.failuresCounting.get(endpointId) ?? 0) + 1);
     try {
       return await addFailure(this.deps.ops, endpointId, now);
     } catch (error) {
       this.deps.log(`dispatcher: could not share a failure of ${endpointId}: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
+    } finally {
+      const left = (this.failuresCounting.get(endpointId) ?? 1) - 1;
+      if (left > 0) this.failuresCounting.set(endpointId, left);
+      else this.failuresCounting.delete(endpointId);
     }
   }
 
   /** A success ends the shared streak too, when this dispatcher knew of one. */
   private async succeeded(endpointId: string, breaker: CircuitBreaker, now: number): Promise<Transition[]> {
-    const hadFailures = breaker.consecutiveFailures > 0 || breaker.state !== 'closed';
-    if (hadFailures && this.deps.ops) await endStreak(this.deps.ops, endpointId).catch(() => {});
+    // A success on a healthy endpoint costs nothing; one after a failure (known here, being counted, or left by a
+    // dispatcher before this one) ends the streak for every dispatcher.
+    const hadFailures = breaker.consecutiveFailures > 0 || breaker.state !== 'closed' || this.failuresCounting.has(endpointId) || !this.streakKnown.has(endpointId);
+    if (hadFailures && this.deps.ops) {
+      this.streakKnown.add(endpointId);
+      await endStreak(this.deps.ops, endpointId).catch(() => {});
+    }
     return breaker.onSuccess(now);
   }
 
