@@ -88,7 +88,9 @@ export const findApplication = async (deps: ApiDeps, idOrUid: string): Promise<A
 };
 
 export const requireApplication = async (deps: ApiDeps, idOrUid: string): Promise<ApplicationDoc> => {
-  const app = await findApplication(deps, idOrUid);
+  // A miss reads again once this process's own appends are projected: an application created by the call before is
+  // found, even on a store that shows a committed batch one collection at a time (jongodb; docs/production.md).
+  const app = await findAfterOwnWrites(deps, () => findApplication(deps, idOrUid));
   if (!app) throw notFound('application', idOrUid);
   return app;
 };
