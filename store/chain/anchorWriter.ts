@@ -2,12 +2,13 @@ import type { AuditAnchor } from '../../domain/audit/audit';
 import { eventMetadata } from '../../domain/events';
 import type { JsonObject } from '../../domain/json';
 import { streams } from '../../domain/streams';
-import { ANCHOR_GENESIS_HASH, anchorHash, anchorHeaderOf, signAnchor } from '../../sdk/src/audit/anchor.js';
+import { ANCHOR_GENESIS_HASH, anchorHash, anchorHeaderOf } from '../../sdk/src/audit/anchor.js';
 import type { AnchoredHead, AnchorData } from '../../sdk/src/audit/anchor.js';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../eventStore';
 import { comparePositions, positionFromString, positionToString, StreamNotFoundError, WrongExpectedVersionError } from '../eventStore';
 import type { AnchorSigningKey } from './anchorKey';
 import { chainLinkOf } from './encoding';
+import { serverSignAnchor } from './serverHash';
 
 /** When an anchor is written: after `every` events of the log, or `intervalMs` after the last one if anything changed. */
 export type AnchorSchedule = Readonly<{ every: number; intervalMs: number }>;
@@ -284,7 +285,7 @@ export class AnchorWriter {
     const key = this.key;
     if (generation !== this.generation || !this.running || !key) return;
     const { sequence, prev } = this.chain;
-    const anchor = signAnchor({ sequence, prev, heads, upTo: positionToString(upTo), at: this.now() }, key.secretKey);
+    const anchor = serverSignAnchor({ sequence, prev, heads, upTo: positionToString(upTo), at: this.now() }, key);
     const data = anchor as unknown as AuditAnchor['data'] & JsonObject;
     try {
       await this.options.events.appendToStream(this.anchorsStream, [{ type: 'AuditAnchor', data, metadata: eventMetadata('AuditAnchor', { now: anchor.at }) }], {
