@@ -22,9 +22,15 @@
  * moment; `both` then prints each one's figures and the difference as a % of the "off" total (docs/audit.md
  * "Defaults and their cost").
  *
+ * With the audit on, the anchor writer alone is measured last (the Hookbases stopped): the events the "on" Hookbase
+ * wrote, read back, fed to an AnchorWriter as the projections runner feeds it (same batches, default schedule, the
+ * anchors signed and appended to a store of their own); its CPU per event times the events per operation is what
+ * the anchoring defaults add to an operation, apart from the hash chain (which "off" removes too).
+ *
  * Prints µs of CPU per operation for each thread, the median of the rounds and each round. Bounded: about
  * 2 × rounds × N requests (twice that with `--audit both`). Profiles: run the same command under `node --cpu-prof --cpu-prof-dir .prof` (ignored by git).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +40,11 @@ import type { BenchHookbase } from './hookbase';
 import { startLoadGen } from './loadgenClient';
 import type { Target } from './protocol';
 import { ms, num, perSecond } from './stats';
+import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
+import type { RecordedEvent } from '../store/eventStore';
+import { loadOrCreateAnchorKey } from '../store/chain/anchorKey';
+import { AnchorWriter, DEFAULT_ANCHOR_EVERY, DEFAULT_ANCHOR_INTERVAL_MS } from '../store/chain/anchorWriter';
+import { withHashChain } from '../store/chain/hashChainedEventStore';
 
 const { values } = parseArgs({ options: { ops: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' }, phases: { type: 'string', default: 'send,key,e2e' }, audit: { type: 'string', default: 'on' } } });
 const OPS = Number(values.ops);
@@ -132,6 +143,53 @@ const startVariant = async (audit: Audit, dataDir: string, receiverUrl: string):
   return { audit, hb, targets };
 };
 
+/** The runner's batch size on the embedded store (sqliteEventStore.ts, rows per read page). */
+const FEED_BATCH = 500;
+
+/**
+ * µs of CPU per event of the anchor writer alone, fed `log` in the runner's batches: the median of 3 runs, each on a
+ * fresh store of its own (where its key and anchors go). Runs on this thread only, with nothing else running.
+ */
+const anchorWriterAlone = async (log: readonly RecordedEvent[]): Promise<number> => {
+  const perEvent: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const dir = mkdtempSync(join(tmpdir(), 'hookbase-cpu-anchors-'));
+    const store = withHashChain(SqliteEventStore.open(join(dir, 'events.db')));
+    try {
+      const key = await loadOrCreateAnchorKey(store, randomBytes(32));
+      const listeners: ((batch: readonly RecordedEvent[]) => void)[] = [];
+      const writer = new AnchorWriter({ events: store, key: async () => key, schedule: { every: DEFAULT_ANCHOR_EVERY, intervalMs: DEFAULT_ANCHOR_INTERVAL_MS } });
+      writer.follow({ onBatch: (listener) => (listeners.push(listener), () => {}) });
+      await writer.start();
+      const from = process.cpuUsage();
+      for (let i = 0; i < log.length; i += FEED_BATCH) {
+        const batch = log.slice(i, i + FEED_BATCH);
+        for (const listener of listeners) listener(batch);
+        await new Promise((resolve) => setImmediate(resolve)); // the runner yields between batches too
+      }
+      await writer.flush();
+      const used = process.cpuUsage(from);
+      perEvent.push((used.user + used.system) / log.length);
+      await writer.stop();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return median(perEvent);
+};
+
+const readLog = async (dataDir: string): Promise<RecordedEvent[]> => {
+  const store = SqliteEventStore.open(join(dataDir, 'events.db'));
+  try {
+    const log: RecordedEvent[] = [];
+    for await (const event of store.readAll()) log.push(event);
+    return log;
+  } finally {
+    await store.close();
+  }
+};
+
 const row = (label: string, cpu: Cpu): string => `| ${label} | ${THREADS.map((t) => num(cpu[t])).join(' | ')} |`;
 
 const main = async (): Promise<void> => {
@@ -146,7 +204,9 @@ const main = async (): Promise<void> => {
       dataDirs.push(dataDir);
       variants.push(await startVariant(audit, dataDir, receiver.url));
     }
+    const operations = new Map<Audit, number>();
     const run = async (variant: Variant, phase: Phase, count: number): Promise<string> => {
+      operations.set(variant.audit, (operations.get(variant.audit) ?? 0) + count);
       const target = variant.targets[phase];
       if (phase !== 'e2e') {
         const r = await lg.call('accept', { target, concurrency: CLIENTS, warmupMs: 0, durationMs: 600_000, maxRequests: count });
@@ -215,6 +275,24 @@ const main = async (): Promise<void> => {
     const seen = [...new Set(roles.values())];
     if (seen.length < 4) console.log(`(threads identified: ${seen.join(', ')}; run through \`npm run bench:cpu\` so that the workers are tagged)`);
     console.log(`load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}; RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`);
+    const on = variants.find((v) => v.audit === 'on');
+    if (on) {
+      for (const variant of variants.splice(0)) await variant.hb.close();
+      const log = await readLog(on.hb.dataDir);
+      const ops = operations.get('on') ?? 1;
+      const usPerEvent = await anchorWriterAlone(log);
+      const byType = new Map<string, number>();
+      for (const event of log) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
+      console.log(`events of the "on" Hookbase by type: ${[...byType].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${num(n)}`).join(', ')}; ${num(ops)} operations`);
+      const sendOn = results.has(key('on', 'send')) ? medianOf('on', 'send').total : null;
+      const perOp = usPerEvent * (log.length / ops);
+      console.log(
+        `\nthe anchor writer alone (fed ${num(log.length)} events of the "on" Hookbase in batches of ${FEED_BATCH}, every ${DEFAULT_ANCHOR_EVERY} events, median of 3): ` +
+          `${usPerEvent.toFixed(2)} µs of CPU per event; ${(log.length / ops).toFixed(2)} events per operation (all phases, warm-up included) → ${perOp.toFixed(2)} µs per operation` +
+          (sendOn === null ? '' : `, ${((100 * perOp) / sendOn).toFixed(2)} % of a send's median total with the audit on`) +
+          `; load ${loadavg()[0]?.toFixed(1)}`,
+      );
+    }
   } finally {
     for (const variant of variants) await variant.hb.close();
     await lg.stop();
