@@ -26,15 +26,16 @@ const anchorDataJson = (data: unknown): string | undefined => {
   // Nine members, each of them one of the nine an anchor has: exactly those.
   if (Object.keys(a).length !== 9 || !Array.isArray(a.heads) || typeof a.size !== 'number' || !Number.isFinite(a.size)) return undefined;
   if (![a.at, a.keyId, a.prev, a.root, a.sequence, a.signature, a.upTo].every(isString)) return undefined;
-  const heads: string[] = [];
+  const heads: { hash: string; revision: string; stream: string }[] = [];
   for (const h of a.heads as unknown[]) {
     if (h === null || typeof h !== 'object' || Array.isArray(h)) return undefined;
     const head = h as Record<string, unknown>;
     if (!isString(head.hash) || !isString(head.revision) || !isString(head.stream) || Object.keys(head).length !== 3) return undefined;
-    heads.push(`{"hash":${JSON.stringify(head.hash)},"revision":${JSON.stringify(head.revision)},"stream":${JSON.stringify(head.stream)}}`);
+    // Members in key order: JSON.stringify then writes the canonical form.
+    heads.push({ hash: head.hash, revision: head.revision, stream: head.stream });
   }
   const s = JSON.stringify;
-  return `{"at":${s(a.at)},"heads":[${heads.join(',')}],"keyId":${s(a.keyId)},"prev":${s(a.prev)},"root":${s(a.root)},"sequence":${s(a.sequence)},"signature":${s(a.signature)},"size":${s(a.size)},"upTo":${s(a.upTo)}}`;
+  return `{"at":${s(a.at)},"heads":${s(heads)},"keyId":${s(a.keyId)},"prev":${s(a.prev)},"root":${s(a.root)},"sequence":${s(a.sequence)},"signature":${s(a.signature)},"size":${s(a.size)},"upTo":${s(a.upTo)}}`;
 };
 
 /** The SDK's chainEncoding, an anchor's data encoded directly. */
@@ -55,7 +56,13 @@ export const serverChainedMetadata = <M extends Readonly<Record<string, unknown>
 
 /** SHA-256(0x00 || headLeafBytes(head)): the prefix as the string's first character, U+0000 (one byte in UTF-8). */
 const leafHash = (head: AnchoredHead): Buffer => hash('sha256', `\u0000${HEAD_TAG}\n${JSON.stringify(head.stream)}\n${head.revision}\n${head.hash}`, 'buffer');
-const nodeHash = (left: Buffer, right: Buffer): Buffer => hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
+/** SHA-256(0x01 || left || right), through one buffer reused (hash copies its input's digest into a new one). */
+const nodeInput = Buffer.alloc(65, NODE_PREFIX);
+const nodeHash = (left: Buffer, right: Buffer): Buffer => {
+  left.copy(nodeInput, 1);
+  right.copy(nodeInput, 33);
+  return hash('sha256', nodeInput, 'buffer');
+};
 
 /** The SDK's headsRoot: RFC 6962's tree hash over the heads' leaves, in the order given. */
 export const serverHeadsRoot = (heads: readonly AnchoredHead[]): string => {
