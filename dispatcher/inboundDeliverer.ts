@@ -92,6 +92,8 @@ export class InboundDeliverer {
   private readonly releaser: LeaseReleaser;
   private readonly routing = new Set<string>();
   private readonly feed: InboundFeed;
+  /** Routings started from the feed and not finished (route() never rejects: it logs). */
+  private readonly feedRouting = new Set<Promise<void>>();
   readonly running = new Map<string, Promise<void>>();
   /** Attempt numbers recorded here until the read model shows them (their due entries are stale). */
   private readonly recorded = new Map<string, number>();
@@ -114,6 +116,7 @@ export class InboundDeliverer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.feed.stop();
+    await Promise.allSettled(this.feedRouting);
     await this.polling;
   }
 
@@ -165,11 +168,20 @@ export class InboundDeliverer {
     return true;
   }
 
-  /** Events the feed heard of, routed at once, ROUTE_BATCH at a time (the feed waits: it cannot run away). */
+  /**
+   * Events the feed heard of, routed at once, up to ROUTE_BATCH at a time: the feed reads on meanwhile (the deliveries a
+   * routing creates come through it) and waits only when that many are being routed (it cannot run away).
+   */
   private async routeFromFeed(ids: readonly string[]): Promise<void> {
-    for (let i = 0; i < ids.length && !this.stopped; i += ROUTE_BATCH) {
-      const routed = await Promise.all(ids.slice(i, i + ROUTE_BATCH).map((id) => this.route(id)));
-      this.counts.routedFromFeed += routed.filter(Boolean).length;
+    for (const id of ids) {
+      if (this.stopped) return;
+      while (this.feedRouting.size >= ROUTE_BATCH) await Promise.race(this.feedRouting);
+      const routing: Promise<void> = this.route(id)
+        .then((routed) => {
+          if (routed) this.counts.routedFromFeed++;
+        })
+        .finally(() => this.feedRouting.delete(routing));
+      this.feedRouting.add(routing);
     }
   }
 
