@@ -12,9 +12,12 @@ import type { TestHookbase } from '../harness';
 
 type Json = Record<string, unknown>;
 let hb: TestHookbase | undefined;
+let second: TestHookbase | undefined;
 let receiver: Receiver | undefined;
 
 afterEach(async () => {
+  await second?.stop();
+  second = undefined;
   await hb?.stop();
   await receiver?.close();
   hb = undefined;
@@ -94,4 +97,27 @@ describe('inbound flow', () => {
     expect(maxInFlight).toBeGreaterThan(UNPROVEN_CONCURRENCY);
     expect(maxInFlight).toBeGreaterThanOrEqual(WANTED);
   }, 60_000);
+
+  it('with two dispatchers on one store, each event is still delivered once', async () => {
+    // Not a regression test (leases kept this before the feed too): the feed makes every dispatcher act on every
+    // receipt and created delivery at once, so this checks that derived delivery ids and claims still give one request.
+    hb = await startTestHookbase();
+    second = await startTestHookbase({ roles: ['dispatcher'], dataDir: hb.dataDir, apiKey: hb.apiKey });
+    receiver = await startReceiver();
+    const { ingestUrl, sourceId } = await routedSource(hb, 'shared', receiver.url);
+    const ids = await ingestBurst(ingestUrl, 40);
+
+    await receiver.waitFor(ids.length, 30_000);
+    const h = hb;
+    const listed = await eventually(async () => {
+      const res = await h.request('GET', `/v1/inbound-deliveries?sourceId=${sourceId}&limit=100`);
+      const items = (res.body as { data: Json[] }).data;
+      return items.length === ids.length && items.every((d) => d.status === 'success') ? items : undefined;
+    }, 30_000);
+    // Every attempt is recorded by now: one each, and the destination saw one request per event.
+    expect(listed.map((d) => d.attempts)).toEqual(ids.map(() => 1));
+    expect(new Set(listed.map((d) => d.eventId))).toEqual(new Set(ids));
+    const requests = receiver.received.map((r) => String(r.headers['x-hookbase-event-id']));
+    expect([...requests].sort()).toEqual([...ids].sort());
+  }, 90_000);
 });
