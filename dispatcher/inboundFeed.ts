@@ -36,8 +36,28 @@ export class InboundFeed {
 
   async start(): Promise<void> {
     this.stopped = false;
-    this.last = await this.events.headPosition();
+    await this.follow();
+  }
+
+  /** Subscribes from the head; if the head cannot be read now, tries again later (the polls do the work meanwhile). */
+  private async follow(): Promise<void> {
+    try {
+      this.last = await this.events.headPosition();
+    } catch (error) {
+      this.log(`dispatcher: inbound feed cannot read the log's head (${message(error)}); trying again in ${RESUBSCRIBE_MS} ms`);
+      this.later(() => void this.follow());
+      return;
+    }
     this.subscribe();
+  }
+
+  private later(then: () => void): void {
+    if (this.stopped) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      then();
+    }, RESUBSCRIBE_MS);
+    this.retry.unref();
   }
 
   async stop(): Promise<void> {
@@ -52,7 +72,16 @@ export class InboundFeed {
 
   private subscribe(): void {
     if (this.stopped) return;
-    this.sub = this.events.subscribeToAll(
+    try {
+      this.sub = this.subscribeFrom();
+    } catch (error) {
+      this.log(`dispatcher: inbound feed cannot subscribe (${message(error)}); trying again in ${RESUBSCRIBE_MS} ms`);
+      this.later(() => this.subscribe());
+    }
+  }
+
+  private subscribeFrom(): Subscription {
+    return this.events.subscribeToAll(
       { ...(this.last ? { fromPosition: this.last } : {}), filter: { streamNamePrefixes: [categories.inbound, categories.inboundDelivery] } },
       {
         onEvents: (batch) => {
@@ -63,12 +92,7 @@ export class InboundFeed {
           // The work lists cover what is appended meanwhile; the feed resumes where it was.
           this.log(`dispatcher: inbound feed dropped (${message(error)}); resubscribing in ${RESUBSCRIBE_MS} ms`);
           this.sub = null;
-          if (this.stopped) return;
-          this.retry = setTimeout(() => {
-            this.retry = null;
-            this.subscribe();
-          }, RESUBSCRIBE_MS);
-          this.retry.unref();
+          this.later(() => this.subscribe());
         },
       },
     );
