@@ -97,8 +97,6 @@ export class InboundDeliverer {
   readonly running = new Map<string, Promise<void>>();
   /** Attempt numbers recorded here until the read model shows them (their due entries are stale). */
   private readonly recorded = new Map<string, number>();
-  /** What this deliverer did, for tests and diagnosis: polls run, events routed and deliveries claimed from each source. */
-  readonly counts = { polls: 0, routedFromFeed: 0, routedFromPoll: 0, claimedFromFeed: 0, claimedFromPoll: 0 };
 
   constructor(private readonly deps: InboundDelivererDeps) {
     this.releaser = new LeaseReleaser(deps.ops, (error) => deps.log(`dispatcher: releasing inbound leases failed: ${message(error)}`));
@@ -147,15 +145,14 @@ export class InboundDeliverer {
 
   /** One round over both work lists; 'more' when either gave a full batch of which some work was taken. */
   async poll(): Promise<'more' | 'done'> {
-    this.counts.polls++;
     const routed = await this.routeReceived();
     const delivered = await this.deliverDue();
     return routed === 'more' || delivered === 'more' ? 'more' : 'done';
   }
 
   /** Routes one event here unless it is being routed here already; a failure is logged (the work list keeps the event). */
-  private async route(id: string): Promise<boolean> {
-    if (this.routing.has(id)) return false;
+  private async route(id: string): Promise<void> {
+    if (this.routing.has(id)) return;
     this.routing.add(id);
     try {
       await routeInboundEvent({ ...this.deps, now: () => new Date() }, id, 'first');
@@ -165,7 +162,6 @@ export class InboundDeliverer {
       // Kept as routed until the read model drops it from the list: the next poll would route it again for nothing.
       setTimeout(() => this.routing.delete(id), 5_000).unref();
     }
-    return true;
   }
 
   /**
@@ -176,11 +172,7 @@ export class InboundDeliverer {
     for (const id of ids) {
       if (this.stopped) return;
       while (this.feedRouting.size >= ROUTE_BATCH) await Promise.race(this.feedRouting);
-      const routing: Promise<void> = this.route(id)
-        .then((routed) => {
-          if (routed) this.counts.routedFromFeed++;
-        })
-        .finally(() => this.feedRouting.delete(routing));
+      const routing: Promise<void> = this.route(id).finally(() => this.feedRouting.delete(routing));
       this.feedRouting.add(routing);
     }
   }
@@ -188,7 +180,7 @@ export class InboundDeliverer {
   /** Deliveries the feed heard of: claimed (the same leases as the poll's) and attempted at once, unless too much runs here already. */
   private async claimFromFeed(due: readonly InboundDueDoc[]): Promise<void> {
     if (this.stopped || this.running.size >= this.maxRunning()) return; // the poll takes them when there is room
-    this.counts.claimedFromFeed += await this.claimAndRun(due, Date.now());
+    await this.claimAndRun(due, Date.now());
   }
 
   /** Deliveries claimed here and not finished: beyond this, what is due waits in the work list, not in memory under a lease. */
@@ -219,8 +211,7 @@ export class InboundDeliverer {
       const page = await unrouted.find({ orderBy: { key: 'receivedAt', direction: 'asc' }, limit: ROUTE_BATCH, ...(cursor ? { cursor } : {}) });
       const fresh = page.items.filter((doc) => !this.routing.has(doc.id));
       if (fresh.length > 0) {
-        const routed = await Promise.all(fresh.map((doc) => this.route(doc.id)));
-        this.counts.routedFromPoll += routed.filter(Boolean).length;
+        await Promise.all(fresh.map((doc) => this.route(doc.id)));
         return page.nextCursor === null ? 'done' : 'more';
       }
       if (page.nextCursor === null) return 'done';
@@ -235,7 +226,6 @@ export class InboundDeliverer {
     const now = Date.now();
     const found = await reads.collection<InboundDueDoc>(collections.inboundDue).find({ range: { key: 'dueAt', lte: iso(now) }, orderBy: { key: 'dueAt', direction: 'asc' }, limit: config.dueBatchSize });
     const claimed = await this.claimAndRun(found.items, now);
-    this.counts.claimedFromPoll += claimed;
     return claimed > 0 && found.nextCursor !== null ? 'more' : 'done';
   }
 
