@@ -16,26 +16,47 @@
  * threads tell their thread ids through bench/cpuThreadTag.cjs, preloaded with `node --require` (npm script).
  * `other` is the rest of the process: libuv's pool, V8's GC and compiler threads.
  *
+ * `--audit on|off|both` (default on): the Hookbase with the hash chain and the audit anchors (as production runs), one
+ * without them (the bench-only switch, cli/hookbase.ts StartOptions.audit), or both in the same process, each phase
+ * of a round run on one then the other (the order swapped every round), so that both meet the machine at the same
+ * moment; `both` then prints each one's figures and the difference as a % of the "off" total (docs/audit.md
+ * "Defaults and their cost").
+ *
+ * With the audit on, the anchor writer alone is measured last (the Hookbases stopped): the events the "on" Hookbase
+ * wrote, read back, fed to an AnchorWriter as the projections runner feeds it (same batches, default schedule, the
+ * anchors signed and appended to a store of their own); its CPU per event times the events per operation is what
+ * the anchoring defaults add to an operation, apart from the hash chain (which "off" removes too).
+ *
  * Prints µs of CPU per operation for each thread, the median of the rounds and each round. Bounded: about
- * 2 × rounds × N requests. Profiles: run the same command under `node --cpu-prof --cpu-prof-dir .prof` (ignored by git).
+ * 2 × rounds × N requests (twice that with `--audit both`). Profiles: run the same command under `node --cpu-prof --cpu-prof-dir .prof` (ignored by git).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApplication, createEndpoint, ensureEventType, EVENT_TYPE, startBenchHookbase } from './hookbase';
+import type { BenchHookbase } from './hookbase';
 import { startLoadGen } from './loadgenClient';
 import type { Target } from './protocol';
 import { ms, num, perSecond } from './stats';
+import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
+import type { RecordedEvent } from '../store/eventStore';
+import { loadOrCreateAnchorKey } from '../store/chain/anchorKey';
+import { AnchorWriter, DEFAULT_ANCHOR_EVERY, DEFAULT_ANCHOR_INTERVAL_MS } from '../store/chain/anchorWriter';
+import { withHashChain } from '../store/chain/hashChainedEventStore';
 
-const { values } = parseArgs({ options: { ops: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' }, phases: { type: 'string', default: 'send,key,e2e' } } });
+const { values } = parseArgs({ options: { ops: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' }, phases: { type: 'string', default: 'send,key,e2e' }, audit: { type: 'string', default: 'on' } } });
 const OPS = Number(values.ops);
 const ROUNDS = Number(values.rounds);
 const PHASES = values.phases.split(',').filter((p): p is Phase => p === 'send' || p === 'key' || p === 'e2e');
+if (values.audit !== 'on' && values.audit !== 'off' && values.audit !== 'both') throw new Error(`--audit must be on, off or both (got "${values.audit}")`);
+const AUDITS: readonly Audit[] = values.audit === 'both' ? ['on', 'off'] : [values.audit];
 const CLIENTS = 64;
 const BODY = JSON.stringify({ eventType: EVENT_TYPE, payload: { orderId: 'ord_2Xb7QmTz', amount: 4200, currency: 'EUR', customer: { id: 'cus_8Kd2', email: 'ada@example.com' }, items: 3 } });
 
 type Phase = 'send' | 'key' | 'e2e';
+type Audit = 'on' | 'off';
 const THREADS = ['api', 'projections', 'dispatcher', 'wal', 'other', 'total'] as const;
 type ThreadName = (typeof THREADS)[number];
 type Cpu = Record<ThreadName, number>;
@@ -104,76 +125,179 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 };
 
+/** One Hookbase under measurement: its targets for each phase. */
+type Variant = Readonly<{ audit: Audit; hb: BenchHookbase; targets: Record<Phase, Target> }>;
+
+const startVariant = async (audit: Audit, dataDir: string, receiverUrl: string): Promise<Variant> => {
+  const hb = await startBenchHookbase(dataDir, {}, undefined, undefined, {}, audit);
+  await ensureEventType(hb);
+  const e2eApp = await createApplication(hb, 'cpu e2e');
+  await createEndpoint(hb, e2eApp, receiverUrl);
+  const sendApp = await createApplication(hb, 'cpu send');
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${hb.apiKey}` };
+  const targets: Record<Phase, Target> = {
+    send: { origin: hb.url, path: `/v1/applications/${sendApp}/messages`, headers, body: BODY },
+    key: { origin: hb.url, path: `/v1/applications/${sendApp}/messages`, headers, body: BODY, idempotencyKeys: true },
+    e2e: { origin: hb.url, path: `/v1/applications/${e2eApp}/messages`, headers, body: BODY },
+  };
+  return { audit, hb, targets };
+};
+
+/** The runner's batch size on the embedded store (sqliteEventStore.ts, rows per read page). */
+const FEED_BATCH = 500;
+
+/**
+ * µs of CPU per event of the anchor writer alone, fed `log` in the runner's batches: the median of 3 runs, each on a
+ * fresh store of its own (where its key and anchors go). Runs on this thread only, with nothing else running.
+ */
+const anchorWriterAlone = async (log: readonly RecordedEvent[]): Promise<number> => {
+  const perEvent: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const dir = mkdtempSync(join(tmpdir(), 'hookbase-cpu-anchors-'));
+    const store = withHashChain(SqliteEventStore.open(join(dir, 'events.db')));
+    try {
+      const key = await loadOrCreateAnchorKey(store, randomBytes(32));
+      const listeners: ((batch: readonly RecordedEvent[]) => void)[] = [];
+      const writer = new AnchorWriter({ events: store, key: async () => key, schedule: { every: DEFAULT_ANCHOR_EVERY, intervalMs: DEFAULT_ANCHOR_INTERVAL_MS } });
+      writer.follow({ onBatch: (listener) => (listeners.push(listener), () => {}) });
+      await writer.start();
+      const from = process.cpuUsage();
+      for (let i = 0; i < log.length; i += FEED_BATCH) {
+        const batch = log.slice(i, i + FEED_BATCH);
+        for (const listener of listeners) listener(batch);
+        await new Promise((resolve) => setImmediate(resolve)); // the runner yields between batches too
+      }
+      await writer.flush();
+      const used = process.cpuUsage(from);
+      perEvent.push((used.user + used.system) / log.length);
+      await writer.stop();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return median(perEvent);
+};
+
+const readLog = async (dataDir: string): Promise<RecordedEvent[]> => {
+  const store = SqliteEventStore.open(join(dataDir, 'events.db'));
+  try {
+    const log: RecordedEvent[] = [];
+    for await (const event of store.readAll()) log.push(event);
+    return log;
+  } finally {
+    await store.close();
+  }
+};
+
+const row = (label: string, cpu: Cpu): string => `| ${label} | ${THREADS.map((t) => num(cpu[t])).join(' | ')} |`;
+
 const main = async (): Promise<void> => {
-  console.log(`CPU per operation: ${ROUNDS} rounds × ${OPS} operations of ${PHASES.join(', ')}; ${CLIENTS} clients; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`CPU per operation: ${ROUNDS} rounds × ${OPS} operations of ${PHASES.join(', ')}; audit ${AUDITS.join(' and ')}; ${CLIENTS} clients; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const lg = startLoadGen();
-  const dataDir = mkdtempSync(join(tmpdir(), 'hookbase-cpu-'));
+  const dataDirs: string[] = [];
+  const variants: Variant[] = [];
   try {
     const receiver = await lg.call('receiver:start', {});
-    const hb = await startBenchHookbase(dataDir);
-    try {
-      await ensureEventType(hb);
-      const e2eApp = await createApplication(hb, 'cpu e2e');
-      await createEndpoint(hb, e2eApp, receiver.url);
-      const sendApp = await createApplication(hb, 'cpu send');
-      const headers = { 'content-type': 'application/json', authorization: `Bearer ${hb.apiKey}` };
-      const targets: Record<Phase, Target> = {
-        send: { origin: hb.url, path: `/v1/applications/${sendApp}/messages`, headers, body: BODY },
-        key: { origin: hb.url, path: `/v1/applications/${sendApp}/messages`, headers, body: BODY, idempotencyKeys: true },
-        e2e: { origin: hb.url, path: `/v1/applications/${e2eApp}/messages`, headers, body: BODY },
-      };
-      const run = async (phase: Phase, count: number): Promise<string> => {
-        if (phase !== 'e2e') {
-          const r = await lg.call('accept', { target: targets[phase], concurrency: CLIENTS, warmupMs: 0, durationMs: 600_000, maxRequests: count });
-          if (r.failed > 0) throw new Error(`${phase}: ${r.failed} failed: ${r.firstError ?? ''}`);
-          return `${num(perSecond(r.ok, r.elapsedMs))}/s, answer p50 ${ms(r.answerMs.p50)}`;
-        }
-        await lg.call('receiver:reset', {});
-        const r = await lg.call('e2e', { target: targets.e2e, count, concurrency: CLIENTS, timeoutMs: 300_000 });
-        if (r.failed > 0 || r.deliveredMs === null) throw new Error(`e2e: ${r.failed} failed, ${r.distinct} of ${count} delivered: ${r.firstError ?? ''}`);
-        return `${num(perSecond(r.distinct, r.deliveredMs))}/s delivered, answer p50 ${ms(r.answerMs.p50)}`;
-      };
+    for (const audit of AUDITS) {
+      const dataDir = mkdtempSync(join(tmpdir(), `hookbase-cpu-${audit}-`));
+      dataDirs.push(dataDir);
+      variants.push(await startVariant(audit, dataDir, receiver.url));
+    }
+    const operations = new Map<Audit, number>();
+    const run = async (variant: Variant, phase: Phase, count: number): Promise<string> => {
+      operations.set(variant.audit, (operations.get(variant.audit) ?? 0) + count);
+      const target = variant.targets[phase];
+      if (phase !== 'e2e') {
+        const r = await lg.call('accept', { target, concurrency: CLIENTS, warmupMs: 0, durationMs: 600_000, maxRequests: count });
+        if (r.failed > 0) throw new Error(`${phase}: ${r.failed} failed: ${r.firstError ?? ''}`);
+        return `${num(perSecond(r.ok, r.elapsedMs))}/s, answer p50 ${ms(r.answerMs.p50)}`;
+      }
+      await lg.call('receiver:reset', {});
+      const r = await lg.call('e2e', { target, count, concurrency: CLIENTS, timeoutMs: 300_000 });
+      if (r.failed > 0 || r.deliveredMs === null) throw new Error(`e2e: ${r.failed} failed, ${r.distinct} of ${count} delivered: ${r.firstError ?? ''}`);
+      return `${num(perSecond(r.distinct, r.deliveredMs))}/s delivered, answer p50 ${ms(r.answerMs.p50)}`;
+    };
 
-      // Warm-up (JIT, caches, SQLite pages), then the idle rate.
-      for (const phase of PHASES) await run(phase, Math.min(OPS, 2_000));
-      // The idle rate (timers, polls, heartbeats), over 3 s once the warm-up's catch-up is done (ticks are 10 ms).
-      await sleep(3_000);
-      await quiesce(100); // 10% of a core: polls and heartbeats stay under it
-      const idleFrom = sample();
-      await sleep(3_000);
-      const idle = diff(idleFrom, sample());
-      const idleMs = 3_000;
-      const idleUsPerMs = idle.total / idleMs;
-      console.log(`idle: ${num((idle.total / idleMs / 10))}% of a core (subtracted)`);
+    // Warm-up (JIT, caches, SQLite pages), then the idle rate (of every Hookbase of the run together).
+    for (const variant of variants) for (const phase of PHASES) await run(variant, phase, Math.min(OPS, 2_000));
+    // The idle rate (timers, polls, heartbeats), over 3 s once the warm-up's catch-up is done (ticks are 10 ms).
+    await sleep(3_000);
+    await quiesce(100 * variants.length); // 10% of a core each: polls and heartbeats stay under it
+    const idleFrom = sample();
+    await sleep(3_000);
+    const idle = diff(idleFrom, sample());
+    const idleMs = 3_000;
+    const idleUsPerMs = idle.total / idleMs;
+    console.log(`idle: ${num(idle.total / idleMs / 10)}% of a core (subtracted)`);
 
-      const results: Record<Phase, Cpu[]> = { send: [], key: [], e2e: [] };
-      for (let round = 1; round <= ROUNDS; round++) {
-        for (const phase of PHASES) {
+    const results = new Map<string, Cpu[]>();
+    const key = (audit: Audit, phase: Phase): string => `${audit} ${phase}`;
+    for (let round = 1; round <= ROUNDS; round++) {
+      // With both: on first in odd rounds, off first in even ones (whoever runs second meets a warmer machine).
+      const order = round % 2 === 1 ? variants : [...variants].reverse();
+      for (const phase of PHASES) {
+        for (const variant of order) {
           const from = sample();
           const started = performance.now();
-          const rate = await run(phase, OPS);
+          const rate = await run(variant, phase, OPS);
           await quiesce(idleUsPerMs);
           const elapsedMs = performance.now() - started;
           const used = diff(from, sample());
           const perOp = Object.fromEntries(THREADS.map((t) => [t, Math.max(0, used[t] - (idle[t] / idleMs) * elapsedMs) / OPS])) as Cpu;
-          results[phase].push(perOp);
-          console.log(`round ${round} ${phase.padEnd(4)}: ${THREADS.map((t) => `${t} ${num(perOp[t])}`).join(', ')} µs/op (${rate}; load ${loadavg()[0]?.toFixed(1)})`);
+          const k = key(variant.audit, phase);
+          results.set(k, [...(results.get(k) ?? []), perOp]);
+          const label = AUDITS.length > 1 ? `audit ${variant.audit.padEnd(3)} ${phase.padEnd(4)}` : phase.padEnd(4);
+          console.log(`round ${round} ${label}: ${THREADS.map((t) => `${t} ${num(perOp[t])}`).join(', ')} µs/op (${rate}; load ${loadavg()[0]?.toFixed(1)})`);
         }
       }
-      console.log('\nmedian µs of CPU per operation');
-      console.log(`| phase | ${THREADS.join(' | ')} |`);
-      console.log(`| --- | ${THREADS.map(() => '---').join(' | ')} |`);
-      for (const phase of PHASES) console.log(`| ${phase} | ${THREADS.map((t) => num(median(results[phase].map((r) => r[t])))).join(' | ')} |`);
-      const seen = [...new Set(roles.values())];
-      if (seen.length < 4) console.log(`(threads identified: ${seen.join(', ')}; run through \`npm run bench:cpu\` so that the workers are tagged)`);
-      console.log(`RSS at the end: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`);
-    } finally {
-      await hb.close();
+    }
+    const medianOf = (audit: Audit, phase: Phase): Cpu => Object.fromEntries(THREADS.map((t) => [t, median((results.get(key(audit, phase)) ?? []).map((r) => r[t]))])) as Cpu;
+    console.log('\nmedian µs of CPU per operation');
+    console.log(`| ${AUDITS.length > 1 ? 'audit, phase' : 'phase'} | ${THREADS.join(' | ')} |`);
+    console.log(`| --- | ${THREADS.map(() => '---').join(' | ')} |`);
+    for (const phase of PHASES) {
+      if (AUDITS.length === 1) {
+        console.log(row(phase, medianOf(AUDITS[0] ?? 'on', phase)));
+        continue;
+      }
+      const on = medianOf('on', phase);
+      const off = medianOf('off', phase);
+      console.log(row(`on ${phase}`, on));
+      console.log(row(`off ${phase}`, off));
+      console.log(`| on − off ${phase} | ${THREADS.map((t) => num(on[t] - off[t])).join(' | ')} |`);
+      // The difference of each round's pair too: on and off of one round met the same machine.
+      const pairs = (results.get(key('on', phase)) ?? []).map((r, i) => r.total - (results.get(key('off', phase))?.[i]?.total ?? Number.NaN));
+      const pct = (x: number): string => `${((100 * x) / off.total).toFixed(1)} %`;
+      console.log(`| on − off ${phase}, % of off total | ${THREADS.map((t) => pct(on[t] - off[t])).join(' | ')} |`);
+      console.log(`(${phase}: on − off total per round: ${pairs.map((d) => `${num(d)} µs (${pct(d)})`).join(', ')}; median of the pairs ${pct(median(pairs))})`);
+    }
+    const seen = [...new Set(roles.values())];
+    if (seen.length < 4) console.log(`(threads identified: ${seen.join(', ')}; run through \`npm run bench:cpu\` so that the workers are tagged)`);
+    console.log(`load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}; RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`);
+    const on = variants.find((v) => v.audit === 'on');
+    if (on) {
+      for (const variant of variants.splice(0)) await variant.hb.close();
+      const log = await readLog(on.hb.dataDir);
+      const ops = operations.get('on') ?? 1;
+      const usPerEvent = await anchorWriterAlone(log);
+      const byType = new Map<string, number>();
+      for (const event of log) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
+      console.log(`events of the "on" Hookbase by type: ${[...byType].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${num(n)}`).join(', ')}; ${num(ops)} operations`);
+      const sendOn = results.has(key('on', 'send')) ? medianOf('on', 'send').total : null;
+      const perOp = usPerEvent * (log.length / ops);
+      console.log(
+        `\nthe anchor writer alone (fed ${num(log.length)} events of the "on" Hookbase in batches of ${FEED_BATCH}, every ${DEFAULT_ANCHOR_EVERY} events, median of 3): ` +
+          `${usPerEvent.toFixed(2)} µs of CPU per event; ${(log.length / ops).toFixed(2)} events per operation (all phases, warm-up included) → ${perOp.toFixed(2)} µs per operation` +
+          (sendOn === null ? '' : `, ${((100 * perOp) / sendOn).toFixed(2)} % of a send's median total with the audit on`) +
+          `; load ${loadavg()[0]?.toFixed(1)}`,
+      );
     }
   } finally {
+    for (const variant of variants) await variant.hb.close();
     await lg.stop();
     channel.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   }
 };
 

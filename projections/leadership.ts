@@ -25,6 +25,11 @@ export type LeaseTask = Readonly<{
   /** Idempotent; never throws (a task logs and retries its own failures). */
   start: () => Promise<void>;
   stop: () => Promise<void>;
+  /**
+   * Given each runner this process starts, before it starts: a task that reads `$all` takes the runner's batches
+   * instead of reading the log a second time (the audit anchors' writer, docs/audit.md "Defaults and their cost").
+   */
+  follow?: (feed: Pick<ProjectionRunner, 'onBatch'>) => void;
 }>;
 
 export type LeadershipOptions = Readonly<{
@@ -216,6 +221,7 @@ export class ProjectionLeadership {
     runner.onFenced(() => {
       if (this.runner === runner) this.runner = null;
     });
+    for (const task of this.options.whileActive ?? []) task.follow?.(runner);
     this.runner = runner;
     this.log(`projections: ${this.options.owner} holds the lease and writes the read models`);
     await runner.start();

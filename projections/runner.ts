@@ -17,6 +17,8 @@ export interface ProjectionProgress {
 type Waiter = { position: Position; resolve: (ok: boolean) => void; timer: NodeJS.Timeout };
 /** `events`: how many events of `$all` the batch carried (for a rebuild's rate). */
 export type ProgressListener = (position: Position, touched: ReadonlySet<string>, events: number) => void;
+/** Sees each batch of `$all` the runner read, as read (the audit anchors' writer: store/chain/anchorWriter.ts). */
+export type BatchListener = (batch: readonly RecordedEvent[]) => void;
 
 /** Commands waiting until the projections passed their events' position (invariant 5). */
 export class PositionWaiters implements ProjectionProgress {
@@ -104,6 +106,7 @@ export class ProjectionRunner implements ProjectionProgress {
   /** Where every projection stands: what commands wait on, and where a dropped subscription resumes. */
   private readonly waiters = new PositionWaiters();
   private readonly progressListeners = new Set<ProgressListener>();
+  private readonly batchListeners = new Set<BatchListener>();
   private running = false;
   /**
    * The batch being applied, if any. A subscription's stop() does not wait for a batch in its handler (it cannot
@@ -216,6 +219,13 @@ export class ProjectionRunner implements ProjectionProgress {
       if (comparePositions(last.position, this.checkpoints.get(p.name) ?? START) > 0) this.checkpoints.set(p.name, last.position);
     }
     this.retryDelayMs = 100;
+    for (const listener of this.batchListeners) {
+      try {
+        listener(batch);
+      } catch (error) {
+        this.log(`projections: a batch listener failed (${error instanceof Error ? error.message : String(error)})`);
+      }
+    }
     // Listeners first: a cache is cleared before the commands waiting for this batch go on.
     for (const listener of this.progressListeners) listener(last.position, touched, batch.length);
     this.waiters.advance(last.position);
@@ -236,6 +246,15 @@ export class ProjectionRunner implements ProjectionProgress {
   onProgress(listener: ProgressListener): () => void {
     this.progressListeners.add(listener);
     return () => void this.progressListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` with every batch this runner commits, in log order, the events as read (a batch the
+   * subscription delivers again after a drop comes again).
+   */
+  onBatch(listener: BatchListener): () => void {
+    this.batchListeners.add(listener);
+    return () => void this.batchListeners.delete(listener);
   }
 
   async status(): Promise<ProjectionStatus[]> {

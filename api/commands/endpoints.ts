@@ -9,13 +9,13 @@ import { collections } from '../../projections/readModels';
 import type { EndpointDoc, EventTypeDoc } from '../../projections/readModels';
 import type { ApiDeps } from '../deps';
 import { assertPublicUrl } from '../ssrf';
-import { metadataOf, readYourWrites, requireApplication } from './common';
+import { findAfterOwnWrites, metadataOf, readYourWrites, requireApplication } from './common';
 
 export type EndpointIn = EndpointInput & { disabled?: boolean };
 export type EndpointPatch = Partial<EndpointIn>;
 
 export const requireEndpoint = async (deps: ApiDeps, applicationId: string, endpointId: string): Promise<EndpointDoc> => {
-  const doc = await deps.reads.collection<EndpointDoc>(collections.endpoints).get(endpointId);
+  const doc = await findAfterOwnWrites(deps, () => deps.reads.collection<EndpointDoc>(collections.endpoints).get(endpointId));
   // Another application's endpoint is "not found" here: ids never reveal what belongs to someone else.
   if (!doc || doc.applicationId !== applicationId) throw notFound('endpoint', endpointId);
   return doc;

@@ -7,13 +7,13 @@ import { collections } from '../../projections/readModels';
 import type { EventTypeDoc } from '../../projections/readModels';
 import type { ApiDeps } from '../deps';
 import { compilePayloadSchema } from '../validation';
-import { metadataOf, readYourWrites } from './common';
+import { findAfterOwnWrites, metadataOf, readYourWrites } from './common';
 
 export type EventTypeIn = CreateEventType['data'];
 export type EventTypePatch = Omit<UpdateEventType['data'], 'name'>;
 
 export const requireEventType = async (deps: ApiDeps, name: string): Promise<EventTypeDoc> => {
-  const doc = await deps.reads.collection<EventTypeDoc>(collections.eventTypes).get(name);
+  const doc = await findAfterOwnWrites(deps, () => deps.reads.collection<EventTypeDoc>(collections.eventTypes).get(name));
   if (!doc) throw notFound('event type', name);
   return doc;
 };

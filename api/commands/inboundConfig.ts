@@ -27,7 +27,7 @@ import { handleCommand } from '../../store/commandHandler';
 import { WrongExpectedVersionError } from '../../store/eventStore';
 import type { ApiDeps } from '../deps';
 import { assertPublicUrl } from '../ssrf';
-import { metadataOf, readYourWrites } from './common';
+import { findAfterOwnWrites, metadataOf, readYourWrites } from './common';
 
 // The inbound half's configuration commands: sources, destinations, routes, filters, transforms, schemas. The /v1
 // routers and the cloud-compatible /api both call these (docs/inbound.md); each appends to its aggregate's stream,
@@ -36,7 +36,8 @@ import { metadataOf, readYourWrites } from './common';
 const find = async <T extends Document>(deps: ApiDeps, def: CollectionDef, id: string): Promise<T | null> => deps.reads.collection<T>(def).get(id);
 
 const requireDoc = async <T extends Document>(deps: ApiDeps, def: CollectionDef, what: string, id: string): Promise<T> => {
-  const doc = await find<T>(deps, def, id);
+  // A miss reads again once this process's own appends are projected (as requireApplication does).
+  const doc = await findAfterOwnWrites(deps, () => find<T>(deps, def, id));
   if (!doc) throw notFound(what, id);
   return doc;
 };

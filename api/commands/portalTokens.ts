@@ -9,7 +9,7 @@ import { collections } from '../../projections/readModels';
 import type { PortalTokenDoc } from '../../projections/readModels';
 import { hashCredential } from '../auth';
 import type { ApiDeps } from '../deps';
-import { metadataOf, readYourWrites, requireApplication } from './common';
+import { findAfterOwnWrites, metadataOf, readYourWrites, requireApplication } from './common';
 
 export const MAX_PORTAL_TOKEN_SECONDS = 30 * 86_400;
 export const TOKEN_PREFIX_LENGTH = 13; // "whpt_" and 8 characters: enough to tell tokens apart, far too few to guess one
@@ -74,7 +74,7 @@ export const createPortalToken = async (
 
 /** `applicationId` null: any application's token (an API key may revoke any). */
 export const requirePortalToken = async (deps: ApiDeps, applicationId: string | null, tokenId: string): Promise<PortalTokenDoc> => {
-  const doc = await deps.reads.collection<PortalTokenDoc>(collections.portalTokens).get(tokenId);
+  const doc = await findAfterOwnWrites(deps, () => deps.reads.collection<PortalTokenDoc>(collections.portalTokens).get(tokenId));
   if (!doc || (applicationId !== null && doc.applicationId !== applicationId)) throw notFound('portal token', tokenId);
   return doc;
 };

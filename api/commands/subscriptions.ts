@@ -5,7 +5,7 @@ import { collections } from '../../projections/readModels';
 import type { EndpointDoc, EventTypeDoc, SubscriptionDoc } from '../../projections/readModels';
 import type { Page, Scalar } from '../../store/readStore';
 import type { ApiDeps } from '../deps';
-import { metadataOf } from './common';
+import { findAfterOwnWrites, metadataOf } from './common';
 import { runEndpointCommand } from './endpoints';
 
 // Subscriptions, one (endpoint, event type) pair each, for every surface: /portal and /api call these.
@@ -51,14 +51,14 @@ export const subscriptionsOfEndpoint = async (deps: ApiDeps, endpointId: string)
 };
 
 export const requireSubscription = async (deps: ApiDeps, applicationId: string | null, subscriptionId: string): Promise<SubscriptionDoc> => {
-  const doc = await subscriptions(deps).get(subscriptionId);
+  const doc = await findAfterOwnWrites(deps, () => subscriptions(deps).get(subscriptionId));
   // Another application's subscription is "not found": ids never reveal what belongs to someone else.
   if (!doc || !inScope(applicationId, doc.applicationId)) throw notFound('subscription', subscriptionId);
   return doc;
 };
 
 const requireEndpointIn = async (deps: ApiDeps, applicationId: string | null, endpointId: string): Promise<EndpointDoc> => {
-  const doc = await deps.reads.collection<EndpointDoc>(collections.endpoints).get(endpointId);
+  const doc = await findAfterOwnWrites(deps, () => deps.reads.collection<EndpointDoc>(collections.endpoints).get(endpointId));
   if (!doc || !inScope(applicationId, doc.applicationId)) throw notFound('endpoint', endpointId);
   return doc;
 };

@@ -2,12 +2,13 @@ import type { AuditAnchor } from '../../domain/audit/audit';
 import { eventMetadata } from '../../domain/events';
 import type { JsonObject } from '../../domain/json';
 import { streams } from '../../domain/streams';
-import { ANCHOR_GENESIS_HASH, anchorHash, anchorHeaderOf, signAnchor } from '../../sdk/src/audit/anchor.js';
+import { ANCHOR_GENESIS_HASH, anchorHash, anchorHeaderOf } from '../../sdk/src/audit/anchor.js';
 import type { AnchoredHead, AnchorData } from '../../sdk/src/audit/anchor.js';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../eventStore';
-import { positionFromString, positionToString, StreamNotFoundError, WrongExpectedVersionError } from '../eventStore';
+import { comparePositions, positionFromString, positionToString, StreamNotFoundError, WrongExpectedVersionError } from '../eventStore';
 import type { AnchorSigningKey } from './anchorKey';
 import { chainLinkOf } from './encoding';
+import { serverSignAnchor } from './serverHash';
 
 /** When an anchor is written: after `every` events of the log, or `intervalMs` after the last one if anything changed. */
 export type AnchorSchedule = Readonly<{ every: number; intervalMs: number }>;
@@ -51,22 +52,48 @@ export const readAnchorChainState = async (events: EventStore): Promise<ChainSta
   return { sequence: 0n, prev: ANCHOR_GENESIS_HASH, upTo: undefined };
 };
 
+/** Where a fed writer takes the log from: the projections runner's batches (projections/runner.ts onBatch). */
+export type AnchorFeed = Readonly<{
+  /** Calls `listener` with every batch of `$all` the source reads, in log order; returns how to stop listening. */
+  onBatch: (listener: (batch: readonly RecordedEvent[]) => void) => () => void;
+}>;
+
+/** What an anchor will pin: the heads sealed together, and the last log position they cover. */
+type Sealed = Readonly<{ heads: AnchoredHead[]; upTo: Position }>;
+
 /**
- * Writes the signed anchors (issue 18 item 2; docs/audit.md "Anchors"). Follows `$all` by a catch-up subscription
- * from the position the last anchor covers, keeps the head (revision, chain hash) of every stream changed since, and
- * every `every` events or `intervalMs` signs their Merkle root, chained to the last anchor, and appends it to the
- * anchors stream expecting the revision after the last anchor. Two writers therefore cannot fork the anchor chain:
- * the second append is refused (WrongExpectedVersionError), and the loser starts over from the winner's anchor. The
- * projections lease decides who runs it (projections/leadership.ts), so that normally only one process does the work.
+ * `off` between runs; `catching-up` while it reads the log from the last anchor (a fed writer keeps the batches fed
+ * meanwhile, to take after); `live` once it follows the log as it grows.
+ */
+type Mode = 'off' | 'catching-up' | 'live';
+
+/**
+ * Writes the signed anchors (issue 18 item 2; docs/audit.md "Anchors"). Keeps the head (revision, chain hash) of
+ * every stream changed since the last anchor, and every `every` events or `intervalMs` signs their Merkle root,
+ * chained to the last anchor, and appends it to the anchors stream expecting the revision after the last anchor. Two
+ * writers therefore cannot fork the anchor chain: the second append is refused (WrongExpectedVersionError), and the
+ * loser starts over from the winner's anchor. The projections lease decides who runs it (projections/leadership.ts),
+ * so that normally only one process does the work.
+ *
+ * Where it reads the log: at each start, `$all` from the position the last anchor covers (`upTo`) to the end; then,
+ * when it was given a feed (`follow`, the lease holder's projections runner), the batches the runner reads anyway,
+ * so that the log is read and decoded once, not twice (docs/audit.md "Defaults and their cost"); without a feed,
+ * its own catch-up subscription. Events at or before the last position it noted are skipped, so the catch-up read
+ * and the feed may overlap but leave no gap: the feed is listened to before the read starts.
  */
 export class AnchorWriter {
   private readonly anchorsStream = streams.auditAnchors();
   private readonly log: (line: string) => void;
   private readonly now: () => Date;
   private running = false;
-  /** Bumped at every (re)start: callbacks of an older subscription see a different number and do nothing. */
+  /** Bumped at every (re)start: callbacks and sealed anchors of an older run see a different number and do nothing. */
   private generation = 0;
+  private mode: Mode = 'off';
   private subscription: Subscription | null = null;
+  private feed: AnchorFeed | null = null;
+  private unfollow: (() => void) | null = null;
+  /** Batches fed while catching up, taken once the read reached the end. */
+  private fedMeanwhile: (readonly RecordedEvent[])[] = [];
   private timer: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
   private key: AnchorSigningKey | null = null;
@@ -74,7 +101,7 @@ export class AnchorWriter {
   private pending = new Map<string, AnchoredHead>();
   private pendingEvents = 0;
   private lastSeen: Position | null = null;
-  /** Anchors are written one at a time. */
+  /** Anchors are written one at a time, in the order they were sealed. */
   private writing: Promise<void> = Promise.resolve();
   private written = 0;
 
@@ -93,6 +120,17 @@ export class AnchorWriter {
     return this.written;
   }
 
+  /**
+   * Takes the log from `feed` instead of a subscription of its own (projections/leadership.ts gives it each new
+   * runner). A running writer starts over from the last anchor, so that nothing between two sources is missed.
+   */
+  follow(feed: AnchorFeed): void {
+    this.unfollow?.();
+    this.feed = feed;
+    this.unfollow = feed.onBatch((batch) => this.onFed(batch));
+    if (this.running) void this.restart(this.generation);
+  }
+
   /** Starts following the log (idempotent). Never throws: a failure is logged and the start retried. */
   async start(): Promise<void> {
     if (this.running) return;
@@ -109,13 +147,12 @@ export class AnchorWriter {
 
   /** Writes an anchor now over what changed since the last one (nothing when nothing changed). */
   flush(): Promise<void> {
-    const generation = this.generation;
-    const turn = this.writing.then(() => this.writeAnchor(generation));
-    this.writing = turn.catch(() => {});
-    return turn;
+    return this.seal() ?? this.writing;
   }
 
   private async halt(): Promise<void> {
+    this.mode = 'off';
+    this.fedMeanwhile = [];
     if (this.timer) clearInterval(this.timer);
     if (this.retry) clearTimeout(this.retry);
     this.timer = null;
@@ -130,58 +167,125 @@ export class AnchorWriter {
     this.pending = new Map();
     this.pendingEvents = 0;
     this.lastSeen = null;
+    // Batches fed from now on are kept: the read below may end before them.
+    this.mode = 'catching-up';
+    this.fedMeanwhile = [];
     try {
       this.key ??= await this.options.key();
       this.chain = await readAnchorChainState(this.options.events);
+      if (this.feed) await this.catchUp(generation);
     } catch (error) {
+      if (generation !== this.generation) return;
+      this.mode = 'off';
+      this.fedMeanwhile = [];
       this.log(`audit anchors: cannot start (${error instanceof Error ? error.message : String(error)}); trying again in ${this.options.schedule.intervalMs} ms`);
       this.retry = setTimeout(() => void this.restart(generation), this.options.schedule.intervalMs);
       this.retry.unref();
       return;
     }
     if (generation !== this.generation || !this.running) return;
-    this.subscription = this.options.events.subscribeToAll(this.chain.upTo ? { fromPosition: this.chain.upTo } : {}, {
-      onEvents: (batch) => this.onEvents(generation, batch),
-      onDropped: (error) => {
-        this.log(`audit anchors: the subscription dropped (${error.message}); starting again from the last anchor`);
-        void this.restart(generation);
-      },
-    });
+    if (this.feed) {
+      const meanwhile = this.fedMeanwhile;
+      this.fedMeanwhile = [];
+      this.mode = 'live';
+      for (const batch of meanwhile) this.take(batch);
+    } else {
+      this.mode = 'live';
+      this.subscription = this.options.events.subscribeToAll(this.chain.upTo ? { fromPosition: this.chain.upTo } : {}, {
+        onEvents: (batch) => this.onEvents(generation, batch),
+        onDropped: (error) => {
+          this.log(`audit anchors: the subscription dropped (${error.message}); starting again from the last anchor`);
+          void this.restart(generation);
+        },
+      });
+    }
     this.timer = setInterval(() => void this.flush().catch(() => {}), this.options.schedule.intervalMs);
     this.timer.unref();
   }
 
-  /** Starts again from the last anchor in the log (after another writer's anchor, a drop, or a failed start). */
-  private async restart(generation: number): Promise<void> {
+  /** Reads `$all` from the last anchor to the end (a fed writer's start: what the feed's batches began after). */
+  private async catchUp(generation: number): Promise<void> {
+    for await (const event of this.options.events.readAll(this.chain.upTo ? { fromPosition: this.chain.upTo } : {})) {
+      if (generation !== this.generation) return;
+      // Sealed anchors are written before the read goes on: it does not run ahead of them by more than one.
+      if (this.note(event)) await this.writing;
+    }
+  }
+
+  /** Starts again from the last anchor in the log (after another writer's anchor, a drop, a failure or a new feed). */
+  private async restart(generation: number, delayMs = 0): Promise<void> {
     if (generation !== this.generation || !this.running) return;
     this.generation++;
     await this.halt();
-    if (this.running) await this.begin();
+    if (!this.running) return;
+    if (delayMs === 0) {
+      await this.begin();
+      return;
+    }
+    const waiting = this.generation;
+    this.retry = setTimeout(() => {
+      if (waiting === this.generation && this.running) void this.begin();
+    }, delayMs);
+    this.retry.unref();
+  }
+
+  /** A batch from the feed: kept while catching up, taken when live, ignored otherwise. */
+  private onFed(batch: readonly RecordedEvent[]): void {
+    if (!this.running) return;
+    if (this.mode === 'catching-up') this.fedMeanwhile.push(batch);
+    else if (this.mode === 'live') this.take(batch);
+  }
+
+  /** The fed events after the last one noted (the feed and the catch-up read overlap; a runner may replay a batch). */
+  private take(batch: readonly RecordedEvent[]): void {
+    for (const event of batch) {
+      if (this.lastSeen !== null && comparePositions(event.position, this.lastSeen) <= 0) continue;
+      this.note(event);
+    }
   }
 
   private async onEvents(generation: number, batch: readonly RecordedEvent[]): Promise<void> {
     for (const event of batch) {
       if (generation !== this.generation) return;
-      this.lastSeen = event.position;
-      if (event.streamId === this.anchorsStream) continue;
-      const link = chainLinkOf(event.metadata);
-      // Events written before chaining carry no hash to pin; a malformed link is `audit verify --log`'s to name.
-      if (link === null || link === 'malformed') continue;
-      this.pending.set(event.streamId, { stream: event.streamId, revision: event.revision.toString(), hash: link.hash });
-      this.pendingEvents++;
-      if (this.pendingEvents >= this.options.schedule.every) await this.flush().catch(() => {});
+      if (this.note(event)) await this.writing;
     }
   }
 
-  private async writeAnchor(generation: number): Promise<void> {
-    const key = this.key;
+  /** Notes the event's head; true when that sealed an anchor (`every` events since the last). */
+  private note(event: RecordedEvent): boolean {
+    this.lastSeen = event.position;
+    if (event.streamId === this.anchorsStream) return false;
+    const link = chainLinkOf(event.metadata);
+    // Events written before chaining carry no hash to pin; a malformed link is `audit verify --log`'s to name.
+    if (link === null || link === 'malformed') return false;
+    this.pending.set(event.streamId, { stream: event.streamId, revision: event.revision.toString(), hash: link.hash });
+    this.pendingEvents++;
+    if (this.pendingEvents < this.options.schedule.every) return false;
+    this.seal()?.catch(() => {});
+    return true;
+  }
+
+  /**
+   * Takes the pending heads, up to the last event noted, for the next anchor (written after those sealed before);
+   * undefined when nothing is pending. Synchronous, so that the heads and `upTo` always match.
+   */
+  private seal(): Promise<void> | undefined {
     const upTo = this.lastSeen;
-    if (generation !== this.generation || !this.running || !key || upTo === null || this.pending.size === 0) return;
-    const heads = [...this.pending.values()];
-    const { sequence, prev } = this.chain;
+    if (!this.running || upTo === null || this.pending.size === 0) return undefined;
+    const sealed: Sealed = { heads: [...this.pending.values()], upTo };
     this.pending = new Map();
     this.pendingEvents = 0;
-    const anchor = signAnchor({ sequence, prev, heads, upTo: positionToString(upTo), at: this.now() }, key.secretKey);
+    const generation = this.generation;
+    const turn = this.writing.then(() => this.writeAnchor(generation, sealed));
+    this.writing = turn.catch(() => {});
+    return turn;
+  }
+
+  private async writeAnchor(generation: number, { heads, upTo }: Sealed): Promise<void> {
+    const key = this.key;
+    if (generation !== this.generation || !this.running || !key) return;
+    const { sequence, prev } = this.chain;
+    const anchor = serverSignAnchor({ sequence, prev, heads, upTo: positionToString(upTo), at: this.now() }, key);
     const data = anchor as unknown as AuditAnchor['data'] & JsonObject;
     try {
       await this.options.events.appendToStream(this.anchorsStream, [{ type: 'AuditAnchor', data, metadata: eventMetadata('AuditAnchor', { now: anchor.at }) }], {
@@ -196,10 +300,10 @@ export class AnchorWriter {
         setImmediate(() => void this.restart(generation));
         return;
       }
-      // Kept for the next anchor, unless a newer head of the stream came meanwhile.
-      for (const head of heads) if (!this.pending.has(head.stream)) this.pending.set(head.stream, head);
-      this.pendingEvents += heads.length;
-      this.log(`audit anchors: anchor ${sequence} could not be appended (${error instanceof Error ? error.message : String(error)}); kept for the next one`);
+      // The anchors sealed after this one must not be appended over its heads' gap: start over from the last anchor
+      // in the log (its `upTo`), which reads these heads again, after the interval.
+      this.log(`audit anchors: anchor ${sequence} could not be appended (${error instanceof Error ? error.message : String(error)}); starting again from the last anchor in ${this.options.schedule.intervalMs} ms`);
+      void this.restart(generation, this.options.schedule.intervalMs);
       throw error;
     }
   }

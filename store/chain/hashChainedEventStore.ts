@@ -1,7 +1,8 @@
 import type { JsonObject } from '../../domain/json';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../eventStore';
 import type { AppendOptions, AppendResult, EventStore, EventToAppend } from '../eventStore';
-import { chainedMetadata, chainLinkOf, GENESIS_HASH, UNCHAINED_PREDECESSOR_HASH } from './encoding';
+import { chainLinkOf, GENESIS_HASH, UNCHAINED_PREDECESSOR_HASH } from './encoding';
+import { serverChainedMetadata } from './serverHash';
 
 /** A stream's last event as far as the chain needs it. */
 type Head = Readonly<{ revision: bigint; hash: string }>;
@@ -104,7 +105,7 @@ class HashChainAppender {
     let prev = head ? head.hash : GENESIS_HASH;
     let revision = head ? head.revision + 1n : 0n;
     const chained = events.map((e): EventToAppend => {
-      const metadata = chainedMetadata({ streamId, revision, type: e.type, data: e.data, metadata: e.metadata ?? {} }, prev) as JsonObject & { chain: { hash: string } };
+      const metadata = serverChainedMetadata({ streamId, revision, type: e.type, data: e.data, metadata: e.metadata ?? {} }, prev) as JsonObject & { chain: { hash: string } };
       prev = metadata.chain.hash;
       revision++;
       return { ...e, metadata };
