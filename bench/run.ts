@@ -36,6 +36,7 @@ import type { LoadResult } from './load';
 import type { BenchHookbase } from './hookbase';
 import { benchLogFile, countEventsByType, createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase, storeStats } from './hookbase';
 import { startLoadGen } from './loadgenClient';
+import type { LoadGen } from './loadgenClient';
 import { measureMultiProcess } from './multiProcess';
 import { newRecord, publish, TARGETS } from './publish';
 import type { Commands, Target } from './protocol';
@@ -49,13 +50,17 @@ import { mib, ms, num, perSecond, renderTable } from './stats';
 
 const FULL_MESSAGES = 1_000_000;
 const QUICK_MESSAGES = 20_000;
+/** Figure 9's ingest→delivered rate with --only 9 (about half of figure 2's peak on the 2-core machine). */
+const DEFAULT_INGEST_RATE = 300;
 
-const USAGE = `usage: npm run bench [-- --quick] [-- --events N] [-- --messages N] [-- --only reads] [-- --dispatcher JSON]
+const USAGE = `usage: npm run bench [-- --quick] [-- --events N] [-- --messages N] [-- --only reads|9] [-- --ingest-rate N] [-- --dispatcher JSON]
   --quick            a shorter run (< 40 s without figure 6): rougher figures
   --events N         also append N small events through the EventStore port, project them, and report RSS after
   --messages N       figure 6 (list pages and stats at scale) seeds N messages × 3 endpoints
                      (default ${FULL_MESSAGES} in a full run, ${QUICK_MESSAGES} with --quick; 0 skips figure 6)
   --only reads       figure 6 alone
+  --only 9           figure 9 alone (inbound ingest, then ingest→delivered at --ingest-rate webhooks/s: default
+                     ${DEFAULT_INGEST_RATE}, since figure 2's peak is not measured then); with --quick, short rounds
   --dispatcher JSON  overrides of the dispatcher's tuning, for profiling (e.g. '{"maxQueuedPerEndpoint":100000}');
                      the figures are then not those of the defaults, and the run says so`;
 
@@ -67,6 +72,7 @@ const { values: flags } = parseArgs({
     dispatcher: { type: 'string' },
     messages: { type: 'string' },
     only: { type: 'string' },
+    'ingest-rate': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -86,11 +92,17 @@ if (!Number.isInteger(readMessages) || readMessages < 0) {
   console.error(`--messages must be a whole number (got "${flags.messages}")\n${USAGE}`);
   process.exit(2);
 }
-if (flags.only !== undefined && flags.only !== 'reads') {
-  console.error(`--only: the only value is "reads" (got "${flags.only}")\n${USAGE}`);
+if (flags.only !== undefined && flags.only !== 'reads' && flags.only !== '9') {
+  console.error(`--only: the values are "reads" and "9" (got "${flags.only}")\n${USAGE}`);
   process.exit(2);
 }
 const ONLY_READS = flags.only === 'reads';
+const ONLY_INGEST = flags.only === '9';
+const ingestRate = flags['ingest-rate'] === undefined ? DEFAULT_INGEST_RATE : Number(flags['ingest-rate']);
+if (!Number.isInteger(ingestRate) || ingestRate < 1 || (flags['ingest-rate'] !== undefined && !ONLY_INGEST)) {
+  console.error(`--ingest-rate must be a whole number ≥ 1, with --only 9 (got "${flags['ingest-rate']}")\n${USAGE}`);
+  process.exit(2);
+}
 
 let dispatcherOverrides: Partial<DispatcherConfig> = {};
 try {
@@ -267,6 +279,12 @@ const main = async (): Promise<void> => {
   const e2eApp = await createApplication(hb, 'bench e2e (one endpoint)');
   await createEndpoint(hb, e2eApp, receiver.url);
   const auth = { 'content-type': 'application/json', authorization: `Bearer ${hb.apiKey}` };
+  if (ONLY_INGEST) {
+    log(`--only 9: figure 9 alone, ingest→delivered at ${ingestRate}/s (figure 2 not measured)`);
+    await ingestFigure(lg, hb, receiver.url, ingestRate);
+    printResults(started);
+    return;
+  }
 
   // 1. sends accepted per second -------------------------------------------------------------------------------
   // Baseline and Hookbase alternate in short rounds, so that a change in the machine's background load hits both.
@@ -436,18 +454,7 @@ const main = async (): Promise<void> => {
   if (L.failed > 0) notes.push(`3. latency: ${L.failed} sends failed: ${L.firstError}`);
 
   // 9. inbound: ingest accepted per second, and ingest→delivered at half the peak rate (bench/ingest.ts) -----------
-  const ingestKoa = await startKoaBaseline();
-  cleanups.push(() => ingestKoa.close());
-  const ingest = await measureIngest(lg, hb, ingestKoa.origin, receiver.url, e2eRate / 2, {
-    clients: CLIENTS, rounds: acceptRounds, roundMs: acceptRoundMs, warmupMs: settings.acceptWarmupMs, maxRequests: settings.acceptMax, latencyMs: settings.latencyMs, drainMs: settings.drainMs,
-  }, log);
-  await ingestKoa.close();
-  await waitDispatcherIdle(hb.events, 10_000);
-  rows.push(...ingest.rows);
-  notes.push(...ingest.notes);
-  Object.assign(record.rounds, ingest.rounds);
-  record.figures.ingestAcceptRatio = ingest.acceptRatio;
-  record.figures.ingestLatencyP99Ms = ingest.latencyP99Ms;
+  await ingestFigure(lg, hb, receiver.url, e2eRate / 2);
 
   // 5 (first part). memory with Hookbase running -----------------------------------------------------------------
   const countsNow = countEventsByType(dataDir);
@@ -639,6 +646,22 @@ const main = async (): Promise<void> => {
   printResults(started);
 };
 
+/** 9. inbound: ingest accepted per second, and ingest→delivered at `halfRate` webhooks/s (bench/ingest.ts). */
+const ingestFigure = async (lg: LoadGen, hb: BenchHookbase, receiverUrl: string, halfRate: number): Promise<void> => {
+  const ingestKoa = await startKoaBaseline();
+  cleanups.push(() => ingestKoa.close());
+  const ingest = await measureIngest(lg, hb, ingestKoa.origin, receiverUrl, halfRate, {
+    clients: CLIENTS, rounds: settings.acceptRounds, roundMs: settings.acceptRoundMs, warmupMs: settings.acceptWarmupMs, maxRequests: settings.acceptMax, latencyMs: settings.latencyMs, drainMs: settings.drainMs,
+  }, log);
+  await ingestKoa.close();
+  await waitDispatcherIdle(hb.events, 10_000);
+  rows.push(...ingest.rows);
+  notes.push(...ingest.notes);
+  Object.assign(record.rounds, ingest.rounds);
+  record.figures.ingestAcceptRatio = ingest.acceptRatio;
+  record.figures.ingestLatencyP99Ms = ingest.latencyP99Ms;
+};
+
 /** 6. list pages and stats at `readMessages` messages (bench/readModels.ts). */
 const readModelsFigure = async (): Promise<void> => {
   if (readMessages === 0) return;
@@ -661,6 +684,11 @@ const printResults = (started: number): void => {
   record.notes = [...notes];
   record.totalMs = totalMs;
   record.loadAverage.after = loadavg();
+  if (ONLY_INGEST) {
+    // A partial run: not published (the chart and the results are for whole runs); its figures are printed.
+    console.log(`not published (--only 9): ${JSON.stringify({ figures: record.figures, rounds: record.rounds })}\nserver log: ${benchLogFile()}`);
+    return;
+  }
   const published = publish(record);
   console.log(`results: ${published.json}\nchart:   ${published.chart}\nserver log: ${benchLogFile()}`);
 };

@@ -101,7 +101,7 @@ export class Dispatcher {
     await ensureDispatcherGroup(this.events, this.config.subscriptionMessageTimeoutMs);
     await this.consumer.start();
     this.poller.start();
-    this.inbound.start();
+    await this.inbound.start();
     this.sweeper = setInterval(() => this.queues.sweep(), 30_000);
     this.sweeper.unref();
     this.shedder = setInterval(() => this.pipeline.shed(), Math.max(25, Math.floor(this.config.maxQueueWaitMs / 4)));
