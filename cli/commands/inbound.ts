@@ -99,11 +99,17 @@ export const addInboundCommands = (program: Command): void => {
   }
 };
 
+/** `listen`: events per page read, pages read at most per look (50,000 events), ids kept to tell new ones. */
+const PAGE = 100;
+const MAX_PAGES_PER_LOOK = 500;
+const SEEN_KEPT = 100_000;
+
 type EventRow = { id: string; status: string; receivedAt: string; contentType: string | null; payload: unknown };
 
 /**
  * `hookbase listen SOURCE --forward URL`: forwards the source's new events to a local service during development.
- * It polls the source's event list (`--interval`, 500 ms by default) from the moment it starts; each new received
+ * It polls the source's event list (`--interval`, 500 ms by default) from the moment it starts, reading back to the
+ * last event it saw (so a burst larger than a page between two looks is forwarded whole); each new received
  * event's payload is POSTed to the URL with its content type, and a line (or a JSON line) says what the service
  * answered. The body is the payload as the API answers it: JSON re-serialised (same keys and values, whitespace not
  * kept), anything else as text. Runs until interrupted.
@@ -124,15 +130,36 @@ export const addListenCommand = (program: Command): void => {
     if (!source) throw new Error(`No source ${sourceRef}`);
     const sourceId = String(source.id);
     const seen = new Set<string>();
-    const page = async (): Promise<EventRow[]> => ((await client.call('GET', `/v1/inbound-events${query({ sourceId, limit: '100' })}`)) as { data: EventRow[] }).data;
-    for (const e of await page()) seen.add(e.id);
+    const remember = (id: string): void => {
+      seen.add(id);
+      // Bounded: the oldest ids go first (the list is read newest first, so they no longer come back).
+      if (seen.size > SEEN_KEPT) for (const old of seen) if (seen.delete(old) && seen.size <= SEEN_KEPT) break;
+    };
+    type EventPage = { data: EventRow[]; nextCursor: string | null };
+    const pageAt = async (cursor: string | undefined): Promise<EventPage> =>
+      (await client.call('GET', `/v1/inbound-events${query({ sourceId, limit: String(PAGE), cursor })}`)) as EventPage;
+    // The list is newest first: read on, page after page, down to an event already seen, so that more than a page
+    // arriving between two looks is forwarded whole.
+    const newSinceLastLook = async (): Promise<EventRow[]> => {
+      const rows: EventRow[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < MAX_PAGES_PER_LOOK; pages++) {
+        const { data, nextCursor } = await pageAt(cursor);
+        rows.push(...data.filter((e) => !seen.has(e.id)));
+        if (nextCursor === null || data.some((e) => seen.has(e.id))) break;
+        cursor = nextCursor;
+      }
+      return rows;
+    };
+    for (const e of (await pageAt(undefined)).data) remember(e.id);
     // On stderr, with --json too: stdout is for the forwarded events only.
     process.stderr.write(`Listening to ${String(source.slug)} (${sourceId}); forwarding to ${opts.forward}\n`);
     const interval = Math.max(50, Number(opts.interval) || 500);
     for (;;) {
-      const fresh = (await page()).filter((e) => !seen.has(e.id) && e.status !== 'rejected').reverse();
+      const fresh = (await newSinceLastLook()).reverse();
       for (const e of fresh) {
-        seen.add(e.id);
+        remember(e.id);
+        if (e.status === 'rejected') continue;
         const body = typeof e.payload === 'string' ? e.payload : JSON.stringify(e.payload ?? null);
         let status: number | null = null;
         let error: string | null = null;

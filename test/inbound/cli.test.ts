@@ -72,4 +72,34 @@ describe('hookbase inbound commands', () => {
       await local.close();
     }
   });
+
+  it('listen forwards every event of a burst larger than a page (100) that arrives between two looks', async () => {
+    const local = await startReceiver();
+    const source = json<{ id: string; slug: string; ingestUrl: string }>(await runCli(['sources', 'create', '--name', 'Burst', '--json'], env));
+    const child = startCli(['listen', source.slug, '--forward', local.url, '--interval', '3000', '--json'], env);
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      await eventually(async () => err.includes('Listening to burst'), 15_000);
+      const BURST = 130;
+      const ids: string[] = [];
+      for (let i = 0; i < BURST; i += 10) {
+        const batch = await Promise.all(
+          Array.from({ length: Math.min(10, BURST - i) }, async (_, j) => {
+            const res = await fetch(source.ingestUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: i + j }) });
+            expect(res.status).toBe(202);
+            return ((await res.json()) as { id: string }).id;
+          }),
+        );
+        ids.push(...batch);
+      }
+      const forwarded = await local.waitFor(BURST, 30_000);
+      // Each once, and only these (the old listen read the newest 100 only: 30 were never forwarded).
+      expect(new Set(forwarded.map((f) => String(f.headers['x-hookbase-event-id'])))).toEqual(new Set(ids));
+      expect(forwarded).toHaveLength(BURST);
+    } finally {
+      child.kill('SIGKILL');
+      await local.close();
+    }
+  }, 60_000);
 });
