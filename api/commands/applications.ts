@@ -13,7 +13,7 @@ import { StreamNotFoundError, WrongExpectedVersionError } from '../../store/even
 import { collections } from '../../projections/readModels';
 import type { ApplicationDoc, EndpointDoc } from '../../projections/readModels';
 import type { ApiDeps } from '../deps';
-import { metadataOf, readYourWrites, requireApplication } from './common';
+import { metadataOf, readBack, readYourWrites, requireApplication } from './common';
 
 export type ApplicationIn = { name: string; uid?: string | null; metadata?: JsonObject };
 
@@ -32,7 +32,7 @@ const uidOwner = async (deps: ApiDeps, uid: string): Promise<string | null> => {
 const appendCreated = async (deps: ApiDeps, command: CreateApplication): Promise<ApplicationDoc> => {
   const { position } = await handleCommand(deps.events, streams.application(command.data.applicationId), applicationDecider, command);
   await readYourWrites(deps, position);
-  return requireApplication(deps, command.data.applicationId);
+  return readBack(() => requireApplication(deps, command.data.applicationId));
 };
 
 /**
@@ -103,7 +103,7 @@ export const updateApplication = async (deps: ApiDeps, idOrUid: string, patch: {
     metadata: metadataOf(deps),
   });
   await readYourWrites(deps, position);
-  return requireApplication(deps, app.id);
+  return readBack(() => requireApplication(deps, app.id));
 };
 
 /** Disabling stops deliveries of the application's new messages (they fan out to no endpoint) until it is enabled. */
@@ -118,7 +118,7 @@ export const setApplicationDisabled = async (deps: ApiDeps, idOrUid: string, dis
       : { type: 'EnableApplication', data: { applicationId: app.id }, metadata: metadataOf(deps) },
   );
   await readYourWrites(deps, position);
-  return requireApplication(deps, app.id);
+  return readBack(() => requireApplication(deps, app.id));
 };
 
 /** Deleting an application deletes its endpoints too: they stop receiving, pending retries included. */

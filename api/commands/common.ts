@@ -1,5 +1,5 @@
 import type { CommandMetadata } from '../../domain/decider';
-import { notFound, validationError } from '../../domain/errors';
+import { DomainError, notFound, validationError } from '../../domain/errors';
 import type { Position } from '../../store/eventStore';
 import { comparePositions, positionFromString, positionToString } from '../../store/eventStore';
 import { collections } from '../../projections/readModels';
@@ -18,6 +18,23 @@ export const readYourWrites = async (deps: ApiDeps, position: Position | null): 
   noteAppended(deps, position);
   const caughtUp = await deps.progress.waitFor(position, deps.config.readYourWritesTimeoutMs);
   if (!caughtUp) deps.log(`read models are behind: a command answered before its events were projected`);
+};
+
+/**
+ * Reads back what this process has just written and waited for (readYourWrites). On a store that shows a commit's
+ * writes together (SQLite, MongoDB) the first read finds it. jongodb, the MongoDB wire server of the test suite,
+ * shows a committed batch one collection at a time (docs/production.md), so the progress document can announce a
+ * write that a read misses for a moment: a not-found is read again, for about 1.3 s at most, before it is answered.
+ */
+export const readBack = async <T>(read: () => Promise<T>): Promise<T> => {
+  for (let delayMs = 10; ; delayMs *= 2) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof DomainError && error.kind === 'not_found') || delayMs > 640) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
 };
 
 /** The newest position this process (this thread's API) appended, per event store: what a miss waits for. */

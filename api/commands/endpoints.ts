@@ -9,7 +9,7 @@ import { collections } from '../../projections/readModels';
 import type { EndpointDoc, EventTypeDoc } from '../../projections/readModels';
 import type { ApiDeps } from '../deps';
 import { assertPublicUrl } from '../ssrf';
-import { findAfterOwnWrites, metadataOf, readYourWrites, requireApplication } from './common';
+import { findAfterOwnWrites, metadataOf, readBack, readYourWrites, requireApplication } from './common';
 
 export type EndpointIn = EndpointInput & { disabled?: boolean };
 export type EndpointPatch = Partial<EndpointIn>;
@@ -50,9 +50,11 @@ const newSubscriptionIds = (eventTypes: readonly string[] | undefined): string[]
 export const runEndpointCommand = async (deps: ApiDeps, endpointId: string, command: EndpointCommand): Promise<EndpointDoc> => {
   const { position } = await handleCommand(deps.events, streams.endpoint(endpointId), endpointDecider, command);
   await readYourWrites(deps, position);
-  const doc = await deps.reads.collection<EndpointDoc>(collections.endpoints).get(endpointId);
-  if (!doc) throw notFound('endpoint', endpointId);
-  return doc;
+  return readBack(async () => {
+    const doc = await deps.reads.collection<EndpointDoc>(collections.endpoints).get(endpointId);
+    if (!doc) throw notFound('endpoint', endpointId);
+    return doc;
+  });
 };
 
 export const createEndpoint = async (deps: ApiDeps, appIdOrUid: string, input: EndpointIn): Promise<{ endpoint: EndpointDoc; secret: string }> => {

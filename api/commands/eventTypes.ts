@@ -7,7 +7,7 @@ import { collections } from '../../projections/readModels';
 import type { EventTypeDoc } from '../../projections/readModels';
 import type { ApiDeps } from '../deps';
 import { compilePayloadSchema } from '../validation';
-import { findAfterOwnWrites, metadataOf, readYourWrites } from './common';
+import { findAfterOwnWrites, metadataOf, readBack, readYourWrites } from './common';
 
 export type EventTypeIn = CreateEventType['data'];
 export type EventTypePatch = Omit<UpdateEventType['data'], 'name'>;
@@ -21,7 +21,7 @@ export const requireEventType = async (deps: ApiDeps, name: string): Promise<Eve
 const run = async (deps: ApiDeps, name: string, command: Parameters<typeof eventTypeDecider.decide>[0]): Promise<EventTypeDoc> => {
   const { position } = await handleCommand(deps.events, streams.eventType(name), eventTypeDecider, command);
   await readYourWrites(deps, position);
-  return requireEventType(deps, name);
+  return readBack(() => requireEventType(deps, name));
 };
 
 export const createEventType = async (deps: ApiDeps, input: EventTypeIn): Promise<EventTypeDoc> => {

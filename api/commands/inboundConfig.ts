@@ -27,7 +27,7 @@ import { handleCommand } from '../../store/commandHandler';
 import { WrongExpectedVersionError } from '../../store/eventStore';
 import type { ApiDeps } from '../deps';
 import { assertPublicUrl } from '../ssrf';
-import { findAfterOwnWrites, metadataOf, readYourWrites } from './common';
+import { findAfterOwnWrites, metadataOf, readBack, readYourWrites } from './common';
 
 // The inbound half's configuration commands: sources, destinations, routes, filters, transforms, schemas. The /v1
 // routers and the cloud-compatible /api both call these (docs/inbound.md); each appends to its aggregate's stream,
@@ -96,7 +96,7 @@ export const updateSource = async (deps: ApiDeps, id: string, input: Partial<Sou
   }
   const { position } = await handleCommand(deps.events, streams.source(id), sourceDecider, { type: 'UpdateSource', data: { ...rest, sourceId: id }, metadata });
   await readYourWrites(deps, position);
-  return requireSource(deps, id);
+  return readBack(() => requireSource(deps, id));
 };
 
 /** A new signing secret, answered once. */
@@ -152,7 +152,7 @@ export const createDestination = async (deps: ApiDeps, input: DestinationIn): Pr
   await guardUrl(deps, rest.url);
   const { position } = await handleCommand(deps.events, streams.destination(destinationId), destinationDecider, command, { expectedRevision: 'no_stream' });
   await readYourWrites(deps, position);
-  return requireDestination(deps, destinationId);
+  return readBack(() => requireDestination(deps, destinationId));
 };
 
 export const updateDestination = async (deps: ApiDeps, id: string, input: Partial<DestinationIn>): Promise<DestinationDoc> => {
@@ -167,7 +167,7 @@ export const updateDestination = async (deps: ApiDeps, id: string, input: Partia
     metadata: metadataOf(deps),
   });
   await readYourWrites(deps, position);
-  return requireDestination(deps, id);
+  return readBack(() => requireDestination(deps, id));
 };
 
 export const deleteDestination = async (deps: ApiDeps, id: string): Promise<void> => {
@@ -206,7 +206,7 @@ export const createRoute = async (deps: ApiDeps, input: RouteIn): Promise<RouteD
   await requireReferences(deps, input);
   const { position } = await handleCommand(deps.events, streams.route(routeId), routeDecider, command, { expectedRevision: 'no_stream' });
   await readYourWrites(deps, position);
-  return requireRoute(deps, routeId);
+  return readBack(() => requireRoute(deps, routeId));
 };
 
 export const updateRoute = async (deps: ApiDeps, id: string, input: Partial<RouteIn>): Promise<RouteDoc> => {
@@ -214,7 +214,7 @@ export const updateRoute = async (deps: ApiDeps, id: string, input: Partial<Rout
   await requireReferences(deps, input);
   const { position } = await handleCommand(deps.events, streams.route(id), routeDecider, { type: 'UpdateRoute', data: { ...input, routeId: id }, metadata: metadataOf(deps) });
   await readYourWrites(deps, position);
-  return requireRoute(deps, id);
+  return readBack(() => requireRoute(deps, id));
 };
 
 export const deleteRoute = async (deps: ApiDeps, id: string): Promise<void> => {
@@ -246,14 +246,14 @@ export const createFilter = async (deps: ApiDeps, input: FilterInput): Promise<F
   const id = newId('flt');
   const { position } = await handleCommand(deps.events, streams.filter(id), filterDecider, { type: 'CreateFilter', data: { ...input, id }, metadata: metadataOf(deps) }, { expectedRevision: 'no_stream' });
   await readYourWrites(deps, position);
-  return requireFilter(deps, id);
+  return readBack(() => requireFilter(deps, id));
 };
 
 export const updateFilter = async (deps: ApiDeps, id: string, input: FilterInput): Promise<FilterDoc> => {
   await requireFilter(deps, id);
   const { position } = await handleCommand(deps.events, streams.filter(id), filterDecider, { type: 'UpdateFilter', data: { ...input, id }, metadata: metadataOf(deps) });
   await readYourWrites(deps, position);
-  return requireFilter(deps, id);
+  return readBack(() => requireFilter(deps, id));
 };
 
 export const deleteFilter = async (deps: ApiDeps, id: string): Promise<void> => {
@@ -280,7 +280,7 @@ export const createTransform = async (deps: ApiDeps, input: TransformInput): Pro
   await requireCompiles(requireTransformType('transformType', input.transformType ?? 'jsonata'), input.code ?? '');
   const { position } = await handleCommand(deps.events, streams.transform(id), transformDecider, command, { expectedRevision: 'no_stream' });
   await readYourWrites(deps, position);
-  return requireTransform(deps, id);
+  return readBack(() => requireTransform(deps, id));
 };
 
 export const updateTransform = async (deps: ApiDeps, id: string, input: TransformInput): Promise<TransformDoc> => {
@@ -290,7 +290,7 @@ export const updateTransform = async (deps: ApiDeps, id: string, input: Transfor
   }
   const { position } = await handleCommand(deps.events, streams.transform(id), transformDecider, { type: 'UpdateTransform', data: { ...input, id }, metadata: metadataOf(deps) });
   await readYourWrites(deps, position);
-  return requireTransform(deps, id);
+  return readBack(() => requireTransform(deps, id));
 };
 
 export const deleteTransform = async (deps: ApiDeps, id: string): Promise<void> => {
@@ -330,7 +330,7 @@ export const createSchema = async (deps: ApiDeps, input: SchemaInput): Promise<S
   requireAjvSchema(input.jsonSchema);
   const { position } = await handleCommand(deps.events, streams.schema(id), schemaDecider, command, { expectedRevision: 'no_stream' });
   await readYourWrites(deps, position);
-  return requireSchema(deps, id);
+  return readBack(() => requireSchema(deps, id));
 };
 
 export const updateSchema = async (deps: ApiDeps, id: string, input: SchemaInput): Promise<SchemaDoc> => {
@@ -338,7 +338,7 @@ export const updateSchema = async (deps: ApiDeps, id: string, input: SchemaInput
   if (input.jsonSchema !== undefined) requireAjvSchema(input.jsonSchema);
   const { position } = await handleCommand(deps.events, streams.schema(id), schemaDecider, { type: 'UpdateSchema', data: { ...input, id }, metadata: metadataOf(deps) });
   await readYourWrites(deps, position);
-  return requireSchema(deps, id);
+  return readBack(() => requireSchema(deps, id));
 };
 
 export const deleteSchema = async (deps: ApiDeps, id: string): Promise<void> => {

@@ -9,7 +9,7 @@ import type { InboundAttemptDoc, InboundDeliveryDoc, InboundEventDoc } from '../
 import { handleCommand } from '../../store/commandHandler';
 import { StreamNotFoundError } from '../../store/eventStore';
 import type { ApiDeps } from '../deps';
-import { findAfterOwnWrites, metadataOf, readYourWrites } from './common';
+import { findAfterOwnWrites, metadataOf, readBack, readYourWrites } from './common';
 
 // Inbound events, deliveries and the dead-letter queue: reads with their history, replays, retries and discards.
 
@@ -65,7 +65,7 @@ export const retryInboundDelivery = async (deps: ApiDeps, id: string): Promise<I
   await requireInboundDelivery(deps, id);
   const { position } = await handleCommand(deps.events, streams.inboundDelivery(id), inboundDeliveryDecider, { type: 'RequestInboundRetry', data: { deliveryId: id }, metadata: metadataOf(deps) });
   await readYourWrites(deps, position);
-  return requireInboundDelivery(deps, id);
+  return readBack(() => requireInboundDelivery(deps, id));
 };
 
 export const discardInboundDelivery = async (deps: ApiDeps, id: string): Promise<void> => {

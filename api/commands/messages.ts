@@ -20,7 +20,7 @@ import { HttpError } from '../errors';
 import type { Position } from '../../store/eventStore';
 import { activeTracing } from '../../observability/tracing';
 import { passesFilter } from './subscriptionFilters';
-import { findAfterOwnWrites, metadataOf, noteAppended, readYourWrites, requireApplication } from './common';
+import { findAfterOwnWrites, metadataOf, noteAppended, readBack, readYourWrites, requireApplication } from './common';
 
 /**
  * `endpointIds` (the compat surface's send-event): only these of the subscribed endpoints receive it. `labels`:
@@ -272,7 +272,7 @@ export const retryOutbound = async (deps: ApiDeps, appIdOrUid: string, outboundI
     metadata: metadataOf(deps),
   });
   await readYourWrites(deps, position);
-  return requireOutbound(deps, app.id, outboundId);
+  return readBack(() => requireOutbound(deps, app.id, outboundId));
 };
 
 export type HistoryEntry = { stream: string; revision: string; position: string; type: string; recordedAt: string; data: JsonValue };

@@ -9,7 +9,7 @@ import { collections } from '../../projections/readModels';
 import type { PortalTokenDoc } from '../../projections/readModels';
 import { hashCredential } from '../auth';
 import type { ApiDeps } from '../deps';
-import { findAfterOwnWrites, metadataOf, readYourWrites, requireApplication } from './common';
+import { findAfterOwnWrites, metadataOf, readBack, readYourWrites, requireApplication } from './common';
 
 export const MAX_PORTAL_TOKEN_SECONDS = 30 * 86_400;
 export const TOKEN_PREFIX_LENGTH = 13; // "whpt_" and 8 characters: enough to tell tokens apart, far too few to guess one
@@ -68,7 +68,7 @@ export const createPortalToken = async (
     metadata: metadataOf(deps),
   });
   await readYourWrites(deps, position);
-  const doc = await requirePortalToken(deps, app.id, tokenId);
+  const doc = await readBack(() => requirePortalToken(deps, app.id, tokenId));
   return { ...portalTokenView(doc, deps.now()), token, url: magicLink(deps.config.publicUrl, token) };
 };
 
