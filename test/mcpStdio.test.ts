@@ -133,6 +133,16 @@ const valuesNamed = (tree: unknown, name: string, found: unknown[] = []): unknow
   return found;
 };
 
+/** The items of every list in `tree` that one item has a key `name` in: each must have it (a list's items lose no field). */
+const itemsLacking = (tree: unknown, name: string, lacking: unknown[] = []): unknown[] => {
+  if (Array.isArray(tree)) {
+    const has = (item: unknown): boolean => item !== null && typeof item === 'object' && Object.keys(item).some((key) => norm(key) === norm(name));
+    if (tree.some(has)) lacking.push(...tree.filter((item) => !has(item)));
+    for (const item of tree) itemsLacking(item, name, lacking);
+  } else if (tree !== null && typeof tree === 'object') for (const value of Object.values(tree)) itemsLacking(value, name, lacking);
+  return lacking;
+};
+
 const at = (tree: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, p) => (v === null || typeof v !== 'object' ? undefined : (v as Record<string, unknown>)[p]), tree);
 
 /** The read models answer flags as 1/0 where the tools convert them to booleans: both say the same. */
@@ -234,7 +244,10 @@ const problemsOf = (t: ToolCase, s: ToolState, result: McpToolResult, out: Recor
   for (const path of t.reads.filter((p) => p !== 'data')) {
     const leaf = leafOf(path);
     const alias = ALIASES[norm(leaf)];
-    if (!hidden.has(norm(leaf)) && valuesNamed(out, leaf).length === 0 && (alias === undefined || valuesNamed(out, alias).length === 0)) problems.push(`reads ${path}: not in the answer`);
+    if (hidden.has(norm(leaf))) continue;
+    const name = valuesNamed(out, leaf).length === 0 && alias !== undefined ? alias : leaf;
+    if (valuesNamed(out, name).length === 0) problems.push(`reads ${path}: not in the answer`);
+    else if (path.includes('[]') && itemsLacking(out, name).length > 0) problems.push(`reads ${path}: not in every item of the list`);
   }
   for (const [path, value] of t.echoes?.(s) ?? []) {
     const leaf = leafOf(path);
