@@ -299,8 +299,9 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
     keep: (b, s) => { s.event = id(b, 'events', '0', 'id'); },
   },
   { tool: 'hookbase_get_event', source: 'src/tools/events.ts', request: (s) => ({ method: 'GET', path: `/events/${s.event}` }), reads: ['event.id', 'event.source_id', 'event.headers', 'event.payload', 'event.deliveries'] },
-  // get_event_debug: the event, then its source (by the event's camelCase sourceId), to build a cURL to the ingest URL.
-  { tool: 'hookbase_get_event_debug', source: 'src/tools/events.ts', request: (s) => ({ method: 'GET', path: `/events/${s.event}` }), reads: ['event.id', 'event.sourceId', 'event.headers'] },
+  // get_event_debug: the event, then its source (by the event's camelCase sourceId), to build a cURL to the ingest URL
+  // with the payload it takes from beside `event` (top-level `payload`, mcp-server 5e44dfe).
+  { tool: 'hookbase_get_event_debug', source: 'src/tools/events.ts', request: (s) => ({ method: 'GET', path: `/events/${s.event}` }), reads: ['event.id', 'event.sourceId', 'event.headers', 'payload'] },
   {
     tool: 'hookbase_list_deliveries', source: 'src/tools/deliveries.ts', request: (s) => ({ method: 'GET', path: `/deliveries?limit=10&eventId=${s.event}` }),
     reads: [...each('deliveries', ['id', 'event_id', 'route_id', 'destination_id', 'status', 'attempt_count', 'created_at']), 'total', 'hasMore'],

@@ -262,12 +262,14 @@ export const inboundCompatRoutes: AnyRoute[] = [
     },
   }),
   defineRoute({
-    operationId: 'api.inboundEvent.get', method: 'GET', path: '/api/events/{id}', summary: 'An inbound event with its deliveries: {event}', auth: 'admin', response: { status: 200 },
+    operationId: 'api.inboundEvent.get', method: 'GET', path: '/api/events/{id}', summary: 'An inbound event with its deliveries: {event, deliveries, payload}', auth: 'admin', response: { status: 200 },
     handle: async ({ deps, params }) => {
       const event = await requireInboundEvent(deps, params.id ?? '');
       const deliveries = (await deliveriesOfEvent(deps, event.id)).map(deliveryJson);
       // The SDK's events.get takes the deliveries from beside `event` (it replaces event.deliveries with them); the MCP reads them inside.
-      return { status: 200, body: { event: { ...eventJson(event), deliveries }, deliveries } };
+      // The MCP's get_event_debug takes the payload from beside `event` (mcp-server src/tools/events.ts), get_event inside.
+      const json = eventJson(event);
+      return { status: 200, body: { event: { ...json, deliveries }, deliveries, payload: json.payload ?? null } };
     },
   }),
   defineRoute<undefined, PageQuery>({
