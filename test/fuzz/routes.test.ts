@@ -18,7 +18,7 @@ import type { FuzzRequest, Operation, Pools } from './routeFuzz';
  */
 const LONG = process.env.HOOKBASE_FUZZ === 'long';
 const SEED = Number(process.env.HOOKBASE_FUZZ_SEED ?? (LONG ? Date.now() % 2 ** 31 : 20261129));
-const RUNS_PER_ROUTE = Number(process.env.HOOKBASE_FUZZ_RUNS ?? (LONG ? 500 : 25));
+const RUNS_PER_ROUTE = Number(process.env.HOOKBASE_FUZZ_RUNS ?? (LONG ? 500 : 15));
 const REQUEST_TIMEOUT_MS = 10_000;
 
 // Every role, so that the routes that wait for a delivery's first attempt (endpoint test and verify) answer at once:
