@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useCompatServer } from './compatClient';
 import { expectCompatError, missingPaths, valuesAt } from './compatShapes';
-import { INBOUND_NOT_YET, INBOUND_TOOLS, NOT_OFFERED_TOOLS, OUTBOUND_TOOLS } from './mcpTools';
+import { ensureFailingDestination, INBOUND_NOT_YET, INBOUND_TOOLS, NOT_OFFERED_TOOLS, OUTBOUND_TOOLS } from './mcpTools';
 import type { Req, ToolState } from './mcpTools';
 
 const { ctx, api, expectDriven } = useCompatServer();
@@ -39,12 +39,7 @@ describe('the official MCP server, tool by tool (mcp-server src/tools/*.ts)', ()
         expect(ingest.status, await ingest.text()).toBeLessThan(300);
         state.ingested = 'yes';
       }
-      if (t.tool === 'hookbase_replay_with_edit' && state.failingDestination === undefined) {
-        // A destination that answers 500 with no retry: the edited replay sent there fails and forms a cluster.
-        const made = await api('POST', `${ORG}/destinations`, { name: 'Failing service', type: 'http', url: ctx.failing.url, retryCount: 0 });
-        expect(made.status, made.text).toBe(201);
-        state.failingDestination = String((made.body as { destination: { id: string } }).destination.id);
-      }
+      if (t.tool === 'hookbase_replay_with_edit') await ensureFailingDestination(api, state, ctx.failing.url);
       const req = t.request(state);
       let res = await api(req.method, url(req), req.body);
       // A read of what a send just started waits for the delivery (the read models follow the log).

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCompatServer } from './compatClient';
 import { McpStdioClient } from './mcpStdioClient';
 import type { JsonSchema, McpTool, McpToolResult } from './mcpStdioClient';
-import { INBOUND_TOOLS, NOT_OFFERED_TOOLS, OUTBOUND_TOOLS } from './mcpTools';
+import { ensureFailingDestination, INBOUND_TOOLS, NOT_OFFERED_TOOLS, OUTBOUND_TOOLS } from './mcpTools';
 import type { Req, ToolCase, ToolState } from './mcpTools';
 import { spawnRecorded } from './wire/children';
 
@@ -345,12 +345,7 @@ describeOrSkip(title, () => {
         expect(ingest.status, await ingest.text()).toBeLessThan(300);
         state.ingested = 'yes';
       }
-      if (t.tool === 'hookbase_replay_with_edit' && state.failingDestination === undefined) {
-        // A destination that answers 500 with no retry: the edited replay sent there fails and forms a cluster.
-        const made = await api('POST', `${ORG}/destinations`, { name: 'Failing service', type: 'http', url: ctx.failing.url, retryCount: 0 });
-        expect(made.status, made.text).toBe(201);
-        state.failingDestination = String((made.body as { destination: { id: string } }).destination.id);
-      }
+      if (t.tool === 'hookbase_replay_with_edit') await ensureFailingDestination(api, state, ctx.failing.url);
       const req = t.request(state);
       const args = servedArgs(toolNamed(t.tool), req, state);
       let result = await call(t.tool, args);

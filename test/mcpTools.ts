@@ -341,3 +341,17 @@ export const INBOUND_TOOLS: readonly ToolCase[] = [
 
 /** Inbound tools not served yet: none since the four recovery tools (api/commands/inboundRecovery.ts). */
 export const INBOUND_NOT_YET: readonly string[] = [];
+
+/** The compat server's `api` call, as test/compatClient.ts makes it. */
+type ApiCall = (method: string, path: string, body?: unknown) => Promise<{ status: number; text: string; body: unknown }>;
+
+/**
+ * Before `hookbase_replay_with_edit`: a destination that answers 500 with no retry (at `failingUrl`), so that the
+ * edited replay sent there fails and forms a cluster for the cluster tools next. Once per state.
+ */
+export const ensureFailingDestination = async (api: ApiCall, state: ToolState, failingUrl: string): Promise<void> => {
+  if (state.failingDestination !== undefined) return;
+  const made = await api('POST', '/api/organizations/org_default/destinations', { name: 'Failing service', type: 'http', url: failingUrl, retryCount: 0 });
+  if (made.status !== 201) throw new Error(`the failing destination was not created: ${made.status} ${made.text}`);
+  state.failingDestination = String((made.body as { destination: { id: string } }).destination.id);
+};

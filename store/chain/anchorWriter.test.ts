@@ -3,13 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { streams } from '../../domain/streams';
 import { anchorHash, anchorHeaderOf, verifyAnchor } from '../../sdk/src/audit/anchor.js';
 import type { AnchorData } from '../../sdk/src/audit/anchor.js';
 import { SqliteEventStore } from '../embedded/sqliteEventStore';
-import type { EventStore } from '../eventStore';
 import { loadOrCreateAnchorKey, readAnchorKeyEvent } from './anchorKey';
 import { AnchorWriter } from './anchorWriter';
+import { anchorsOf, append, until } from './anchorTestSupport';
 import { withHashChain } from './hashChainedEventStore';
 import { verifyLog } from './verifyLog';
 
@@ -25,30 +24,6 @@ const newStore = (): { file: string; open: () => SqliteEventStore } => {
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
-
-const anchorsOf = async (events: EventStore): Promise<AnchorData[]> => {
-  const found: AnchorData[] = [];
-  try {
-    for await (const e of events.readStream(streams.auditAnchors())) found.push(e.data as unknown as AnchorData);
-  } catch {
-    // no anchors yet
-  }
-  return found;
-};
-
-const until = async <T>(probe: () => Promise<T | false>, timeoutMs = 10_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== false) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
-
-const append = async (events: EventStore, stream: string, n: number): Promise<void> => {
-  for (let i = 0; i < n; i++) await events.appendToStream(stream, [{ type: 'Thing', data: { i } }], { expectedRevision: 'any' });
-};
 
 describe('AnchorWriter', () => {
   const masterKey = randomBytes(32);

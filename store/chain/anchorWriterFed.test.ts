@@ -16,6 +16,7 @@ import type { EventStore } from '../eventStore';
 import { positionToString } from '../eventStore';
 import { loadOrCreateAnchorKey } from './anchorKey';
 import { AnchorWriter } from './anchorWriter';
+import { anchorsOf, append, until } from './anchorTestSupport';
 import { withHashChain } from './hashChainedEventStore';
 import { verifyLog } from './verifyLog';
 
@@ -53,30 +54,6 @@ const openProcess = () => {
     await ops.close();
   };
   return { events, reads, ops, subscribers, close };
-};
-
-const anchorsOf = async (events: EventStore): Promise<AnchorData[]> => {
-  const found: AnchorData[] = [];
-  try {
-    for await (const e of events.readStream(streams.auditAnchors())) found.push(e.data as unknown as AnchorData);
-  } catch {
-    // no anchors yet
-  }
-  return found;
-};
-
-const until = async <T>(probe: () => Promise<T | false>, timeoutMs = 10_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== false) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
-
-const append = async (events: EventStore, stream: string, n: number): Promise<void> => {
-  for (let i = 0; i < n; i++) await events.appendToStream(stream, [{ type: 'Thing', data: { i } }], { expectedRevision: 'any' });
 };
 
 /** Every chained stream's last revision in the log. */
