@@ -1,3 +1,4 @@
+import { upcast } from '../domain/events';
 import { categories } from '../domain/streams';
 import type { InboundDueDoc } from '../projections/readModels';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../store/eventStore';
@@ -101,15 +102,13 @@ export class InboundFeed {
   private async handle(batch: readonly RecordedEvent[]): Promise<void> {
     const received: string[] = [];
     const created: InboundDueDoc[] = [];
-    for (const event of batch) {
-      if (event.type === 'InboundEventReceived') {
-        received.push(event.streamId.slice(categories.inbound.length));
-      } else if (event.type === 'InboundDeliveryCreated') {
-        const d = event.data as { deliveryId?: unknown; destinationIds?: unknown; createdAt?: unknown };
-        const destinationId = Array.isArray(d.destinationIds) ? d.destinationIds[0] : undefined;
-        if (typeof d.deliveryId === 'string' && typeof destinationId === 'string') {
-          created.push({ id: d.deliveryId, destinationId, attemptNumber: 1, dueAt: typeof d.createdAt === 'string' ? d.createdAt : event.created.toISOString() });
-        }
+    for (const recorded of batch) {
+      const event = upcast(recorded.type, recorded.data, recorded.metadata);
+      if (event?.type === 'InboundEventReceived') {
+        received.push(event.data.inboundEventId);
+      } else if (event?.type === 'InboundDeliveryCreated') {
+        const destinationId = event.data.destinationIds[0];
+        if (destinationId !== undefined) created.push({ id: event.data.deliveryId, destinationId, attemptNumber: 1, dueAt: event.data.createdAt });
       }
     }
     const lastEvent = batch[batch.length - 1];
