@@ -56,6 +56,11 @@ const pageOf = async <D extends Document>(
   return { items, total: docs.length, page: Math.floor(offset / pageSize) + 1, pageSize, hasMore: offset + pageSize < docs.length || cursor !== undefined, offset };
 };
 
+type Paged = Awaited<ReturnType<typeof pageOf>>;
+/** The clients' page envelope: `pagination` (the page style), and `total`/`limit`/`offset`/`hasMore` (the SDK's events and deliveries lists). */
+const paginationOf = (p: Paged): JsonObject => ({ total: p.total, page: p.page, pageSize: p.pageSize });
+const trafficPage = (many: string, p: Paged): JsonObject => ({ [many]: p.items, total: p.total, limit: p.pageSize, offset: p.offset, hasMore: p.hasMore, pagination: paginationOf(p) });
+
 type Kind<D extends Document> = {
   one: string;
   many: string;
@@ -84,7 +89,7 @@ const crud = <D extends Document>(k: Kind<D>): AnyRoute[] => [
       const where = Object.fromEntries((k.filters ?? []).filter((f) => query[f] !== undefined).map((f) => [f, String(query[f])]));
       const p = await pageOf<D>(deps, k.def, 'createdAt', where, query, (d) => k.out(deps, d));
       const items = await Promise.all(p.items.map((item) => withExtra(k, deps, item)));
-      return { status: 200, body: { [k.many]: items, pagination: { total: p.total, page: p.page, pageSize: p.pageSize } } };
+      return { status: 200, body: { [k.many]: items, pagination: paginationOf(p) } };
     },
   }),
   defineRoute<Record<string, JsonValue>>({
@@ -258,7 +263,7 @@ export const inboundCompatRoutes: AnyRoute[] = [
       const where = Object.fromEntries((['sourceId', 'status'] as const).filter((f) => query[f] !== undefined).map((f) => [f, String(query[f])]));
       const p = await pageOf<InboundEventDoc>(deps, collections.inboundEvents, 'receivedAt', where, query, eventJson);
       // The SDK's events.list reads `limit` and `offset` (hasMore is offset + limit < total).
-      return { status: 200, body: { events: p.items, total: p.total, limit: p.pageSize, offset: p.offset, hasMore: p.hasMore, pagination: { total: p.total, page: p.page, pageSize: p.pageSize } } };
+      return { status: 200, body: trafficPage('events', p) };
     },
   }),
   defineRoute({
@@ -280,7 +285,7 @@ export const inboundCompatRoutes: AnyRoute[] = [
       const where = Object.fromEntries(Object.entries(names).filter(([f]) => query[f] !== undefined).map(([f, key]) => [key, String(query[f])]));
       const p = await pageOf<InboundDeliveryDoc>(deps, collections.inboundDeliveries, 'createdAt', where, query, deliveryJson);
       // The SDK's deliveries.list reads `limit` and `offset` (hasMore is a full page).
-      return { status: 200, body: { deliveries: p.items, total: p.total, limit: p.pageSize, offset: p.offset, hasMore: p.hasMore, pagination: { total: p.total, page: p.page, pageSize: p.pageSize } } };
+      return { status: 200, body: trafficPage('deliveries', p) };
     },
   }),
   defineRoute({
