@@ -154,7 +154,9 @@ describe('a rebuild requested from an API-only process', () => {
       // A message answers with its deliveries' status: compare once they all ended.
       const before = await eventually(async () => {
         const answers = await appAnswers(api, appId);
-        return answers.outbound.length === 10 && answers.outbound.every((o) => o.status === 'success') ? answers : undefined;
+        // The messages list is read before the outbound list: both must show every delivery ended.
+        const messagesEnded = answers.messages.every((m) => (m.outbound as { status: string }[] | undefined)?.every((o) => o.status === 'success') ?? false);
+        return answers.outbound.length === 10 && answers.outbound.every((o) => o.status === 'success') && messagesEnded ? answers : undefined;
       });
       expect((await api.request('GET', '/v1/admin/projections')).status).toBe(404);
       const requested = await api.request('POST', '/v1/admin/projections/rebuild', { names: ['messages'] });
