@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { FlexibleRateLimiter } from '../api/rateLimit';
+import { openWalDatabase } from '../store/embedded/walDatabase';
 
 /** The data dir's file of operational state: leases, idempotency answers, rate-limit counters (not read models). */
 export const OPERATIONAL_FILE = 'operational.db';
@@ -12,11 +13,8 @@ export const OPERATIONAL_FILE = 'operational.db';
  * own: the library runs its statements on a better-sqlite3 handle.
  */
 export const openOperationalRateLimiter = (dataDir: string, file: string): Readonly<{ limiter: FlexibleRateLimiter; close: () => void }> => {
-  const db = new Database(join(dataDir, file));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  // Another process may be writing the file for a moment.
-  db.pragma('busy_timeout = 5000');
+  // Another process may be opening or writing the file at the same moment: it waits.
+  const db = openWalDatabase(join(dataDir, file), { synchronous: 'NORMAL' });
   const tableName = 'rate_limits';
   // The library's own table, created here and now: it would otherwise create it after its constructor returns.
   db.exec(`CREATE TABLE IF NOT EXISTS ${tableName} (key TEXT PRIMARY KEY, points INTEGER NOT NULL DEFAULT 0, expire INTEGER)`);

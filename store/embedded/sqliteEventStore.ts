@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type {
   AppendOptions,
   AppendResult,
@@ -25,6 +25,7 @@ import { PersistentSubscriptions } from './persistentSubscriptions';
 import { EventReader, SCHEMA, fromPosition, rowMatches, rowToEvent, toPosition } from './schema';
 import type { WalCheckpoint, WalCheckpointMode } from './walCheckpoint';
 import { checkpointWal } from './walCheckpoint';
+import { openWalDatabase } from './walDatabase';
 import type { WriteLocking } from './writeLock';
 import { noWriteLock } from './writeLock';
 
@@ -166,13 +167,9 @@ export class SqliteEventStore implements EventStore {
 
   /** Opens (creating if needed) the store at `path`; `':memory:'` gives a private in-memory store. */
   static open(path: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
-    const db = new Database(path);
+    // Another connection (the dispatcher's thread, another process) may hold the write lock for a moment: it waits.
+    const db = openWalDatabase(path, { synchronous: options.synchronous ?? 'FULL', autoCheckpoint: options.autoCheckpoint });
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-      // Another connection (the dispatcher's thread) may hold the write lock for a moment: wait for it.
-      db.pragma('busy_timeout = 5000');
-      if (options.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
       db.exec(SCHEMA);
     } catch (e) {
       db.close();

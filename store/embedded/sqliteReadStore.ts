@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import type { CollectionDef, Document, FindOptions, ReadCollection, ReadStore, ReadStoreTransaction, WriteCollection } from '../readStore';
 import type { WalCheckpoint, WalCheckpointMode } from './walCheckpoint';
 import { checkpointWal } from './walCheckpoint';
+import { openWalDatabase } from './walDatabase';
 import type { WriteLocking } from './writeLock';
 import { noWriteLock } from './writeLock';
 import { COLLECTION_NAME, Connection, expr, GLOBAL, indexName, indexPrefix, mapConstraintError, Mutex, quote } from './sqliteCollection';
@@ -51,12 +52,8 @@ export class SqliteReadStore implements ReadStore {
     options: Readonly<{ writeLock?: WriteLocking; autoCheckpoint?: boolean; rehearseTransactions?: boolean; verbose?: (sql: string) => void }> = {},
   ): SqliteReadStore {
     const writeLock = options.writeLock ?? noWriteLock;
-    const db = new Database(path, options.verbose ? { verbose: (sql) => options.verbose?.(String(sql)) } : {});
+    const db = openWalDatabase(path, { synchronous: 'NORMAL', autoCheckpoint: options.autoCheckpoint, verbose: options.verbose });
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
-      if (options.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
       db.exec('CREATE TABLE IF NOT EXISTS checkpoints (projection TEXT PRIMARY KEY, position TEXT NOT NULL)');
     } catch (error) {
       db.close();
