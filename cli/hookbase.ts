@@ -79,6 +79,8 @@ export type StartOptions = Readonly<{
    * production always chains and anchors.
    */
   audit?: 'on' | 'off';
+  /** The API's clock (portal token and key expiry, timestamps); tests move it forward instead of waiting. */
+  now?: () => Date;
 }>;
 
 /** Adapts a promise-returning resolver to the callback shape of dns.lookup that undici's connector calls. */
@@ -309,7 +311,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
       progress,
       masterKey,
       rateLimiter,
-      now: () => new Date(),
+      now: options.now ?? (() => new Date()),
       log,
       projectionStatus: projectionStatus ?? undefined,
       lookup: options.resolveHost,

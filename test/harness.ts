@@ -33,6 +33,8 @@ export type TestHookbaseOptions = {
   apiKey?: string;
   /** Name → address for the SSRF guard (there is no DNS here); unknown names fail to resolve. */
   dns?: Record<string, string>;
+  /** The API's clock (see StartOptions.now). */
+  now?: () => Date;
 };
 
 /** fetch, noting every credential Hookbase issues in a response (test/logCollector.ts). */
@@ -67,7 +69,7 @@ export const startTestHookbase = async (options: TestHookbaseOptions = {}): Prom
     : undefined;
   recordCredential(apiKey);
   const { logger, file: logFile } = testLogger();
-  const hb = await startHookbase(config, { logger, resolveHost, dispatcher: { duePollMs: 50, ...options.dispatcher } });
+  const hb = await startHookbase(config, { logger, resolveHost, now: options.now, dispatcher: { duePollMs: 50, ...options.dispatcher } });
   const request: TestHookbase['request'] = async (method, path, body, headers = {}) => {
     const res = await fetch(`${hb.url}${path}`, {
       method,
