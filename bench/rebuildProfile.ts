@@ -1,0 +1,86 @@
+/**
+ * A rebuild under the profiler, not a benchmark: `node --import tsx bench/rebuildProfile.ts [--messages N]
+ * [--dir DIR] [--rounds R] [--plain]` fills a data dir (or reuses DIR, kept) with N sends end to end (one endpoint on the
+ * bench receiver) through a real Hookbase, then replays the projections from the start R times with the V8 profiler
+ * on, and writes `.prof/rebuild-<round>.cpuprofile` (out of git) with the rate of each round against a bare SQLite
+ * read of the same events. `npx tsx bench/profileSummary.ts .prof` tells where the CPU went.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { allProjections, ProjectionRunner, resetProjections } from '../projections';
+import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
+import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
+import { bareSqliteRead } from './baselines';
+import { createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase } from './hookbase';
+import { startLoadGen } from './loadgenClient';
+import { ms, num, perSecond } from './stats';
+
+const { values } = parseArgs({ options: { messages: { type: 'string', default: '20000' }, dir: { type: 'string' }, rounds: { type: 'string', default: '2' }, plain: { type: 'boolean', default: false } } });
+const BODY = JSON.stringify({ eventType: EVENT_TYPE, payload: { orderId: 'ord_2Xb7QmTz', amount: 4200, currency: 'EUR', customer: { id: 'cus_8Kd2', email: 'ada@example.com' }, items: 3 } });
+
+const fill = async (dataDir: string, messages: number): Promise<void> => {
+  const lg = startLoadGen();
+  try {
+    const receiver = await lg.call('receiver:start', {});
+    const hb = await startBenchHookbase(dataDir);
+    try {
+      await ensureEventType(hb);
+      const app = await createApplication(hb, 'rebuild profile');
+      await createEndpoint(hb, app, receiver.url);
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${hb.apiKey}` };
+      const r = await lg.call('e2e', { target: { origin: hb.url, path: `/v1/applications/${app}/messages`, headers, body: BODY }, count: messages, concurrency: 64, timeoutMs: 600_000 });
+      console.log(`filled: ${r.ok} sent, ${r.distinct} delivered`);
+    } finally {
+      await hb.close();
+    }
+  } finally {
+    await lg.stop();
+  }
+};
+
+const main = async (): Promise<void> => {
+  const dataDir = values.dir ?? mkdtempSync(join(tmpdir(), 'hookbase-rebuild-profile-'));
+  if (!values.dir) await fill(dataDir, Number(values.messages));
+  console.log(`data dir ${dataDir}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  mkdirSync('.prof', { recursive: true });
+  const session = new Session();
+  session.connect();
+  for (let round = 1; round <= Number(values.rounds); round++) {
+    const read = bareSqliteRead(eventsDbPath(dataDir), 2);
+    const events = SqliteEventStore.open(eventsDbPath(dataDir));
+    const reads = SqliteReadStore.open(join(dataDir, 'read-models.db'));
+    const head = await events.headPosition();
+    await resetProjections(reads, allProjections);
+    const runner = new ProjectionRunner(events, reads, allProjections);
+    if (!values.plain) {
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
+    const started = performance.now();
+    await runner.start();
+    const done = await runner.waitFor(head, 600_000);
+    const elapsed = performance.now() - started;
+    if (!values.plain) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(join('.prof', `rebuild-${round}.cpuprofile`), JSON.stringify(profile));
+    }
+    await runner.stop();
+    await events.close();
+    await reads.close();
+    console.log(
+      `round ${round}: ${done ? '' : 'TIMED OUT '}${read.events} events rebuilt in ${ms(elapsed)} (${num(perSecond(read.events, elapsed))}/s); bare read ${num(perSecond(read.events, read.elapsedMs))}/s; ratio ${(read.elapsedMs / elapsed).toFixed(3)}`,
+    );
+  }
+  session.disconnect();
+};
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
