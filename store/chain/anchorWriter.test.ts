@@ -81,6 +81,28 @@ describe('AnchorWriter', () => {
     await events.close();
   });
 
+  it('does not pin a link whose hash is not hex (audit verify --log names it), and goes on anchoring the rest', async () => {
+    const { file, open } = newStore();
+    const events = open();
+    const key = await loadOrCreateAnchorKey(events, masterKey);
+    const writer = new AnchorWriter({ events, key: async () => key, schedule: { every: 1000, intervalMs: 60_000 } });
+    await writer.start();
+    await append(events, 'fine-1', 1);
+    // Written past the chaining wrapper: 64 characters, not hex.
+    const raw = SqliteEventStore.open(file);
+    await raw.appendToStream('odd-1', [{ type: 'Thing', data: {}, metadata: { chain: { prev: '0'.repeat(64), hash: 'z'.repeat(64) } } }], { expectedRevision: 'no_stream' });
+    await append(events, 'fine-2', 1);
+    await until(async () => writer.pendingHeads === 4);
+    await writer.flush();
+    const [anchor] = await anchorsOf(events);
+    expect(anchor?.pinned.map((h) => h.stream)).toEqual(['auditkey-deployment', 'fine-1', 'fine-2']);
+    expect(verifyAnchor(anchor as AnchorData, key.publicKey)).toBeNull();
+    expect((await verifyLog(events)).firstBreak).toMatchObject({ stream: 'odd-1', reason: 'malformed' });
+    await writer.stop();
+    await raw.close();
+    await events.close();
+  });
+
   it('resumes from the last anchor after a restart: the next anchor continues the chain over what changed meanwhile', async () => {
     const { open } = newStore();
     const events = open();

@@ -2,8 +2,8 @@ import type { AuditAnchor } from '../../domain/audit/audit';
 import { eventMetadata } from '../../domain/events';
 import type { JsonObject } from '../../domain/json';
 import { streams } from '../../domain/streams';
-import { ANCHOR_GENESIS_HASH, anchorHash, anchorHeaderOf } from '../../sdk/src/audit/anchor.js';
-import type { AnchoredHead, AnchorData } from '../../sdk/src/audit/anchor.js';
+import { ANCHOR_GENESIS_HASH, AnchorFormatError, anchorHash, anchorHeaderOf } from '../../sdk/src/audit/anchor.js';
+import type { AnchoredHead, AnchorData, AnchorDataV2 } from '../../sdk/src/audit/anchor.js';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../eventStore';
 import { comparePositions, positionFromString, positionToString, StreamNotFoundError, WrongExpectedVersionError } from '../eventStore';
 import type { AnchorSigningKey } from './anchorKey';
@@ -268,7 +268,7 @@ export class AnchorWriter {
     if (event.streamId === this.anchorsStream) return false;
     // Events written before chaining carry no hash to pin; a malformed link is `audit verify --log`'s to name.
     const link = event.metadata[CHAIN_KEY];
-    if (link === null || typeof link !== 'object' || Array.isArray(link) || !HEX64.test(String(link.hash))) return false;
+    if (link === null || typeof link !== 'object' || Array.isArray(link) || typeof link.hash !== 'string' || link.hash.length !== 64) return false;
     this.pending.set(event.streamId, event);
     this.pendingEvents++;
     if (this.pendingEvents < this.options.schedule.every) return false;
@@ -302,7 +302,18 @@ export class AnchorWriter {
     const key = this.key;
     if (generation !== this.generation || !this.running || !key) return;
     const { sequence, prev } = this.chain;
-    const anchor = serverSignAnchor({ sequence, prev, heads, upTo: positionToString(upTo), at: this.now() }, key);
+    const input = { sequence, prev, heads, upTo: positionToString(upTo), at: this.now() };
+    let anchor: AnchorDataV2;
+    try {
+      anchor = serverSignAnchor(input, key);
+    } catch (error) {
+      if (!(error instanceof AnchorFormatError)) throw error;
+      // A link whose hash is not hex (the writer checks only its length per event): not pinned, as an event
+      // without a link is not; `audit verify --log` names it malformed.
+      const pinned = heads.filter((h) => HEX64.test(h.hash));
+      if (pinned.length === 0) return;
+      anchor = serverSignAnchor({ ...input, heads: pinned }, key);
+    }
     const data = anchor as unknown as AuditAnchor['data'] & JsonObject;
     try {
       await this.options.events.appendToStream(this.anchorsStream, [{ type: 'AuditAnchor', data, metadata: eventMetadata('AuditAnchor', { now: anchor.at }) }], {

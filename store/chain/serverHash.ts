@@ -76,20 +76,35 @@ export const serverChainedMetadata = <M extends Readonly<Record<string, unknown>
 const leafHash = (head: AnchoredHead): Buffer => hash('sha256', `\u0000${HEAD_TAG}\n${JSON.stringify(head.stream)}\n${head.revision}\n${head.hash}`, 'buffer');
 
 /**
- * RFC 6962's tree hash over `n` leaf hashes held back to back in `tree` from byte 1 (byte 0 is spare), computed in
- * place, hex. Bottom up: each level hashes its pairs left to right and carries a last odd node up unchanged, which is
- * the same tree as RFC 6962's split at the largest power of two (sdk/src/audit/merkle.ts; serverHash.test.ts). The
- * byte before a pair is the last byte of the pair before, already hashed: it takes the 0x01 prefix, so each node is
- * one hash over a view of `tree`, its 32 bytes written over the level's front (what is read is never overwritten first).
+ * Where the tree is hashed: `n` leaf hashes back to back from byte 1 (byte 0 is spare), and a view of the 65 bytes
+ * each pair of the first level starts at (minus one), made once: a view per node hashed cost more than the hash's
+ * own work here. One per process, grown on demand; serverSignAnchor is synchronous, so it is never shared.
  */
-const rootInPlace = (tree: Buffer, n: number): string => {
+let scratch = { tree: Buffer.allocUnsafeSlow(1), pairs: [] as Uint8Array[] };
+const scratchFor = (n: number): { tree: Buffer; pairs: Uint8Array[] } => {
+  if (scratch.tree.length < 1 + 32 * n) {
+    const capacity = Math.max(n, 2 * (scratch.tree.length >> 5), 1024);
+    const tree = Buffer.allocUnsafeSlow(1 + 32 * capacity);
+    const pairs = Array.from({ length: capacity >> 1 }, (_, p) => new Uint8Array(tree.buffer, tree.byteOffset + 64 * p, 65));
+    scratch = { tree, pairs };
+  }
+  return scratch;
+};
+
+/**
+ * RFC 6962's tree hash over the `n` leaf hashes in `scratch.tree`, computed in place, hex. Bottom up: each level hashes
+ * its pairs left to right and carries a last odd node up unchanged, which is the same tree as RFC 6962's split at
+ * the largest power of two (sdk/src/audit/merkle.ts; serverHash.test.ts). The byte before a pair is the last byte of
+ * the pair before, already hashed: it takes the 0x01 prefix, so each node is one hash over a view of the buffer, its
+ * 32 bytes written over the level's front (what is read is never overwritten first).
+ */
+const rootInPlace = ({ tree, pairs: views }: { tree: Buffer; pairs: Uint8Array[] }, n: number): string => {
   if (n === 0) return hash('sha256', '', 'hex');
   for (let m = n; m > 1; ) {
     const pairs = m >> 1;
     for (let p = 0; p < pairs; p++) {
-      const at = 64 * p;
-      tree[at] = 0x01;
-      tree.write(hash('sha256', tree.subarray(at, at + 65), 'binary'), 1 + 32 * p, 'latin1');
+      tree[64 * p] = 0x01;
+      tree.write(hash('sha256', views[p] as Uint8Array, 'binary'), 1 + 32 * p, 'latin1');
     }
     if (m & 1) tree.copy(tree, 1 + 32 * pairs, 1 + 32 * (m - 1), 1 + 32 * m);
     m = pairs + (m & 1);
@@ -99,12 +114,12 @@ const rootInPlace = (tree: Buffer, n: number): string => {
 
 /** The SDK's headsRoot: RFC 6962's tree hash over the heads' leaves (of an anchor of `format`), in the order given. */
 export const serverHeadsRoot = (heads: readonly AnchoredHead[], format: AnchorFormat = ANCHOR_TAG): string => {
-  const tree = Buffer.allocUnsafe(1 + 32 * heads.length);
+  const at = scratchFor(heads.length);
   heads.forEach((head, i) => {
-    if (format === ANCHOR_TAG) leafHash(head).copy(tree, 1 + 32 * i);
-    else writeHash(tree, head, i);
+    if (format === ANCHOR_TAG) leafHash(head).copy(at.tree, 1 + 32 * i);
+    else writeHash(at.tree, head, i);
   });
-  return rootInPlace(tree, heads.length);
+  return rootInPlace(at, heads.length);
 };
 
 /** Head i's chain hash into `tree` as leaf i (version 2: the leaf is the hash). */
@@ -140,24 +155,29 @@ const byStream = (a: AnchoredHead, b: AnchoredHead): number => (a.stream < b.str
 export const serverSignAnchor = (input: AnchorInput, key: AnchorSigningKey): AnchorDataV2 => {
   const heads = [...input.heads].sort(byStream);
   const n = heads.length;
-  const tree = Buffer.allocUnsafe(1 + 32 * n);
   const streams = new Array<string>(n);
+  const hexes = new Array<string>(n);
   let before = '';
   for (let i = 0; i < n; i++) {
     const head = heads[i] as AnchoredHead;
     if (i > 0 && head.stream === before) throw new AnchorFormatError(`heads[${i}].stream`, `each stream once (${head.stream} is listed twice)`);
-    if (head.stream.length === 0 || !DECIMAL.test(head.revision)) checkHead(head, `heads[${i}]`);
-    writeHash(tree, head, i);
+    if (head.stream.length === 0 || head.hash.length !== 64 || !DECIMAL.test(head.revision)) checkHead(head, `heads[${i}]`);
+    hexes[i] = head.hash;
     const shared = i === 0 ? 0 : sharedPrefixLength(before, head.stream);
     streams[i] = `${head.revision} ${shared} ${head.stream.slice(shared)}`;
     before = head.stream;
   }
-  const hashes = tree.toString('base64', 1);
+  // All the leaves parsed in one call (a regex per hash costs more than the rest of its head): hex parsing stops at
+  // the first character that is not hex, so a short count names a bad hash (found by the SDK's check). Upper case
+  // hex is read as the same bytes; `audit verify --log` names such a link malformed where it stands.
+  const at = scratchFor(n);
+  if (n > 0 && at.tree.write(hexes.join(''), 1, 'hex') !== 32 * n) heads.forEach((head, i) => checkHead(head, `heads[${i}]`));
+  const hashes = at.tree.toString('base64', 1, 1 + 32 * n);
   const header = {
     format: ANCHOR_FORMAT_V2,
     sequence: input.sequence.toString(10),
     prev: input.prev,
-    root: rootInPlace(tree, n),
+    root: rootInPlace(at, n),
     size: n,
     upTo: input.upTo,
     at: input.at.toISOString(),
