@@ -24,8 +24,9 @@
  *
  * With the audit on, the anchor writer alone is measured last (the Hookbases stopped): the events the "on" Hookbase
  * wrote, read back, fed to an AnchorWriter as the projections runner feeds it (same batches, default schedule, the
- * anchors signed and appended to a store of their own); its CPU per event times the events per operation is what
- * the anchoring defaults add to an operation, apart from the hash chain (which "off" removes too).
+ * anchors signed and appended to a store of their own), after two unmeasured runs to warm V8 up (anchorWriterAlone);
+ * its CPU per event times the events per operation is what the anchoring defaults add to an operation, apart from the
+ * hash chain (which "off" removes too). It prints the bytes its anchors store per head too.
  *
  * Prints µs of CPU per operation for each thread, the median of the rounds and each round. Bounded: about
  * 2 × rounds × N requests (twice that with `--audit both`). Profiles: run the same command under `node --cpu-prof --cpu-prof-dir .prof` (ignored by git).
@@ -45,6 +46,7 @@ import type { RecordedEvent } from '../store/eventStore';
 import { loadOrCreateAnchorKey } from '../store/chain/anchorKey';
 import { AnchorWriter, DEFAULT_ANCHOR_EVERY, DEFAULT_ANCHOR_INTERVAL_MS } from '../store/chain/anchorWriter';
 import { withHashChain } from '../store/chain/hashChainedEventStore';
+import { streams } from '../domain/streams';
 
 const { values } = parseArgs({ options: { ops: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' }, phases: { type: 'string', default: 'send,key,e2e' }, audit: { type: 'string', default: 'on' } } });
 const OPS = Number(values.ops);
@@ -146,13 +148,20 @@ const startVariant = async (audit: Audit, dataDir: string, receiverUrl: string):
 /** The runner's batch size on the embedded store (sqliteEventStore.ts, rows per read page). */
 const FEED_BATCH = 500;
 
+/** Runs of the anchor writer alone not measured first: JIT warm-up (see anchorWriterAlone). */
+const WRITER_WARM_UP_RUNS = 2;
+
 /**
  * µs of CPU per event of the anchor writer alone, fed `log` in the runner's batches: the median of 3 runs, each on a
- * fresh store of its own (where its key and anchors go). Runs on this thread only, with nothing else running.
+ * fresh store of its own (where its key and anchors go). Runs on this thread only, with nothing else running. The
+ * first WRITER_WARM_UP_RUNS are not counted: a run builds one anchor per 1,000 events, a few dozen here, so V8 was
+ * still optimizing the per-anchor code in the runs measured (one process: 11.2, 5.5 then 3.6 µs per event), while a
+ * lease holder's writer runs for hours. Their figures are printed too.
  */
-const anchorWriterAlone = async (log: readonly RecordedEvent[]): Promise<number> => {
+const anchorWriterAlone = async (log: readonly RecordedEvent[]): Promise<{ usPerEvent: number; runs: number[]; bytesPerHead: number }> => {
   const perEvent: number[] = [];
-  for (let run = 0; run < 3; run++) {
+  let bytesPerHead = 0;
+  for (let run = 0; run < WRITER_WARM_UP_RUNS + 3; run++) {
     const dir = mkdtempSync(join(tmpdir(), 'hookbase-cpu-anchors-'));
     const store = withHashChain(SqliteEventStore.open(join(dir, 'events.db')));
     try {
@@ -171,12 +180,20 @@ const anchorWriterAlone = async (log: readonly RecordedEvent[]): Promise<number>
       const used = process.cpuUsage(from);
       perEvent.push((used.user + used.system) / log.length);
       await writer.stop();
+      // What the anchors store per head (their data's JSON over the heads they pin): most of what they cost the log.
+      let bytes = 0;
+      let heads = 0;
+      for await (const anchor of store.readStream(streams.auditAnchors())) {
+        bytes += JSON.stringify(anchor.data).length;
+        heads += Number(anchor.data.size);
+      }
+      bytesPerHead = bytes / heads;
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  return median(perEvent);
+  return { usPerEvent: median(perEvent.slice(WRITER_WARM_UP_RUNS)), runs: perEvent, bytesPerHead };
 };
 
 const readLog = async (dataDir: string): Promise<RecordedEvent[]> => {
@@ -280,17 +297,17 @@ const main = async (): Promise<void> => {
       for (const variant of variants.splice(0)) await variant.hb.close();
       const log = await readLog(on.hb.dataDir);
       const ops = operations.get('on') ?? 1;
-      const usPerEvent = await anchorWriterAlone(log);
+      const { usPerEvent, runs, bytesPerHead } = await anchorWriterAlone(log);
       const byType = new Map<string, number>();
       for (const event of log) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
       console.log(`events of the "on" Hookbase by type: ${[...byType].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${num(n)}`).join(', ')}; ${num(ops)} operations`);
       const sendOn = results.has(key('on', 'send')) ? medianOf('on', 'send').total : null;
       const perOp = usPerEvent * (log.length / ops);
       console.log(
-        `\nthe anchor writer alone (fed ${num(log.length)} events of the "on" Hookbase in batches of ${FEED_BATCH}, every ${DEFAULT_ANCHOR_EVERY} events, median of 3): ` +
-          `${usPerEvent.toFixed(2)} µs of CPU per event; ${(log.length / ops).toFixed(2)} events per operation (all phases, warm-up included) → ${perOp.toFixed(2)} µs per operation` +
+        `\nthe anchor writer alone (fed ${num(log.length)} events of the "on" Hookbase in batches of ${FEED_BATCH}, every ${DEFAULT_ANCHOR_EVERY} events, median of 3 after ${WRITER_WARM_UP_RUNS} to warm up): ` +
+          `${usPerEvent.toFixed(2)} µs of CPU per event (runs: ${runs.map((r, i) => (i < WRITER_WARM_UP_RUNS ? `(${r.toFixed(2)})` : r.toFixed(2))).join(', ')}); ${(log.length / ops).toFixed(2)} events per operation (all phases, warm-up included) → ${perOp.toFixed(2)} µs per operation` +
           (sendOn === null ? '' : `, ${((100 * perOp) / sendOn).toFixed(2)} % of a send's median total with the audit on`) +
-          `; load ${loadavg()[0]?.toFixed(1)}`,
+          `; ${bytesPerHead.toFixed(0)} bytes of anchor data per head pinned; load ${loadavg()[0]?.toFixed(1)}`,
       );
     }
   } finally {

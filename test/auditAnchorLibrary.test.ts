@@ -1,9 +1,12 @@
-import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { hexToBytes, bytesToHex } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import {
+  ANCHOR_FORMAT_V2,
   ANCHOR_GENESIS_HASH,
+  ANCHOR_TAG,
   AnchorFormatError,
+  anchorHeadsOf,
   anchorHash,
   anchorHeaderOf,
   anchorPublicKey,
@@ -16,11 +19,12 @@ import {
   parsePublicKey,
   publicKeyPem,
   signAnchor,
+  encodeAnchorHeads,
   verifyAnchor,
   verifyAnchorSignature,
   verifyHeadInclusion,
 } from '../sdk/src/audit/anchor';
-import type { AnchoredHead } from '../sdk/src/audit/anchor';
+import type { AnchorData, AnchoredHead, AnchorFormat } from '../sdk/src/audit/anchor';
 import { merkleInclusionProof, merkleLeafHash, merkleRoot, verifyMerkleInclusion } from '../sdk/src/audit/merkle';
 
 // The audit library in sdk/src/audit (issue 18 item 2): RFC 6962 Merkle trees, signed anchors. Checked against
@@ -99,10 +103,11 @@ describe('anchors', () => {
     expect(() => parsePublicKey(Buffer.alloc(31).toString('base64'))).toThrow(/publicKey/);
   });
 
-  it('signs the documented eight lines; node:crypto verifies the signature against the PEM key', () => {
-    const anchor = signAnchor({ sequence: 4n, prev: 'd'.repeat(64), heads, upTo: '41/41', at: new Date('2026-12-07T08:00:00.000Z') }, rfcSecret);
+  it('version 1: signs the documented eight lines; node:crypto verifies the signature against the PEM key', () => {
+    const anchor = signAnchor({ sequence: 4n, prev: 'd'.repeat(64), heads, upTo: '41/41', at: new Date('2026-12-07T08:00:00.000Z') }, rfcSecret, ANCHOR_TAG);
     expect(anchor.heads.map((h) => h.stream)).toEqual(['application-app_1', 'message-msg_2', 'outbound-ob_9']);
     expect(anchor).toMatchObject({ sequence: '4', prev: 'd'.repeat(64), size: 3, upTo: '41/41', at: '2026-12-07T08:00:00.000Z', keyId: keyIdOf(hexToBytes(rfcPublic)) });
+    expect(anchor).not.toHaveProperty('format');
     expect(anchor.root).toBe(headsRoot(anchor.heads));
     const text = anchorSigningText(anchor);
     expect(text).toBe(['hookbase-anchor/1', '4', 'd'.repeat(64), anchor.root, '3', '41/41', '2026-12-07T08:00:00.000Z', anchor.keyId].join('\n'));
@@ -111,45 +116,111 @@ describe('anchors', () => {
     expect(anchorHash(anchor)).toBe(anchorHash(anchorHeaderOf({ ...anchor })));
     // The head's leaf: four lines.
     expect(new TextDecoder().decode(headLeafBytes(heads[0] as AnchoredHead))).toBe(['hookbase-head/1', '"message-msg_2"', '0', 'b'.repeat(64)].join('\n'));
+    expect(anchorHeadsOf(anchor)).toEqual(anchor.heads);
   });
 
-  it('verifies an anchor and names what is wrong: another key, an edited root, an edited head, a forged signature', () => {
+  it('version 2: signs nine lines, the last the SHA-256 of its stream list; its leaves are the chain hashes; its heads front-coded and in base64', () => {
+    const anchor = signAnchor({ sequence: 4n, prev: 'd'.repeat(64), heads, upTo: '41/41', at: new Date('2026-12-07T08:00:00.000Z') }, rfcSecret);
+    const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex');
+    const node = (left: string, right: string): string => sha256(Buffer.concat([Buffer.of(1), Buffer.from(left, 'hex'), Buffer.from(right, 'hex')]));
+    expect(anchor).toMatchObject({ format: 'hookbase-anchor/2', size: 3, streams: ['3 0 application-app_1', '0 0 message-msg_2', '2 0 outbound-ob_9'] });
+    // The heads' 32-byte hashes back to back, in stream order (a, b, c), in base64.
+    expect(anchor.hashes).toBe(Buffer.from('a'.repeat(64) + 'b'.repeat(64) + 'c'.repeat(64), 'hex').toString('base64'));
+    // RFC 6962's tree with the chain hashes themselves as leaf hashes: node(node(a, b), c).
+    expect(anchor.root).toBe(node(node('a'.repeat(64), 'b'.repeat(64)), 'c'.repeat(64)));
+    expect(anchor.streamsSha256).toBe(sha256(JSON.stringify(anchor.streams)));
+    const text = anchorSigningText(anchor);
+    expect(text).toBe(['hookbase-anchor/2', '4', 'd'.repeat(64), anchor.root, '3', '41/41', '2026-12-07T08:00:00.000Z', anchor.keyId, anchor.streamsSha256].join('\n'));
+    expect(nodeVerify(null, Buffer.from(text, 'utf8'), createPublicKey(publicKeyPem(hexToBytes(rfcPublic))), Buffer.from(anchor.signature, 'hex'))).toBe(true);
+    expect(anchorHeadsOf(anchor)).toEqual([heads[1], heads[0], heads[2]]);
+    // Front coding: each stream id after the first stores what it does not share with the one before it.
+    const coded = encodeAnchorHeads([
+      { stream: 'message-msg_01JXAB', revision: '0', hash: 'a'.repeat(64) },
+      { stream: 'message-msg_01JXAC', revision: '12', hash: 'b'.repeat(64) },
+      { stream: 'outbound-out_01JX', revision: '1', hash: 'c'.repeat(64) },
+      { stream: 'outbound-out_01JX\ud83d\ude00', revision: '0', hash: 'd'.repeat(64) },
+      { stream: 'outbound-out_01JX\ud83d\ude01', revision: '0', hash: 'e'.repeat(64) },
+    ]);
+    // The last shares the high half of its emoji with the one before: not split, it stores the whole character.
+    expect(coded.streams).toEqual(['0 0 message-msg_01JXAB', '12 17 C', '1 0 outbound-out_01JX', '0 17 \ud83d\ude00', '0 17 \ud83d\ude01']);
+    // An anchor's heads are 64 bytes of JSON or so each, not the ~135 of version 1's objects.
+    const many = Array.from({ length: 1000 }, (_, i): AnchoredHead => ({ stream: `message-msg_01JX${String(i).padStart(6, '0')}ABCDEFGHJK`, revision: '0', hash: sha256(String(i)) }));
+    const v2 = JSON.stringify(signAnchor({ sequence: 0n, prev: ANCHOR_GENESIS_HASH, heads: many, upTo: '1/1', at: new Date() }, rfcSecret)).length;
+    const v1 = JSON.stringify(signAnchor({ sequence: 0n, prev: ANCHOR_GENESIS_HASH, heads: many, upTo: '1/1', at: new Date() }, rfcSecret, ANCHOR_TAG)).length;
+    expect(v2 / 1000).toBeLessThan(65);
+    expect(v1 / 1000).toBeGreaterThan(130);
+  });
+
+  for (const format of [ANCHOR_TAG, ANCHOR_FORMAT_V2] as AnchorFormat[]) {
+    const withHeads = (anchor: AnchorData, edit: (hs: AnchoredHead[]) => AnchoredHead[]): AnchorData => {
+      const edited = edit(anchorHeadsOf(anchor));
+      return anchor.format === undefined ? { ...anchor, heads: edited } : { ...anchor, ...encodeAnchorHeads(edited) };
+    };
+
+    it(`${format}: verifies an anchor and names what is wrong: another key, an edited root, an edited head, a forged signature`, () => {
+      const { secretKey, publicKey } = generateAnchorKeyPair();
+      const anchor = signAnchor({ sequence: 0n, prev: ANCHOR_GENESIS_HASH, heads, upTo: '7/7', at: new Date() }, secretKey, format);
+      expect(verifyAnchor(anchor, publicKey)).toBeNull();
+      expect(verifyAnchorSignature(anchor, publicKey)).toBe(true);
+
+      const other = generateAnchorKeyPair();
+      expect(verifyAnchor(anchor, other.publicKey)).toMatchObject({ reason: 'key', found: anchor.keyId, expected: keyIdOf(other.publicKey) });
+      // Forged: signed by another key but naming ours.
+      const forged = signAnchor({ sequence: 0n, prev: ANCHOR_GENESIS_HASH, heads, upTo: '7/7', at: new Date() }, other.secretKey, format);
+      expect(verifyAnchor({ ...forged, keyId: anchor.keyId }, publicKey)).toMatchObject({ reason: 'signature' });
+
+      expect(verifyAnchor({ ...anchor, root: 'e'.repeat(64) }, publicKey)).toMatchObject({ reason: 'signature' });
+      // A head's hash edited: its root no longer holds.
+      expect(verifyAnchor(withHeads(anchor, (hs) => hs.map((h, i) => (i === 1 ? { ...h, hash: 'e'.repeat(64) } : h))), publicKey)).toMatchObject({ reason: 'root', found: anchor.root });
+      // A head's revision or stream id edited: version 1's leaf covers it; version 2 signs the digest of its list.
+      expect(verifyAnchor(withHeads(anchor, (hs) => hs.map((h, i) => (i === 1 ? { ...h, revision: '1' } : h))), publicKey)).toMatchObject({ reason: 'root' });
+      expect(verifyAnchor(withHeads(anchor, (hs) => hs.map((h, i) => (i === 1 ? { ...h, stream: 'message-msg_3' } : h))), publicKey)).toMatchObject({ reason: 'root' });
+      // A head dropped: version 1 hashes fewer leaves, version 2 no longer has `size` of them.
+      expect(verifyAnchor(withHeads(anchor, (hs) => hs.slice(1)), publicKey)).toMatchObject({ reason: format === ANCHOR_TAG ? 'root' : 'malformed' });
+      expect(verifyAnchor(withHeads(anchor, (hs) => [...hs].reverse()), publicKey)).toMatchObject({ reason: 'heads' });
+      expect(verifyAnchor({ ...anchor, at: 'yesterday' }, publicKey)).toMatchObject({ reason: 'malformed', message: expect.stringContaining('at') as unknown });
+      expect(verifyAnchor({ ...anchor, signature: 'ab' }, publicKey)).toMatchObject({ reason: 'signature' });
+      // The version is signed: the other version's encoding of the same fields does not verify.
+      const relabelled = format === ANCHOR_TAG ? { ...anchor, format: ANCHOR_FORMAT_V2, streamsSha256: 'f'.repeat(64), ...encodeAnchorHeads(anchorHeadsOf(anchor)) } : { ...anchor, format: undefined, streamsSha256: undefined, heads: anchorHeadsOf(anchor) };
+      expect(verifyAnchor(relabelled as AnchorData, publicKey)).toMatchObject({ reason: 'signature' });
+      expect(verifyAnchor({ ...anchor, format: 'hookbase-anchor/3' } as unknown as AnchorData, publicKey)).toMatchObject({ reason: 'malformed', message: expect.stringContaining('format') as unknown });
+      expect(() => signAnchor({ sequence: 1n, prev: ANCHOR_GENESIS_HASH, heads: [...heads, heads[0] as AnchoredHead], upTo: '1/1', at: new Date() }, secretKey, format)).toThrow(/listed twice/);
+    });
+
+    it(`${format}: proves one head is in an anchor, and refuses the proof for an edited head or another root`, () => {
+      const { secretKey } = generateAnchorKeyPair();
+      const many = Array.from({ length: 13 }, (_, i): AnchoredHead => ({ stream: `outbound-ob_${String(i).padStart(2, '0')}`, revision: String(i), hash: bytesToHex(merkleLeafHash(Uint8Array.of(i))) }));
+      const anchor = signAnchor({ sequence: 2n, prev: 'a'.repeat(64), heads: many, upTo: '99/99', at: new Date() }, secretKey, format);
+      const pinned = anchorHeadsOf(anchor);
+      expect(pinned).toEqual(many);
+      for (const head of pinned) {
+        const proof = headInclusionProof(pinned, head.stream, format);
+        expect(proof).not.toBeNull();
+        if (!proof) continue;
+        expect(verifyHeadInclusion(head, proof, anchor.root, format)).toBe(true);
+        expect(verifyHeadInclusion({ ...head, hash: 'e'.repeat(64) }, proof, anchor.root, format)).toBe(false);
+        expect(verifyHeadInclusion(head, proof, 'f'.repeat(64), format)).toBe(false);
+        // A proof is for the leaves of its anchor's version.
+        expect(verifyHeadInclusion(head, proof, anchor.root, format === ANCHOR_TAG ? ANCHOR_FORMAT_V2 : ANCHOR_TAG)).toBe(false);
+      }
+      expect(headInclusionProof(pinned, 'message-absent', format)).toBeNull();
+    });
+  }
+
+  it('version 2: a stored list that is not exactly what the writer writes is malformed, and named', () => {
     const { secretKey, publicKey } = generateAnchorKeyPair();
-    const anchor = signAnchor({ sequence: 0n, prev: ANCHOR_GENESIS_HASH, heads, upTo: '7/7', at: new Date() }, secretKey);
-    expect(verifyAnchor(anchor, publicKey)).toBeNull();
-    expect(verifyAnchorSignature(anchor, publicKey)).toBe(true);
-
-    const other = generateAnchorKeyPair();
-    expect(verifyAnchor(anchor, other.publicKey)).toMatchObject({ reason: 'key', found: anchor.keyId, expected: keyIdOf(other.publicKey) });
-    // Forged: signed by another key but naming ours.
-    const forged = signAnchor({ sequence: 0n, prev: ANCHOR_GENESIS_HASH, heads, upTo: '7/7', at: new Date() }, other.secretKey);
-    expect(verifyAnchor({ ...forged, keyId: anchor.keyId }, publicKey)).toMatchObject({ reason: 'signature' });
-
-    const editedRoot = { ...anchor, root: 'e'.repeat(64) };
-    expect(verifyAnchor(editedRoot, publicKey)).toMatchObject({ reason: 'signature' });
-    const editedHead = { ...anchor, heads: anchor.heads.map((h, i) => (i === 1 ? { ...h, revision: '1' } : h)) };
-    expect(verifyAnchor(editedHead, publicKey)).toMatchObject({ reason: 'root', found: anchor.root });
-    const droppedHead = { ...anchor, heads: anchor.heads.slice(1) };
-    expect(verifyAnchor(droppedHead, publicKey)).toMatchObject({ reason: 'root' });
-    const reordered = { ...anchor, heads: [...anchor.heads].reverse() };
-    expect(verifyAnchor(reordered, publicKey)).toMatchObject({ reason: 'heads' });
-    expect(verifyAnchor({ ...anchor, at: 'yesterday' }, publicKey)).toMatchObject({ reason: 'malformed', message: expect.stringContaining('at') as unknown });
-    expect(verifyAnchor({ ...anchor, signature: 'ab' }, publicKey)).toMatchObject({ reason: 'signature' });
-    expect(() => signAnchor({ sequence: 1n, prev: ANCHOR_GENESIS_HASH, heads: [...heads, heads[0] as AnchoredHead], upTo: '1/1', at: new Date() }, secretKey)).toThrow(/listed twice/);
-  });
-
-  it('proves one head is in an anchor, and refuses the proof for an edited head or another root', () => {
-    const { secretKey } = generateAnchorKeyPair();
-    const many = Array.from({ length: 13 }, (_, i): AnchoredHead => ({ stream: `outbound-ob_${String(i).padStart(2, '0')}`, revision: String(i), hash: bytesToHex(merkleLeafHash(Uint8Array.of(i))) }));
-    const anchor = signAnchor({ sequence: 2n, prev: 'a'.repeat(64), heads: many, upTo: '99/99', at: new Date() }, secretKey);
-    for (const head of anchor.heads) {
-      const proof = headInclusionProof(anchor.heads, head.stream);
-      expect(proof).not.toBeNull();
-      if (!proof) continue;
-      expect(verifyHeadInclusion(head, proof, anchor.root)).toBe(true);
-      expect(verifyHeadInclusion({ ...head, revision: '999' }, proof, anchor.root)).toBe(false);
-      expect(verifyHeadInclusion(head, proof, 'f'.repeat(64))).toBe(false);
+    const anchor = signAnchor({ sequence: 0n, prev: ANCHOR_GENESIS_HASH, heads: [heads[0] as AnchoredHead, { stream: 'message-msg_23', revision: '1', hash: 'd'.repeat(64) }], upTo: '7/7', at: new Date() }, secretKey);
+    expect(anchor.streams).toEqual(['0 0 message-msg_2', '1 13 3']);
+    for (const [edit, field] of [
+      [{ hashes: `${anchor.hashes.slice(0, -1)}` }, 'hashes'],
+      [{ hashes: ` ${anchor.hashes.slice(1)}` }, 'hashes'],
+      [{ streams: ['0 0 message-msg_2', '1 12 23'] }, 'streams[1]'],
+      [{ streams: ['0 0 message-msg_2', '01 13 3'] }, 'streams[1]'],
+      [{ streams: ['0 0 message-msg_2', '1 99 3'] }, 'streams[1]'],
+      [{ streams: ['0 1 message-msg_2', '1 13 3'] }, 'streams[0]'],
+      [{ streams: ['0 0 message-msg_2'] }, 'streams'],
+    ] as const) {
+      expect(verifyAnchor({ ...anchor, ...edit }, publicKey), field).toMatchObject({ reason: 'malformed', message: expect.stringContaining(`field ${field}:`) as unknown });
     }
-    expect(headInclusionProof(anchor.heads, 'message-absent')).toBeNull();
   });
 });

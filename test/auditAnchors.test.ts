@@ -10,7 +10,7 @@ import type { Receiver, TestHookbase } from './harness';
 import { startEsdbTestServer } from './esdb-server/server';
 import type { EsdbTestServer } from './esdb-server/server';
 import type { LoggedEvent } from './esdb-server/log';
-import { generateAnchorKeyPair, anchorPublicKey, keyIdOf, signAnchor } from '../sdk/src/audit/anchor';
+import { anchorFormatOf, anchorHeadsOf, encodeAnchorHeads, generateAnchorKeyPair, anchorPublicKey, keyIdOf, signAnchor } from '../sdk/src/audit/anchor';
 import type { AnchorData } from '../sdk/src/audit/anchor';
 import { eventHash } from '../store/chain/encoding';
 import { openSecret } from '../domain/secretBox';
@@ -61,7 +61,7 @@ const scenario = async (hb: TestHookbase, receiver: Receiver): Promise<string> =
 /** The same anchor signed by another key (its key id then names that key), or keeping ours (a bad signature). */
 const forgeries = (anchor: AnchorData): { otherKey: AnchorData; ourKeyIdOnly: AnchorData } => {
   const other = generateAnchorKeyPair();
-  const forged = signAnchor({ sequence: BigInt(anchor.sequence), prev: anchor.prev, heads: anchor.heads, upTo: anchor.upTo, at: new Date(anchor.at) }, other.secretKey);
+  const forged = signAnchor({ sequence: BigInt(anchor.sequence), prev: anchor.prev, heads: anchorHeadsOf(anchor), upTo: anchor.upTo, at: new Date(anchor.at) }, other.secretKey, anchorFormatOf(anchor));
   return { otherKey: forged, ourKeyIdOnly: { ...forged, keyId: anchor.keyId } };
 };
 
@@ -214,15 +214,22 @@ describe('signed anchors on the embedded store', () => {
   it("names an anchor whose root was edited (its signature fails) and one whose listed head was edited (its root fails)", async () => {
     const last = rows(ANCHORS).at(-1) as Row;
     const anchor = JSON.parse(last.data) as AnchorData;
+    expect(anchor.format).toBe('hookbase-anchor/2');
+    const pinned = anchorHeadsOf(anchor);
     setData(last, { ...anchor, root: 'e'.repeat(64) });
     try {
       const { code, report } = await verifyByCli(hb);
       expect(code).toBe(1);
       expect(report.firstBreak).toMatchObject({ stream: ANCHORS, revision: String(last.revision), reason: 'anchor-signature' });
-      setData(last, { ...anchor, heads: anchor.heads.map((h, i) => (i === 0 ? { ...h, hash: 'a'.repeat(64) } : h)) });
+      setData(last, { ...anchor, ...encodeAnchorHeads(pinned.map((h, i) => (i === 0 ? { ...h, hash: 'a'.repeat(64) } : h))) });
       const again = await verifyByCli(hb);
       expect(again.code).toBe(1);
       expect(again.report.firstBreak).toMatchObject({ stream: ANCHORS, revision: String(last.revision), reason: 'anchor-root', found: anchor.root });
+      // A listed stream id or revision edited: the stream list no longer hashes to the digest the anchor signs.
+      setData(last, { ...anchor, ...encodeAnchorHeads(pinned.map((h, i) => (i === 0 ? { ...h, revision: String(Number(h.revision) + 1) } : h))) });
+      const renamed = await verifyByCli(hb);
+      expect(renamed.code).toBe(1);
+      expect(renamed.report.firstBreak).toMatchObject({ stream: ANCHORS, revision: String(last.revision), reason: 'anchor-root', found: anchor.streamsSha256 });
     } finally {
       restore(last);
     }

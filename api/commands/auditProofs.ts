@@ -5,7 +5,8 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { streams } from '../../domain/streams';
 import type { AnchorData, SignedAnchor } from '../../sdk/src/audit/anchor.js';
-import { anchorHeaderOf, headInclusionProof } from '../../sdk/src/audit/anchor.js';
+import { anchorFormatOf, anchorHeaderOf, anchorHeadsOf, headLeafHashes } from '../../sdk/src/audit/anchor.js';
+import { merkleInclusionProof } from '../../sdk/src/audit/merkle.js';
 import type { Anchoring, HeadProof } from '../../sdk/src/audit/anchoring.js';
 import type { ChainedEvent } from '../../sdk/src/audit/streams.js';
 import { loadOrCreateAnchorKey } from '../../store/chain/anchorKey';
@@ -54,14 +55,16 @@ export const anchoringFor = async (events: EventStore, wanted: ReadonlyMap<strin
       if (e.type !== 'AuditAnchor') continue;
       const anchor = e.data as unknown as AnchorData;
       if (commitOf(anchor.upTo) < oldest) break;
-      for (const head of anchor.heads) {
-        if (!missing.has(head.stream)) continue;
-        const proof = headInclusionProof(anchor.heads, head.stream);
-        if (!proof) continue;
+      // Decoded, and its leaves hashed, once per anchor however many of its heads are wanted.
+      const heads = anchorHeadsOf(anchor);
+      let leaves: Uint8Array[] | null = null;
+      heads.forEach((head, index) => {
+        if (!missing.has(head.stream)) return;
+        leaves ??= headLeafHashes(heads, anchorFormatOf(anchor));
         missing.delete(head.stream);
-        proofs.push({ anchor: anchor.sequence, head, proof });
+        proofs.push({ anchor: anchor.sequence, head, proof: { index, size: heads.length, path: merkleInclusionProof(leaves, index).map((p) => bytesToHex(p)) } });
         used.set(anchor.sequence, { ...anchorHeaderOf(anchor), signature: anchor.signature });
-      }
+      });
       if (missing.size === 0) break;
     }
   } catch (error) {

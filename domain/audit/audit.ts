@@ -11,24 +11,18 @@ import type { SealedSecret } from '../secretBox';
  */
 export type AuditKeyCreated = Event<'AuditKeyCreated', { keyId: string; algorithm: 'Ed25519'; publicKey: string; secretKey: SealedSecret; createdAt: string }>;
 
+/** The signed header every anchor has (sdk/src/audit/anchor.ts AnchorHeader). */
+type AnchorFields = { sequence: string; prev: string; root: string; size: number; upTo: string; at: string; keyId: string; signature: string };
+
 /**
  * A signed anchor: the Merkle root of the stream heads changed since the anchor before it, chained to that anchor
  * (sdk/src/audit/anchor.ts AnchorData, byte for byte in docs/audit.md). Its revision in the anchors stream is its
- * `sequence`.
+ * `sequence`. Version 2 (written since) stores its heads compactly; version 1 (written before) lists them.
  */
 export type AuditAnchor = Event<
   'AuditAnchor',
-  {
-    sequence: string;
-    prev: string;
-    root: string;
-    size: number;
-    upTo: string;
-    at: string;
-    keyId: string;
-    signature: string;
-    heads: { stream: string; revision: string; hash: string }[];
-  }
+  | (AnchorFields & { format: 'hookbase-anchor/2'; streamsSha256: string; streams: string[]; hashes: string })
+  | (AnchorFields & { heads: { stream: string; revision: string; hash: string }[] })
 >;
 
 export type AuditEvent = AuditKeyCreated | AuditAnchor;

@@ -1,13 +1,20 @@
 // Helpers shared by the anchor writer's tests (anchorWriter.test.ts, anchorWriterFed.test.ts).
 import { streams } from '../../domain/streams';
-import type { AnchorData } from '../../sdk/src/audit/anchor.js';
+import { anchorHeadsOf } from '../../sdk/src/audit/anchor.js';
+import type { AnchorData, AnchoredHead } from '../../sdk/src/audit/anchor.js';
 import type { EventStore } from '../eventStore';
 
+/** An anchor as stored, with the heads it pins decoded (whatever its version). */
+export type PinnedAnchor = AnchorData & Readonly<{ pinned: readonly AnchoredHead[] }>;
+
 /** The anchors in the log, oldest first (none yet: an empty list). */
-export const anchorsOf = async (events: EventStore): Promise<AnchorData[]> => {
-  const found: AnchorData[] = [];
+export const anchorsOf = async (events: EventStore): Promise<PinnedAnchor[]> => {
+  const found: PinnedAnchor[] = [];
   try {
-    for await (const e of events.readStream(streams.auditAnchors())) found.push(e.data as unknown as AnchorData);
+    for await (const e of events.readStream(streams.auditAnchors())) {
+      const data = e.data as unknown as AnchorData;
+      found.push({ ...data, pinned: anchorHeadsOf(data) });
+    }
   } catch {
     // no anchors yet
   }

@@ -59,22 +59,47 @@ describe('AnchorWriter', () => {
     expect(two[1]?.prev).toBe(anchorHash(anchorHeaderOf(two[0] as AnchorData)));
     await writer.flush();
     const anchors = await anchorsOf(events);
-    expect(anchors.map((a) => a.heads.map((h) => h.stream))).toEqual([
+    expect(anchors.map((a) => a.pinned.map((h) => h.stream))).toEqual([
       ['auditkey-deployment', 'thing-0', 'thing-1', 'thing-2', 'thing-3'],
       ['thing-4', 'thing-5', 'thing-6', 'thing-7', 'thing-8'],
       // In stream-id order (UTF-16 code units).
       ['thing-10', 'thing-11', 'thing-9'],
     ]);
     for (const anchor of anchors) expect(verifyAnchor(anchor, key.publicKey)).toBeNull();
+    // Version 2: the heads stored compactly (docs/audit.md "Anchors"), the stream ids front-coded.
+    expect(anchors.map((a) => a.format)).toEqual(['hookbase-anchor/2', 'hookbase-anchor/2', 'hookbase-anchor/2']);
+    expect(anchors[2]).toMatchObject({ streams: ['0 0 thing-10', '0 7 1', '0 6 9'], hashes: expect.stringMatching(/^[A-Za-z0-9+/]{128}$/) as unknown });
     // One stream changed three times between anchors: one head, its last revision.
     await append(events, 'thing-0', 3);
     await writer.flush();
-    expect((await anchorsOf(events))[3]?.heads).toEqual([expect.objectContaining({ stream: 'thing-0', revision: '3' })]);
+    expect((await anchorsOf(events))[3]?.pinned).toEqual([expect.objectContaining({ stream: 'thing-0', revision: '3' })]);
     // Nothing changed: no anchor.
     await writer.flush();
     expect(await anchorsOf(events)).toHaveLength(4);
     expect(await verifyLog(events)).toMatchObject({ clean: true, anchors: 4, anchoredHeads: 14, eventsAfterLastAnchor: 0, keyId: key.keyId });
     await writer.stop();
+    await events.close();
+  });
+
+  it('does not pin a link whose hash is not hex (audit verify --log names it), and goes on anchoring the rest', async () => {
+    const { file, open } = newStore();
+    const events = open();
+    const key = await loadOrCreateAnchorKey(events, masterKey);
+    const writer = new AnchorWriter({ events, key: async () => key, schedule: { every: 1000, intervalMs: 60_000 } });
+    await writer.start();
+    await append(events, 'fine-1', 1);
+    // Written past the chaining wrapper: 64 characters, not hex.
+    const raw = SqliteEventStore.open(file);
+    await raw.appendToStream('odd-1', [{ type: 'Thing', data: {}, metadata: { chain: { prev: '0'.repeat(64), hash: 'z'.repeat(64) } } }], { expectedRevision: 'no_stream' });
+    await append(events, 'fine-2', 1);
+    await until(async () => writer.pendingHeads === 4);
+    await writer.flush();
+    const [anchor] = await anchorsOf(events);
+    expect(anchor?.pinned.map((h) => h.stream)).toEqual(['auditkey-deployment', 'fine-1', 'fine-2']);
+    expect(verifyAnchor(anchor as AnchorData, key.publicKey)).toBeNull();
+    expect((await verifyLog(events)).firstBreak).toMatchObject({ stream: 'odd-1', reason: 'malformed' });
+    await writer.stop();
+    await raw.close();
     await events.close();
   });
 
@@ -101,7 +126,7 @@ describe('AnchorWriter', () => {
       return found.length === 2 && found;
     });
     expect(anchors[1]).toMatchObject({ sequence: '1', prev: anchorHash(anchorHeaderOf(anchors[0] as AnchorData)) });
-    expect(anchors[1]?.heads.map((h) => `${h.stream}@${h.revision}`)).toEqual(['before-1@2', 'while-down-1@0']);
+    expect(anchors[1]?.pinned.map((h) => `${h.stream}@${h.revision}`)).toEqual(['before-1@2', 'while-down-1@0']);
     expect(await verifyLog(events)).toMatchObject({ clean: true, anchors: 2, eventsAfterLastAnchor: 0 });
     await second.stop();
     await events.close();
@@ -128,7 +153,7 @@ describe('AnchorWriter', () => {
       if (i > 0) expect(anchor.prev).toBe(anchorHash(anchorHeaderOf(anchors[i - 1] as AnchorData)));
     });
     // Every event of every stream is pinned by some anchor, at its last revision at least.
-    const pinned = new Map(anchors.flatMap((a) => a.heads).map((h) => [h.stream, h.revision]));
+    const pinned = new Map(anchors.flatMap((a) => a.pinned).map((h) => [h.stream, h.revision]));
     for (let s = 0; s < 8; s++) expect(pinned.get(`shared-${s}`)).toBe('4');
     expect(writers[0]!.anchorsWritten + writers[1]!.anchorsWritten).toBe(anchors.length);
     await Promise.all(writers.map((w) => w.stop()));

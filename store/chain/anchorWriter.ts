@@ -2,27 +2,29 @@ import type { AuditAnchor } from '../../domain/audit/audit';
 import { eventMetadata } from '../../domain/events';
 import type { JsonObject } from '../../domain/json';
 import { streams } from '../../domain/streams';
-import { ANCHOR_GENESIS_HASH, anchorHash, anchorHeaderOf } from '../../sdk/src/audit/anchor.js';
-import type { AnchoredHead, AnchorData } from '../../sdk/src/audit/anchor.js';
+import { ANCHOR_GENESIS_HASH, AnchorFormatError, anchorHash, anchorHeaderOf } from '../../sdk/src/audit/anchor.js';
+import type { AnchoredHead, AnchorData, AnchorDataV2 } from '../../sdk/src/audit/anchor.js';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../eventStore';
 import { comparePositions, positionFromString, positionToString, StreamNotFoundError, WrongExpectedVersionError } from '../eventStore';
 import type { AnchorSigningKey } from './anchorKey';
-import { chainLinkOf } from './encoding';
+import { CHAIN_KEY } from './encoding';
 import { serverSignAnchor } from './serverHash';
+
+const HEX64 = /^[0-9a-f]{64}$/;
 
 /** When an anchor is written: after `every` events of the log, or `intervalMs` after the last one if anything changed. */
 export type AnchorSchedule = Readonly<{ every: number; intervalMs: number }>;
 
 /**
- * Defaults (docs/audit.md, "Defaults and their cost"): an anchor costs one Ed25519 signature, one SHA-256 per head
- * and one append, a few milliseconds in all, so 1,000 events per anchor puts it at a few microseconds per event
- * against the hundreds a send costs; 10 s bounds how long the newest events stay unpinned when traffic is low.
+ * Defaults (docs/audit.md, "Defaults and their cost"): an anchor costs one Ed25519 signature and one append (a fixed
+ * part of a few hundred microseconds, under 1 µs per event at 1,000 events per anchor), and per head one SHA-256 of
+ * the tree and about 60 stored bytes; 10 s bounds how long the newest events stay unpinned when traffic is low.
  */
 export const DEFAULT_ANCHOR_EVERY = 1000;
 export const DEFAULT_ANCHOR_INTERVAL_MS = 10_000;
 /**
- * An anchor lists each head it pins (about 150 bytes each in JSON): 4,096 of them stay well under EventStoreDB's
- * default 1 MiB append limit.
+ * An anchor lists each head it pins (about 60 bytes each in version 2, up to a few hundred for a long stream id):
+ * 4,096 of them stay well under EventStoreDB's default 1 MiB append limit.
  */
 export const MAX_ANCHOR_EVERY = 4096;
 
@@ -98,7 +100,8 @@ export class AnchorWriter {
   private retry: NodeJS.Timeout | null = null;
   private key: AnchorSigningKey | null = null;
   private chain: ChainState = { sequence: 0n, prev: ANCHOR_GENESIS_HASH, upTo: undefined };
-  private pending = new Map<string, AnchoredHead>();
+  /** The last chained event of each stream changed since the last anchor. */
+  private pending = new Map<string, RecordedEvent>();
   private pendingEvents = 0;
   private lastSeen: Position | null = null;
   /** Anchors are written one at a time, in the order they were sealed. */
@@ -236,12 +239,17 @@ export class AnchorWriter {
     else if (this.mode === 'live') this.take(batch);
   }
 
-  /** The fed events after the last one noted (the feed and the catch-up read overlap; a runner may replay a batch). */
+  /**
+   * The fed events after the last one noted (the feed and the catch-up read overlap; a runner may replay a batch). A
+   * batch is in log order: once one event is past the last noted, so are the rest (positions compared once, not per event).
+   */
   private take(batch: readonly RecordedEvent[]): void {
-    for (const event of batch) {
-      if (this.lastSeen !== null && comparePositions(event.position, this.lastSeen) <= 0) continue;
-      this.note(event);
+    let from = 0;
+    if (this.lastSeen !== null) {
+      const lastSeen = this.lastSeen;
+      while (from < batch.length && comparePositions((batch[from] as RecordedEvent).position, lastSeen) <= 0) from++;
     }
+    for (let i = from; i < batch.length; i++) this.note(batch[i] as RecordedEvent);
   }
 
   private async onEvents(generation: number, batch: readonly RecordedEvent[]): Promise<void> {
@@ -251,14 +259,17 @@ export class AnchorWriter {
     }
   }
 
-  /** Notes the event's head; true when that sealed an anchor (`every` events since the last). */
+  /**
+   * Notes the event's head; true when that sealed an anchor (`every` events since the last). Per event only the
+   * stream's last event is kept (the batch's own object): its head is built once, when the anchor is sealed.
+   */
   private note(event: RecordedEvent): boolean {
     this.lastSeen = event.position;
     if (event.streamId === this.anchorsStream) return false;
-    const link = chainLinkOf(event.metadata);
     // Events written before chaining carry no hash to pin; a malformed link is `audit verify --log`'s to name.
-    if (link === null || link === 'malformed') return false;
-    this.pending.set(event.streamId, { stream: event.streamId, revision: event.revision.toString(), hash: link.hash });
+    const link = event.metadata[CHAIN_KEY];
+    if (link === null || typeof link !== 'object' || Array.isArray(link) || typeof link.hash !== 'string' || link.hash.length !== 64) return false;
+    this.pending.set(event.streamId, event);
     this.pendingEvents++;
     if (this.pendingEvents < this.options.schedule.every) return false;
     this.seal()?.catch(() => {});
@@ -267,12 +278,18 @@ export class AnchorWriter {
 
   /**
    * Takes the pending heads, up to the last event noted, for the next anchor (written after those sealed before);
-   * undefined when nothing is pending. Synchronous, so that the heads and `upTo` always match.
+   * undefined when nothing is pending. Synchronous, so that the heads and `upTo` always match. The heads in anchor
+   * order (by stream id: the default sort compares UTF-16 code units, as anchors order them).
    */
   private seal(): Promise<void> | undefined {
     const upTo = this.lastSeen;
     if (!this.running || upTo === null || this.pending.size === 0) return undefined;
-    const sealed: Sealed = { heads: [...this.pending.values()], upTo };
+    const pending = this.pending;
+    const heads = [...pending.keys()].sort().map((stream): AnchoredHead => {
+      const event = pending.get(stream) as RecordedEvent;
+      return { stream, revision: event.revision.toString(), hash: (event.metadata[CHAIN_KEY] as { hash: string }).hash };
+    });
+    const sealed: Sealed = { heads, upTo };
     this.pending = new Map();
     this.pendingEvents = 0;
     const generation = this.generation;
@@ -285,7 +302,18 @@ export class AnchorWriter {
     const key = this.key;
     if (generation !== this.generation || !this.running || !key) return;
     const { sequence, prev } = this.chain;
-    const anchor = serverSignAnchor({ sequence, prev, heads, upTo: positionToString(upTo), at: this.now() }, key);
+    const input = { sequence, prev, heads, upTo: positionToString(upTo), at: this.now() };
+    let anchor: AnchorDataV2;
+    try {
+      anchor = serverSignAnchor(input, key);
+    } catch (error) {
+      if (!(error instanceof AnchorFormatError)) throw error;
+      // A link whose hash is not hex (the writer checks only its length per event): not pinned, as an event
+      // without a link is not; `audit verify --log` names it malformed.
+      const pinned = heads.filter((h) => HEX64.test(h.hash));
+      if (pinned.length === 0) return;
+      anchor = serverSignAnchor({ ...input, heads: pinned }, key);
+    }
     const data = anchor as unknown as AuditAnchor['data'] & JsonObject;
     try {
       await this.options.events.appendToStream(this.anchorsStream, [{ type: 'AuditAnchor', data, metadata: eventMetadata('AuditAnchor', { now: anchor.at }) }], {

@@ -86,7 +86,7 @@ describe('AnchorWriter fed by the projections runner', () => {
     expect(anchors.length).toBeGreaterThanOrEqual(3);
     for (const anchor of anchors) expect(verifyAnchor(anchor, key.publicKey)).toBeNull();
     // Each stream's last revision is pinned by the last anchor that saw it change.
-    const pinned = new Map(anchors.flatMap((a) => a.heads).map((h) => [h.stream, h.revision]));
+    const pinned = new Map(anchors.flatMap((a) => a.pinned).map((h) => [h.stream, h.revision]));
     expect(pinned).toEqual(await lastRevisions(p.events));
     // The anchors are chained events too.
     expect(await verifyLog(p.events)).toMatchObject({ clean: true, anchors: anchors.length, chainedEvents: 20 + anchors.length, eventsAfterLastAnchor: 0 });
@@ -114,7 +114,7 @@ describe('AnchorWriter fed by the projections runner', () => {
     await append(p.events, 'after-1', 1);
     const anchors = await until(async () => (await verifyLog(p.events)).eventsAfterLastAnchor === 0 && anchorsOf(p.events));
     expect(anchors[1]).toMatchObject({ sequence: '1', prev: anchorHash(anchorHeaderOf(anchors[0] as AnchorData)) });
-    const later = anchors.slice(1).flatMap((a) => a.heads.map((h) => `${h.stream}@${h.revision}`));
+    const later = anchors.slice(1).flatMap((a) => a.pinned.map((h) => `${h.stream}@${h.revision}`));
     expect(later.sort()).toEqual(['after-1@0', 'before-1@2', 'while-down-1@0']);
     expect(await verifyLog(p.events)).toMatchObject({ clean: true, eventsAfterLastAnchor: 0 });
     await leadershipTwo.stop();
@@ -146,7 +146,7 @@ describe('AnchorWriter fed by the projections runner', () => {
     await until(async () => writer.pendingHeads === 4);
     await writer.flush();
     const [anchor] = await anchorsOf(p.events);
-    expect(anchor?.heads.map((h) => `${h.stream}@${h.revision}`)).toEqual(['a@1', 'auditkey-deployment@0', 'b@0', 'gap@2']);
+    expect(anchor?.pinned.map((h) => `${h.stream}@${h.revision}`)).toEqual(['a@1', 'auditkey-deployment@0', 'b@0', 'gap@2']);
     expect(await verifyLog(p.events)).toMatchObject({ clean: true, eventsAfterLastAnchor: 0 });
     await writer.stop();
     await two.stop();

@@ -1,6 +1,6 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { streams } from '../../domain/streams';
-import { ANCHOR_GENESIS_HASH, anchorHash, anchorHeaderOf, keyIdOf, verifyAnchor } from '../../sdk/src/audit/anchor.js';
+import { ANCHOR_GENESIS_HASH, anchorHash, anchorHeaderOf, anchorHeadsOf, keyIdOf, verifyAnchor } from '../../sdk/src/audit/anchor.js';
 import type { AnchorData } from '../../sdk/src/audit/anchor.js';
 import type { EventStore, RecordedEvent } from '../eventStore';
 import { positionToString, StreamNotFoundError } from '../eventStore';
@@ -101,7 +101,8 @@ export const readAnchors = async (events: EventStore, options: AnchorKeyOptions 
       prev = anchorHash(anchorHeaderOf(data));
       anchors++;
       last = { sequence: data.sequence, at: data.at, upTo: data.upTo };
-      for (const head of data.heads) {
+      // Version 1 lists its heads, version 2 stores them compactly: the same heads either way (verifyAnchor decoded them).
+      for (const head of anchorHeadsOf(data)) {
         const byRevision = claims.get(head.stream) ?? new Map<string, AnchorClaim>();
         byRevision.set(head.revision, { hash: head.hash, anchor: data.sequence });
         claims.set(head.stream, byRevision);

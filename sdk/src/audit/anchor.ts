@@ -4,26 +4,39 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { GENESIS_HASH } from './chain.js';
+import { canonicalJson, GENESIS_HASH } from './chain.js';
+import { AnchorFormatError, check, checkHead, DECIMAL, HEX64 } from './anchorFormat.js';
+import type { AnchoredHead } from './anchorFormat.js';
+import { decodeAnchorHeads, encodeAnchorHeads } from './anchorHeads.js';
 import { equalBytes, merkleInclusionProof, merkleLeafHash, merkleRoot, merkleRootFromInclusionProof } from './merkle.js';
 
-/** The first line of a head's leaf encoding (its version). */
+export { AnchorFormatError } from './anchorFormat.js';
+export type { AnchoredHead } from './anchorFormat.js';
+export { decodeAnchorHeads, encodeAnchorHeads } from './anchorHeads.js';
+
+/** The first line of a head's leaf encoding in a version 1 anchor. */
 export const HEAD_TAG = 'hookbase-head/1';
-/** The first line of an anchor's signed encoding (its version). */
+/** The first line of a version 1 anchor's signed encoding (anchors without a `format` member). */
 export const ANCHOR_TAG = 'hookbase-anchor/1';
+/**
+ * Version 2 (what Hookbase writes now): its `format` member and the first line of its signed encoding. A head's leaf
+ * is its chain hash itself, and the heads are stored compactly (`streams`, `hashes`): docs/audit.md, "Anchors".
+ */
+export const ANCHOR_FORMAT_V2 = 'hookbase-anchor/2';
+/** An anchor's version, named by the first line of its signed encoding. */
+export type AnchorFormat = typeof ANCHOR_TAG | typeof ANCHOR_FORMAT_V2;
 /** The `prev` of the first anchor (sequence 0). */
 export const ANCHOR_GENESIS_HASH = GENESIS_HASH;
 
-/** A stream's last event as an anchor pins it: the stream id, its revision (decimal) and its chain hash. */
-export type AnchoredHead = Readonly<{ stream: string; revision: string; hash: string }>;
-
 /** What an anchor's signature covers (`anchorSigningBytes`). */
 export type AnchorHeader = Readonly<{
+  /** `hookbase-anchor/2`; absent in a version 1 anchor. */
+  format?: typeof ANCHOR_FORMAT_V2;
   /** The anchor's number in the anchor chain, decimal, 0 for the first (its revision in the anchors stream). */
   sequence: string;
   /** `anchorHash` of the anchor before it, or ANCHOR_GENESIS_HASH for sequence 0. */
   prev: string;
-  /** Merkle root (64 hex digits) over the heads' leaf hashes, in the heads' order. */
+  /** Merkle root (64 hex digits) over the heads' leaf hashes, in the heads' order (a leaf per version: `headLeafHash`). */
   root: string;
   /** How many heads (leaves). */
   size: number;
@@ -33,44 +46,33 @@ export type AnchorHeader = Readonly<{
   at: string;
   /** `keyIdOf` the public key that verifies it. */
   keyId: string;
+  /** Version 2: SHA-256 (hex) of the canonical JSON of its `streams` (`streamsSha256Of`), so the names it lists are signed too. */
+  streamsSha256?: string;
 }>;
 
 /** A header and its Ed25519 signature (128 hex digits) over `anchorSigningBytes(header)`. */
 export type SignedAnchor = AnchorHeader & Readonly<{ signature: string }>;
 
+/** A version 1 anchor as the log stores it: the signed header and the heads it pins, one object each. */
+export type AnchorDataV1 = SignedAnchor & Readonly<{ format?: undefined; heads: readonly AnchoredHead[] }>;
+
+/**
+ * A version 2 anchor as the log stores it: the signed header and the heads it pins, compactly (`encodeAnchorHeads`).
+ * `streams[i]` is head i's revision, how many leading UTF-16 code units its stream id shares with head i-1's, and the
+ * rest of its stream id, joined by single spaces; `hashes` is base64 of the heads' 32-byte chain hashes, in order.
+ */
+export type AnchorDataV2 = SignedAnchor & Readonly<{ format: typeof ANCHOR_FORMAT_V2; streamsSha256: string; streams: readonly string[]; hashes: string }>;
+
 /** An anchor as the log stores it (the `AuditAnchor` event's data): the signed header and the heads it pins. */
-export type AnchorData = SignedAnchor & Readonly<{ heads: readonly AnchoredHead[] }>;
+export type AnchorData = AnchorDataV1 | AnchorDataV2;
 
 /** Proof that one head is a leaf of an anchor's tree: RFC 9162's audit path, hex. */
 export type HeadInclusionProof = Readonly<{ index: number; size: number; path: readonly string[] }>;
 
-const HEX64 = /^[0-9a-f]{64}$/;
 const HEX128 = /^[0-9a-f]{128}$/;
 const KEY_ID = /^[0-9a-f]{32}$/;
-const DECIMAL = /^(0|[1-9][0-9]*)$/;
 const POSITION = /^(0|[1-9][0-9]*)\/(0|[1-9][0-9]*)$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** A field that breaks the encoding's rules, named. */
-export class AnchorFormatError extends Error {
-  constructor(
-    readonly field: string,
-    readonly rule: string,
-  ) {
-    super(`Anchor field ${field}: ${rule}.`);
-    this.name = 'AnchorFormatError';
-  }
-}
-
-const check = (ok: boolean, field: string, rule: string): void => {
-  if (!ok) throw new AnchorFormatError(field, rule);
-};
-
-const checkHead = (head: AnchoredHead, field = 'head'): void => {
-  check(typeof head.stream === 'string' && head.stream.length > 0, `${field}.stream`, 'a non-empty string');
-  check(typeof head.revision === 'string' && DECIMAL.test(head.revision), `${field}.revision`, 'a decimal integer, no sign, no leading zeros');
-  check(typeof head.hash === 'string' && HEX64.test(head.hash), `${field}.hash`, '64 lowercase hex digits');
-};
 
 /** The bytes of a head's leaf (before RFC 6962's 0x00 prefix): four lines joined by "\n", UTF-8. */
 export const headLeafBytes = (head: AnchoredHead): Uint8Array => {
@@ -78,8 +80,20 @@ export const headLeafBytes = (head: AnchoredHead): Uint8Array => {
   return utf8ToBytes([HEAD_TAG, JSON.stringify(head.stream), head.revision, head.hash].join('\n'));
 };
 
-/** SHA-256(0x00 || headLeafBytes(head)). */
-export const headLeafHash = (head: AnchoredHead): Uint8Array => merkleLeafHash(headLeafBytes(head));
+/**
+ * A head's leaf hash in the Merkle tree of an anchor of `format`. Version 1: SHA-256(0x00 || headLeafBytes(head)).
+ * Version 2: the 32 bytes of the head's chain hash itself, which already commits to its stream id and revision (lines
+ * 2 and 3 of the event's chain encoding) and cannot pass for an interior node: it is SHA-256 of bytes beginning
+ * `hookbase-chain/1` (0x68), a node SHA-256 of bytes beginning 0x01, so one would be a SHA-256 collision.
+ */
+export const headLeafHash = (head: AnchoredHead, format: AnchorFormat = ANCHOR_TAG): Uint8Array => {
+  if (format === ANCHOR_TAG) return merkleLeafHash(headLeafBytes(head));
+  checkHead(head);
+  return hexToBytes(head.hash);
+};
+
+/** The leaf hashes of an anchor's heads, in their order. */
+export const headLeafHashes = (heads: readonly AnchoredHead[], format: AnchorFormat = ANCHOR_TAG): Uint8Array[] => heads.map((h) => headLeafHash(h, format));
 
 /**
  * The order of an anchor's heads: by stream id, comparing UTF-16 code units (JavaScript's `<`), each stream once.
@@ -91,22 +105,28 @@ export const sortHeads = (heads: readonly AnchoredHead[]): AnchoredHead[] => {
   return sorted;
 };
 
-/** The Merkle root (64 hex digits) over heads in the order given (an anchor's heads are in `sortHeads` order). */
-export const headsRoot = (heads: readonly AnchoredHead[]): string => bytesToHex(merkleRoot(heads.map((h) => headLeafHash(h))));
+/**
+ * The Merkle root (64 hex digits) over heads in the order given (an anchor's heads are in `sortHeads` order), with
+ * the leaves of an anchor of `format` (version 1 unless said).
+ */
+export const headsRoot = (heads: readonly AnchoredHead[], format: AnchorFormat = ANCHOR_TAG): string => bytesToHex(merkleRoot(headLeafHashes(heads, format)));
 
 /** The audit path of `stream`'s head among an anchor's heads (in their stored order); null when it is not there. */
-export const headInclusionProof = (heads: readonly AnchoredHead[], stream: string): HeadInclusionProof | null => {
+export const headInclusionProof = (heads: readonly AnchoredHead[], stream: string, format: AnchorFormat = ANCHOR_TAG): HeadInclusionProof | null => {
   const index = heads.findIndex((h) => h.stream === stream);
   if (index < 0) return null;
-  return { index, size: heads.length, path: merkleInclusionProof(heads.map((h) => headLeafHash(h)), index).map((p) => bytesToHex(p)) };
+  return { index, size: heads.length, path: merkleInclusionProof(headLeafHashes(heads, format), index).map((p) => bytesToHex(p)) };
 };
 
-/** Whether `proof` shows `head` is a leaf of the tree whose root is `root` (an anchor's, once its signature is checked). */
-export const verifyHeadInclusion = (head: AnchoredHead, proof: HeadInclusionProof, root: string): boolean => {
+/**
+ * Whether `proof` shows `head` is a leaf of the tree whose root is `root` (an anchor's of `format`, once its signature
+ * is checked; its `size` is the proof's to match).
+ */
+export const verifyHeadInclusion = (head: AnchoredHead, proof: HeadInclusionProof, root: string, format: AnchorFormat = ANCHOR_TAG): boolean => {
   if (!HEX64.test(root) || !proof.path.every((p) => HEX64.test(p))) return false;
   let leaf: Uint8Array;
   try {
-    leaf = headLeafHash(head);
+    leaf = headLeafHash(head, format);
   } catch {
     return false;
   }
@@ -114,7 +134,18 @@ export const verifyHeadInclusion = (head: AnchoredHead, proof: HeadInclusionProo
   return computed !== null && equalBytes(computed, hexToBytes(root));
 };
 
+/** The version of an anchor: version 1 has no `format` member. Throws AnchorFormatError for any other `format`. */
+export const anchorFormatOf = (header: Pick<AnchorHeader, 'format'>): AnchorFormat => {
+  const format: unknown = header.format;
+  if (format === undefined) return ANCHOR_TAG;
+  check(format === ANCHOR_FORMAT_V2, 'format', `"${ANCHOR_FORMAT_V2}", or absent (version 1)`);
+  return ANCHOR_FORMAT_V2;
+};
+
 const checkHeader = (header: AnchorHeader): void => {
+  const format = anchorFormatOf(header);
+  if (format === ANCHOR_TAG) check(header.streamsSha256 === undefined, 'streamsSha256', 'absent in a version 1 anchor');
+  else check(typeof header.streamsSha256 === 'string' && HEX64.test(header.streamsSha256), 'streamsSha256', '64 lowercase hex digits');
   check(typeof header.sequence === 'string' && DECIMAL.test(header.sequence), 'sequence', 'a decimal integer, no sign, no leading zeros');
   check(typeof header.prev === 'string' && HEX64.test(header.prev), 'prev', '64 lowercase hex digits');
   check(typeof header.root === 'string' && HEX64.test(header.root), 'root', '64 lowercase hex digits');
@@ -124,10 +155,15 @@ const checkHeader = (header: AnchorHeader): void => {
   check(typeof header.keyId === 'string' && KEY_ID.test(header.keyId), 'keyId', '32 lowercase hex digits');
 };
 
-/** The exact text signed: eight lines joined by "\n" (no final newline). Every field is checked first. */
+/**
+ * The exact text signed, lines joined by "\n" (no final newline): the version (`hookbase-anchor/1` or `/2`),
+ * sequence, prev, root, size, upTo, at, keyId, and for version 2 streamsSha256. Every field is checked first.
+ */
 export const anchorSigningText = (header: AnchorHeader): string => {
   checkHeader(header);
-  return [ANCHOR_TAG, header.sequence, header.prev, header.root, String(header.size), header.upTo, header.at, header.keyId].join('\n');
+  const lines = [anchorFormatOf(header), header.sequence, header.prev, header.root, String(header.size), header.upTo, header.at, header.keyId];
+  if (header.format === ANCHOR_FORMAT_V2) lines.push(header.streamsSha256 ?? '');
+  return lines.join('\n');
 };
 
 /** The exact bytes signed (UTF-8 of `anchorSigningText`). */
@@ -138,6 +174,7 @@ export const anchorHash = (header: AnchorHeader): string => bytesToHex(sha256(an
 
 /** The header fields of an anchor (what `anchorHash` and the signature cover), without the signature and heads. */
 export const anchorHeaderOf = (anchor: AnchorHeader): AnchorHeader => ({
+  ...(anchor.format === undefined ? {} : { format: anchor.format }),
   sequence: anchor.sequence,
   prev: anchor.prev,
   root: anchor.root,
@@ -145,7 +182,24 @@ export const anchorHeaderOf = (anchor: AnchorHeader): AnchorHeader => ({
   upTo: anchor.upTo,
   at: anchor.at,
   keyId: anchor.keyId,
+  ...(anchor.streamsSha256 === undefined ? {} : { streamsSha256: anchor.streamsSha256 }),
 });
+
+/** SHA-256 (hex) of the canonical JSON of a version 2 anchor's `streams`: what its `streamsSha256` signs. */
+export const streamsSha256Of = (streams: readonly string[]): string => bytesToHex(sha256(utf8ToBytes(canonicalJson(streams))));
+
+/** The heads an anchor pins (version 1: as listed; version 2: decoded). Throws AnchorFormatError when malformed. */
+export const anchorHeadsOf = (anchor: AnchorData): AnchoredHead[] => {
+  if (anchorFormatOf(anchor) === ANCHOR_TAG) {
+    const { heads } = anchor as AnchorDataV1;
+    check(Array.isArray(heads), 'heads', 'an array of {stream, revision, hash}');
+    heads.forEach((h, i) => checkHead(h, `heads[${i}]`));
+    return [...heads];
+  }
+  const v2 = anchor as AnchorDataV2;
+  check(Number.isSafeInteger(v2.size) && v2.size >= 0, 'size', 'a non-negative integer');
+  return decodeAnchorHeads(v2, v2.size);
+};
 
 // ---- Keys ----
 
@@ -207,21 +261,30 @@ export type AnchorInput = Readonly<{
   at: Date;
 }>;
 
-/** Builds and signs an anchor over `heads` (sorted here) with a 32-byte Ed25519 secret key. */
-export const signAnchor = (input: AnchorInput, secretKey: Uint8Array): AnchorData => {
+/**
+ * Builds and signs an anchor over `heads` (sorted here) with a 32-byte Ed25519 secret key: version 2 (what Hookbase
+ * writes), or version 1 when asked (as anchors were written before it).
+ */
+export function signAnchor(input: AnchorInput, secretKey: Uint8Array, format?: typeof ANCHOR_FORMAT_V2): AnchorDataV2;
+export function signAnchor(input: AnchorInput, secretKey: Uint8Array, format: typeof ANCHOR_TAG): AnchorDataV1;
+export function signAnchor(input: AnchorInput, secretKey: Uint8Array, format?: AnchorFormat): AnchorData;
+export function signAnchor(input: AnchorInput, secretKey: Uint8Array, format: AnchorFormat = ANCHOR_FORMAT_V2): AnchorData {
   const heads = sortHeads(input.heads);
-  const header: AnchorHeader = {
+  const fields = {
     sequence: input.sequence.toString(10),
     prev: input.prev,
-    root: headsRoot(heads),
+    root: headsRoot(heads, format),
     size: heads.length,
     upTo: input.upTo,
     at: input.at.toISOString(),
     keyId: keyIdOf(anchorPublicKey(secretKey)),
   };
-  const signature = bytesToHex(ed25519.sign(anchorSigningBytes(header), secretKey));
-  return { ...header, signature, heads };
-};
+  const sign = (header: AnchorHeader): string => bytesToHex(ed25519.sign(anchorSigningBytes(header), secretKey));
+  if (format === ANCHOR_TAG) return { ...fields, signature: sign(fields), heads };
+  const { streams, hashes } = encodeAnchorHeads(heads);
+  const header = { format: ANCHOR_FORMAT_V2, ...fields, streamsSha256: streamsSha256Of(streams) } as const;
+  return { ...header, signature: sign(header), streams, hashes };
+}
 
 /**
  * Whether the signature of `anchor` verifies against `publicKey` (strict RFC 8032 verification, not ZIP-215, so that
@@ -248,13 +311,16 @@ export type AnchorProblem = Readonly<{
 
 /**
  * Checks one anchor: its format, that it names the key given, its signature, that its heads are in order with each
- * stream once, and that they hash to its root (and number `size`). Null when all hold.
+ * stream once, that they hash to its root (and number `size`) and, version 2, that its stream list is the one signed
+ * (`streamsSha256`). Null when all hold.
  */
 export const verifyAnchor = (anchor: AnchorData, publicKey: Uint8Array): AnchorProblem | null => {
+  let heads: AnchoredHead[];
+  let format: AnchorFormat;
   try {
     checkHeader(anchorHeaderOf(anchor));
-    if (!Array.isArray(anchor.heads)) throw new AnchorFormatError('heads', 'an array of {stream, revision, hash}');
-    anchor.heads.forEach((h, i) => checkHead(h, `heads[${i}]`));
+    format = anchorFormatOf(anchor);
+    heads = anchorHeadsOf(anchor);
   } catch (error) {
     if (error instanceof AnchorFormatError) return { reason: 'malformed', message: error.message };
     throw error;
@@ -262,12 +328,16 @@ export const verifyAnchor = (anchor: AnchorData, publicKey: Uint8Array): AnchorP
   const keyId = keyIdOf(publicKey);
   if (anchor.keyId !== keyId) return { reason: 'key', message: `it names key ${anchor.keyId}, not the key given (${keyId})`, expected: keyId, found: anchor.keyId };
   if (!verifyAnchorSignature(anchor, publicKey)) return { reason: 'signature', message: `its signature does not verify against key ${keyId}` };
-  for (let i = 1; i < anchor.heads.length; i++) {
-    if (!((anchor.heads[i - 1]?.stream ?? '') < (anchor.heads[i]?.stream ?? ''))) return { reason: 'heads', message: `its heads are not in stream order with each stream once (at heads[${i}])` };
+  for (let i = 1; i < heads.length; i++) {
+    if (!((heads[i - 1]?.stream ?? '') < (heads[i]?.stream ?? ''))) return { reason: 'heads', message: `its heads are not in stream order with each stream once (at heads[${i}])` };
   }
-  const root = headsRoot(anchor.heads);
-  if (root !== anchor.root || anchor.size !== anchor.heads.length) {
-    return { reason: 'root', message: `its ${anchor.heads.length} heads hash to root ${root}, it signs ${anchor.root} over ${anchor.size}`, expected: root, found: anchor.root };
+  if (format === ANCHOR_FORMAT_V2) {
+    const digest = streamsSha256Of((anchor as AnchorDataV2).streams);
+    if (digest !== anchor.streamsSha256) return { reason: 'root', message: `its stream list hashes to ${digest}, it signs ${String(anchor.streamsSha256)}`, expected: digest, found: anchor.streamsSha256 };
+  }
+  const root = headsRoot(heads, format);
+  if (root !== anchor.root || anchor.size !== heads.length) {
+    return { reason: 'root', message: `its ${heads.length} heads hash to root ${root}, it signs ${anchor.root} over ${anchor.size}`, expected: root, found: anchor.root };
   }
   return null;
 };

@@ -3,14 +3,14 @@
 // signature and the proofs are the anchors library's (./anchor.ts); this module checks that they pin the chains a
 // receipt or bundle carries. Pure: no `node:` import.
 import type { AnchoredHead, HeadInclusionProof, SignedAnchor } from './anchor.js';
-import { anchorHash, verifyAnchorSignature, verifyHeadInclusion } from './anchor.js';
+import { anchorFormatOf, anchorHash, verifyAnchorSignature, verifyHeadInclusion } from './anchor.js';
 import type { Problem } from './streams.js';
 
 /** Proof that one stream's head, at one revision, is pinned by the anchor of sequence `anchor`. */
 export type HeadProof = Readonly<{ anchor: string; head: AnchoredHead; proof: HeadInclusionProof }>;
 
 export type Anchoring = Readonly<{
-  /** The signed anchors the proofs lead to (their headers and signatures, not their lists of heads), by sequence. */
+  /** The signed anchors the proofs lead to (their headers, `format` included, and signatures, not their lists of heads), by sequence. */
   anchors: readonly SignedAnchor[];
   /** At most one per stream: the latest anchored head of that stream at the time of the export. */
   proofs: readonly HeadProof[];
@@ -68,7 +68,8 @@ export const checkAnchoring = (anchoring: Anchoring, publicKey: Uint8Array, hash
         problems.push({ at, reason: 'proof', message: `${at}: the anchored hash ${p.head.hash} is not the hash ${carried ?? '(not carried)'} of the carried chain at that revision.` });
         return;
       }
-      if (!verifyHeadInclusion(p.head, p.proof, anchor.root)) {
+      // The tree's size is the signed one (RFC 9162 2.1.3.2: a path alone does not always fix it).
+      if (p.proof?.size !== anchor.size || !verifyHeadInclusion(p.head, p.proof, anchor.root, anchorFormatOf(anchor))) {
         problems.push({ at, reason: 'proof', message: `${at}: its inclusion proof does not lead to the root of anchor ${anchor.sequence}.` });
         return;
       }
