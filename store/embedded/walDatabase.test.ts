@@ -18,14 +18,19 @@ const race = async (kind: string): Promise<{ failed: number; firstError: string 
   const children = Array.from({ length: PROCESSES }, () => {
     const child = spawnRecorded(process.execPath, ['--import', 'tsx', FIXTURE, dir, kind, String(FILES)], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    let markReady = (): void => {};
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.startsWith('ready\n')) markReady();
+    });
     const done = new Promise<{ failed: number; firstError: string }>((resolve, reject) =>
-      child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim()) as { failed: number; firstError: string }) : reject(new Error(`exit ${code}`)))),
+      child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.slice('ready\n'.length).trim()) as { failed: number; firstError: string }) : reject(new Error(`exit ${code}`)))),
     );
-    return { child, done };
+    return { child, ready, done };
   });
-  // Every child has loaded its modules before any opens a file (a child reads stdin only once its script has run).
-  await new Promise((r) => setTimeout(r, 1500));
+  // Every child has loaded its modules before any opens a file.
+  await Promise.all(children.map((c) => c.ready));
   const start = Date.now() + 200;
   for (const { child } of children) child.stdin?.end(`${start}\n`);
   return Promise.all(children.map((c) => c.done));
