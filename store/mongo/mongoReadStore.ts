@@ -4,7 +4,7 @@ import type { CollectionDef, Condition, Document, PutCondition, ReadCollection, 
 import { DUPLICATE_KEY, IndexesFirst, MongoCollection, MongoTransaction, UNIQUE_PREFIX, mapWriteError, validName, validate } from './mongoTransaction';
 import type { MongoDoc } from './query';
 import { indexKey, toMongo, uniqueIndex } from './query';
-import { copyDocuments, copyIndexes } from './swapCopying';
+import { copyDocuments, copyIndexes, waitUntilCopied } from './swapCopying';
 import { watchCollection } from './watch';
 import type { WatchOptions } from './watch';
 
@@ -216,6 +216,7 @@ export class MongoReadStore implements ReadStore {
       for (const { from, to } of copies) await copyDocuments(this.raw(from), this.raw(to), session);
       await finish(tx);
     });
+    for (const { from, to } of copies) await waitUntilCopied(this.raw(from), this.raw(to));
     for (const { from } of copies) await this.dropCollection(from);
   }
 
