@@ -22,11 +22,12 @@
  * moment; `both` then prints each one's figures and the difference as a % of the "off" total (docs/audit.md
  * "Defaults and their cost").
  *
- * With the audit on, the anchor writer alone is measured last (the Hookbases stopped): the events the "on" Hookbase
- * wrote, read back, fed to an AnchorWriter as the projections runner feeds it (same batches, default schedule, the
- * anchors signed and appended to a store of their own), after two unmeasured runs to warm V8 up (anchorWriterAlone);
- * its CPU per event times the events per operation is what the anchoring defaults add to an operation, apart from the
- * hash chain (which "off" removes too). It prints the bytes its anchors store per head too.
+ * With the audit on, the anchor writer alone is measured last (the Hookbases stopped), phase by phase: the events the
+ * "on" Hookbase committed during a phase's runs, read back, fed to an AnchorWriter as the projections runner feeds it
+ * (same batches, default schedule, the anchors signed and appended to a store of their own), after two unmeasured
+ * runs to warm V8 up (anchorWriterAlone); its CPU per event times that phase's events per operation, against that
+ * phase's total per operation, is what the anchoring defaults add to the operation, apart from the hash chain (which
+ * "off" removes too). It prints the bytes its anchors store per head too.
  *
  * Prints µs of CPU per operation for each thread, the median of the rounds and each round. Bounded: about
  * 2 × rounds × N requests (twice that with `--audit both`). Profiles: run the same command under `node --cpu-prof --cpu-prof-dir .prof` (ignored by git).
@@ -196,6 +197,18 @@ const anchorWriterAlone = async (log: readonly RecordedEvent[]): Promise<{ usPer
   return { usPerEvent: median(perEvent.slice(WRITER_WARM_UP_RUNS)), runs: perEvent, bytesPerHead };
 };
 
+/** The events the "on" Hookbase committed during its runs of `phase` (from a run's start to the next run's). */
+const eventsOfPhase = (log: readonly RecordedEvent[], runs: readonly { phase: Phase; startedMs: number }[], phase: Phase): RecordedEvent[] =>
+  log.filter((event) => {
+    const at = event.created.getTime();
+    let owner: Phase | null = null;
+    for (const run of runs) {
+      if (run.startedMs > at) break;
+      owner = run.phase;
+    }
+    return owner === phase;
+  });
+
 const readLog = async (dataDir: string): Promise<RecordedEvent[]> => {
   const store = SqliteEventStore.open(join(dataDir, 'events.db'));
   try {
@@ -221,9 +234,11 @@ const main = async (): Promise<void> => {
       dataDirs.push(dataDir);
       variants.push(await startVariant(audit, dataDir, receiver.url));
     }
-    const operations = new Map<Audit, number>();
+    // The "on" Hookbase's runs, in order: when each began, its phase and its operations. Every event that Hookbase
+    // commits from one run's start to the next one's is that run's phase's (its answers, fan-out, attempts, anchors).
+    const onRuns: { phase: Phase; ops: number; startedMs: number }[] = [];
     const run = async (variant: Variant, phase: Phase, count: number): Promise<string> => {
-      operations.set(variant.audit, (operations.get(variant.audit) ?? 0) + count);
+      if (variant.audit === 'on') onRuns.push({ phase, ops: count, startedMs: Date.now() });
       const target = variant.targets[phase];
       if (phase !== 'e2e') {
         const r = await lg.call('accept', { target, concurrency: CLIENTS, warmupMs: 0, durationMs: 600_000, maxRequests: count });
@@ -296,19 +311,31 @@ const main = async (): Promise<void> => {
     if (on) {
       for (const variant of variants.splice(0)) await variant.hb.close();
       const log = await readLog(on.hb.dataDir);
-      const ops = operations.get('on') ?? 1;
-      const { usPerEvent, runs, bytesPerHead } = await anchorWriterAlone(log);
       const byType = new Map<string, number>();
       for (const event of log) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
-      console.log(`events of the "on" Hookbase by type: ${[...byType].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${num(n)}`).join(', ')}; ${num(ops)} operations`);
-      const sendOn = results.has(key('on', 'send')) ? medianOf('on', 'send').total : null;
-      const perOp = usPerEvent * (log.length / ops);
+      console.log(`events of the "on" Hookbase by type: ${[...byType].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${num(n)}`).join(', ')}`);
       console.log(
-        `\nthe anchor writer alone (fed ${num(log.length)} events of the "on" Hookbase in batches of ${FEED_BATCH}, every ${DEFAULT_ANCHOR_EVERY} events, median of 3 after ${WRITER_WARM_UP_RUNS} to warm up): ` +
-          `${usPerEvent.toFixed(2)} µs of CPU per event (runs: ${runs.map((r, i) => (i < WRITER_WARM_UP_RUNS ? `(${r.toFixed(2)})` : r.toFixed(2))).join(', ')}); ${(log.length / ops).toFixed(2)} events per operation (all phases, warm-up included) → ${perOp.toFixed(2)} µs per operation` +
-          (sendOn === null ? '' : `, ${((100 * perOp) / sendOn).toFixed(2)} % of a send's median total with the audit on`) +
-          `; ${bytesPerHead.toFixed(0)} bytes of anchor data per head pinned; load ${loadavg()[0]?.toFixed(1)}`,
+        `\nthe anchor writer alone, per phase (fed that phase's events of the "on" Hookbase in batches of ${FEED_BATCH}, every ${DEFAULT_ANCHOR_EVERY} events, median of 3 after ${WRITER_WARM_UP_RUNS} to warm up), against that phase's median total per operation:`,
       );
+      // The whole log first, so that no phase is measured on a colder V8 than the next (JIT, see anchorWriterAlone).
+      const whole = await anchorWriterAlone(log);
+      console.log(`all phases: ${whole.usPerEvent.toFixed(2)} µs of CPU per event (runs: ${whole.runs.map((r, i) => (i < WRITER_WARM_UP_RUNS ? `(${r.toFixed(2)})` : r.toFixed(2))).join(', ')}; ${num(log.length)} events)`);
+      for (const phase of PHASES) {
+        const events = eventsOfPhase(log, onRuns, phase);
+        const ops = onRuns.filter((r) => r.phase === phase).reduce((n, r) => n + r.ops, 0);
+        if (events.length === 0 || ops === 0) continue;
+        const { usPerEvent, runs, bytesPerHead } = await anchorWriterAlone(events);
+        const perOp = usPerEvent * (events.length / ops);
+        const share = (total: number): string => `${((100 * perOp) / total).toFixed(2)} %`;
+        const onTotal = medianOf('on', phase).total;
+        const offTotal = AUDITS.includes('off') ? medianOf('off', phase).total : null;
+        console.log(
+          `${phase}: ${usPerEvent.toFixed(2)} µs of CPU per event (runs: ${runs.map((r, i) => (i < WRITER_WARM_UP_RUNS ? `(${r.toFixed(2)})` : r.toFixed(2))).join(', ')}) × ${(events.length / ops).toFixed(2)} events per operation ` +
+            `(${num(events.length)} events, ${num(ops)} operations, warm-up included) = ${perOp.toFixed(2)} µs per operation: ${share(onTotal)} of the ${phase} total with the audit on (${num(onTotal)} µs)` +
+            (offTotal === null ? '' : `, ${share(offTotal)} of it off (${num(offTotal)} µs)`) +
+            `; ${bytesPerHead.toFixed(0)} bytes of anchor data per head pinned; load ${loadavg()[0]?.toFixed(1)}`,
+        );
+      }
     }
   } finally {
     for (const variant of variants) await variant.hb.close();
