@@ -20,7 +20,8 @@ export default async function setup(): Promise<(() => void) | undefined> {
   await bundleForTests(dir);
   console.log(`test build: bundled the server into ${dir} in ${Math.round(performance.now() - started)} ms`);
   process.env[TEST_BUILD_VARIABLE] = dir;
-  return () => {
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  // Ctrl-C: vitest may exit without calling teardown (as in test/wire/globalSetup.ts).
+  process.once('exit', remove);
+  return remove;
 }
