@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'node_modules/**', '.hookbase/**', 'coverage/**', '.prof/**'] },
+  { ignores: ['**/dist/**', 'node_modules/**', '.hookbase/**', 'coverage/**', '.prof/**', '.test-build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

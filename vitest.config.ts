@@ -9,7 +9,7 @@ export default defineConfig({
     // Collects the test Hookbases' logs and scans them for issued credentials at the end (test/logCollector.ts).
     // The process flags the composition root sets (cli/v8Flags.ts), for tests that compile filter regexes.
     setupFiles: ['test/v8Flags.setup.ts'],
-    globalSetup: ['test/globalSetup.ts', 'test/wire/globalSetup.ts'],
+    globalSetup: ['test/build/globalSetup.ts', 'test/globalSetup.ts', 'test/wire/globalSetup.ts'],
     reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
   },
 });

@@ -147,11 +147,20 @@ export const joinCommitSignal = (buffer: SharedArrayBuffer, slot: number, events
   };
 };
 
-const WORKER = new URL('./backgroundWorker.ts', import.meta.url).href;
-// The worker runs TypeScript as the main thread does, whoever started us (tsx, vitest): a few lines of JavaScript
-// register tsx's loader in the worker, then import the entry (an `--import` in execArgv would come too late for it).
-const TSX_API = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-const BOOT = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER)}); })`;
+/**
+ * Where the worker's code is and how it starts. From the sources (tsx, vitest), the worker runs TypeScript as the
+ * main thread does: a few lines of JavaScript register tsx's loader in the worker, then import the entry (an
+ * `--import` in execArgv would come too late for it). From a bundle (the tests' build of the server,
+ * test/build/bundle.ts, which names the worker's entry `backgroundWorker`), this module is JavaScript and the
+ * worker's bundled entry sits beside it: the worker loads it as it is, without tsx.
+ */
+const workerStart = (): Readonly<{ script: string | URL; eval: boolean }> => {
+  if (import.meta.url.endsWith('.js')) return { script: new URL('./backgroundWorker.js', import.meta.url), eval: false };
+  const worker = new URL('./backgroundWorker.ts', import.meta.url).href;
+  const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+  return { script: `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); })`, eval: true };
+};
+const WORKER_START = workerStart();
 const MAX_RESTART_DELAY_MS = 30_000;
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -183,7 +192,7 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
 
   const spawn = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      const w = new Worker(BOOT, { eval: true, workerData });
+      const w = new Worker(WORKER_START.script, { eval: WORKER_START.eval, workerData });
       worker = w;
       let started = false;
       w.on('message', (message: ToMain) => {

@@ -1,3 +1,4 @@
+import { programArgs } from '../test/build/command';
 import { spawnRecorded } from '../test/wire/children';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,7 +31,8 @@ const runCli = (env: Record<string, string>): Promise<Run> => {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookbase-prod-'));
   dirs.push(dataDir);
   const started = Date.now();
-  const child = spawnRecorded(process.execPath, ['--import', 'tsx', 'cli/main.ts'], {
+  // The run's bundle of the server (test/build/command.ts), or the sources through tsx with HOOKBASE_TEST_TSX=1.
+  const child = spawnRecorded(process.execPath, programArgs('hookbase'), {
     cwd: ROOT,
     env: { ...process.env, HOOKBASE_PORT: '0', HOOKBASE_HOST: '127.0.0.1', HOOKBASE_DATA_DIR: dataDir, HOOKBASE_STORE: 'esdb', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,7 +58,7 @@ describe('HOOKBASE_STORE=esdb start-up', () => {
     const esdbUrl = `esdb://127.0.0.1:${esdbPort}?tls=false`;
     const run = await runCli({ HOOKBASE_ESDB_URL: esdbUrl, HOOKBASE_MONGO_URL: `mongodb://127.0.0.1:${mongoPort}/hookbase?replicaSet=rs0`, HOOKBASE_MASTER_KEY: masterKey });
     expect(run.code).toBe(1);
-    // Start-up of the CLI itself (tsx) takes 1-3 s on a loaded machine; the connection attempt well under one.
+    // Start-up of the CLI itself takes 1-3 s through tsx on a loaded machine; the connection attempt well under one.
     expect(run.ms).toBeLessThan(15_000);
     expect(run.stderr).toContain(`hookbase: EventStoreDB at ${esdbUrl} cannot be reached`);
     expect(run.stderr).toContain('ECONNREFUSED');

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../api/packageRoot';
 import { Command } from 'commander';
 import { addAuditCommands, addProjectionCommands, addTailCommand } from './commands/operations';
 import { addAppCommands, addEndpointCommands, addEventTypeCommands, addKeyCommands, addMessageCommands, addSendCommand } from './commands/resources';
@@ -8,7 +10,7 @@ import { addInboundCommands, addListenCommand } from './commands/inbound';
 
 /** The `hookbase` command: `serve` (the default, what `npm start` runs) and the client commands of README. */
 /** The package's version (cli/hookbase.ts's VERSION), read without loading the server's modules. */
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(packageRoot(import.meta.url), 'package.json'), 'utf8')) as { version: string }).version;
 
 export const buildProgram = (): Command => {
   const program = new Command('hookbase')

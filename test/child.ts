@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { childLogFile, recordCredential } from './logCollector';
+import { programArgs } from './build/command';
 import { spawnRecorded } from './wire/children';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -19,10 +20,15 @@ export const freePort = async (): Promise<number> =>
 
 export type ChildHookbase = { process: ChildProcess; url: string; output: () => string; kill: (signal?: NodeJS.Signals) => Promise<void> };
 
-/** `npm start`'s command as a child process, started the way a user starts it; resolves once /health answers 200. */
-export const startChildHookbase = async (env: Record<string, string>, port: number): Promise<ChildHookbase> => {
+/**
+ * `npm start`'s command as a child process; resolves once /health answers 200. It runs the run's bundle of the
+ * server (test/build/bundle.ts: the same code, without tsx's start-up); `tsx`: the sources through tsx, as
+ * `npm start` runs them (its worker threads too), and so always with HOOKBASE_TEST_TSX=1.
+ */
+export const startChildHookbase = async (env: Record<string, string>, port: number, options: Readonly<{ tsx?: boolean }> = {}): Promise<ChildHookbase> => {
   let output = '';
-  const child = spawnRecorded(process.execPath, ['--import', 'tsx', 'cli/main.ts'], {
+  const program = options.tsx ? ['--import', 'tsx', 'cli/main.ts'] : programArgs('hookbase');
+  const child = spawnRecorded(process.execPath, program, {
     cwd: ROOT,
     env: { ...process.env, HOOKBASE_PORT: String(port), HOOKBASE_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { programArgs, usesTsx } from './build/command';
 import { spawnRecorded } from './wire/children';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -27,10 +28,15 @@ export const runCli = (args: readonly string[], env: Record<string, string> = {}
     });
   });
 
-/** `hookbase <args>` started, not awaited (serve, tail). Without a TTY, as a script runs it; NO_COLOR unset. */
-export const startCli = (args: readonly string[], env: Record<string, string> = {}): ChildProcess => {
+/**
+ * `hookbase <args>` started, not awaited (serve, tail). Without a TTY, as a script runs it; NO_COLOR unset.
+ * The run's bundle of the CLI (test/build/bundle.ts) runs it, the same code without tsx's start-up; `bin`: the
+ * package's bin (bin/hookbase.mjs, through tsx), as `npx hookbase` runs it, and so always with HOOKBASE_TEST_TSX=1.
+ */
+export const startCli = (args: readonly string[], env: Record<string, string> = {}, options: Readonly<{ bin?: boolean }> = {}): ChildProcess => {
   const { HOOKBASE_URL: _url, HOOKBASE_API_KEY: _key, HOOKBASE_DATA_DIR: _dir, ...rest } = process.env;
-  return spawnRecorded(process.execPath, [HOOKBASE_BIN, ...args], { cwd: ROOT, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const program = options.bin || usesTsx() ? [HOOKBASE_BIN] : programArgs('hookbase');
+  return spawnRecorded(process.execPath, [...program, ...args], { cwd: ROOT, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 };
 
 /** The one JSON document a `--json` command printed. */

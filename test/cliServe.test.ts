@@ -28,7 +28,9 @@ describe('hookbase serve', () => {
   it('runs the server with today\'s flags and output, as the default command and as `serve --json`; stops on SIGTERM with 0', async () => {
     const [plainPort, jsonPort] = await Promise.all([freePort(), freePort()]);
     const [plainDir, jsonDir] = [tempDir(), tempDir()];
-    const plain = startCli(['--port', String(plainPort), '--data-dir', plainDir, '--allow-private-networks']);
+    // The plain one through the package's bin and tsx, as `npx hookbase` runs it (the worker threads boot tsx too);
+    // the other from the run's bundle (test/build/), as every other CLI test.
+    const plain = startCli(['--port', String(plainPort), '--data-dir', plainDir, '--allow-private-networks'], {}, { bin: true });
     const asJson = startCli(['serve', '--port', String(jsonPort), '--data-dir', jsonDir, '--roles', 'api,projections', '--json']);
     let plainOut = '';
     let jsonOut = '';

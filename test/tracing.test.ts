@@ -20,6 +20,11 @@ import type { ReceivedSpan } from './otlpReceiver';
  */
 
 const PROBE_PRELOAD = fileURLToPath(new URL('./moduleProbe/preload.mjs', import.meta.url));
+/**
+ * These children run the sources through tsx, as `npm start` does (not the run's bundle, test/build/): the module
+ * probe names source files, and sees the worker threads' tsx boot. They are also the suite's check of that path.
+ */
+const FROM_SOURCES = { tsx: true } as const;
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
 
 const stopGracefully = async (child: ChildHookbase): Promise<void> => {
@@ -148,7 +153,7 @@ describe('OpenTelemetry traces', () => {
     });
     cleanups.push(() => receiver.close());
     // Batched for ten minutes: every span below reaches the receiver only because stopping flushes each thread's batch.
-    const child = await startChildHookbase({ ...s.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SERVICE_NAME: 'hookbase-under-test', OTEL_BSP_SCHEDULE_DELAY: '600000', HOOKBASE_RETRY_SCHEDULE: '200ms' }, await freePort());
+    const child = await startChildHookbase({ ...s.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SERVICE_NAME: 'hookbase-under-test', OTEL_BSP_SCHEDULE_DELAY: '600000', HOOKBASE_RETRY_SCHEDULE: '200ms' }, await freePort(), FROM_SOURCES);
     cleanups.push(() => child.kill());
     const sdk = new Hookbase({ apiKey: s.apiKey, baseUrl: child.url, retries: 0 });
     const appId = await prepare(sdk, receiver);
@@ -238,7 +243,7 @@ describe('OpenTelemetry traces', () => {
     // Each role on its process's main thread (fewer threads on a busy machine), exporting every 100 ms.
     const env = { ...s.env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlp.url}/v1/traces`, OTEL_BSP_SCHEDULE_DELAY: '100', HOOKBASE_BACKGROUND_THREAD: 'inline' };
     const start = async (roles: string): Promise<ChildHookbase> => {
-      const child = await startChildHookbase({ ...env, HOOKBASE_ROLES: roles }, await freePort());
+      const child = await startChildHookbase({ ...env, HOOKBASE_ROLES: roles }, await freePort(), FROM_SOURCES);
       cleanups.push(() => child.kill());
       return child;
     };
@@ -265,7 +270,7 @@ describe('OpenTelemetry traces', () => {
     const receiver = await startReceiver();
     cleanups.push(() => receiver.close());
     const env = { ...s.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' };
-    const child = await startChildHookbase(env, await freePort());
+    const child = await startChildHookbase(env, await freePort(), FROM_SOURCES);
     cleanups.push(() => child.kill());
     const sdk = new Hookbase({ apiKey: s.apiKey, baseUrl: child.url, retries: 0 });
     const appId = await prepare(sdk, receiver);

@@ -1,13 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../packageRoot';
 import type { Context } from 'koa';
 
 // The hosted portal page (the magic link's target): `GET /portal` serves the built index.html, `/portal/assets/*`
 // the built files beside it, nothing else. The page is built by `npm run build -w @hookbase/portal`.
 
-export const DEFAULT_HOSTED_DIR = fileURLToPath(new URL('../../portal/dist/hosted/', import.meta.url));
+// From the package root, not from this file: the tests run a bundle of the server from elsewhere (api/packageRoot.ts).
+export const DEFAULT_HOSTED_DIR = join(packageRoot(import.meta.url), 'portal', 'dist', 'hosted') + sep;
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.js': 'text/javascript; charset=utf-8',

@@ -1,14 +1,15 @@
 import { fileURLToPath } from 'node:url';
+import { programArgs } from '../build/command';
 import { spawnRecorded } from '../wire/children';
 
 /** The EventStoreDB test server in a child process (test/esdb-server/main.ts), recorded for the run's teardown. */
 export type EsdbTestServerProcess = Readonly<{ url: string; pid: number; stop: () => Promise<void> }>;
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export const startEsdbTestServerProcess = async (options: Readonly<{ maxAppendSize?: number }> = {}): Promise<EsdbTestServerProcess> => {
-  const args = ['--import', 'tsx', MAIN, ...(options.maxAppendSize === undefined ? [] : [`--max-append-size=${options.maxAppendSize}`])];
+  // The run's bundle of main.ts (test/build/command.ts), or main.ts through tsx with HOOKBASE_TEST_TSX=1 or before the bundle is built.
+  const args = [...programArgs('esdbServer'), ...(options.maxAppendSize === undefined ? [] : [`--max-append-size=${options.maxAppendSize}`])];
   // Its stdin is a pipe from this process: when this process dies, the server sees it end and stops (main.ts).
   const child = spawnRecorded(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';

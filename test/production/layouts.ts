@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../child';
 import type { ChildHookbase } from '../child';
 import { childLogFile, recordCredential } from '../logCollector';
+import { programArgs } from '../build/command';
 import { spawnRecorded } from '../wire/children';
 import { wireMongoUrl } from '../wire/databases';
 import { stopEsdbServers, wireEsdbUrl } from './esdbServer';
@@ -40,7 +41,7 @@ export type Layout = Readonly<{
 }>;
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** How long a child may take to answer /health: tsx boots slowly when the shared machine is loaded (seen: 50 s). */
+/** How long a child may take to answer /health: it boots slowly when the shared machine is loaded (seen through tsx: 50 s). */
 const HEALTHY_WITHIN_MS = 120_000;
 
 /**
@@ -50,7 +51,8 @@ const HEALTHY_WITHIN_MS = 120_000;
  */
 const startChild = async (env: Record<string, string>, port: number): Promise<ChildHookbase> => {
   let output = '';
-  const child = spawnRecorded(process.execPath, ['--import', 'tsx', 'cli/main.ts'], {
+  // The run's bundle of the server (test/build/command.ts), or the sources through tsx with HOOKBASE_TEST_TSX=1.
+  const child = spawnRecorded(process.execPath, programArgs('hookbase'), {
     cwd: ROOT,
     env: { ...process.env, HOOKBASE_PORT: String(port), HOOKBASE_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
