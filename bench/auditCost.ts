@@ -24,13 +24,16 @@ export const measureAuditCost = async (o: ComparisonOptions): Promise<{ rows: Ro
     const [accept, e2e] = await alternateRounds(o, { on, off });
     const [aOn, aOff, eOn, eOff] = [median(accept.on), median(accept.off), median(e2e.on), median(e2e.off)];
     const rows: Row[] = [
-      { name: '8. sends accepted /s: chain + anchors on (default) vs off', hookbase: num(aOn), baseline: num(aOff), ratio: times(aOn / aOff), target: '≥ 0.99×', ok: aOn / aOff >= 0.99 },
-      { name: `8. deliveries /s end to end (${o.e2eCount}): chain + anchors on vs off`, hookbase: num(eOn), baseline: num(eOff), ratio: times(eOn / eOff), target: '≥ 0.99×', ok: eOn / eOff >= 0.99 },
+      { name: '8. sends accepted /s: chain + anchors on (default) vs off', hookbase: num(aOn), baseline: num(aOff), ratio: times(aOn / aOff), target: '—', ok: null },
+      { name: `8. deliveries /s end to end (${o.e2eCount}): chain + anchors on vs off`, hookbase: num(eOn), baseline: num(eOff), ratio: times(eOn / eOff), target: '—', ok: null },
     ];
     const list = (v: number[]) => v.map(num).join(', ');
     const notes = [
       `8. audit: rounds /s — sends on ${list(accept.on)}, off ${list(accept.off)}; end to end on ${list(e2e.on)}, off ${list(e2e.off)} (medians in the table; "baseline" is off)`,
       '8. audit: "on" chains every append and writes an anchor every 1,000 events or 10 s (the defaults); "off" is a switch of the bench only',
+      // Issue 18 sets a bound (< 1 % of a send) on what the anchoring defaults add, not on the chain, which every
+      // event must carry; a 1 % difference is far inside these rounds' spread, so it is measured as CPU instead.
+      "8. audit: no target here (most of the difference is the chain, which hashes every append); the anchoring defaults' own cost (issue 18: under 1 % of a send) is the anchor writer alone, per phase, in `npm run bench:cpu -- --audit both` (docs/audit.md)",
     ];
     return { rows, notes };
   } finally {
