@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -8,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventToAppend, PersistentEvent, PersistentSubscription } from '../eventStore';
 import { SqliteEventStore } from './sqliteEventStore';
+import { spawnRecorded } from '../../test/wire/children';
 
 /**
  * The embedded persistent subscriptions with several connections on one file, as several processes on one data dir
@@ -162,7 +162,8 @@ describe('embedded persistent subscriptions across connections (processes) on on
   });
 
   const startChild = async (path: string, mode: 'ack' | 'hold', bufferSize: number, ackDelayMs: number) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'store/embedded/persistentConsumerChild.ts', path, 'g', mode, String(bufferSize), String(ackDelayMs)], {
+    // Recorded, so that it dies with the run however the run ends (test/wire/children.ts).
+    const child = spawnRecorded(process.execPath, ['--import', 'tsx', 'store/embedded/persistentConsumerChild.ts', path, 'g', mode, String(bufferSize), String(ackDelayMs)], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
