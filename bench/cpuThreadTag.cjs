@@ -1,4 +1,4 @@
-// Preloaded by `npm run bench:cpu` (node --require): in each worker thread of the process it tells the main thread
+// Preloaded by `npm run bench:cpu` and `npm run bench:memory` (node --require): in each worker thread of the process it tells the main thread
 // its Linux thread id and role, so bench/cpu.ts can read that thread's CPU time from /proc/self/task/<tid>/stat.
 // `--require` (unlike `--import`) also runs in worker threads, which inherit the parent's execArgv.
 'use strict';
@@ -21,4 +21,15 @@ if (!isMainThread && workerData && typeof workerData === 'object') {
     channel.postMessage({ tid, role });
     channel.unref();
   }
+  // bench/memory.ts asks every thread for its V8 heap (`heap?`); each answers with its role. Unref'd: the channel
+  // never keeps a worker alive.
+  const heaps = new BroadcastChannel('hookbase-bench-heaps');
+  heaps.onmessage = (event) => {
+    if (event.data !== 'heap?') return;
+    const v8 = require('node:v8');
+    const spaces = {};
+    for (const s of v8.getHeapSpaceStatistics()) spaces[s.space_name] = s.physical_space_size;
+    heaps.postMessage({ role, heap: v8.getHeapStatistics(), spaces });
+  };
+  heaps.unref();
 }
