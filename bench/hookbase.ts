@@ -7,6 +7,9 @@ import { loadConfig } from '../cli/config';
 import { startHookbase } from '../cli/hookbase';
 import type { RunningHookbase } from '../cli/hookbase';
 import type { DispatcherConfig } from '../dispatcher/config';
+import { eventMetadata } from '../domain/events';
+import { newId } from '../domain/ids';
+import { streams } from '../domain/streams';
 import { createLogger } from '../observability/logger';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import type { SqliteEventStoreStats } from '../store/embedded/sqliteEventStore';
@@ -107,3 +110,19 @@ export const countEventsByType = (dataDir: string): Record<string, number> => {
 
 /** Group-commit counters of the embedded store, when that is the adapter in use. */
 export const storeStats = (hb: RunningHookbase): SqliteEventStoreStats | null => (hb.events instanceof SqliteEventStore ? hb.events.stats() : null);
+
+/**
+ * Appends `count` small `MessageSent` events (to an application without endpoints) straight through the EventStore
+ * port, 1,000 at a time: what `npm run bench -- --events N` and `npm run bench:memory` load Hookbase with.
+ */
+export const appendSmallMessages = async (hb: BenchHookbase, applicationId: string, count: number): Promise<void> => {
+  for (let done = 0; done < count; done += 1_000) {
+    await Promise.all(
+      Array.from({ length: Math.min(1_000, count - done) }, () => {
+        const messageId = newId('msg');
+        const data = { messageId, applicationId, eventType: EVENT_TYPE, payload: { n: done }, eventId: null, timestamp: new Date().toISOString(), outbound: [] };
+        return hb.events.appendToStream(streams.message(messageId), [{ type: 'MessageSent', data, metadata: eventMetadata('MessageSent') }], { expectedRevision: 'no_stream' });
+      }),
+    );
+  }
+};

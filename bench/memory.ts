@@ -15,10 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
-import { createApplication, ensureEventType, EVENT_TYPE, startBenchHookbase } from './hookbase';
-import { eventMetadata } from '../domain/events';
-import { newId } from '../domain/ids';
-import { streams } from '../domain/streams';
+import { appendSmallMessages, createApplication, ensureEventType, startBenchHookbase } from './hookbase';
 import { ProgressWatcher } from '../projections/progressWatcher';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' } } });
@@ -92,16 +89,7 @@ const main = async (): Promise<void> => {
     console.log(`memory: this process before Hookbase started (node, tsx, modules): RSS ${mib(before)}; ${EVENTS} events to append`);
     await report('Hookbase started');
     const started = performance.now();
-    for (let done = 0; done < EVENTS; done += 1_000) {
-      const n = Math.min(1_000, EVENTS - done);
-      await Promise.all(
-        Array.from({ length: n }, () => {
-          const messageId = newId('msg');
-          const data = { messageId, applicationId: app, eventType: EVENT_TYPE, payload: { n: done }, eventId: null, timestamp: new Date().toISOString(), outbound: [] };
-          return hb.events.appendToStream(streams.message(messageId), [{ type: 'MessageSent', data, metadata: eventMetadata('MessageSent') }], { expectedRevision: 'no_stream' });
-        }),
-      );
-    }
+    await appendSmallMessages(hb, app, EVENTS);
     const progress = new ProgressWatcher(hb.reads);
     await progress.start(200);
     const caughtUp = await progress.waitFor(await hb.events.headPosition(), 120_000 + EVENTS / 5);

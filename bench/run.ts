@@ -18,9 +18,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { DispatcherConfig } from '../dispatcher/config';
-import { eventMetadata } from '../domain/events';
 import { newId } from '../domain/ids';
-import { streams } from '../domain/streams';
 import { allProjections, collections, ProjectionRunner, resetProjections } from '../projections';
 import { ProgressWatcher } from '../projections/progressWatcher';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
@@ -34,7 +32,7 @@ import { measureAuditCost } from './auditCost';
 import { measureIngest } from './ingest';
 import type { LoadResult } from './load';
 import type { BenchHookbase } from './hookbase';
-import { benchLogFile, countEventsByType, createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase, storeStats } from './hookbase';
+import { appendSmallMessages, benchLogFile, countEventsByType, createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase, storeStats } from './hookbase';
 import { startLoadGen } from './loadgenClient';
 import type { LoadGen } from './loadgenClient';
 import { measureMultiProcess } from './multiProcess';
@@ -594,28 +592,7 @@ const main = async (): Promise<void> => {
     const hb2 = hb;
     cleanups.push(() => hb2.close());
     const timeoutMs = 120_000 + extraEvents / 5;
-    const appended = await phase(async () => {
-      const chunk = 1_000;
-      for (let done = 0; done < extraEvents; done += chunk) {
-        const n = Math.min(chunk, extraEvents - done);
-        await Promise.all(
-          Array.from({ length: n }, () => {
-            const messageId = newId('msg');
-            return hb2.events.appendToStream(
-              streams.message(messageId),
-              [
-                {
-                  type: 'MessageSent',
-                  data: { messageId, applicationId: acceptApp, eventType: EVENT_TYPE, payload: { n: done }, eventId: null, timestamp: new Date().toISOString(), outbound: [] },
-                  metadata: eventMetadata('MessageSent'),
-                },
-              ],
-              { expectedRevision: 'no_stream' },
-            );
-          }),
-        );
-      }
-    });
+    const appended = await phase(() => appendSmallMessages(hb2, acceptApp, extraEvents));
     const projected = await phase(async () => {
       const progress = new ProgressWatcher(hb2.reads);
       await progress.start(200);
