@@ -9,8 +9,15 @@ export type LoadGen = Readonly<{
   stop: () => Promise<void>;
 }>;
 
+/**
+ * The load generator's program. Bundled (`npm run bench`: build/bundle.mjs's `bench`), it is the entry `loadgen.js`
+ * beside this module, run by plain `node`; from the sources (tsx, vitest), loadgen.ts, forked with this process's
+ * flags (tsx's loader among them).
+ */
+const LOADGEN = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? './loadgen.js' : './loadgen.ts', import.meta.url));
+
 export const startLoadGen = (): LoadGen => {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./loadgen.ts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(LOADGEN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let exited = false;

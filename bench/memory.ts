@@ -86,7 +86,7 @@ const main = async (): Promise<void> => {
   try {
     await ensureEventType(hb);
     const app = await createApplication(hb, 'bench memory (no endpoints)');
-    console.log(`memory: this process before Hookbase started (node, tsx, modules): RSS ${mib(before)}; ${EVENTS} events to append`);
+    console.log(`memory: this process before Hookbase started (node, the bench's modules): RSS ${mib(before)}; ${EVENTS} events to append`);
     await report('Hookbase started');
     const started = performance.now();
     await appendSmallMessages(hb, app, EVENTS);

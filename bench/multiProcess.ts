@@ -1,24 +1,31 @@
 /**
  * Figure 7 of `npm run bench`: the multi-process layout on one embedded store — two API processes (the first also
- * runs the projections) and two dispatcher processes, each started as `npm start` starts it (`cli/main.ts`), on
- * one data dir. The load generator splits its clients and messages between the two APIs; the figure is end-to-end
+ * runs the projections) and two dispatcher processes, each the server's build that `npm start` runs (build/bundle.mjs,
+ * `dist/hookbase/hookbase.js`, plain `node`), on one data dir. The load generator splits its clients and messages between the two APIs; the figure is end-to-end
  * deliveries per second against bare undici POSTs to the same receiver, rounds alternating, as figure 2, and it is
  * compared with figure 2's one-process ratio (target: within 20 % of it; both use the same two cores).
  * Bounded: the four processes start in parallel (30 s at most), each round has the e2e timeout.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { packageRoot } from '../api/packageRoot';
 import { EVENT_TYPE } from './hookbase';
 import type { CommandName, Commands, Target } from './protocol';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// The package's root: bundled (npm run bench), this module is a chunk in dist/, not in bench/.
+const ROOT = packageRoot(import.meta.url);
+
+/**
+ * The server's build as `npm start` runs it, bundled first if the sources changed (`node build/bundle.mjs hookbase`
+ * prints its directory): once, before the four processes start, rather than four checks at once.
+ */
+const serverProgram = (): string => join(execFileSync(process.execPath, [join(ROOT, 'build', 'bundle.mjs'), 'hookbase'], { cwd: ROOT, encoding: 'utf8' }).trim(), 'hookbase.js');
 
 export type MultiProcessOptions = Readonly<{
   call: <K extends CommandName>(cmd: K, args: Commands[K]['args']) => Promise<Commands[K]['result']>;
@@ -50,9 +57,9 @@ const freePort = (): Promise<number> =>
 type Child = Readonly<{ process: ChildProcess; url: string }>;
 
 /** Starts one process (recorded in `started` at once, so that a failure elsewhere still stops it). */
-const startChild = async (env: Record<string, string>, roles: string, logFd: number, started: ChildProcess[]): Promise<Child> => {
+const startChild = async (program: string, env: Record<string, string>, roles: string, logFd: number, started: ChildProcess[]): Promise<Child> => {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts'], {
+  const child = spawn(process.execPath, [program], {
     cwd: ROOT,
     env: { ...process.env, ...env, HOOKBASE_ROLES: roles, HOOKBASE_PORT: String(port), HOOKBASE_HOST: '127.0.0.1' },
     stdio: ['ignore', logFd, logFd],
@@ -103,10 +110,11 @@ export const measureMultiProcess = async (o: MultiProcessOptions): Promise<Multi
   const children: Child[] = [];
   const started: ChildProcess[] = [];
   try {
+    const program = serverProgram();
     const t0 = performance.now();
     // The first API creates the data dir's files and registers the key; the others join it.
-    children.push(await startChild(env, 'api,projections', logFd, started));
-    children.push(...(await Promise.all([startChild(env, 'api', logFd, started), startChild(env, 'dispatcher', logFd, started), startChild(env, 'dispatcher', logFd, started)])));
+    children.push(await startChild(program, env, 'api,projections', logFd, started));
+    children.push(...(await Promise.all(['api', 'dispatcher', 'dispatcher'].map((roles) => startChild(program, env, roles, logFd, started)))));
     const startMs = performance.now() - t0;
     const [first, second] = children;
     if (!first || !second) throw new Error('the API processes did not start');

@@ -7,9 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { packageRoot } from '../api/packageRoot';
 import type { Row } from './stats';
 
-export const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
+// From the package's root: bundled (npm run bench), this module is a chunk in dist/, not in bench/.
+export const RESULTS_DIR = `${join(packageRoot(import.meta.url), 'bench', 'results')}/`;
 
 /** The issue's targets (issue 17), as ratios in one run. */
 export const TARGETS = {

@@ -459,7 +459,7 @@ const main = async (): Promise<void> => {
   const eventsNow = totalOf(countsNow);
   const mem = process.memoryUsage();
   rows.push({ name: `5. RSS, Hookbase running, ${eventsNow} events`, hookbase: mib(mem.rss), baseline: mib(rssBefore), ratio: '—', target: '—', ok: null });
-  notes.push(`5. memory: baseline = this process before Hookbase started (node + tsx + modules); heap used ${mib(mem.heapUsed)}, external ${mib(mem.external)}; the koa baseline and the bare-POST pool are closed by then, the load generator is another process`);
+  notes.push(`5. memory: baseline = this process before Hookbase started (node + the bench's modules); heap used ${mib(mem.heapUsed)}, external ${mib(mem.external)}; the koa baseline and the bare-POST pool are closed by then, the load generator is another process`);
 
   // 6. durability: the same work with the event store's fsync at each commit (default) and without -------------
   // Figures 6 and 8 alternate rounds of the same work with a setting on and off: the same load for both.

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The package's `hookbase` command: cli/main.ts run through tsx, as `npm start` runs it.
-import { register } from 'tsx/esm/api';
+/* global process */
+// @ts-check
+// The package's `hookbase` command, and what `npm start` runs: the server's build (build/bundle.mjs), plain
+// JavaScript run by `node` on every thread, bundled again first when a source changed since the last build.
+import { runBundled } from '../build/run.mjs';
 
-register();
-await import('../cli/main.ts');
+await runBundled('hookbase', 'hookbase', process.argv.slice(2));

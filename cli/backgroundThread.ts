@@ -148,11 +148,12 @@ export const joinCommitSignal = (buffer: SharedArrayBuffer, slot: number, events
 };
 
 /**
- * Where the worker's code is and how it starts. From the sources (tsx, vitest), the worker runs TypeScript as the
- * main thread does: a few lines of JavaScript register tsx's loader in the worker, then import the entry (an
- * `--import` in execArgv would come too late for it). From a bundle (the tests' build of the server,
- * test/build/bundle.ts, which names the worker's entry `backgroundWorker`), this module is JavaScript and the
- * worker's bundled entry sits beside it: the worker loads it as it is, without tsx.
+ * Where the worker's code is and how it starts. From a build (build/bundle.mjs: what `npm start`, the `hookbase`
+ * command, the Docker image, the benchmarks and the tests' children run; it names the worker's entry
+ * `backgroundWorker`), this module is JavaScript and the worker's bundled entry sits beside it: the worker loads it
+ * as it is, with no TypeScript loader (tsx's hooks would cost the worker an isolate of their own). From the sources
+ * (vitest, or `node --import tsx`), the worker runs TypeScript as the main thread does: a few lines of JavaScript
+ * register tsx's loader in the worker, then import the entry (an `--import` in execArgv would come too late for it).
  */
 const workerStart = (): Readonly<{ script: string | URL; eval: boolean }> => {
   if (import.meta.url.endsWith('.js')) return { script: new URL('./backgroundWorker.js', import.meta.url), eval: false };

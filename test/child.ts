@@ -21,13 +21,13 @@ export const freePort = async (): Promise<number> =>
 export type ChildHookbase = { process: ChildProcess; url: string; output: () => string; kill: (signal?: NodeJS.Signals) => Promise<void> };
 
 /**
- * `npm start`'s command as a child process; resolves once /health answers 200. It runs the run's bundle of the
- * server (test/build/bundle.ts: the same code, without tsx's start-up); `tsx`: the sources through tsx, as
- * `npm start` runs them (its worker threads too), and so always with HOOKBASE_TEST_TSX=1.
+ * The server as a child process; resolves once /health answers 200. It runs the run's build of the server
+ * (test/build/bundle.ts: build/bundle.mjs, the same code `npm start` runs), or the sources through tsx with
+ * HOOKBASE_TEST_TSX=1.
  */
-export const startChildHookbase = async (env: Record<string, string>, port: number, options: Readonly<{ tsx?: boolean }> = {}): Promise<ChildHookbase> => {
+export const startChildHookbase = async (env: Record<string, string>, port: number): Promise<ChildHookbase> => {
   let output = '';
-  const program = options.tsx ? ['--import', 'tsx', 'cli/main.ts'] : programArgs('hookbase');
+  const program = programArgs('hookbase');
   const child = spawnRecorded(process.execPath, program, {
     cwd: ROOT,
     env: { ...process.env, HOOKBASE_PORT: String(port), HOOKBASE_HOST: '127.0.0.1', ...env },

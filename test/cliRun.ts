@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { programArgs, usesTsx } from './build/command';
+import { programArgs } from './build/command';
 import { spawnRecorded } from './wire/children';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -30,12 +30,13 @@ export const runCli = (args: readonly string[], env: Record<string, string> = {}
 
 /**
  * `hookbase <args>` started, not awaited (serve, tail). Without a TTY, as a script runs it; NO_COLOR unset.
- * The run's bundle of the CLI (test/build/bundle.ts) runs it, the same code without tsx's start-up; `bin`: the
- * package's bin (bin/hookbase.mjs, through tsx), as `npx hookbase` runs it, and so always with HOOKBASE_TEST_TSX=1.
+ * The run's bundle of the CLI (test/build/bundle.ts) runs it, or the sources through tsx with HOOKBASE_TEST_TSX=1;
+ * `bin`: the package's bin (bin/hookbase.mjs: the build in dist/, bundled first if the sources changed), as
+ * `npx hookbase` runs it.
  */
 export const startCli = (args: readonly string[], env: Record<string, string> = {}, options: Readonly<{ bin?: boolean }> = {}): ChildProcess => {
   const { HOOKBASE_URL: _url, HOOKBASE_API_KEY: _key, HOOKBASE_DATA_DIR: _dir, ...rest } = process.env;
-  const program = options.bin || usesTsx() ? [HOOKBASE_BIN] : programArgs('hookbase');
+  const program = options.bin ? [HOOKBASE_BIN] : programArgs('hookbase');
   return spawnRecorded(process.execPath, [...program, ...args], { cwd: ROOT, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 };
 

@@ -28,8 +28,8 @@ describe('hookbase serve', () => {
   it('runs the server with today\'s flags and output, as the default command and as `serve --json`; stops on SIGTERM with 0', async () => {
     const [plainPort, jsonPort] = await Promise.all([freePort(), freePort()]);
     const [plainDir, jsonDir] = [tempDir(), tempDir()];
-    // The plain one through the package's bin and tsx, as `npx hookbase` runs it (the worker threads boot tsx too);
-    // the other from the run's bundle (test/build/), as every other CLI test.
+    // The plain one through the package's bin, as `npx hookbase` runs it (the build in dist/, bundled first if the
+    // sources changed); the other from the run's bundle (test/build/), as every other CLI test.
     const plain = startCli(['--port', String(plainPort), '--data-dir', plainDir, '--allow-private-networks'], {}, { bin: true });
     const asJson = startCli(['serve', '--port', String(jsonPort), '--data-dir', jsonDir, '--roles', 'api,projections', '--json']);
     let plainOut = '';
@@ -67,7 +67,7 @@ describe('hookbase serve', () => {
       runCli(['serve', '--prot', '9000']),
       runCli(['serve', '--port', 'abc', '--data-dir', tempDir()]),
       new Promise<{ code: number | null; stdout: string }>((resolve) => {
-        // npm, its shell and tsx: one process group, killed whole if the run ends first.
+        // npm, its shell and node: one process group, killed whole if the run ends first.
         const child = spawnRecorded('npm', ['start', '--silent', '--', '--help'], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
         child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -7,6 +7,7 @@ import { Hookbase } from '@hookbase/sdk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { streams } from '../domain/streams';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
+import { usesTsx } from './build/command';
 import { freePort, startChildHookbase } from './child';
 import type { ChildHookbase } from './child';
 import { eventually, startReceiver } from './harness';
@@ -21,10 +22,10 @@ import type { ReceivedSpan } from './otlpReceiver';
 
 const PROBE_PRELOAD = fileURLToPath(new URL('./moduleProbe/preload.mjs', import.meta.url));
 /**
- * These children run the sources through tsx, as `npm start` does (not the run's bundle, test/build/): the module
- * probe names source files, and sees the worker threads' tsx boot. They are also the suite's check of that path.
+ * These children run the run's build of the server (test/build/: build/bundle.mjs, what `npm start` runs), or the
+ * sources through tsx with HOOKBASE_TEST_TSX=1; the module probe sees either on every thread.
  */
-const FROM_SOURCES = { tsx: true } as const;
+const BUNDLED = !usesTsx();
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
 
 const stopGracefully = async (child: ChildHookbase): Promise<void> => {
@@ -153,7 +154,7 @@ describe('OpenTelemetry traces', () => {
     });
     cleanups.push(() => receiver.close());
     // Batched for ten minutes: every span below reaches the receiver only because stopping flushes each thread's batch.
-    const child = await startChildHookbase({ ...s.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SERVICE_NAME: 'hookbase-under-test', OTEL_BSP_SCHEDULE_DELAY: '600000', HOOKBASE_RETRY_SCHEDULE: '200ms' }, await freePort(), FROM_SOURCES);
+    const child = await startChildHookbase({ ...s.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SERVICE_NAME: 'hookbase-under-test', OTEL_BSP_SCHEDULE_DELAY: '600000', HOOKBASE_RETRY_SCHEDULE: '200ms' }, await freePort());
     cleanups.push(() => child.kill());
     const sdk = new Hookbase({ apiKey: s.apiKey, baseUrl: child.url, retries: 0 });
     const appId = await prepare(sdk, receiver);
@@ -243,7 +244,7 @@ describe('OpenTelemetry traces', () => {
     // Each role on its process's main thread (fewer threads on a busy machine), exporting every 100 ms.
     const env = { ...s.env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlp.url}/v1/traces`, OTEL_BSP_SCHEDULE_DELAY: '100', HOOKBASE_BACKGROUND_THREAD: 'inline' };
     const start = async (roles: string): Promise<ChildHookbase> => {
-      const child = await startChildHookbase({ ...env, HOOKBASE_ROLES: roles }, await freePort(), FROM_SOURCES);
+      const child = await startChildHookbase({ ...env, HOOKBASE_ROLES: roles }, await freePort());
       cleanups.push(() => child.kill());
       return child;
     };
@@ -270,7 +271,7 @@ describe('OpenTelemetry traces', () => {
     const receiver = await startReceiver();
     cleanups.push(() => receiver.close());
     const env = { ...s.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' };
-    const child = await startChildHookbase(env, await freePort(), FROM_SOURCES);
+    const child = await startChildHookbase(env, await freePort());
     cleanups.push(() => child.kill());
     const sdk = new Hookbase({ apiKey: s.apiKey, baseUrl: child.url, retries: 0 });
     const appId = await prepare(sdk, receiver);
@@ -283,9 +284,17 @@ describe('OpenTelemetry traces', () => {
 
     const modules = probedModules(s.probe);
     // The probe did see every thread: the API's modules on the main thread, the roles' on their worker threads.
-    expect(modules.some((m) => m.thread === 'main' && m.url.endsWith('/api/app.ts'))).toBe(true);
-    expect(modules.some((m) => m.thread.startsWith('worker') && m.url.endsWith('/dispatcher/dispatcher.ts'))).toBe(true);
-    expect(modules.some((m) => m.thread.startsWith('worker') && m.url.endsWith('/projections/runner.ts'))).toBe(true);
+    if (BUNDLED) {
+      // The build's files: the server's entry on the main thread, the worker's on each of the three worker threads
+      // (projections, dispatcher, WAL checkpoints), and no TypeScript anywhere.
+      expect(modules.some((m) => m.thread === 'main' && m.url.endsWith('/hookbase.js'))).toBe(true);
+      expect(new Set(modules.filter((m) => m.thread.startsWith('worker') && m.url.endsWith('/backgroundWorker.js')).map((m) => m.thread)).size).toBe(3);
+      expect(modules.filter((m) => /\.[cm]?ts$/.test(m.url) || m.url.includes('/node_modules/tsx/'))).toEqual([]);
+    } else {
+      expect(modules.some((m) => m.thread === 'main' && m.url.endsWith('/api/app.ts'))).toBe(true);
+      expect(modules.some((m) => m.thread.startsWith('worker') && m.url.endsWith('/dispatcher/dispatcher.ts'))).toBe(true);
+      expect(modules.some((m) => m.thread.startsWith('worker') && m.url.endsWith('/projections/runner.ts'))).toBe(true);
+    }
     expect(modules.filter((m) => m.url.includes('@opentelemetry') || m.url.endsWith('/observability/otel.ts'))).toEqual([]);
   }, 90_000);
 });
