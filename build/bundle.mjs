@@ -80,15 +80,8 @@ const hashFile = (path) => {
 /** @param {string} path */
 const fromRoot = (path) => relative(ROOT, path).split(sep).join('/');
 
-/** esbuild's loader for a file it reads through the hashing plugin. @param {string} path @returns {import('esbuild').Loader} */
-const loaderOf = (path) => {
-  const ext = extname(path);
-  if (ext === '.json') return 'json';
-  if (ext === '.tsx') return 'tsx';
-  if (ext === '.jsx') return 'jsx';
-  if (ext === '.js' || ext === '.mjs' || ext === '.cjs') return 'js';
-  return 'ts';
-};
+/** esbuild's loaders (its defaults) of the files the hashing plugin reads itself. @type {Readonly<Record<string, import('esbuild').Loader>>} */
+const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.json': 'json' };
 
 /** @typedef {Readonly<Record<string, string>>} Entries */
 /** @typedef {{ key: string, entries: Entries, recipe: string, inputs: Record<string, string> }} Manifest */
@@ -134,7 +127,9 @@ export const bundle = async (entries, outdir) => {
           build.onLoad({ filter: /.*/, namespace: 'file' }, ({ path }) => {
             const contents = readFileSync(path);
             inputs[fromRoot(path)] = sha256(contents);
-            return { contents, loader: loaderOf(path) };
+            const loader = LOADERS[extname(path)];
+            // Another kind of file (none today): esbuild loads it as it would, and its hash is of what was read here.
+            return loader ? { contents, loader } : undefined;
           });
         },
       },
