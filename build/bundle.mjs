@@ -273,12 +273,25 @@ export const freshBundle = async (name) => {
   const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), name], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   const dir = child.stdout.trim().split('\n').pop();
   if (child.status !== 0 || !dir) throw new Error(`building dist/${name} failed (node build/bundle.mjs ${name}: ${child.error?.message ?? `exit ${child.status}`})`);
-  process.stderr.write(`hookbase: the sources changed since the last build; bundled them into ${fromRoot(dir)} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(`hookbase: no build of these sources in dist/ yet; bundled them into ${fromRoot(dir)} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   return dir;
 };
 
+/**
+ * Whether `moduleUrl` is the program node was started with (`node <file>`): argv[1] as given, the module's URL
+ * as resolved (symlinks followed).
+ * @param {string} moduleUrl
+ */
+export const isMainModule = (moduleUrl) => {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(moduleUrl);
+  } catch {
+    return false;
+  }
+};
+
 // `node build/bundle.mjs [--force] [name...]`: builds each name unless a fresh build is there; prints its directory.
-if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMainModule(import.meta.url)) {
   const args = process.argv.slice(2);
   const force = args.includes('--force');
   const names = args.filter((a) => a !== '--force');

@@ -8,8 +8,8 @@
  * inherit them.
  */
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BUNDLES, freshBundle } from './bundle.mjs';
+import { pathToFileURL } from 'node:url';
+import { BUNDLES, freshBundle, isMainModule } from './bundle.mjs';
 
 /**
  * Imports `<entry>.js` of a fresh build of `name`, the program seeing `args` as `node <file> <args>` shows them.
@@ -26,7 +26,7 @@ export const runBundled = async (name, entry, args) => {
   await import(pathToFileURL(file).href);
 };
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (isMainModule(import.meta.url)) {
   const [program = '', ...args] = process.argv.slice(2);
   const [name = '', entry = ''] = program.split('/');
   await runBundled(name, entry, args);

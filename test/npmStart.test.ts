@@ -130,7 +130,7 @@ describe('npm start', () => {
     const first = await help();
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain("what `npm start` runs");
-    expect(first.stderr).toMatch(/bundled them into dist\/hookbase-[0-9a-f]{16}/);
+    expect(first.stderr).toMatch(/^hookbase: no build of these sources in dist\/ yet; bundled them into dist\/hookbase-[0-9a-f]{16} in [\d.]+ s\n$/);
     expect(builds()).toHaveLength(1);
 
     // Nothing changed: the same build, not bundled again.
