@@ -4,7 +4,8 @@
  * Hookbase's build: esbuild bundles the TypeScript sources into plain JavaScript that `node` runs as it is, so no
  * process (nor any of its worker threads) boots a TypeScript loader. tsx's module hooks run on a thread of their own
  * with its own V8 isolate, per isolate that registers them: a server run through tsx held 301 MiB and 18 threads
- * idle, its bundle 171 MiB and 14 (docs/performance.md, "How the server runs").
+ * idle, its bundle 171 MiB and 14 (docs/production.md "How Hookbase runs"; docs/performance.md "Bundled, not
+ * through tsx").
  *
  * Plain JavaScript itself (checked by tsc through JSDoc), since it must run before anything is built, without tsx.
  *
@@ -13,7 +14,7 @@
  *   esbuild read (and of this recipe), `dist/<name>` a symlink to the newest. A build directory never changes once
  *   written, so a running process (its worker thread restarting, a chunk imported late) always finds its own code,
  *   and two processes starting at once may both build: the second finds the first's directory and keeps it.
- *   Before it is used, a build is checked against the sources (each input's content hashed, about 30 ms): a stale
+ *   Before it is used, a build is checked against the sources (each input's content hashed, about 50 ms): a stale
  *   one never runs, and a fresh one is not rebuilt.
  *
  * npm packages stay external (better-sqlite3 is native; the rest load as they do from the sources), so the output
@@ -163,7 +164,11 @@ const buildsOf = (parent, name) => {
   for (const entry of existsSync(parent) ? readdirSync(parent, { withFileTypes: true }) : []) {
     if (!entry.isDirectory() || !entry.name.startsWith(`${name}-`) || !/^[0-9a-f]{16}$/.test(entry.name.slice(name.length + 1))) continue;
     const dir = join(parent, entry.name);
-    builds.push({ dir, used: statSync(dir).mtimeMs });
+    try {
+      builds.push({ dir, used: statSync(dir).mtimeMs });
+    } catch {
+      // deleted meanwhile by another process's clean-up
+    }
   }
   return builds.sort((a, b) => b.used - a.used);
 };
@@ -204,13 +209,13 @@ export const currentBundle = async (name, options = {}) => {
     const manifest = readManifest(dir);
     if (!manifest || manifest.recipe !== recipe) continue;
     if (!Object.entries(manifest.inputs).every(([file, hash]) => hashed(file) === hash)) continue;
-    if (dir !== linked) pointAt(parent, name, dir);
     try {
-      // Its last use, for the clean-up after the next build (best effort: a read-only image keeps its one build).
+      if (dir !== linked) pointAt(parent, name, dir);
+      // Its last use, for the clean-up after the next build.
       const now = new Date();
       utimesSync(dir, now, now);
     } catch {
-      // read-only
+      // Best effort: a read-only tree (an image) runs its build all the same.
     }
     return dir;
   }
