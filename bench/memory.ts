@@ -7,10 +7,11 @@
  * projections have caught up, then prints the process's memory from /proc/self/status (resident: anonymous, file
  * and shared), and each thread's V8 heap (used, committed, of it the young generation), asked of the worker threads
  * through bench/cpuThreadTag.cjs (preloaded with `node --require`). What the V8 heaps do not hold is native memory:
- * SQLite's page caches and statements, Node's buffers, the allocator's arenas. Each figure is printed at three
- * moments: Hookbase started, after the events, and again after 5 s idle.
+ * SQLite's page caches and statements, Node's buffers, the allocator's arenas. Each figure is printed at four
+ * moments: Hookbase started, after the events, 5 s later, and `--settle` seconds later (30 by default), idle.
+ * `--json FILE` writes the RSS figures for `npm run bench`'s figure 5, which runs this in a process of its own.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,9 +19,11 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { appendSmallMessages, createApplication, ensureEventType, startBenchHookbase } from './hookbase';
 import { ProgressWatcher } from '../projections/progressWatcher';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' } } });
+const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' }, settle: { type: 'string', default: '30' }, json: { type: 'string' } } });
 const EVENTS = Number(values.events);
 if (!Number.isInteger(EVENTS) || EVENTS < 0) throw new Error(`--events must be a whole number (got "${values.events}")`);
+const SETTLE_S = Number(values.settle);
+if (!Number.isFinite(SETTLE_S) || SETTLE_S < 5) throw new Error(`--settle must be a number of seconds, at least 5 (got "${values.settle}")`);
 
 type ThreadHeap = Readonly<{ role: string; used: number; committed: number; young: number }>;
 
@@ -65,7 +68,16 @@ const workerHeaps = async (): Promise<ThreadHeap[]> => {
   return heaps.sort((a, b) => a.role.localeCompare(b.role));
 };
 
-const report = async (moment: string): Promise<void> => {
+/** What `--json FILE` writes for `npm run bench` (figure 5): RSS in bytes at each moment. */
+export type MemoryResult = {
+  events: number;
+  caughtUp: boolean;
+  appendSeconds: number;
+  settleSeconds: number;
+  rss: { started: number; afterEvents: number; idle5s: number; settled: number; peak: number };
+};
+
+const report = async (moment: string): Promise<number> => {
   const s = status();
   const threads = [mainHeap(), ...(await workerHeaps())];
   const committed = threads.reduce((n, t) => n + t.committed, 0);
@@ -77,7 +89,10 @@ const report = async (moment: string): Promise<void> => {
   console.log(`| all V8 heaps | ${mib(threads.reduce((n, t) => n + t.used, 0))} | ${mib(committed)} | ${mib(threads.reduce((n, t) => n + t.young, 0))} |`);
   console.log(`anonymous memory outside the V8 heaps (SQLite, buffers, allocator, code): ${mib((s.RssAnon ?? rss) - committed)}; external (ArrayBuffers, main thread) ${mib(process.memoryUsage().external)}`);
   if (threads.length < 4) console.log(`(threads answering: ${threads.map((t) => t.role).join(', ')}; run through \`npm run bench:memory\` so that the workers answer)`);
+  return rss;
 };
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const main = async (): Promise<void> => {
   const before = status().VmRSS ?? 0;
@@ -87,17 +102,32 @@ const main = async (): Promise<void> => {
     await ensureEventType(hb);
     const app = await createApplication(hb, 'bench memory (no endpoints)');
     console.log(`memory: this process before Hookbase started (node, the bench's modules): RSS ${mib(before)}; ${EVENTS} events to append`);
-    await report('Hookbase started');
+    const atStart = await report('Hookbase started');
     const started = performance.now();
     await appendSmallMessages(hb, app, EVENTS);
     const progress = new ProgressWatcher(hb.reads);
     await progress.start(200);
     const caughtUp = await progress.waitFor(await hb.events.headPosition(), 120_000 + EVENTS / 5);
     progress.close();
-    console.log(`\nappended ${EVENTS} events and projected them in ${((performance.now() - started) / 1000).toFixed(1)} s${caughtUp ? '' : ' (the projections had NOT caught up)'}`);
-    await report(`after ${EVENTS} events`);
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
-    await report('5 s later, idle');
+    const appendSeconds = (performance.now() - started) / 1000;
+    console.log(`\nappended ${EVENTS} events and projected them in ${appendSeconds.toFixed(1)} s${caughtUp ? '' : ' (the projections had NOT caught up)'}`);
+    const afterEvents = await report(`after ${EVENTS} events`);
+    await sleep(5_000);
+    const idle5s = await report('5 s later, idle');
+    // V8 gives committed heap back only once a thread has been idle a while (its memory reducer): the figure a
+    // service settles at after a burst is this one, the two before are what it holds while the burst ends.
+    await sleep((SETTLE_S - 5) * 1000);
+    const settled = await report(`${SETTLE_S} s later, idle`);
+    if (values.json) {
+      const result: MemoryResult = {
+        events: EVENTS,
+        caughtUp,
+        appendSeconds,
+        settleSeconds: SETTLE_S,
+        rss: { started: atStart, afterEvents, idle5s, settled, peak: status().VmHWM ?? 0 },
+      };
+      writeFileSync(values.json, JSON.stringify(result));
+    }
   } finally {
     await hb.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -23,6 +23,8 @@ export const TARGETS = {
   latencyP99Ms: 10,
   /** Rebuild ÷ a bare SQLite read of the same events: at least. */
   rebuildRatio: 0.3,
+  /** RSS of Hookbase's process after 1,000,000 events, MiB (256 MB = 244.1 MiB): at most. */
+  rssMiB: 256e6 / 2 ** 20,
 } as const;
 
 export type Machine = Readonly<{ cpuModel: string; cores: number; memoryBytes: number; node: string; platform: string; arch: string }>;
@@ -45,6 +47,11 @@ export type BenchRecord = {
     rebuildRatio: number | null;
     /** 2 API + 2 dispatcher processes on one store, end to end ÷ bare undici (null when not measured). */
     multiProcessE2eRatio: number | null;
+    /**
+     * Figure 5: RSS of a process running Hookbase alone (bench/memory.ts), MiB, settled after N events (N in
+     * `rounds['5.memory.events']`); absent in runs before it was measured this way.
+     */
+    rssMiB?: number | null;
     /** Figure 9 (issue 19): inbound ingest accepted ÷ a bare koa route (64 clients); no target yet, not charted. */
     ingestAcceptRatio?: number | null;
     /** Figure 9: ingest → delivered p99 at half the peak end-to-end rate, ms; no target yet, not charted. */
@@ -132,6 +139,7 @@ export const PANELS: readonly Panel[] = [
   { title: 'sends accepted ÷ bare koa (64 clients)', value: (r) => r.figures.acceptRatio, target: TARGETS.acceptRatio, atLeast: true, unit: '×' },
   { title: 'send→delivered p99 at half peak', value: (r) => r.figures.latencyP99Ms, target: TARGETS.latencyP99Ms, atLeast: false, unit: ' ms' },
   { title: 'rebuild ÷ bare SQLite read', value: (r) => r.figures.rebuildRatio, target: TARGETS.rebuildRatio, atLeast: true, unit: '×' },
+  { title: 'RSS after 1,000,000 events, settled', value: (r) => r.figures.rssMiB ?? null, target: TARGETS.rssMiB, atLeast: false, unit: ' MiB' },
 ];
 
 const WIDTH = 920;
@@ -156,12 +164,13 @@ const fmt = (v: number, unit: string): string => `${v >= 10 ? v.toFixed(0) : v >
 const runLabel = (r: BenchRecord): string => `${r.commit}${r.dirty ? '*' : ''}${r.quick ? ' q' : ''}`;
 
 export const renderChart = (records: readonly BenchRecord[]): string => {
-  const height = MARGIN.top + 2 * PANEL_H + MARGIN.gapY + 40;
+  const rows = Math.ceil(PANELS.length / 2);
+  const height = MARGIN.top + rows * PANEL_H + (rows - 1) * MARGIN.gapY + 40;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`);
   out.push(`<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`);
   const last = records[records.length - 1];
-  out.push(`<text x="${MARGIN.left}" y="24" font-size="15" font-weight="bold">Hookbase npm run bench: ratios of the last ${records.length} run(s) against their targets</text>`);
+  out.push(`<text x="${MARGIN.left}" y="24" font-size="15" font-weight="bold">Hookbase npm run bench: figures of the last ${records.length} run(s) against their targets</text>`);
   out.push(
     `<text x="${MARGIN.left}" y="44" fill="#555">${
       last

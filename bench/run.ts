@@ -20,7 +20,6 @@ import { parseArgs } from 'node:util';
 import type { DispatcherConfig } from '../dispatcher/config';
 import { newId } from '../domain/ids';
 import { allProjections, collections, ProjectionRunner, resetProjections } from '../projections';
-import { ProgressWatcher } from '../projections/progressWatcher';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import type { EventStore, Position } from '../store/eventStore';
@@ -32,9 +31,10 @@ import { measureAuditCost } from './auditCost';
 import { measureIngest } from './ingest';
 import type { LoadResult } from './load';
 import type { BenchHookbase } from './hookbase';
-import { appendSmallMessages, benchLogFile, countEventsByType, createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase, storeStats } from './hookbase';
+import { benchLogFile, countEventsByType, createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase, storeStats } from './hookbase';
 import { startLoadGen } from './loadgenClient';
 import type { LoadGen } from './loadgenClient';
+import { measureMemory } from './memoryFigure';
 import { measureMultiProcess } from './multiProcess';
 import { newRecord, publish, TARGETS } from './publish';
 import type { Commands, Target } from './protocol';
@@ -53,7 +53,8 @@ const DEFAULT_INGEST_RATE = 300;
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --events N] [-- --messages N] [-- --only reads|9] [-- --ingest-rate N] [-- --dispatcher JSON]
   --quick            a shorter run (< 40 s without figure 6): rougher figures
-  --events N         also append N small events through the EventStore port, project them, and report RSS after
+  --events N         figure 5: RSS of Hookbase alone (npm run bench:memory) after N events, and settled 30 s
+                     later (default 1000000 in a full run, 0 with --quick; 0 skips it)
   --messages N       figure 6 (list pages and stats at scale) seeds N messages × 3 endpoints
                      (default ${FULL_MESSAGES} in a full run, ${QUICK_MESSAGES} with --quick; 0 skips figure 6)
   --only reads       figure 6 alone
@@ -79,8 +80,9 @@ if (flags.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const extraEvents = flags.events === undefined ? 0 : Number(flags.events);
-if (!Number.isInteger(extraEvents) || extraEvents < 0) {
+/** Figure 5's events (bench/memory.ts in its own process): a million in a full run, none with --quick. */
+const memoryEvents = flags.events === undefined ? (flags.quick ? 0 : 1_000_000) : Number(flags.events);
+if (!Number.isInteger(memoryEvents) || memoryEvents < 0) {
   console.error(`--events must be a whole number (got "${flags.events}")\n${USAGE}`);
   process.exit(2);
 }
@@ -585,38 +587,33 @@ const main = async (): Promise<void> => {
     );
   }
 
-  // 5 (optional). RSS after N more events --------------------------------------------------------------------------
-  if (extraEvents > 0) {
-    log(`5. memory: appending ${extraEvents} small events through the EventStore port, projecting and dispatching them`);
-    hb = await startBenchHookbase(dataDir, dispatcherOverrides);
-    const hb2 = hb;
-    cleanups.push(() => hb2.close());
-    const timeoutMs = 120_000 + extraEvents / 5;
-    const appended = await phase(() => appendSmallMessages(hb2, acceptApp, extraEvents));
-    const projected = await phase(async () => {
-      const progress = new ProgressWatcher(hb2.reads);
-      await progress.start(200);
-      const caughtUp = await progress.waitFor(await hb2.events.headPosition(), timeoutMs);
-      progress.close();
-      const dispatched = await waitDispatcherIdle(hb2.events, timeoutMs);
-      return caughtUp && dispatched;
-    });
-    const total = totalOf(countEventsByType(dataDir));
-    const rss = process.memoryUsage().rss;
-    rows.push({
-      name: `5. RSS after +${extraEvents} events (${total} total)`,
-      hookbase: mib(rss) + (projected.value ? '' : ' (not caught up)'),
-      baseline: mib(rssBefore),
-      ratio: '—',
-      target: '—',
-      ok: null,
-    });
-    notes.push(
-      `5. memory: appended ${extraEvents} in ${ms(appended.wallMs)} (${num(perSecond(extraEvents, appended.wallMs))}/s), projections and dispatcher caught up ${ms(projected.wallMs)} later; ` +
-        `peak RSS of the process ${mib(process.resourceUsage().maxRSS * 1024)}`,
-    );
-    await hb2.close();
-    hb = null;
+  // 5. RSS after N events, Hookbase alone in a process of its own (bench/memory.ts) --------------------------------
+  if (memoryEvents > 0) {
+    log(`5. memory: npm run bench:memory -- --events ${memoryEvents} (Hookbase alone in its process; RSS after the events, and settled 30 s later)`);
+    const mem = await phase(() => measureMemory(memoryEvents, 600_000 + memoryEvents / 2));
+    const m = mem.value.result;
+    if (m) {
+      const settledMiB = m.rss.settled / 2 ** 20;
+      const judged = m.events >= 1_000_000;
+      rows.push({ name: `5. RSS after ${num(m.events)} events, right after`, hookbase: mib(m.rss.afterEvents), baseline: mib(m.rss.started), ratio: '—', target: '—', ok: null });
+      rows.push({
+        name: `5. RSS after ${num(m.events)} events, settled (${m.settleSeconds} s idle)`,
+        hookbase: mib(m.rss.settled) + (m.caughtUp ? '' : ' (not caught up)'),
+        baseline: mib(m.rss.started),
+        ratio: '—',
+        target: judged ? `≤ ${mib(TARGETS.rssMiB * 2 ** 20)}` : '—',
+        ok: judged ? m.caughtUp && settledMiB <= TARGETS.rssMiB : null,
+      });
+      record.figures.rssMiB = judged && m.caughtUp ? settledMiB : null;
+      record.rounds['5.memory.events'] = [m.events];
+      record.rounds['5.memory.rssMiB.started.afterEvents.idle5s.settled.peak'] = [m.rss.started, m.rss.afterEvents, m.rss.idle5s, m.rss.settled, m.rss.peak].map((b) => b / 2 ** 20);
+      notes.push(
+        `5. memory: Hookbase alone in a process (npm run bench:memory): RSS ${mib(m.rss.started)} started, ${mib(m.rss.afterEvents)} once ${num(m.events)} events were appended and projected (${m.appendSeconds.toFixed(1)} s), ` +
+          `${mib(m.rss.idle5s)} 5 s later, ${mib(m.rss.settled)} ${m.settleSeconds} s later; peak ${mib(m.rss.peak)}; the baseline column is RSS at start; each thread's heap: ${mem.value.outputFile}`,
+      );
+    } else {
+      notes.push(`5. memory: not measured: ${mem.value.error ?? 'no result'} (output: ${mem.value.outputFile})`);
+    }
   }
 
   await readModelsFigure();
@@ -682,7 +679,7 @@ const cleanup = async (): Promise<void> => {
 
 // Figure 6 seeds and projects ~4.3 events per message (up to several ms per message on a loaded machine).
 // Figure 7 starts four processes (up to 30 s on a loaded machine) and runs its own rounds.
-const budgetMs = (ONLY_READS ? 60_000 : QUICK ? 150_000 : 400_000) + extraEvents / 2 + readMessages * 10;
+const budgetMs = (ONLY_READS ? 60_000 : QUICK ? 150_000 : 400_000) + memoryEvents / 4 + readMessages * 10;
 const watchdog = setTimeout(() => {
   console.error(`bench: still running after ${budgetMs / 1000} s; giving up`);
   void cleanup().finally(() => process.exit(1));
