@@ -7,6 +7,7 @@ import { readRebuildJob, requestRebuild } from '../projections/rebuildJobs';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import { eventsDbPath } from './hookbase';
+import { startWalCheckpointThread } from './walCheckpointThread';
 
 /** One operator's rebuild, as timed by the bench. */
 export type OperatorRebuild = Readonly<{
@@ -25,12 +26,15 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * The rebuild an operator runs (`hookbase projections rebuild`, `POST /v1/admin/projections/rebuild`): a pending job
  * in the operational store, picked up by the projections lease holder (ProjectionLeadership, as in a Hookbase
  * process), which replays `$all` into the shadow collections and swaps them in. The live read models of `dataDir`
- * are first brought up to the head, so that the live runner is idle while the rebuild runs.
+ * are first brought up to the head, so that the live runner is idle while the rebuild runs. The stores are opened as
+ * Hookbase opens them: their WAL files checkpointed by a thread of their own.
  */
 export const runOperatorRebuild = async (dataDir: string, timeoutMs = 600_000): Promise<OperatorRebuild> => {
-  const events = SqliteEventStore.open(eventsDbPath(dataDir));
-  const reads = SqliteReadStore.open(join(dataDir, 'read-models.db'));
-  const ops = SqliteReadStore.open(join(dataDir, 'operational.db'));
+  // As in a Hookbase process: commits never checkpoint, a thread of its own does (walCheckpointThread.ts).
+  const events = SqliteEventStore.open(eventsDbPath(dataDir), { autoCheckpoint: false });
+  const reads = SqliteReadStore.open(join(dataDir, 'read-models.db'), { autoCheckpoint: false });
+  const ops = SqliteReadStore.open(join(dataDir, 'operational.db'), { autoCheckpoint: false });
+  const checkpoints = await startWalCheckpointThread([eventsDbPath(dataDir), join(dataDir, 'read-models.db'), join(dataDir, 'operational.db')]);
   let leadership: ProjectionLeadership | null = null;
   try {
     const head = await events.headPosition();
@@ -58,6 +62,7 @@ export const runOperatorRebuild = async (dataDir: string, timeoutMs = 600_000): 
     }
   } finally {
     await leadership?.stop();
+    await checkpoints.stop();
     await ops.close();
     await reads.close();
     await events.close();
