@@ -1,9 +1,11 @@
 /**
  * A rebuild under the profiler, not a benchmark: `node --import tsx bench/rebuildProfile.ts [--messages N]
- * [--dir DIR] [--rounds R] [--plain]` fills a data dir (or reuses DIR, kept) with N sends end to end (one endpoint on the
- * bench receiver) through a real Hookbase, then replays the projections from the start R times with the V8 profiler
+ * [--dir DIR] [--rounds R] [--plain] [--fresh]` fills a data dir (or reuses DIR, kept) with N sends end to end (one
+ * endpoint on the bench receiver) through a real Hookbase, then rebuilds the read models R times with the V8 profiler
  * on, and writes `.prof/rebuild-<round>.cpuprofile` (out of git) with the rate of each round against a bare SQLite
- * read of the same events. `npx tsx bench/profileSummary.ts .prof` tells where the CPU went.
+ * read of the same events. A round is the operator's rebuild (bench/operatorRebuild.ts: the job the admin route
+ * requests, replayed into the shadow collections and swapped in), or with `--fresh` a fresh ProjectionRunner from the
+ * start on reset read models. `npx tsx bench/profileSummary.ts .prof` tells where the CPU went.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -16,9 +18,10 @@ import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import { bareSqliteRead } from './baselines';
 import { createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase } from './hookbase';
 import { startLoadGen } from './loadgenClient';
+import { runOperatorRebuild } from './operatorRebuild';
 import { ms, num, perSecond } from './stats';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '20000' }, dir: { type: 'string' }, rounds: { type: 'string', default: '2' }, plain: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { messages: { type: 'string', default: '20000' }, dir: { type: 'string' }, rounds: { type: 'string', default: '2' }, plain: { type: 'boolean', default: false }, fresh: { type: 'boolean', default: false } } });
 const BODY = JSON.stringify({ eventType: EVENT_TYPE, payload: { orderId: 'ord_2Xb7QmTz', amount: 4200, currency: 'EUR', customer: { id: 'cus_8Kd2', email: 'ada@example.com' }, items: 3 } });
 
 const fill = async (dataDir: string, messages: number): Promise<void> => {
@@ -50,6 +53,22 @@ const main = async (): Promise<void> => {
   session.connect();
   for (let round = 1; round <= Number(values.rounds); round++) {
     const read = bareSqliteRead(eventsDbPath(dataDir), 2);
+    if (!values.fresh) {
+      if (!values.plain) {
+        await session.post('Profiler.enable');
+        await session.post('Profiler.start');
+      }
+      const rebuilt = await runOperatorRebuild(dataDir);
+      if (!values.plain) {
+        const { profile } = await session.post('Profiler.stop');
+        writeFileSync(join('.prof', `rebuild-${round}.cpuprofile`), JSON.stringify(profile));
+      }
+      const elapsed = rebuilt.rebuildMs;
+      console.log(
+        `round ${round}: operator's rebuild of ${rebuilt.job.processedEvents} events (of ${read.events}) in ${ms(elapsed)} (${num(perSecond(read.events, elapsed))}/s; ${ms(rebuilt.wallMs)} from the request, CPU ${ms(rebuilt.cpuMs)}); bare read ${num(perSecond(read.events, read.elapsedMs))}/s; ratio ${(read.elapsedMs / elapsed).toFixed(3)}`,
+      );
+      continue;
+    }
     const events = SqliteEventStore.open(eventsDbPath(dataDir));
     const reads = SqliteReadStore.open(join(dataDir, 'read-models.db'));
     const head = await events.headPosition();

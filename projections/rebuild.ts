@@ -111,7 +111,8 @@ export class Rebuild {
         await sleep(50);
       }
       await report({ state: 'swapping' });
-      const renames = projections.flatMap((p) => p.collections.map((c) => ({ from: shadowName(c.name), to: c.name })));
+      // With each collection's declaration: the swap builds the indexes the shadow was loaded without.
+      const renames = projections.flatMap((p) => p.collections.map((c) => ({ from: shadowName(c.name), to: c.name, def: c })));
       await host.withLiveStopped(async (stoppedAt) => {
         this.throwIfCancelled();
         const deadline = Date.now() + (this.options.swapCatchUpMs ?? 10_000);

@@ -5,7 +5,11 @@ export const SHADOW_PREFIX = 'shadow__';
 
 export const shadowName = (name: string): string => `${SHADOW_PREFIX}${name}`;
 
-const shadowDef = (def: CollectionDef): CollectionDef => ({ ...def, name: shadowName(def.name) });
+/**
+ * A shadow collection is new and empty, and nobody reads it but its projection until the swap: it is a bulk load,
+ * its indexes built once when it is swapped in (CollectionDef.indexesDeferred).
+ */
+const shadowDef = (def: CollectionDef): CollectionDef => ({ ...def, name: shadowName(def.name), indexesDeferred: true });
 
 /**
  * The read store as a rebuild sees it: every collection and checkpoint under the shadow prefix, so that the

@@ -1,4 +1,4 @@
-import type { CollectionDef, Document, FindOptions, Page, ReadCollection, ReadStore, ReadStoreTransaction, Scalar } from './readStore';
+import type { CollectionDef, CollectionRename, Document, FindOptions, Page, ReadCollection, ReadStore, ReadStoreTransaction, Scalar } from './readStore';
 
 /**
  * A ReadStore that keeps the answers of a few small, rarely changing collections in memory (every send reads its
@@ -49,7 +49,7 @@ export class ReadCache implements ReadStore {
     this.invalidate([name]);
   }
 
-  async replaceCollections(renames: readonly Readonly<{ from: string; to: string }>[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void> {
+  async replaceCollections(renames: readonly CollectionRename[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void> {
     await this.inner.replaceCollections(renames, finish);
     this.invalidate(renames.map((r) => r.to));
   }

@@ -22,6 +22,8 @@ export type ReadStoreContractHooks = Readonly<{
    * (jongodb); the same case still runs against the real server.
    */
   skips?: Readonly<Partial<Record<ContractCase, string>>>;
+  /** How many secondary indexes (declared, not unique, not the id's) collection `name` has on the server. */
+  secondaryIndexCount: (store: ReadStore, name: string) => Promise<number>;
 }>;
 
 /** The contract's cases that depend on a server feature a test server may lack. */
@@ -536,6 +538,35 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
         });
       await Promise.all([increment(), increment()]);
       expect(await store.collection<Item>(def).get('counter')).toEqual({ id: 'counter', n: 2 });
+    });
+
+    it('loads a collection without its declared indexes (indexesDeferred), answering the same, and a swap with its declaration builds them', async () => {
+      const live: CollectionDef = { name: fresh('bulklive'), indexes: [{ equal: ['status'], sort: 'n' }, { equal: ['flag'] }], unique: ['tag'] };
+      const shadow: CollectionDef = { ...live, name: fresh('bulkshadow'), indexesDeferred: true };
+      await putAll(live, [{ id: 'old', status: 'x', n: 9, flag: true }]);
+      await putAll(shadow, [
+        { id: 'a', status: 'x', n: 2, tag: 't1', flag: true },
+        { id: 'b', status: 'x', n: 1, tag: 't2', flag: false },
+        { id: 'c', status: 'y', n: 0, flag: true },
+      ]);
+      expect(await hooks.secondaryIndexCount(store, shadow.name)).toBe(0);
+      // Unique fields hold while loading.
+      await expect(putAll(shadow, [{ id: 'd', tag: 't1' }])).rejects.toBeInstanceOf(UniqueConstraintError);
+      // A projection reading what it loads (inside its transaction) gets the same answers.
+      const inTransaction = await store.transaction(async (tx) => {
+        const c = tx.collection<Item>(shadow);
+        await c.put({ id: 'e', status: 'x', n: 3, flag: true });
+        return { page: ids((await c.find({ where: { status: 'x' }, orderBy: { key: 'n', direction: 'desc' }, limit: 2 })).items), flagged: await c.count({ flag: true }) };
+      });
+      expect(inTransaction).toEqual({ page: ['e', 'a'], flagged: 3 });
+      await store.replaceCollections([{ from: shadow.name, to: live.name, def: live }], async () => {});
+      expect(await hooks.secondaryIndexCount(store, live.name)).toBe(2);
+      const reads = store.collection<Item>(live);
+      expect(await reads.get('old')).toBeNull();
+      expect(ids((await reads.find({ where: { status: 'x' }, orderBy: { key: 'n', direction: 'asc' } })).items)).toEqual(['b', 'a', 'e']);
+      expect(await reads.count({ flag: true })).toBe(3);
+      await expect(putAll(live, [{ id: 'dup', tag: 't2' }])).rejects.toBeInstanceOf(UniqueConstraintError);
+      await store.dropCollection(live.name);
     });
 
     it('replaces collections by renamed ones, indexes and unique fields included, with the finishing writes', async () => {

@@ -28,6 +28,15 @@ export type CollectionDef = Readonly<{
    * queried by equality alone without an IndexDef.
    */
   unique?: readonly string[];
+  /**
+   * A bulk load into a new, empty collection (a rebuild's shadow, projections/shadow.ts): the collection is created
+   * with its unique indexes only, and written without its declared indexes, which are built once when it is
+   * swapped in (`replaceCollections` with a `def`) or by the first write under its name without this flag —
+   * one sort of the filled collection instead of every index maintained at every write (SQLite's advice for bulk
+   * loads; MongoDB's too). Finds and counts on it still answer the same: inside a transaction the embedded adapter
+   * builds the one index a query needs first; MongoDB scans.
+   */
+  indexesDeferred?: boolean;
 }>;
 
 export type Range = Readonly<{ key: string; gt?: Scalar; gte?: Scalar; lt?: Scalar; lte?: Scalar }>;
@@ -76,6 +85,9 @@ export type PutCondition = Readonly<{
   orAbsent: boolean;
 }>;
 
+/** One collection of a swap (ReadStore.replaceCollections): `from` takes the name `to`, declared by `def`. */
+export type CollectionRename = Readonly<{ from: string; to: string; def?: CollectionDef }>;
+
 export interface ReadStoreTransaction {
   collection<T extends Document>(def: CollectionDef): WriteCollection<T>;
   /** Positions are stored as decimal strings (see positionToString). */
@@ -113,8 +125,11 @@ export interface ReadStore {
    * old collections or the new ones. MongoDB renames each collection (`dropTarget`), then runs `finish`: a reader
    * may meet some collections renamed before others for the few milliseconds that takes. On a server without
    * `renameCollection` (jongodb) it copies the documents and runs `finish` in one transaction instead.
+   * A rename's `def` (the declaration of `to`): every index it declares exists on `to` once the swap is seen,
+   * including those `from` was loaded without (`indexesDeferred`). The embedded adapter builds them inside the
+   * swap's transaction, MongoDB on `from` before it renames.
    */
-  replaceCollections(renames: readonly Readonly<{ from: string; to: string }>[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void>;
+  replaceCollections(renames: readonly CollectionRename[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -117,11 +117,15 @@ export class SqlCollection<T extends Document> implements ReadCollection<T> {
   /** Built once: the statement cache is keyed by the text, and a string reused keeps its hash. */
   private readonly getSql: string;
 
-  /** `ready` throws when the store or transaction is closed, and tells whether the table exists. */
+  /**
+   * `ready` throws when the store or transaction is closed, and tells whether the table exists. `beforeQuery` is
+   * told the declared index serving each find or count before it runs (a bulk load builds it then).
+   */
   constructor(
     protected readonly conn: Connection,
     protected readonly def: CollectionDef,
     protected readonly ready: () => boolean,
+    private readonly beforeQuery?: (index: IndexDef) => void,
   ) {
     this.table = quote(tableName(def.name));
     this.getSql = `SELECT json(doc) AS doc FROM ${this.table} WHERE id = ?`;
@@ -134,11 +138,12 @@ export class SqlCollection<T extends Document> implements ReadCollection<T> {
   }
 
   async count(where?: Readonly<Record<string, Scalar>>): Promise<number> {
-    assertCountServed(this.def, where);
+    const index = assertCountServed(this.def, where);
     const conditions: string[] = [];
     const params: SqlValue[] = [];
     this.where(where, conditions, params);
     if (!this.ready()) return 0;
+    this.beforeQuery?.(index);
     const sql = `SELECT count(*) AS n FROM ${this.table}${whereSql(conditions)}`;
     return (this.run(sql).get(...params) as { n: number }).n;
   }
@@ -146,6 +151,7 @@ export class SqlCollection<T extends Document> implements ReadCollection<T> {
   async find(options: FindOptions = {}): Promise<Page<T>> {
     const query = this.compile(options);
     if (!this.ready()) return { items: [], nextCursor: null };
+    this.beforeQuery?.(query.index);
     const { key, dir, limit } = query;
     const rows: Row[] = [];
     for (const { sql, params } of query.parts) {
@@ -170,8 +176,8 @@ export class SqlCollection<T extends Document> implements ReadCollection<T> {
   }
 
   /** The statements of a find, in the order they are read: one or two index ranges (see segments). */
-  private compile(options: FindOptions): { key: string; dir: 'asc' | 'desc'; limit: number; parts: { sql: string; params: SqlValue[] }[] } {
-    assertServed(this.def, options);
+  private compile(options: FindOptions): { index: IndexDef; key: string; dir: 'asc' | 'desc'; limit: number; parts: { sql: string; params: SqlValue[] }[] } {
+    const index = assertServed(this.def, options);
     const conditions: string[] = [];
     const params: SqlValue[] = [];
     this.where(options.where, conditions, params);
@@ -187,7 +193,7 @@ export class SqlCollection<T extends Document> implements ReadCollection<T> {
       const where = whereSql(segment.condition ? [...conditions, segment.condition] : conditions);
       return { sql: `SELECT ${select} FROM ${this.table}${where} ORDER BY ${segment.order} LIMIT ?`, params: [...params, ...segment.params] };
     });
-    return { key, dir, limit, parts };
+    return { index, key, dir, limit, parts };
   }
 
   protected run(sql: string): Database.Statement<SqlValue[]> {

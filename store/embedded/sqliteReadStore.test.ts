@@ -22,6 +22,14 @@ afterAll(() => {
 let contractFile: string | null = null;
 readStoreContract('embedded SQLite (file)', async () => SqliteReadStore.open((contractFile = tempFile())), {
   retryingStore: async () => SqliteReadStore.open(contractFile ?? tempFile(), { rehearseTransactions: true }),
+  secondaryIndexCount: async (_store, name) => {
+    const db = new Database(contractFile ?? '', { readonly: true });
+    try {
+      return (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' AND name GLOB ?").get(`rm_${name}__i__*`) as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  },
 });
 
 type Counter = Document & { id: string; value: number };

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import type { CollectionDef, Document, FindOptions, ReadCollection, ReadStore, ReadStoreTransaction, WriteCollection } from '../readStore';
+import type { CollectionDef, CollectionRename, Document, FindOptions, IndexDef, ReadCollection, ReadStore, ReadStoreTransaction, WriteCollection } from '../readStore';
 import type { WalCheckpoint, WalCheckpointMode } from './walCheckpoint';
 import { checkpointWal } from './walCheckpoint';
 import { openWalDatabase } from './walDatabase';
@@ -114,7 +114,9 @@ export class SqliteReadStore implements ReadStore {
           if (!collection) {
             validateDef(def);
             this.ensureTable(def, created);
-            collection = new SqlWriteCollection<Document>(this.writer, def, ready);
+            // A bulk load's query builds the one index it needs (on the filled part: a sort) and keeps it.
+            const beforeQuery = def.indexesDeferred ? (index: IndexDef) => this.ensureIndex(def, index, created) : undefined;
+            collection = new SqlWriteCollection<Document>(this.writer, def, ready, beforeQuery);
             writers.set(def, collection);
           }
           return collection as unknown as WriteCollection<T>;
@@ -178,7 +180,7 @@ export class SqliteReadStore implements ReadStore {
     });
   }
 
-  async replaceCollections(renames: readonly Readonly<{ from: string; to: string }>[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void> {
+  async replaceCollections(renames: readonly CollectionRename[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void> {
     for (const { from, to } of renames) {
       if (!COLLECTION_NAME.test(from) || !COLLECTION_NAME.test(to)) throw new TypeError(`Invalid collection name: ${from} or ${to}`);
     }
@@ -204,6 +206,12 @@ export class SqliteReadStore implements ReadStore {
       }
       for (const { from, to } of renames) {
         this.forget(from);
+        this.forget(to);
+      }
+      // The indexes a bulk load left out (indexesDeferred), built on the filled tables: one sort each.
+      for (const { to, def } of renames) {
+        if (!def || !this.writer.statement(GLOBAL, SQL_TABLE_EXISTS).get(tableName(to))) continue;
+        await this.buildIndexes({ ...def, name: to, indexesDeferred: false });
         this.forget(to);
       }
       await finish(tx);
@@ -256,16 +264,37 @@ export class SqliteReadStore implements ReadStore {
   }
 
   /**
+   * In the running transaction: `def`'s missing indexes, one at a time, letting this thread's timers (a lease's
+   * renewal) run between two (each is a sort of the whole table).
+   */
+  private async buildIndexes(def: CollectionDef): Promise<void> {
+    const table = quote(tableName(def.name));
+    for (const index of def.indexes) {
+      this.writer.db.exec(`CREATE INDEX IF NOT EXISTS ${quote(indexName(def.name, index))} ON ${table} (${indexColumns(index)})`);
+      await yieldToEventLoop();
+    }
+  }
+
+  /** A bulk load's query (indexesDeferred): the declared index serving it, created in the running transaction. */
+  private ensureIndex(def: CollectionDef, index: IndexDef, created: Map<string, Set<string>>): void {
+    // Unique fields and the id have their indexes already.
+    if (!def.indexes.includes(index)) return;
+    const name = indexName(def.name, index);
+    const have = created.get(def.name) ?? this.ensured.get(def.name) ?? new Set<string>();
+    if (have.has(name)) return;
+    this.writer.db.exec(`CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${quote(tableName(def.name))} (${indexColumns(index)})`);
+    created.set(def.name, new Set([...have, name]));
+  }
+
+  /**
    * Creates the table and any missing index inside the running transaction, and drops the indexes of this
-   * collection that are no longer declared (each costs every write); `created` commits with it.
+   * collection that are no longer declared (each costs every write); `created` commits with it. A bulk load
+   * (`indexesDeferred`) gets its table and unique indexes only, and drops nothing.
    */
   private ensureTable(def: CollectionDef, created: Map<string, Set<string>>): void {
     const wanted = new Map<string, string>();
-    for (const index of def.indexes) {
-      const sort = index.sort && index.sort !== 'id' ? [expr(index.sort)] : [];
-      // (equal…, sort, id) serves `WHERE equal… ORDER BY sort, id` and the seek to a cursor from the index alone.
-      wanted.set(indexName(def.name, index), `${[...index.equal.map(expr), ...sort, 'id'].join(', ')}`);
-    }
+    const deferred = def.indexesDeferred === true;
+    for (const index of deferred ? [] : def.indexes) wanted.set(indexName(def.name, index), indexColumns(index));
     for (const key of def.unique ?? []) if (key !== 'id') wanted.set(uniqueIndexName(def.name, key), '');
     const have = created.get(def.name) ?? this.ensured.get(def.name);
     if (have && [...wanted.keys()].every((name) => have.has(name))) return;
@@ -274,7 +303,7 @@ export class SqliteReadStore implements ReadStore {
     db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID`);
     // Stale indexes go the first time this process writes the collection only: two definitions of one collection
     // in one process then add up instead of dropping each other's indexes at every transaction.
-    const existing = have ? [] : (db.prepare('SELECT name FROM sqlite_master WHERE type = ? AND tbl_name = ?').all('index', tableName(def.name)) as { name: string }[]);
+    const existing = have || deferred ? [] : (db.prepare('SELECT name FROM sqlite_master WHERE type = ? AND tbl_name = ?').all('index', tableName(def.name)) as { name: string }[]);
     for (const { name } of existing) {
       if (name.startsWith(indexPrefix(def.name)) && !wanted.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
     }
@@ -302,3 +331,9 @@ export class SqliteReadStore implements ReadStore {
     this.reader.forget(name);
   }
 }
+
+/** (equal…, sort, id) serves `WHERE equal… ORDER BY sort, id` and the seek to a cursor from the index alone. */
+const indexColumns = (index: IndexDef): string => {
+  const sort = index.sort && index.sort !== 'id' ? [expr(index.sort)] : [];
+  return [...index.equal.map(expr), ...sort, 'id'].join(', ');
+};

@@ -1,6 +1,6 @@
 import { MongoError, MongoServerError } from 'mongodb';
 import type { Document as BsonDocument, Collection, Db, Filter, IndexDescription, MongoClient } from 'mongodb';
-import type { CollectionDef, Condition, Document, PutCondition, ReadCollection, ReadStore, ReadStoreTransaction } from '../readStore';
+import type { CollectionDef, CollectionRename, Condition, Document, PutCondition, ReadCollection, ReadStore, ReadStoreTransaction } from '../readStore';
 import { DUPLICATE_KEY, IndexesFirst, MongoCollection, MongoTransaction, UNIQUE_PREFIX, mapWriteError, validName, validate } from './mongoTransaction';
 import type { MongoDoc } from './query';
 import { indexKey, toMongo, uniqueIndex } from './query';
@@ -53,7 +53,10 @@ type CheckpointDoc = { _id: string; position: string };
 
 const collectionName = (name: string): string => `rm_${name}`;
 
-const signatureOf = (def: CollectionDef): string => `${def.name}\n${JSON.stringify([def.indexes, def.unique ?? []])}`;
+/** A bulk load (indexesDeferred) has its unique indexes only: the declared ones come with the swap. */
+const declaredIndexes = (def: CollectionDef): CollectionDef['indexes'] => (def.indexesDeferred ? [] : def.indexes);
+
+const signatureOf = (def: CollectionDef): string => `${def.name}\n${JSON.stringify([declaredIndexes(def), def.unique ?? []])}`;
 
 /** A putIf condition as a MongoDB filter: each field equal (`eq`) or `$lt` its value. */
 export const conditionFilter = (condition: Condition): Filter<MongoDoc> =>
@@ -184,19 +187,25 @@ export class MongoReadStore implements ReadStore {
    * documents by `from`'s and runs `finish`: atomic, but bounded by what one transaction may hold, so only for
    * small read models (a test server) — swapCopying.ts.
    */
-  async replaceCollections(renames: readonly Readonly<{ from: string; to: string }>[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void> {
+  async replaceCollections(renames: readonly CollectionRename[], finish: (tx: ReadStoreTransaction) => Promise<void>): Promise<void> {
     this.assertOpen();
     for (const { from, to } of renames) {
       if (!validName(from) || !validName(to)) throw new TypeError(`Invalid collection name: ${from} or ${to}`);
     }
     const copies: { from: string; to: string }[] = [];
-    for (const { from, to } of renames) {
+    for (const { from, to, def } of renames) {
       this.forget(from);
       this.forget(to);
       // findOne rather than listCollections: the same answer on every server (jongodb has no listCollections).
       if ((await this.raw(from).findOne({}, { projection: { _id: 1 } })) === null) {
         await this.dropCollection(to);
         continue;
+      }
+      // The indexes a bulk load was written without (indexesDeferred), built on the filled collection before it
+      // is renamed (MongoDB's advice for loads: index after inserting); a rename keeps them.
+      if (def) {
+        await this.ensure({ ...def, name: from, indexesDeferred: false });
+        this.forget(from);
       }
       try {
         await this.db.renameCollection(collectionName(from), collectionName(to), { dropTarget: true });
@@ -251,7 +260,7 @@ export class MongoReadStore implements ReadStore {
     if (!ready) {
       const indexes = [
         // (equal: [], sort: 'id') is MongoDB's own _id index: creating it again would be refused.
-        ...def.indexes.map((index) => ({ key: indexKey(index) })).filter(({ key }) => Object.keys(key).length > 1),
+        ...declaredIndexes(def).map((index) => ({ key: indexKey(index) })).filter(({ key }) => Object.keys(key).length > 1),
         ...(def.unique ?? []).map((field) => ({ ...uniqueIndex(field), unique: true, name: `${UNIQUE_PREFIX}${field}` })),
       ];
       const created = indexes.length === 0 ? Promise.resolve() : this.createIndexes(def.name, indexes);
