@@ -47,4 +47,4 @@ VOLUME ["/data"]
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HOOKBASE_PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # `hookbase` and its arguments: serve by default, or e.g. `docker run … projections rebuild`.
-ENTRYPOINT ["node", "dist/hookbase/hookbase.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=8", "dist/hookbase/hookbase.js"]

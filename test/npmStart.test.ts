@@ -105,10 +105,11 @@ describe('npm start', () => {
       expect(modules).toContainEqual({ thread: 'main', url: `${build}/hookbase.js` });
       expect(new Set(modules.filter((m) => m.url === `${build}/backgroundWorker.js`).map((m) => m.thread)).size).toBe(3);
 
-      // The server: `node bin/hookbase.mjs serve`, without a loader among node's flags.
+      // The server: `node --max-semi-space-size=8 bin/hookbase.mjs serve` (the main thread's young generation, as the
+      // workers' resourceLimits set theirs), without a loader among node's flags.
       const server = descendants(npm.pid ?? 0).find((pid) => commandLine(pid).some((arg) => arg.endsWith('bin/hookbase.mjs')));
       expect(server, output).toBeDefined();
-      expect(commandLine(server ?? 0).slice(1)).toEqual(['bin/hookbase.mjs', 'serve']);
+      expect(commandLine(server ?? 0).slice(1)).toEqual(['--max-semi-space-size=8', 'bin/hookbase.mjs', 'serve']);
     } finally {
       if (npm.pid && npm.exitCode === null) process.kill(-npm.pid, 'SIGTERM');
     }
