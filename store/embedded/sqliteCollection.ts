@@ -119,22 +119,26 @@ export class SqlCollection<T extends Document> implements ReadCollection<T> {
 
   /**
    * `ready` throws when the store or transaction is closed, and tells whether the table exists. `beforeQuery` is
-   * told the declared index serving each find or count before it runs (a bulk load builds it then).
+   * told the declared index serving each find or count before it runs (a bulk load builds it then). `tableGone`
+   * (a reader's): the table `ready` had seen was dropped by another connection since; forget it, and the read
+   * answers as `ready` then says (empty, or the table made anew).
    */
   constructor(
     protected readonly conn: Connection,
     protected readonly def: CollectionDef,
     protected readonly ready: () => boolean,
     private readonly beforeQuery?: (index: IndexDef) => void,
+    private readonly tableGone?: () => void,
   ) {
     this.table = quote(tableName(def.name));
     this.getSql = `SELECT json(doc) AS doc FROM ${this.table} WHERE id = ?`;
   }
 
   async get(id: string): Promise<T | null> {
-    if (!this.ready()) return null;
-    const row = this.run(this.getSql).get(id) as Pick<Row, 'doc'> | undefined;
-    return row ? (JSON.parse(row.doc) as T) : null;
+    return this.reading(null, () => {
+      const row = this.run(this.getSql).get(id) as Pick<Row, 'doc'> | undefined;
+      return row ? (JSON.parse(row.doc) as T) : null;
+    });
   }
 
   async count(where?: Readonly<Record<string, Scalar>>): Promise<number> {
@@ -142,15 +146,19 @@ export class SqlCollection<T extends Document> implements ReadCollection<T> {
     const conditions: string[] = [];
     const params: SqlValue[] = [];
     this.where(where, conditions, params);
-    if (!this.ready()) return 0;
-    this.beforeQuery?.(index);
     const sql = `SELECT count(*) AS n FROM ${this.table}${whereSql(conditions)}`;
-    return (this.run(sql).get(...params) as { n: number }).n;
+    return this.reading(0, () => {
+      this.beforeQuery?.(index);
+      return (this.run(sql).get(...params) as { n: number }).n;
+    });
   }
 
   async find(options: FindOptions = {}): Promise<Page<T>> {
     const query = this.compile(options);
-    if (!this.ready()) return { items: [], nextCursor: null };
+    return this.reading({ items: [], nextCursor: null }, () => this.findPage(query));
+  }
+
+  private findPage(query: ReturnType<SqlCollection<T>['compile']>): Page<T> {
     this.beforeQuery?.(query.index);
     const { key, dir, limit } = query;
     const rows: Row[] = [];
@@ -194,6 +202,18 @@ export class SqlCollection<T extends Document> implements ReadCollection<T> {
       return { sql: `SELECT ${select} FROM ${this.table}${where} ORDER BY ${segment.order} LIMIT ?`, params: [...params, ...segment.params] };
     });
     return { index, key, dir, limit, parts };
+  }
+
+  /** `read` when the table exists, else `empty`; once more after a drop by another connection (see `tableGone`). */
+  private reading<R>(empty: R, read: () => R): R {
+    if (!this.ready()) return empty;
+    try {
+      return read();
+    } catch (error) {
+      if (!this.tableGone || !(error instanceof Error) || !error.message.startsWith('no such table')) throw error;
+      this.tableGone();
+      return this.ready() ? read() : empty;
+    }
   }
 
   protected run(sql: string): Database.Statement<SqlValue[]> {

@@ -240,6 +240,40 @@ describe('SqliteReadStore', () => {
     await store.close();
   });
 
+  it('reads a collection another process dropped as empty, then sees it again once it is written anew', async () => {
+    // Two stores on one file, as two processes of one data dir (e.g. `projections reset` in another process while
+    // an API answers): the first had made and read the table before the other one dropped it.
+    const file = tempFile();
+    const api = SqliteReadStore.open(file);
+    const other = SqliteReadStore.open(file);
+    await api.transaction(async (tx) => {
+      await tx.collection(def).put({ id: 'a', kind: 'x', rank: 1, slug: 'a' });
+    });
+    expect(await api.collection(def).get('a')).toMatchObject({ id: 'a' });
+    expect((await api.collection(def).find({ where: { kind: 'x' }, orderBy: { key: 'rank', direction: 'asc' } })).items).toHaveLength(1);
+
+    await other.dropCollection(def.name);
+    expect(await api.collection(def).get('a')).toBeNull();
+    expect(await api.collection(def).count({ kind: 'x' })).toBe(0);
+    expect(await api.collection(def).find({ where: { kind: 'x' }, orderBy: { key: 'rank', direction: 'asc' } })).toEqual({ items: [], nextCursor: null });
+
+    await other.transaction(async (tx) => {
+      await tx.collection(def).put({ id: 'b', kind: 'x', rank: 2, slug: 'b' });
+    });
+    expect(await api.collection(def).get('b')).toMatchObject({ id: 'b' });
+    expect((await api.collection(def).find({ where: { kind: 'x' }, orderBy: { key: 'rank', direction: 'asc' } })).items.map((d) => d.id)).toEqual(['b']);
+
+    // And this process, which had created the table, writes it again after another drop.
+    await other.dropCollection(def.name);
+    expect(await api.collection(def).count({ kind: 'x' })).toBe(0);
+    await api.transaction(async (tx) => {
+      await tx.collection(def).put({ id: 'c', kind: 'x', rank: 3, slug: 'c' });
+    });
+    expect((await other.collection(def).find({ where: { kind: 'x' }, orderBy: { key: 'rank', direction: 'asc' } })).items.map((d) => d.id)).toEqual(['c']);
+    await api.close();
+    await other.close();
+  });
+
   it('works in memory with a single connection', async () => {
     const store = SqliteReadStore.open(':memory:');
     await store.transaction(async (tx) => {

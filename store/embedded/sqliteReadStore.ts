@@ -73,10 +73,18 @@ export class SqliteReadStore implements ReadStore {
     let collection = this.readers.get(def);
     if (!collection) {
       validateDef(def);
-      collection = new SqlCollection<Document>(this.reader, def, () => {
-        this.assertOpen();
-        return this.readerHasTable(def.name);
-      });
+      collection = new SqlCollection<Document>(
+        this.reader,
+        def,
+        () => {
+          this.assertOpen();
+          return this.readerHasTable(def.name);
+        },
+        undefined,
+        // Another process dropped it (a reset, a rebuild's leftovers): what this one knew of the table is forgotten,
+        // so that its next write creates it again as well.
+        () => this.forget(def.name),
+      );
       this.readers.set(def, collection);
     }
     return collection as unknown as ReadCollection<T>;
