@@ -7,6 +7,7 @@ import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import { positionFromString } from '../store/eventStore';
 import { ReadCache } from '../store/readCache';
 import { recordBatch } from './progress';
+import { allProjections, resetProjections } from './index';
 import { ProgressWatcher } from './progressWatcher';
 import type { ApplicationDoc } from './readModels';
 import { collections } from './readModels';
@@ -53,6 +54,39 @@ describe('ProgressWatcher and a ReadCache in a process that does not run the pro
       const readsBefore = watcher.reads;
       expect((await apps.get('app_1'))?.name).toBe('second');
       expect(watcher.reads).toBe(readsBefore);
+    } finally {
+      watcher.close();
+      version.close();
+      await reader.close();
+      await writer.close();
+    }
+  });
+
+  it('forgets what it kept when another process resets the projections (their collections and progress dropped)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookbase-progress-'));
+    dirs.push(dir);
+    const file = join(dir, 'read-models.db');
+    const writer = SqliteReadStore.open(file);
+    await projectBatch(writer, app('before the reset'), '5/5');
+    const reader = SqliteReadStore.open(file);
+    const version = new DataVersion(file);
+    let cache: ReadCache | null = null;
+    const watcher = new ProgressWatcher(reader, (changed) => cache?.invalidate(changed), () => {}, () => version.current());
+    await watcher.start(60_000);
+    cache = new ReadCache(reader, [collections.applications], 100, () => watcher.fresh());
+    const apps = cache.collection<ApplicationDoc>(collections.applications);
+    try {
+      expect((await apps.get('app_1'))?.name).toBe('before the reset');
+
+      // `hookbase projections reset` in the other process: every read model and the progress document dropped.
+      await resetProjections(writer, allProjections);
+      await watcher.settled();
+      expect(await apps.get('app_1')).toBeNull();
+
+      // Replayed from the start: the first batch is behind where the progress stood before the reset.
+      await projectBatch(writer, app('after the reset'), '1/1');
+      await watcher.settled();
+      expect((await apps.get('app_1'))?.name).toBe('after the reset');
     } finally {
       watcher.close();
       version.close();

@@ -1,4 +1,5 @@
 import type { Position } from '../store/eventStore';
+import { comparePositions } from '../store/eventStore';
 import type { ReadStore } from '../store/readStore';
 import { progressPosition, readProgress } from './progress';
 import type { ProjectionProgress } from './runner';
@@ -14,6 +15,8 @@ import { PositionWaiters } from './runner';
 export class ProgressWatcher implements ProjectionProgress {
   private readonly waiters = new PositionWaiters();
   private readonly seen = new Map<string, string>();
+  /** The document's position when last read (null: there was none). */
+  private lastPosition: Position | null = null;
   private checking: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
@@ -85,6 +88,16 @@ export class ProgressWatcher implements ProjectionProgress {
     // Taken before the read: a commit after it makes the next look differ, never the reverse.
     const version = this.version?.() ?? null;
     const doc = await readProgress(this.store);
+    const position = doc ? progressPosition(doc) : null;
+    // The document gone, or behind where it was: the projections were reset (`projections reset` drops every read
+    // model and this document) and start over. Every collection it had announced may have lost documents no batch
+    // will name: all are forgotten.
+    if (this.lastPosition !== null && (position === null || comparePositions(position, this.lastPosition) < 0) && this.seen.size > 0) {
+      const forgotten = [...this.seen.keys()];
+      this.seen.clear();
+      this.onChanged(forgotten);
+    }
+    this.lastPosition = position;
     if (doc) {
       const changed: string[] = [];
       for (const [name, at] of Object.entries(doc.changed)) {
