@@ -23,75 +23,66 @@ const projectBatch = (writer: SqliteReadStore, doc: ApplicationDoc, position: st
 
 describe('ProgressWatcher and a ReadCache in a process that does not run the projections', () => {
   const dirs: string[] = [];
-  afterEach(() => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  it('answers from the store, never from memory, once another connection committed what it has not read yet', async () => {
+  /**
+   * Two processes of one data dir: `writer` projects (with `first` already projected at `position`); the other keeps
+   * applications in a ReadCache told by a ProgressWatcher, as an API process does (cli/hookbase.ts).
+   */
+  const twoProcesses = async (first: ApplicationDoc, position: string) => {
     const dir = mkdtempSync(join(tmpdir(), 'hookbase-progress-'));
     dirs.push(dir);
     const file = join(dir, 'read-models.db');
     const writer = SqliteReadStore.open(file);
-    await projectBatch(writer, app('first'), '1/1');
+    await projectBatch(writer, first, position);
     const reader = SqliteReadStore.open(file);
     const version = new DataVersion(file);
     let cache: ReadCache | null = null;
     // No poke but the ones made here and by `fresh`: the slow timer stays out of the way.
     const watcher = new ProgressWatcher(reader, (changed) => cache?.invalidate(changed), () => {}, () => version.current());
-    await watcher.start(60_000);
-    cache = new ReadCache(reader, [collections.applications], 100, () => watcher.fresh());
-    const apps = cache.collection<ApplicationDoc>(collections.applications);
-    try {
-      expect((await apps.get('app_1'))?.name).toBe('first');
-      expect(watcher.position).toEqual(positionFromString('1/1'));
-
-      // Committed by the other connection; the watcher was not told. The next answer is the new one all the same.
-      await projectBatch(writer, app('second'), '2/2');
-      expect((await apps.get('app_1'))?.name).toBe('second');
-      // `fresh` asked the watcher to look: it reads the document, forgets the collection, commands go on.
-      expect(await watcher.waitFor(positionFromString('2/2'), 1_000)).toBe(true);
-      expect((await apps.get('app_1'))?.name).toBe('second');
-      const readsBefore = watcher.reads;
-      expect((await apps.get('app_1'))?.name).toBe('second');
-      expect(watcher.reads).toBe(readsBefore);
-    } finally {
+    closers.push(async () => {
       watcher.close();
       version.close();
       await reader.close();
       await writer.close();
-    }
+    });
+    await watcher.start(60_000);
+    cache = new ReadCache(reader, [collections.applications], 100, () => watcher.fresh());
+    return { writer, watcher, apps: cache.collection<ApplicationDoc>(collections.applications) };
+  };
+
+  it('answers from the store, never from memory, once another connection committed what it has not read yet', async () => {
+    const { writer, watcher, apps } = await twoProcesses(app('first'), '1/1');
+    expect((await apps.get('app_1'))?.name).toBe('first');
+    expect(watcher.position).toEqual(positionFromString('1/1'));
+
+    // Committed by the other connection; the watcher was not told. The next answer is the new one all the same.
+    await projectBatch(writer, app('second'), '2/2');
+    expect((await apps.get('app_1'))?.name).toBe('second');
+    // `fresh` asked the watcher to look: it reads the document, forgets the collection, commands go on.
+    expect(await watcher.waitFor(positionFromString('2/2'), 1_000)).toBe(true);
+    expect((await apps.get('app_1'))?.name).toBe('second');
+    const readsBefore = watcher.reads;
+    expect((await apps.get('app_1'))?.name).toBe('second');
+    expect(watcher.reads).toBe(readsBefore);
   });
 
   it('forgets what it kept when another process resets the projections (their collections and progress dropped)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hookbase-progress-'));
-    dirs.push(dir);
-    const file = join(dir, 'read-models.db');
-    const writer = SqliteReadStore.open(file);
-    await projectBatch(writer, app('before the reset'), '5/5');
-    const reader = SqliteReadStore.open(file);
-    const version = new DataVersion(file);
-    let cache: ReadCache | null = null;
-    const watcher = new ProgressWatcher(reader, (changed) => cache?.invalidate(changed), () => {}, () => version.current());
-    await watcher.start(60_000);
-    cache = new ReadCache(reader, [collections.applications], 100, () => watcher.fresh());
-    const apps = cache.collection<ApplicationDoc>(collections.applications);
-    try {
-      expect((await apps.get('app_1'))?.name).toBe('before the reset');
+    const { writer, watcher, apps } = await twoProcesses(app('before the reset'), '5/5');
+    expect((await apps.get('app_1'))?.name).toBe('before the reset');
 
-      // `hookbase projections reset` in the other process: every read model and the progress document dropped.
-      await resetProjections(writer, allProjections);
-      await watcher.settled();
-      expect(await apps.get('app_1')).toBeNull();
+    // `hookbase projections reset` in the other process: every read model and the progress document dropped.
+    await resetProjections(writer, allProjections);
+    await watcher.settled();
+    expect(await apps.get('app_1')).toBeNull();
 
-      // Replayed from the start: the first batch is behind where the progress stood before the reset.
-      await projectBatch(writer, app('after the reset'), '1/1');
-      await watcher.settled();
-      expect((await apps.get('app_1'))?.name).toBe('after the reset');
-    } finally {
-      watcher.close();
-      version.close();
-      await reader.close();
-      await writer.close();
-    }
+    // Replayed from the start: the first batch is behind where the progress stood before the reset.
+    await projectBatch(writer, app('after the reset'), '1/1');
+    await watcher.settled();
+    expect((await apps.get('app_1'))?.name).toBe('after the reset');
   });
 });
