@@ -1,4 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { EmbeddedWriteLocks } from '../cli/backgroundThread';
+import { COMMIT_SIGNAL_SLOTS, newCommitSignal, startBackgroundThread } from '../cli/backgroundThread';
+import { WAL_CHECKPOINT_EVERY_MS } from '../cli/hookbase';
+import { OPERATIONAL_FILE } from '../cli/operational';
+import { WriteLock } from '../store/embedded/writeLock';
 import { performance } from 'node:perf_hooks';
 import { allProjections, ProjectionRunner } from '../projections';
 import { ProjectionLeadership } from '../projections/leadership';
@@ -7,7 +13,6 @@ import { readRebuildJob, requestRebuild } from '../projections/rebuildJobs';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import { eventsDbPath } from './hookbase';
-import { startWalCheckpointThread } from './walCheckpointThread';
 
 /** One operator's rebuild, as timed by the bench. */
 export type OperatorRebuild = Readonly<{
@@ -30,11 +35,29 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * Hookbase opens them: their WAL files checkpointed by a thread of their own.
  */
 export const runOperatorRebuild = async (dataDir: string, timeoutMs = 600_000): Promise<OperatorRebuild> => {
-  // As in a Hookbase process: commits never checkpoint, a thread of its own does (walCheckpointThread.ts).
-  const events = SqliteEventStore.open(eventsDbPath(dataDir), { autoCheckpoint: false });
-  const reads = SqliteReadStore.open(join(dataDir, 'read-models.db'), { autoCheckpoint: false });
-  const ops = SqliteReadStore.open(join(dataDir, 'operational.db'), { autoCheckpoint: false });
-  const checkpoints = await startWalCheckpointThread([eventsDbPath(dataDir), join(dataDir, 'read-models.db'), join(dataDir, 'operational.db')]);
+  // As in a Hookbase process (cli/hookbase.ts): commits never checkpoint; Hookbase's own WAL-checkpoint thread does,
+  // sharing each file's write lock with this thread's stores.
+  const locks: EmbeddedWriteLocks = { events: new WriteLock(), reads: new WriteLock(), ops: new WriteLock() };
+  const events = SqliteEventStore.open(eventsDbPath(dataDir), { autoCheckpoint: false, writeLock: locks.events });
+  const reads = SqliteReadStore.open(join(dataDir, 'read-models.db'), { autoCheckpoint: false, writeLock: locks.reads });
+  const ops = SqliteReadStore.open(join(dataDir, OPERATIONAL_FILE), { autoCheckpoint: false, writeLock: locks.ops });
+  const checkpoints = await startBackgroundThread({
+    name: 'WAL checkpoint',
+    dataDir,
+    masterKey: randomBytes(32),
+    projections: false,
+    dispatcher: null,
+    checkpointEveryMs: WAL_CHECKPOINT_EVERY_MS,
+    commitSignal: newCommitSignal(),
+    commitSlot: COMMIT_SIGNAL_SLOTS.walCheckpoints,
+    events,
+    reads,
+    locks,
+    log: () => {},
+    stopTimeoutMs: 1_000,
+    owner: `bench-checkpoints-${process.pid}`,
+    auditAnchors: null,
+  });
   let leadership: ProjectionLeadership | null = null;
   try {
     const head = await events.headPosition();

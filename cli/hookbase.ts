@@ -145,7 +145,7 @@ const openStores = async (config: HookbaseConfig, autoCheckpoint: boolean, log: 
 const processOwnerId = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
 /** How often a worker thread checkpoints the two WAL files (they grow by what is written meanwhile). */
-const WAL_CHECKPOINT_EVERY_MS = 250;
+export const WAL_CHECKPOINT_EVERY_MS = 250;
 
 const dispatcherConfigOf = (config: HookbaseConfig, options: StartOptions): DispatcherConfig => ({
   ...defaultDispatcherConfig(),
