@@ -248,3 +248,67 @@ describe('embedded persistent subscriptions across connections (processes) on on
     holder.child.kill('SIGKILL');
   }, 60_000);
 });
+
+/**
+ * What each commit on the connection is synced with: appends fsynced (FULL, a 202 survives power loss), a group's
+ * claims and acks not (their loss on power failure redelivers, as a killed consumer's does).
+ */
+describe('embedded persistent subscriptions: what each commit syncs', () => {
+  type Commit = { sync: string; statements: string[] };
+  /** The store's commits, each with the `synchronous` in force at its COMMIT, from the connection's statements. */
+  const recorder = (initial: string) => {
+    const commits: Commit[] = [];
+    let sync = initial;
+    let open: string[] | null = null;
+    const verbose = (sql: string): void => {
+      const set = /^PRAGMA synchronous = (\w+)$/.exec(sql);
+      if (set?.[1]) sync = set[1];
+      else if (sql.startsWith('BEGIN')) open = [];
+      else if (sql === 'COMMIT' && open) {
+        commits.push({ sync, statements: open });
+        open = null;
+      } else open?.push(sql);
+    };
+    return { commits, verbose };
+  };
+  const touches = (c: Commit, table: string): boolean => c.statements.some((s) => new RegExp(`^(INSERT INTO|UPDATE|DELETE FROM) ${table}\\b`).test(s));
+
+  const run = async (synchronous: 'FULL' | 'NORMAL'): Promise<Commit[]> => {
+    const path = tempPath();
+    const { commits, verbose } = recorder(synchronous);
+    const store = SqliteEventStore.open(path, { synchronous, verbose });
+    try {
+      await store.createPersistentSubscriptionToAll('g', { startFrom: 'start' });
+      const sub = store.subscribeToPersistentSubscriptionToAll('g', { bufferSize: 8 });
+      const c = consume(sub, (pe) => void sub.ack(pe));
+      for (let i = 0; i < 30; i += 10) await store.appendToStream(`s-${i}`, Array.from({ length: 10 }, (_, j) => ev(i + j)));
+      await waitFor('every event', () => c.received.length >= 30);
+      await waitFor('every ack', () => commits.some((commit) => touches(commit, 'ps_inflight') && commit.statements.some((s) => s.startsWith('DELETE FROM ps_inflight'))));
+      await c.stop();
+      return commits;
+    } finally {
+      await store.close();
+      removeDb(path);
+    }
+  };
+
+  it('fsyncs every append (FULL) and commits the claims and acks of a group without (NORMAL)', async () => {
+    const commits = await run('FULL');
+    const appends = commits.filter((c) => touches(c, 'events'));
+    const bookkeeping = commits.filter((c) => touches(c, 'ps_inflight') && !touches(c, 'events'));
+    expect(appends.length).toBeGreaterThanOrEqual(3);
+    expect(appends.every((c) => c.sync === 'FULL')).toBe(true);
+    expect(bookkeeping.length).toBeGreaterThan(0);
+    expect(bookkeeping.map((c) => c.sync)).toEqual(bookkeeping.map(() => 'NORMAL'));
+    // Creating a group stays durable: a group lost to a power cut would be made again from where it was asked to start.
+    const created = commits.filter((c) => c.statements.some((s) => s.startsWith('INSERT INTO ps_groups') || s.startsWith('INSERT OR IGNORE INTO ps_groups')));
+    expect(created.length).toBe(1);
+    expect(created[0]?.sync).toBe('FULL');
+  });
+
+  it('leaves a NORMAL store NORMAL (HOOKBASE_EVENTS_SYNC=normal): nothing switches it to FULL', async () => {
+    const commits = await run('NORMAL');
+    expect(commits.length).toBeGreaterThan(3);
+    expect(commits.every((c) => c.sync === 'NORMAL')).toBe(true);
+  });
+});

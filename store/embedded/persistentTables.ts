@@ -46,6 +46,14 @@ const alive = (pid: number): boolean => {
 
 export class PersistentTables {
   private readonly s;
+  /**
+   * The connection fsyncs each commit (FULL: appends survive power loss). A group's bookkeeping under load (`sync`:
+   * claims, acks, nacks, parking, read position, checkpoint) commits without its own fsync (NORMAL): in WAL mode the
+   * next synced commit or checkpoint makes it durable, and a power loss before that loses only the last of it, in
+   * order, as a killed consumer loses what it had not acked: those events come again (at least once). Its fsync held
+   * the file's write lock for milliseconds in which the sends' appends waited (docs/performance.md).
+   */
+  private readonly syncsEachCommit: boolean;
 
   constructor(
     private readonly db: Database.Database,
@@ -53,6 +61,8 @@ export class PersistentTables {
     private readonly writeLock: WriteLocking,
     readonly owner: string,
   ) {
+    // SQLite's `synchronous`: 2 is FULL.
+    this.syncsEachCommit = db.pragma('synchronous', { simple: true }) === 2;
     this.s = {
       group: db.prepare<[string], GroupRow>('SELECT settings, start_position, checkpoint FROM ps_groups WHERE group_name = ?'),
       inflight: db.prepare<[string, number], InflightRow>(
@@ -234,7 +244,7 @@ export class PersistentTables {
       }
       this.updateCheckpoint(group);
       return { claimed, more };
-    }, lockHeld);
+    }, lockHeld, true);
   }
 
   /** This process's write lock if it is free now (see writeLock.ts), else null. */
@@ -345,10 +355,19 @@ export class PersistentTables {
 
   /**
    * A write transaction that takes SQLite's write lock at once, and this process's other threads' lock unless the
-   * caller holds it already.
+   * caller holds it already. `bookkeeping`: without its own fsync (see `syncsEachCommit`).
    */
-  private write<T>(body: () => T, lockHeld = false): T {
+  private write<T>(body: () => T, lockHeld = false, bookkeeping = false): T {
     const tx = this.db.transaction(body);
-    return lockHeld ? tx.immediate() : this.writeLock.run(() => tx.immediate());
+    const run = (): T => {
+      if (!bookkeeping || !this.syncsEachCommit) return tx.immediate();
+      this.db.pragma('synchronous = NORMAL');
+      try {
+        return tx.immediate();
+      } finally {
+        this.db.pragma('synchronous = FULL');
+      }
+    };
+    return lockHeld ? run() : this.writeLock.run(run);
   }
 }

@@ -43,6 +43,8 @@ export type SqliteEventStoreOptions = Readonly<{
    * the commit itself); another thread then calls `checkpointWal()` regularly. Default true (SQLite's own, at 1000 pages).
    */
   autoCheckpoint?: boolean;
+  /** Called with each SQL statement the store's connection runs (tests). */
+  verbose?: (sql: string) => void;
 }>;
 
 export type SqliteEventStoreStats = Readonly<{
@@ -168,7 +170,7 @@ export class SqliteEventStore implements EventStore {
   /** Opens (creating if needed) the store at `path`; `':memory:'` gives a private in-memory store. */
   static open(path: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
     // Another connection (the dispatcher's thread, another process) may hold the write lock for a moment: it waits.
-    const db = openWalDatabase(path, { synchronous: options.synchronous ?? 'FULL', autoCheckpoint: options.autoCheckpoint });
+    const db = openWalDatabase(path, { synchronous: options.synchronous ?? 'FULL', autoCheckpoint: options.autoCheckpoint, verbose: options.verbose });
     try {
       db.exec(SCHEMA);
     } catch (e) {
