@@ -70,11 +70,14 @@ export const machine = (): Machine => {
   return { cpuModel: list[0]?.model.trim() ?? 'unknown', cores: list.length, memoryBytes: totalmem(), node: process.version, platform: process.platform, arch: process.arch };
 };
 
-/** The commit of the work tree (short), and whether it had uncommitted changes. */
-export const currentCommit = (): { commit: string; dirty: boolean } => {
-  const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+/**
+ * The commit of the work tree in `cwd` (short), and whether it had uncommitted changes. The bench's own outputs
+ * (`bench/results/`: the chart an earlier run redrew) do not count: runs in a row measure the same code.
+ */
+export const currentCommit = (cwd = process.cwd()): { commit: string; dirty: boolean } => {
+  const git = (...args: string[]): string => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
-    return { commit: git('rev-parse', '--short=7', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no').length > 0 };
+    return { commit: git('rev-parse', '--short=7', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)bench/results').length > 0 };
   } catch {
     return { commit: 'unknown', dirty: false };
   }

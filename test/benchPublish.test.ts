@@ -1,8 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { chartRuns, loadRecords, newRecord, PANELS, publish, renderChart, TARGETS } from '../bench/publish';
+import { chartRuns, currentCommit, loadRecords, newRecord, PANELS, publish, renderChart, TARGETS } from '../bench/publish';
 
 // The bench's published figures: a JSON file per run and the SVG chart drawn from the last runs' files
 // (fixtures: three runs, one of them --quick, and a JSON file that is not a run).
@@ -68,5 +69,30 @@ describe('bench results', () => {
     expect(chartRuns(dir, 10).map((r) => r.commit)).toEqual(['aaaaaaa', 'bbbbbbb', record.commit]);
     expect(svg).not.toContain('ccccccc');
     expect(count(svg, /class="run (met|missed)"/g) + count(svg, /class="missing"/g)).toBe(3 * PANELS.length);
+  });
+});
+
+describe('the commit a run measured', () => {
+  it('is dirty for a changed source, not for the chart an earlier run redrew', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'hookbase-bench-commit-'));
+    try {
+      const git = (...args: string[]): string => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args], { cwd: repo, encoding: 'utf8' });
+      git('init', '-q');
+      mkdirSync(join(repo, 'bench/results'), { recursive: true });
+      writeFileSync(join(repo, 'bench/results/chart.svg'), '<svg/>');
+      writeFileSync(join(repo, 'server.ts'), 'export {};');
+      git('add', '.');
+      git('commit', '-q', '-m', 'first');
+      const head = git('rev-parse', '--short=7', 'HEAD').trim();
+      expect(currentCommit(repo)).toEqual({ commit: head, dirty: false });
+      // What a run writes: the chart redrawn, its JSON beside it.
+      writeFileSync(join(repo, 'bench/results/chart.svg'), '<svg><g/></svg>');
+      writeFileSync(join(repo, 'bench/results/run.json'), '{}');
+      expect(currentCommit(repo)).toEqual({ commit: head, dirty: false });
+      writeFileSync(join(repo, 'server.ts'), 'export const changed = true;');
+      expect(currentCommit(repo)).toEqual({ commit: head, dirty: true });
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });
