@@ -13,6 +13,8 @@ import { streams } from '../domain/streams';
 import { createLogger } from '../observability/logger';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import type { SqliteEventStoreStats } from '../store/embedded/sqliteEventStore';
+import type { LoadGen } from './loadgenClient';
+import type { Target } from './protocol';
 
 /** Hookbase as the benchmark runs it: in this process, every role, embedded store in `dataDir`, port 0. */
 export type BenchHookbase = RunningHookbase & {
@@ -94,6 +96,34 @@ export const createApplication = async (hb: BenchHookbase, name: string): Promis
 
 export const createEndpoint = async (hb: BenchHookbase, appId: string, url: string): Promise<string> =>
   (await hb.call<{ id: string }>('POST', `/v1/applications/${appId}/endpoints`, { url, description: 'bench receiver' })).id;
+
+/** What the bench's sends carry: an order event of EVENT_TYPE. */
+export const SEND_BODY = JSON.stringify({ eventType: EVENT_TYPE, payload: { orderId: 'ord_2Xb7QmTz', amount: 4200, currency: 'EUR', customer: { id: 'cus_8Kd2', email: 'ada@example.com' }, items: 3 } });
+
+/** The load generator's target for sends to `appId`, with the admin key. */
+export const sendTarget = (hb: BenchHookbase, appId: string): Target => ({
+  origin: hb.url,
+  path: `/v1/applications/${appId}/messages`,
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${hb.apiKey}` },
+  body: SEND_BODY,
+});
+
+/**
+ * Hookbase started on `dataDir` with one application (`name`) whose one endpoint is the load generator's receiver;
+ * `work` gets it and the target that sends to that application. Closed after `work`.
+ */
+export const withDeliveringHookbase = async <T>(lg: LoadGen, dataDir: string, name: string, work: (hb: BenchHookbase, target: Target) => Promise<T>): Promise<T> => {
+  const receiver = await lg.call('receiver:start', {});
+  const hb = await startBenchHookbase(dataDir);
+  try {
+    await ensureEventType(hb);
+    const app = await createApplication(hb, name);
+    await createEndpoint(hb, app, receiver.url);
+    return await work(hb, sendTarget(hb, app));
+  } finally {
+    await hb.close();
+  }
+};
 
 export const eventsDbPath = (dataDir: string): string => join(dataDir, 'events.db');
 

@@ -9,13 +9,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApplication, createEndpoint, ensureEventType, EVENT_TYPE, startBenchHookbase } from './hookbase';
+import { withDeliveringHookbase } from './hookbase';
 import { startLoadGen } from './loadgenClient';
 import { ms } from './stats';
 
 const rate = Number(process.argv[2] ?? 600);
 const rounds = Number(process.argv[3] ?? 2);
-const BODY = JSON.stringify({ eventType: EVENT_TYPE, payload: { orderId: 'ord_2Xb7QmTz', amount: 4200, currency: 'EUR', customer: { id: 'cus_8Kd2', email: 'ada@example.com' }, items: 3 } });
 const SEND_ROUTE = 'route="/v1/applications/{appId}/messages",method="POST",status="202"';
 
 /** The send route's histogram buckets, cumulative: upper bound (s) → count. */
@@ -33,14 +32,7 @@ const main = async (): Promise<void> => {
   const lg = startLoadGen();
   const dataDir = mkdtempSync(join(tmpdir(), 'hookbase-latency-probe-'));
   try {
-    const receiver = await lg.call('receiver:start', {});
-    const hb = await startBenchHookbase(dataDir);
-    try {
-      await ensureEventType(hb);
-      const app = await createApplication(hb, 'latency probe');
-      await createEndpoint(hb, app, receiver.url);
-      const headers = { 'content-type': 'application/json', authorization: `Bearer ${hb.apiKey}` };
-      const target = { origin: hb.url, path: `/v1/applications/${app}/messages`, headers, body: BODY };
+    await withDeliveringHookbase(lg, dataDir, 'latency probe', async (hb, target) => {
       await lg.call('e2e', { target, count: 3_000, concurrency: 64, timeoutMs: 60_000 });
       for (let round = 1; round <= rounds; round++) {
         const before = await sendBuckets(hb.url);
@@ -53,9 +45,7 @@ const main = async (): Promise<void> => {
             `send→202 ${q(L.answerMs)}; 202→delivered ${q(L.afterAnswerMs)}; ${L.missing} missing; pacing late by ≤ ${ms(L.maxLateMs)}\n  answered server-side (cumulative): ${server}`,
         );
       }
-    } finally {
-      await hb.close();
-    }
+    });
   } finally {
     await lg.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -16,29 +16,19 @@ import { allProjections, ProjectionRunner, resetProjections } from '../projectio
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import { bareSqliteRead } from './baselines';
-import { createApplication, createEndpoint, ensureEventType, EVENT_TYPE, eventsDbPath, startBenchHookbase } from './hookbase';
+import { eventsDbPath, withDeliveringHookbase } from './hookbase';
 import { startLoadGen } from './loadgenClient';
 import { runOperatorRebuild } from './operatorRebuild';
 import { ms, num, perSecond } from './stats';
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '20000' }, dir: { type: 'string' }, rounds: { type: 'string', default: '2' }, plain: { type: 'boolean', default: false }, fresh: { type: 'boolean', default: false } } });
-const BODY = JSON.stringify({ eventType: EVENT_TYPE, payload: { orderId: 'ord_2Xb7QmTz', amount: 4200, currency: 'EUR', customer: { id: 'cus_8Kd2', email: 'ada@example.com' }, items: 3 } });
-
 const fill = async (dataDir: string, messages: number): Promise<void> => {
   const lg = startLoadGen();
   try {
-    const receiver = await lg.call('receiver:start', {});
-    const hb = await startBenchHookbase(dataDir);
-    try {
-      await ensureEventType(hb);
-      const app = await createApplication(hb, 'rebuild profile');
-      await createEndpoint(hb, app, receiver.url);
-      const headers = { 'content-type': 'application/json', authorization: `Bearer ${hb.apiKey}` };
-      const r = await lg.call('e2e', { target: { origin: hb.url, path: `/v1/applications/${app}/messages`, headers, body: BODY }, count: messages, concurrency: 64, timeoutMs: 600_000 });
+    await withDeliveringHookbase(lg, dataDir, 'rebuild profile', async (_hb, target) => {
+      const r = await lg.call('e2e', { target, count: messages, concurrency: 64, timeoutMs: 600_000 });
       console.log(`filled: ${r.ok} sent, ${r.distinct} delivered`);
-    } finally {
-      await hb.close();
-    }
+    });
   } finally {
     await lg.stop();
   }
