@@ -37,7 +37,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApplication, createEndpoint, ensureEventType, EVENT_TYPE, startBenchHookbase } from './hookbase';
+import { createApplication, createEndpoint, ensureEventType, sendTarget, startBenchHookbase } from './hookbase';
 import type { BenchHookbase } from './hookbase';
 import { startLoadGen } from './loadgenClient';
 import type { Target } from './protocol';
@@ -56,7 +56,6 @@ const PHASES = values.phases.split(',').filter((p): p is Phase => p === 'send' |
 if (values.audit !== 'on' && values.audit !== 'off' && values.audit !== 'both') throw new Error(`--audit must be on, off or both (got "${values.audit}")`);
 const AUDITS: readonly Audit[] = values.audit === 'both' ? ['on', 'off'] : [values.audit];
 const CLIENTS = 64;
-const BODY = JSON.stringify({ eventType: EVENT_TYPE, payload: { orderId: 'ord_2Xb7QmTz', amount: 4200, currency: 'EUR', customer: { id: 'cus_8Kd2', email: 'ada@example.com' }, items: 3 } });
 
 type Phase = 'send' | 'key' | 'e2e';
 type Audit = 'on' | 'off';
@@ -137,11 +136,10 @@ const startVariant = async (audit: Audit, dataDir: string, receiverUrl: string):
   const e2eApp = await createApplication(hb, 'cpu e2e');
   await createEndpoint(hb, e2eApp, receiverUrl);
   const sendApp = await createApplication(hb, 'cpu send');
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${hb.apiKey}` };
   const targets: Record<Phase, Target> = {
-    send: { origin: hb.url, path: `/v1/applications/${sendApp}/messages`, headers, body: BODY },
-    key: { origin: hb.url, path: `/v1/applications/${sendApp}/messages`, headers, body: BODY, idempotencyKeys: true },
-    e2e: { origin: hb.url, path: `/v1/applications/${e2eApp}/messages`, headers, body: BODY },
+    send: sendTarget(hb, sendApp),
+    key: { ...sendTarget(hb, sendApp), idempotencyKeys: true },
+    e2e: sendTarget(hb, e2eApp),
   };
   return { audit, hb, targets };
 };

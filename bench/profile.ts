@@ -11,16 +11,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { benchLogFile, createApplication, createEndpoint, ensureEventType, EVENT_TYPE, startBenchHookbase } from './hookbase';
+import { benchLogFile, createApplication, createEndpoint, ensureEventType, sendTarget, startBenchHookbase } from './hookbase';
 import { startLoadGen } from './loadgenClient';
-import type { Target } from './protocol';
 import { ms, num, perSecond } from './stats';
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '20000' }, accept: { type: 'string', default: '20000' } } });
 const messages = Number(values.messages);
 const acceptCount = Number(values.accept);
 const CLIENTS = 64;
-const BODY = JSON.stringify({ eventType: EVENT_TYPE, payload: { orderId: 'ord_2Xb7QmTz', amount: 4200, currency: 'EUR', customer: { id: 'cus_8Kd2', email: 'ada@example.com' }, items: 3 } });
 
 const main = async (): Promise<void> => {
   console.log(`profile load: ${messages} messages end to end, ${acceptCount} sends without endpoints; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
@@ -34,9 +32,8 @@ const main = async (): Promise<void> => {
       const e2eApp = await createApplication(hb, 'profile e2e');
       await createEndpoint(hb, e2eApp, receiver.url);
       const acceptApp = await createApplication(hb, 'profile accept');
-      const headers = { 'content-type': 'application/json', authorization: `Bearer ${hb.apiKey}` };
-      const e2e: Target = { origin: hb.url, path: `/v1/applications/${e2eApp}/messages`, headers, body: BODY };
-      const accept: Target = { origin: hb.url, path: `/v1/applications/${acceptApp}/messages`, headers, body: BODY };
+      const e2e = sendTarget(hb, e2eApp);
+      const accept = sendTarget(hb, acceptApp);
       await lg.call('e2e', { target: e2e, count: 3_000, concurrency: CLIENTS, timeoutMs: 60_000 });
       if (messages > 0) {
         const r = await lg.call('e2e', { target: e2e, count: messages, concurrency: CLIENTS, timeoutMs: 300_000 });
