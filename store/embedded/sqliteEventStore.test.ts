@@ -256,3 +256,103 @@ describe('SqliteEventStore (embedded only)', () => {
     await sub.stop();
   });
 });
+
+/**
+ * A worker thread's appends joining the main thread's group commits (cli/backgroundThread.ts gives the dispatcher
+ * thread's store an AppendCommitter that sends each batch to the main thread's SqliteEventStore.joinGroupCommit):
+ * here two connections to one file play the two threads, and a timer the message between them.
+ */
+describe("SqliteEventStore: appends joining another store's group commits (AppendCommitter, joinGroupCommit)", () => {
+  const paths: string[] = [];
+  const stores: SqliteEventStore[] = [];
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    for (const path of paths.splice(0)) removeDb(path);
+  });
+
+  /**
+   * `worker` commits through `main`; `statements` are what each connection ran. With `hold`, a batch waits in
+   * `held` until the test hands it over (`handOver`), else it is handed over after a moment, as a message is.
+   */
+  const twoThreads = (options: { hold?: boolean } = {}) => {
+    const path = tempPath();
+    paths.push(path);
+    const statements = { main: [] as string[], worker: [] as string[] };
+    const main = SqliteEventStore.open(path, { verbose: (sql) => statements.main.push(sql) });
+    const worker = SqliteEventStore.open(path, { verbose: (sql) => statements.worker.push(sql) });
+    stores.push(worker, main);
+    const sent: number[] = [];
+    const held: (() => void)[] = [];
+    worker.commitAppendsThrough({
+      commit: (batch) => {
+        sent.push(batch.length);
+        return new Promise((resolve) => {
+          const handOver = () => resolve(main.joinGroupCommit(batch));
+          if (options.hold) held.push(handOver);
+          else setTimeout(handOver, 2);
+        });
+      },
+    });
+    const handOver = () => held.splice(0).forEach((h) => h());
+    const inserts = (of: string[]) => of.filter((sql) => sql.startsWith('INSERT INTO events')).length;
+    const commits = (of: string[]) => of.filter((sql) => sql === 'COMMIT').length;
+    return { main, worker, sent, handOver, statements, inserts, commits };
+  };
+
+  it("commits the worker's appends in the main store's transaction, with the main store's own: one commit, one fsync", async () => {
+    const { main, worker, sent, handOver, statements, inserts, commits } = twoThreads({ hold: true });
+    const fromWorker = Promise.all([worker.appendToStream('a', [ev(1), ev(2), ev(3)]), worker.appendToStream('b', [ev(4)])]);
+    while (sent.length === 0) await sleep(1);
+    // The worker's batch reaches the main thread in the turn in which the main thread appends too.
+    handOver();
+    const fromMain = main.appendToStream('c', [ev(5)]);
+    const [[a, b], c] = await Promise.all([fromWorker, fromMain]);
+    expect(a.nextExpectedRevision).toBe(2n);
+    expect(b.nextExpectedRevision).toBe(0n);
+    expect(c.nextExpectedRevision).toBe(0n);
+    expect(sent).toEqual([2]);
+    expect(inserts(statements.worker)).toBe(0);
+    expect(inserts(statements.main)).toBe(5);
+    expect(commits(statements.main)).toBe(1);
+    expect(main.stats()).toMatchObject({ transactions: 1, appends: 3, events: 5 });
+    expect(worker.stats()).toMatchObject({ transactions: 1, appends: 2, events: 4 });
+    // Read back through the worker's connection: what the main one committed.
+    expect((await collect(worker.readStream('a'))).map((e) => e.data['n'])).toEqual([1, 2, 3]);
+  });
+
+  it('fails one append on its expected revision alone, with the error a commit of its own gives', async () => {
+    const { worker } = twoThreads();
+    await worker.appendToStream('a', [ev(1)]);
+    const results = await Promise.allSettled([worker.appendToStream('a', [ev(2)], { expectedRevision: 'no_stream' }), worker.appendToStream('b', [ev(3)], { expectedRevision: 'no_stream' })]);
+    expect(results[0].status).toBe('rejected');
+    const error = (results[0] as PromiseRejectedResult).reason as unknown;
+    expect(error).toBeInstanceOf(WrongExpectedVersionError);
+    expect(error).toMatchObject({ streamId: 'a', expected: 'no_stream', actual: 0n });
+    expect(results[1]).toMatchObject({ status: 'fulfilled', value: { nextExpectedRevision: 0n } });
+  });
+
+  it("keeps the worker's appends in order (one batch out at a time) and wakes its subscriptions", async () => {
+    const { worker, sent } = twoThreads();
+    const seen: number[] = [];
+    const sub = worker.subscribeToAll({}, { onEvents: async (batch: readonly RecordedEvent[]) => void seen.push(...batch.map((e) => e.data['n'] as number)) });
+    const first = worker.appendToStream('s', [ev(1)]);
+    while (sent.length === 0) await sleep(1);
+    // The first batch is still out: these wait for its answer, then go as the next one.
+    const later = [worker.appendToStream('s', [ev(2)], { expectedRevision: 0n }), worker.appendToStream('s', [ev(3)], { expectedRevision: 1n })];
+    await Promise.all([first, ...later]);
+    expect(sent).toEqual([1, 2]);
+    for (let i = 0; i < 100 && seen.length < 3; i++) await sleep(5);
+    expect(seen).toEqual([1, 2, 3]);
+    await sub.stop();
+  });
+
+  it('answers an error for each append once the main store is closed, and commits here when no committer runs', async () => {
+    const { main, worker, statements, inserts } = twoThreads();
+    await main.close();
+    await expect(worker.appendToStream('a', [ev(1)])).rejects.toThrow('The event store is closed');
+    // A committer that is not running (null) leaves the commit to this connection.
+    worker.commitAppendsThrough({ commit: () => null });
+    expect((await worker.appendToStream('b', [ev(2)])).nextExpectedRevision).toBe(0n);
+    expect(inserts(statements.worker)).toBe(1);
+  });
+});
