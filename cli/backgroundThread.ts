@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { DispatcherConfig } from '../dispatcher/config';
 import type { ProjectionProgress, ProjectionStatus } from '../projections';
 import { allProjections, PositionWaiters, projectionStatusFromCheckpoints } from '../projections';
-import type { CommitOutcome, QueuedAppend, SqliteEventStore } from '../store/embedded/sqliteEventStore';
+import type { SqliteEventStore } from '../store/embedded/sqliteEventStore';
 import type { WriteLock } from '../store/embedded/writeLock';
 import { waitAsync } from '../store/embedded/writeLock';
 import type { Position } from '../store/eventStore';
@@ -40,16 +40,13 @@ export type BackgroundWorkerData = Readonly<{
   auditAnchors?: AnchorSchedule | null;
   /** The other threads' connections do not checkpoint the WAL files: this thread does, this often (null: not this one). */
   checkpointEveryMs: number | null;
-  /** This thread's appends join the main thread's group commits (sent as `append` messages): see BackgroundThreadOptions. */
-  appendsThroughMain: boolean;
   /** The counters on which every thread of this Hookbase announces its commits (see joinCommitSignal). */
   commitSignal: SharedArrayBuffer;
   commitSlot: number;
 }>;
-export type ToWorker = { type: 'stop' } | { type: 'metrics'; id: number } | { type: 'appended'; id: number; outcomes: CommitOutcome[] };
+export type ToWorker = { type: 'stop' } | { type: 'metrics'; id: number };
 export type ToMain =
   | { type: 'progress'; position: string; touched: string[] }
-  | { type: 'append'; id: number; batch: QueuedAppend[] }
   | { type: 'metrics'; id: number; snapshot: MetricsSnapshot }
   | { type: 'log'; line: string }
   | { type: 'started' };
@@ -80,12 +77,6 @@ export type BackgroundThreadOptions = Readonly<{
   dispatcher: WorkerDispatcherConfig | null;
   /** Checkpoint both WAL files there, this often (null: not there). */
   checkpointEveryMs: number | null;
-  /**
-   * The thread's appends join the main thread's group commits (`events`, SqliteEventStore.joinGroupCommit) instead
-   * of committing on its own connection: one fsync then covers both threads' appends, the two no longer take turns
-   * on the write lock, and the thread's event loop never blocks on an fsync (docs/performance.md). Default false.
-   */
-  appendsThroughMain?: boolean;
   commitSignal: SharedArrayBuffer;
   /** This thread's counter (COMMIT_SIGNAL_SLOTS). */
   commitSlot: number;
@@ -194,7 +185,6 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
     owner: options.owner,
     ...(options.auditAnchors !== undefined ? { auditAnchors: options.auditAnchors } : {}),
     checkpointEveryMs: options.checkpointEveryMs,
-    appendsThroughMain: options.appendsThroughMain ?? false,
     commitSignal: options.commitSignal,
     commitSlot: options.commitSlot,
   };
@@ -218,10 +208,6 @@ export const startBackgroundThread = async (options: BackgroundThreadOptions): P
             // First what changed (a cache is cleared), then the commands waiting for it go on.
             options.onProgress?.(message.touched);
             waiters.advance(positionFromString(message.position));
-            return;
-          case 'append':
-            // Never rejects: each append's failure is in its outcome.
-            void events.joinGroupCommit(message.batch).then((outcomes) => w.postMessage({ type: 'appended', id: message.id, outcomes } satisfies ToWorker));
             return;
           case 'log':
             log(message.line);

@@ -7,7 +7,6 @@
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteEventStore } from '../store/embedded/sqliteEventStore';
-import type { CommitOutcome } from '../store/embedded/sqliteEventStore';
 import { withHashChain } from '../store/chain/hashChainedEventStore';
 import { SqliteReadStore } from '../store/embedded/sqliteReadStore';
 import { WriteLock } from '../store/embedded/writeLock';
@@ -36,19 +35,6 @@ const log = (line: string): void => send({ type: 'log', line });
 const audited = data.auditAnchors !== null;
 const openEvents = (store: SqliteEventStore): SqliteEventStore => (audited ? withHashChain(store) : store);
 const events = openEvents(SqliteEventStore.open(join(data.dataDir, 'events.db'), { writeLock: new WriteLock(data.locks.events), autoCheckpoint: false, synchronous: data.eventsSync }));
-// Group commits the main thread makes for this one (data.appendsThroughMain), by request id, until it answers.
-const sentAppends = new Map<number, (outcomes: readonly CommitOutcome[]) => void>();
-let nextAppend = 0;
-if (data.appendsThroughMain) {
-  events.commitAppendsThrough({
-    commit: (batch) =>
-      new Promise((resolve) => {
-        const id = nextAppend++;
-        sentAppends.set(id, resolve);
-        send({ type: 'append', id, batch: [...batch] });
-      }),
-  });
-}
 const reads = SqliteReadStore.open(join(data.dataDir, 'read-models.db'), { writeLock: new WriteLock(data.locks.reads), autoCheckpoint: false });
 const ops = SqliteReadStore.open(join(data.dataDir, OPERATIONAL_FILE), { writeLock: new WriteLock(data.locks.ops), autoCheckpoint: false });
 // A thread with a subscription listens for the others' commits; one that only checkpoints needs no role's code.
@@ -114,10 +100,6 @@ const stop = async (): Promise<void> => {
 };
 
 port.on('message', (message: ToWorker) => {
-  if (message.type === 'appended') {
-    sentAppends.get(message.id)?.(message.outcomes);
-    sentAppends.delete(message.id);
-  }
   if (message.type === 'stop') void stop();
   if (message.type === 'metrics') {
     void threadMetrics.registry.getMetricsAsJSON().then((snapshot) => send({ type: 'metrics', id: message.id, snapshot }));

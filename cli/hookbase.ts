@@ -263,8 +263,7 @@ export const startHookbase = async (config: HookbaseConfig, options: StartOption
       threads.push(projectionThread);
     }
     if (onThread.dispatcher) {
-      // Its appends (attempts, schedules) join this thread's group commits: one fsync for both (docs/performance.md).
-      threads.push(await startBackgroundThread({ ...common, name: 'dispatcher', commitSlot: COMMIT_SIGNAL_SLOTS.dispatcher, projections: false, dispatcher: plain, checkpointEveryMs: null, appendsThroughMain: true }));
+      threads.push(await startBackgroundThread({ ...common, name: 'dispatcher', commitSlot: COMMIT_SIGNAL_SLOTS.dispatcher, projections: false, dispatcher: plain, checkpointEveryMs: null }));
     }
     threads.unshift(await walThread);
   }

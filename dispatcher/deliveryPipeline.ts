@@ -131,7 +131,7 @@ export class DeliveryPipeline {
     if (p.fresh && !this.mayHoldMore(queue)) return this.defer(p, outbound, Date.now());
     // 5. this endpoint's queue: its concurrency and rate limit, nobody else's
     queue.setRateLimit(endpoint.rateLimitPerSecond);
-    return queue.run((requestDone) => this.attempt(p, outbound, endpoint, requestDone), p.fresh ? { fresh: true, onShed: () => this.defer(p, outbound, Date.now()) } : {});
+    return queue.run(() => this.attempt(p, outbound, endpoint), p.fresh ? { fresh: true, onShed: () => this.defer(p, outbound, Date.now()) } : {});
   }
 
   /**
@@ -166,13 +166,13 @@ export class DeliveryPipeline {
     }
   }
 
-  private async attempt(p: PendingDelivery, outbound: Aggregate<OutboundState>, endpoint: Endpoint, requestDone: () => void): Promise<DeliveryResult> {
+  private async attempt(p: PendingDelivery, outbound: Aggregate<OutboundState>, endpoint: Endpoint): Promise<DeliveryResult> {
     if (this.deps.cancel.aborted) return 'cancelled';
     const breaker = this.deps.breakers.get(endpoint.id);
     const admission = breaker.admit(Date.now());
     if (admission.kind === 'wait') return this.defer(p, outbound, admission.until);
     try {
-      return await this.request(p, outbound, endpoint, admission.kind === 'probe', requestDone);
+      return await this.request(p, outbound, endpoint, admission.kind === 'probe');
     } catch (error) {
       // Whatever broke, a reserved probe must not stay reserved: the endpoint's deliveries would wait forever.
       breaker.abandon();
@@ -180,7 +180,7 @@ export class DeliveryPipeline {
     }
   }
 
-  private async request(p: PendingDelivery, outbound: Aggregate<OutboundState>, endpoint: Endpoint, probe: boolean, requestDone: () => void): Promise<DeliveryResult> {
+  private async request(p: PendingDelivery, outbound: Aggregate<OutboundState>, endpoint: Endpoint, probe: boolean): Promise<DeliveryResult> {
     const { http, breakers, masterKey, config, cancel } = this.deps;
     const breaker = breakers.get(endpoint.id);
     const timeoutMs = endpoint.timeoutSeconds * 1000;
@@ -217,8 +217,6 @@ export class DeliveryPipeline {
     const span = activeTracing === null ? null : activeTracing.attempt(p.traceparent, endpoint.url, p.ref, p.attemptNumber);
     if (span !== null) Object.assign(headers, span.headers);
     const result = await http.send({ url: endpoint.url, headers, body, timeoutMs, signal: cancel });
-    // The endpoint is done with this request: its slot goes to the next one while the outcome is recorded.
-    requestDone();
     span?.end(result);
     if (result.kind === 'cancelled') {
       breaker.abandon();

@@ -55,33 +55,6 @@ describe('EndpointQueue', () => {
     await expect(q.run(async () => 'after')).resolves.toBe('after');
     expect(q.free).toBe(1);
   });
-
-  it('gives a slot to the next job once a job says its request is over, while the job still holds its subscription event', async () => {
-    const shared = { held: 0 };
-    const q = new EndpointQueue(1, shared);
-    q.answered();
-    let recorded: () => void = () => {};
-    const started: string[] = [];
-    const first = q.run(
-      async (requestDone) => {
-        started.push('first');
-        requestDone();
-        // Recording the outcome: an append the next request need not wait for.
-        await new Promise<void>((resolve) => (recorded = resolve));
-        return 'first';
-      },
-      { fresh: true },
-    );
-    const second = q.run(async () => void started.push('second'), { fresh: true });
-    await sleep(5);
-    expect(started).toEqual(['first', 'second']);
-    await second;
-    // The first job's subscription event is held until it settles; its slot is not.
-    expect({ inFlight: q.inFlight, held: q.held, shared: shared.held }).toEqual({ inFlight: 0, held: 1, shared: 1 });
-    recorded();
-    await expect(first).resolves.toBe('first');
-    expect({ held: q.held, shared: shared.held, idle: q.idle }).toEqual({ held: 0, shared: 0, idle: true });
-  });
 });
 
 /** A job that runs until `done()` is called. */

@@ -169,9 +169,12 @@ export class EndpointQueue {
     return this.idle && this.now() - last > ANSWERED_WITHIN_MS;
   }
 
-  /** A job's slot is free again: its request is over (`requestDone`), or the job is. */
-  private releaseSlot(started: number): void {
+  private finish(fresh: boolean, started: number): void {
     this.running--;
+    if (fresh) {
+      this.runningFresh--;
+      this.shared.held--;
+    }
     this.lastDoneAt = this.now();
     this.lastDurationMs = this.lastDoneAt - started;
     this.pump();
@@ -181,13 +184,8 @@ export class EndpointQueue {
     }
   }
 
-  /**
-   * Runs `work` when a slot and a rate-limit token are free; resolves or rejects with it (or with `onShed`). The
-   * slot limits requests in flight to the endpoint: `work` frees it early by calling `requestDone` once its request
-   * is over, so that recording the outcome (an append, an fsync) does not hold the next request back. A fresh job
-   * still holds its subscription event until it settles.
-   */
-  run<T>(work: (requestDone: () => void) => Promise<T>, options: RunOptions<T> = {}): Promise<T> {
+  /** Runs `work` when a slot and a rate-limit token are free; resolves or rejects with it (or with `onShed`). */
+  run<T>(work: () => Promise<T>, options: RunOptions<T> = {}): Promise<T> {
     const fresh = options.fresh ?? false;
     const onShed = options.onShed;
     return new Promise<T>((resolve, reject) => {
@@ -198,33 +196,20 @@ export class EndpointQueue {
           this.running++;
           if (fresh) this.runningFresh++;
           const started = this.now();
-          let slotHeld = true;
-          const requestDone = (): void => {
-            if (!slotHeld) return;
-            slotHeld = false;
-            this.releaseSlot(started);
-          };
-          // The queue's counts are settled before the job's promise is.
-          const finish = (): void => {
-            requestDone();
-            if (fresh) {
-              this.runningFresh--;
-              this.shared.held--;
-            }
-          };
           let result: Promise<T>;
           try {
-            result = work(requestDone);
+            result = work();
           } catch (error) {
             result = Promise.reject(error);
           }
+          // The queue's counts are settled before the job's promise is.
           result.then(
             (value) => {
-              finish();
+              this.finish(fresh, started);
               resolve(value);
             },
             (error: unknown) => {
-              finish();
+              this.finish(fresh, started);
               reject(error);
             },
           );

@@ -271,7 +271,7 @@ export class InboundDeliverer {
     if (breaker.peek(Date.now()).kind === 'wait') return 'waiting';
     const queue = queues.get(destinationId);
     queue.setRateLimit(destination.rateLimit === null ? null : destination.rateLimit / destination.rateLimitWindow);
-    return queue.run((requestDone) => this.attempt(doc, created, destination, delivery.attempts, delivery.attemptsOnDestination, requestDone));
+    return queue.run(() => this.attempt(doc, created, destination, delivery.attempts, delivery.attemptsOnDestination));
   }
 
   private async attempt(
@@ -280,7 +280,6 @@ export class InboundDeliverer {
     destination: DestinationDoc,
     attemptsSoFar: number,
     onDestination: number,
-    requestDone: () => void,
   ): Promise<'recorded' | 'skipped' | 'waiting' | 'cancelled'> {
     const { http, breakers, config, masterKey, ops, cancel } = this.deps;
     if (cancel.aborted) return 'cancelled';
@@ -301,8 +300,6 @@ export class InboundDeliverer {
         timeoutMs: destination.timeoutMs,
         signal: cancel,
       });
-      // The destination is done with this request: its slot goes to the next one while the outcome is recorded.
-      requestDone();
       if (result.kind === 'cancelled') {
         breaker.abandon();
         return 'cancelled';

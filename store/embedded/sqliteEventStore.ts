@@ -58,43 +58,15 @@ export type SqliteEventStoreStats = Readonly<{
 
 type PreparedEvent = Readonly<{ id: string; type: string; data: string; metadata: string }>;
 
-/** An append as it goes to the transaction that commits it, on this thread or another (AppendCommitter). */
-export type QueuedAppend = Readonly<{ streamId: string; events: readonly PreparedEvent[]; expected: ExpectedRevision }>;
-
-type PendingAppend = QueuedAppend &
-  Readonly<{
-    resolve: (r: AppendResult) => void;
-    reject: (e: unknown) => void;
-  }>;
+type PendingAppend = Readonly<{
+  streamId: string;
+  events: readonly PreparedEvent[];
+  expected: ExpectedRevision;
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
+}>;
 
 type Outcome = { ok: true; result: AppendResult; written: number } | { ok: false; error: unknown };
-
-/** An append's outcome as another thread sends it back (structured clone keeps bigints, not error classes). */
-export type CommitOutcome =
-  | { ok: true; result: AppendResult; written: number }
-  | { ok: false; error: { kind: 'wrong_expected'; streamId: string; expected: ExpectedRevision; actual: bigint | 'no_stream' } | { kind: 'failed'; message: string } };
-
-/**
- * Another thread of this process that commits this store's group commits (cli/backgroundThread.ts): each commit's
- * fsync then blocks that thread, not the one answering requests. `commit` resolves with each append's outcome in
- * order, or returns null when that thread is not running now (the store then commits on its own thread).
- */
-export interface AppendCommitter {
-  commit(batch: readonly QueuedAppend[]): Promise<readonly CommitOutcome[]> | null;
-}
-
-const toCommitOutcome = (o: Outcome): CommitOutcome => {
-  if (o.ok) return o;
-  const e = o.error;
-  if (e instanceof WrongExpectedVersionError) return { ok: false, error: { kind: 'wrong_expected', streamId: e.streamId, expected: e.expected, actual: e.actual } };
-  return { ok: false, error: { kind: 'failed', message: e instanceof Error ? e.message : String(e) } };
-};
-
-const fromCommitOutcome = (o: CommitOutcome): Outcome => {
-  if (o.ok) return o;
-  const e = o.error;
-  return { ok: false, error: e.kind === 'wrong_expected' ? new WrongExpectedVersionError(e.streamId, e.expected, e.actual) : new Error(e.message) };
-};
 
 const checkExpected = (streamId: string, expected: ExpectedRevision, current: number | undefined): void => {
   const actual = current === undefined ? 'no_stream' : BigInt(current);
@@ -138,10 +110,7 @@ export class SqliteEventStore implements EventStore {
   private flushScheduled = false;
   private closed = false;
   private counters = { transactions: 0, appends: 0, events: 0 };
-  private readonly appendBatch: Database.Transaction<(batch: readonly QueuedAppend[]) => Outcome[]>;
-  private committer: AppendCommitter | null = null;
-  /** A group commit another thread is making: the next one waits for it, so appends commit in order. */
-  private committing: Promise<void> | null = null;
+  private readonly appendBatch: Database.Transaction<(batch: readonly PendingAppend[]) => Outcome[]>;
   private readonly localCommitListeners = new Set<() => void>();
   private readonly writeLock: WriteLocking;
 
@@ -174,7 +143,7 @@ export class SqliteEventStore implements EventStore {
        ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision, last_position = excluded.last_position`,
     );
     // Nested better-sqlite3 transactions are savepoints: a throw rolls back this append only.
-    const appendOne = db.transaction((a: QueuedAppend, now: number): AppendResult => {
+    const appendOne = db.transaction((a: PendingAppend, now: number): AppendResult => {
       const stream = getStream.get(a.streamId);
       checkExpected(a.streamId, a.expected, stream?.revision);
       let revision = stream?.revision ?? -1;
@@ -186,7 +155,7 @@ export class SqliteEventStore implements EventStore {
       if (a.events.length > 0) upsertStream.run(a.streamId, revision, position);
       return { nextExpectedRevision: BigInt(revision), position: toPosition(position) };
     });
-    this.appendBatch = db.transaction((batch: readonly QueuedAppend[]): Outcome[] => {
+    this.appendBatch = db.transaction((batch: readonly PendingAppend[]): Outcome[] => {
       const now = Date.now();
       return batch.map((a): Outcome => {
         try {
@@ -216,28 +185,6 @@ export class SqliteEventStore implements EventStore {
     return checkpointWal(this.db, this.writeLock, mode, this.closed);
   }
 
-  /** From now on this store's group commits are made by `committer` while it runs (null: here again). */
-  commitAppendsThrough(committer: AppendCommitter | null): void {
-    this.committer = committer;
-  }
-
-  /**
-   * Another thread's appends (the store whose AppendCommitter this thread is, cli/backgroundThread.ts), prepared and
-   * chained there: they join this store's next group commit, so one fsync covers both threads' appends and the two
-   * never wait for each other's write lock. Resolves with each append's outcome, in order; that store resolves its
-   * appends, and this one tells the subscriptions and the other threads, as for its own.
-   */
-  joinGroupCommit(batch: readonly QueuedAppend[]): Promise<CommitOutcome[]> {
-    return Promise.all(
-      batch.map((a) =>
-        this.enqueue(a).then(
-          (result): CommitOutcome => ({ ok: true, result, written: a.events.length }),
-          (error: unknown) => toCommitOutcome({ ok: false, error }),
-        ),
-      ),
-    );
-  }
-
   /** Counters for tests and benchmarks. */
   stats(): SqliteEventStoreStats {
     return { ...this.counters };
@@ -257,14 +204,8 @@ export class SqliteEventStore implements EventStore {
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
-    return this.enqueue({ streamId, events: prepared, expected: options.expectedRevision ?? 'any' });
-  }
-
-  /** Queues an append for the next group commit (made before the next turn of the event loop). */
-  private enqueue(append: QueuedAppend): Promise<AppendResult> {
-    if (this.closed) return Promise.reject(new Error('The event store is closed'));
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ ...append, resolve, reject });
+      this.queue.push({ streamId, events: prepared, expected: options.expectedRevision ?? 'any', resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -356,8 +297,6 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.committing) await this.committing;
-    this.committer = null;
     while (this.queue.length > 0) this.commitQueued(this.writeLock.acquire());
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.persistent.close();
@@ -375,8 +314,7 @@ export class SqliteEventStore implements EventStore {
    */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.queue.length === 0 || this.committing) return;
-    if (this.committer && this.commitElsewhere(this.committer)) return;
+    if (this.queue.length === 0) return;
     const release = this.writeLock.tryAcquire();
     if (release) return this.commitQueued(release);
     this.flushScheduled = true;
@@ -384,32 +322,6 @@ export class SqliteEventStore implements EventStore {
       this.flushScheduled = false;
       this.commitQueued(acquired);
     });
-  }
-
-  /**
-   * Hands up to `maxBatch` queued appends to the committer's thread; false when it is not running (commit here).
-   * Appends queued meanwhile wait for its answer, then go as the next group commit.
-   */
-  private commitElsewhere(committer: AppendCommitter): boolean {
-    const batch = this.queue.slice(0, this.maxBatch);
-    const sent = committer.commit(batch.map(({ streamId, events, expected }) => ({ streamId, events, expected })));
-    if (sent === null) return false;
-    this.queue.splice(0, batch.length);
-    this.committing = sent
-      .then(
-        (outcomes) => this.settle(batch, outcomes.map(fromCommitOutcome)),
-        (error: unknown) => {
-          for (const a of batch) a.reject(error);
-        },
-      )
-      .finally(() => {
-        this.committing = null;
-        if (this.queue.length > 0 && !this.flushScheduled) {
-          this.flushScheduled = true;
-          setImmediate(() => this.flush());
-        }
-      });
-    return true;
   }
 
   /** Commits up to `maxBatch` queued appends in one transaction, holding the write lock that `release` lets go. */
@@ -431,11 +343,6 @@ export class SqliteEventStore implements EventStore {
     } finally {
       release();
     }
-    this.settle(batch, outcomes);
-  }
-
-  /** Answers each append of a committed batch, then tells the subscriptions and the other threads. */
-  private settle(batch: readonly PendingAppend[], outcomes: readonly Outcome[]): void {
     this.counters.transactions += 1;
     this.counters.appends += batch.length;
     let written = 0;
