@@ -424,7 +424,7 @@ const main = async (): Promise<void> => {
   if (statsE0 && statsE1) {
     const tx = statsE1.transactions - statsE0.transactions;
     const appends = statsE1.appends - statsE0.appends;
-    notes.push(`2. e2e: group commit on the API's connection ${appends} appends in ${tx} transactions (${num(ratio(appends, tx))} per transaction): the sends, and the dispatcher thread's outcomes, which join them`);
+    notes.push(`2. e2e: group commit on the API's connection ${appends} appends in ${tx} transactions (${num(ratio(appends, tx))} per transaction); the dispatcher appends its outcomes through its own`);
   }
   notes.push(`2. bare POSTs: ${bareRuns[0] ? phaseNote(bareRuns[0]) : ''}`);
   for (const run of e2eRuns) if (run.value.failed > 0) notes.push(`2. e2e: ${run.value.failed} sends failed: ${run.value.firstError}`);
