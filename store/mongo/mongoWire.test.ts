@@ -8,6 +8,8 @@ import type { CollectionDef, Document } from '../readStore';
 import { redactUrl } from '../unreachable';
 import { JONGODB_LACKS } from './jongodbLacks';
 import { MongoReadStore } from './mongoReadStore';
+import type { MongoDoc } from './query';
+import { waitUntilCopied } from './swapCopying';
 
 /**
  * The MongoDB adapter's own behaviour over the real driver and the real wire (what the ReadStore contract does not
@@ -90,6 +92,22 @@ for (const { title, url, jongodb } of targets) {
       expect(await claimDueDeliveries(store, [{ ...due, attemptNumber: 2 }], 'e', 30_000, now)).toHaveLength(1);
       expect(await claimDueDeliveries(store, [{ ...due, attemptNumber: 2 }], 'f', 30_000, now + 31_000)).toHaveLength(1);
       expect(await claimDueDeliveries(store, [{ ...due, attemptNumber: 2 }], 'g', 30_000, now + 32_000)).toHaveLength(0);
+    });
+
+    it('a swap by copying goes on only once the live collection shows the copy, and fails naming it when it never does', async () => {
+      const { client } = await open();
+      const db = client.db();
+      const from = db.collection<MongoDoc>('rm_swap_copy_from');
+      const to = db.collection<MongoDoc>('rm_swap_copy_to');
+      await Promise.all([from.deleteMany({}), to.deleteMany({})]);
+      await from.insertMany([{ _id: 'a', n: 1 }, { _id: 'b', n: 2 }]);
+      await to.insertMany([{ _id: 'a', n: 1 }, { _id: 'b', n: 1 }]);
+      // One document differs: the live runner would add to a count from before the copy.
+      await expect(waitUntilCopied(from, to, 200)).rejects.toThrow("the swap's copy into rm_swap_copy_to was not visible after 200 ms (it shows 2 documents, the copy has 2)");
+      const waiting = waitUntilCopied(from, to, 10_000);
+      await sleep(100);
+      await to.updateOne({ _id: 'b' }, { $set: { n: 2 } });
+      await expect(waiting).resolves.toBeUndefined();
     });
 
     (jongodb ? it : it.skip)(
