@@ -69,9 +69,9 @@ describe('a rebuild under steady appends, over MongoDB (jongodb wire server)', (
         await sender;
         expect(state).toBe('done');
         // Catching up may be slow when the run's other files load jongodb too: wait for the count, which must then be
-        // exact. A count that never gets there is a loss, and still fails. (One full run was 194 short here: the
-        // swap's copy had given up waiting to be visible after 2 s, and the live runner added to a stale count;
-        // store/mongo/swapCopying.ts now waits 30 s and fails the rebuild instead.)
+        // exact. A count that never gets there is a loss, and still fails. (One full run was 194 short here, 10 s
+        // after the last send; not reproduced. store/mongo/swapCopying.ts's wait for the copy to be visible gave up
+        // silently after 2 s then: it now waits 30 s and fails the rebuild, so a give-up shows as `failed` above.)
         const deadline = Date.now() + 30_000;
         while (((await stats.get(APP))?.messagesSent ?? 0) < sent && Date.now() < deadline) await sleep(20);
         // A batch committed late would land after the count reached `sent`: give it the time to.

@@ -41,10 +41,11 @@ export const copyDocuments = async (from: Collection<MongoDoc>, to: Collection<M
  * After the swap's transaction committed: waits until `to` shows exactly `from`'s documents. jongodb may show a
  * committed transaction's writes one collection at a time (docs/production.md); the live runner, started again
  * right after the swap, would otherwise read a statistics document from before the copy and add to it, losing the
- * events the shadow projected meanwhile (`projections/rebuildSwap.mongo.test.ts` saw 71, 204 and 194 messages
- * short). It used to give up silently after 2 s, and the third of those was a run where the server was loaded for
- * longer: now it waits up to 30 s and then fails the rebuild, naming the collection, rather than let the live runner
- * go on from what it cannot see. A real MongoDB never takes this path (it renames).
+ * events the shadow projected meanwhile (`projections/rebuildSwap.mongo.test.ts` saw 71 and 204 messages short). It
+ * used to give up silently after 2 s; now it waits up to 30 s and then fails the rebuild, naming the collection,
+ * rather than let the live runner go on from what it cannot see. (The wait takes 2–4 ms on a test run; whether a
+ * give-up explains a later run 194 short, on a heavily loaded machine, is not known.) A real MongoDB never takes
+ * this path (it renames).
  */
 export const waitUntilCopied = async (from: Collection<MongoDoc>, to: Collection<MongoDoc>, timeoutMs = 30_000): Promise<void> => {
   const expected = await from.find({}, { sort: { _id: 1 } }).toArray();
