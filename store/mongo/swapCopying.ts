@@ -43,9 +43,9 @@ export const copyDocuments = async (from: Collection<MongoDoc>, to: Collection<M
  * right after the swap, would otherwise read a statistics document from before the copy and add to it, losing the
  * events the shadow projected meanwhile (`projections/rebuildSwap.mongo.test.ts` saw 71 and 204 messages short). It
  * used to give up silently after 2 s; now it waits up to 30 s and then fails the rebuild, naming the collection,
- * rather than let the live runner go on from what it cannot see. (The wait takes 2–4 ms on a test run; whether a
- * give-up explains a later run 194 short, on a heavily loaded machine, is not known.) A real MongoDB never takes
- * this path (it renames).
+ * rather than let the live runner go on from what it cannot see. (The wait takes 2–4 ms on a test run. A later run
+ * 194 short was most likely the live runner behind, not this: jongodb's writes cost more the larger the collection,
+ * docs/production.md.) A real MongoDB never takes this path (it renames).
  */
 export const waitUntilCopied = async (from: Collection<MongoDoc>, to: Collection<MongoDoc>, timeoutMs = 30_000): Promise<void> => {
   const expected = await from.find({}, { sort: { _id: 1 } }).toArray();
