@@ -75,9 +75,9 @@ describe('a rebuild under steady appends, over MongoDB (jongodb wire server)', (
         // Catching up may be slow when the run's other files load jongodb too: wait for the count, which must then be
         // exact. A count that never gets there is a loss, and still fails. (The failed run was 194 short 10 s after
         // its last send. Measured since, the live runner on jongodb takes longer per batch the more messages the
-        // collection holds: a batch of 500 took 4.3 s up to 841 messages, 15 s up to 1,841, 65 s up to 4,134; so that run was
-        // most likely behind, not short. store/mongo/swapCopying.ts's wait for the copy to be visible now fails the
-        // rebuild rather than give up after 2 s, so a give-up would show as `failed` above.)
+        // collection holds: a batch of 500 took 4.3 s up to 841 messages, 15 s up to 1,841, 65 s up to 4,134; so
+        // that run was most likely behind, not short. store/mongo/swapCopying.ts's wait for the copy to be visible
+        // now fails the rebuild rather than give up after 2 s, so a give-up would show as `failed` above.)
         const deadline = Date.now() + 30_000;
         while (((await stats.get(APP))?.messagesSent ?? 0) < sent && Date.now() < deadline) await sleep(20);
         // A batch committed late would land after the count reached `sent`: give it the time to.

@@ -1,13 +1,13 @@
 /**
  * How jongodb's single-document writes cost with the size of their collection (docs/production.md, the table of
  * what jongodb lacks): `npx tsx test/wire/jongodbWriteCost.ts [sizes]` starts a jongodb of its own, fills one
- * collection to each size with `insertMany`, and times 100 writes of each kind at that size, one after the other.
+ * collection to each size with `insertMany` (each timed), and times 100 writes of each kind there (each line says
+ * how many documents the collection held), one after the other.
  * A measurement to read, not a test: a timed assertion would only say how loaded the machine was.
  */
 import { MongoClient } from 'mongodb';
+import type { MongoDoc as Doc } from '../../store/mongo/query';
 import { startJongodb } from './jongodb';
-
-type Doc = { _id: string } & Record<string, unknown>;
 
 const sizes = (process.argv[2] ?? '1000,3000,6000').split(',').map(Number);
 const body = (n: number): Omit<Doc, '_id'> => ({ applicationId: 'app', eventType: 'order.created', createdAt: new Date().toISOString(), payload: { n } });
@@ -21,13 +21,14 @@ const main = async (): Promise<void> => {
     const docs = client.db().collection<Doc>('docs');
     let count = 0;
     for (const size of sizes) {
-      const started = Date.now();
       while (count < size) {
         const batch: Doc[] = [];
         for (; batch.length < 1_000 && count < size; count++) batch.push({ _id: filled(count), ...body(count) });
+        const held = await docs.countDocuments();
+        const t = Date.now();
         await docs.insertMany(batch);
+        console.log(`insertMany of ${batch.length} into ${held} documents: ${Date.now() - t} ms`);
       }
-      console.log(`filled to ${size} documents with insertMany in ${Date.now() - started} ms`);
       const kinds: [string, (i: number) => Promise<unknown>][] = [
         ['replaceOne by _id, upsert, new document', (i) => docs.replaceOne({ _id: `new_${size}_${i}` }, body(i), { upsert: true })],
         ['replaceOne by _id, existing document', (i) => docs.replaceOne({ _id: filled(i) }, body(i))],
@@ -35,9 +36,10 @@ const main = async (): Promise<void> => {
         ['findOne by _id', (i) => docs.findOne({ _id: filled(i) })],
       ];
       for (const [name, write] of kinds) {
+        const held = await docs.countDocuments();
         const t = Date.now();
         for (let i = 0; i < 100; i++) await write(i);
-        console.log(`  at ${size}: 100 × ${name}: ${Date.now() - t} ms`);
+        console.log(`  100 × ${name}, the collection holding ${held}: ${Date.now() - t} ms`);
       }
     }
   } finally {
